@@ -1,0 +1,827 @@
+//! A broker (`KafkaServer` in ZooKeeper mode with its `ReplicaManager`): it keeps
+//! a ZooKeeper session and its `/brokers/ids` registration, races for `/controller`,
+//! leads or follows partitions as the controller says, answers produce and fetch
+//! requests, and fetches from leaders as a follower.
+
+pub mod fetcher;
+
+use crate::config::BrokerConfig;
+use crate::controller::Controller;
+use crate::protocol::*;
+use crate::replica::{Partition, Role};
+use crate::sim::{Scheduler, Timer, TimerKey};
+use crate::trace::Event;
+use crate::zookeeper::kafka_zk_client::{self as zkdata, KafkaZkClient};
+use crate::zookeeper::{ZkError, ZooKeeper};
+use fetcher::{FetchState, Fetcher};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What a node's handler may touch besides itself: the clock and network, the
+/// ZooKeeper ensemble (reached only through a session), and its cluster's settings.
+pub struct Ctx<'a> {
+    pub sched: &'a mut Scheduler,
+    pub zk: &'a mut ZooKeeper,
+    pub cluster: usize,
+    pub config: &'a BrokerConfig,
+}
+
+impl Ctx<'_> {
+    pub fn zk_client(&mut self, me: BrokerId, session: u64) -> KafkaZkClient<'_> {
+        KafkaZkClient { zk: self.zk, sched: self.sched, node: NodeId::Broker(me), session_id: session }
+    }
+}
+
+/// A broker's view of the cluster, fed by the controller's UpdateMetadata (`MetadataCache`).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct MetadataCache {
+    pub controller_id: Option<BrokerId>,
+    pub controller_epoch: u32,
+    pub live_brokers: Vec<BrokerId>,
+    pub partitions: BTreeMap<TopicPartition, PartitionMetadata>,
+}
+
+/// An acks=all produce waiting for the high watermark (`DelayedProduce`).
+#[derive(Clone, Debug)]
+struct DelayedProduce {
+    from: NodeId,
+    correlation_id: u64,
+    results: Vec<ProduceResult>,
+    /// (index into results, offset the high watermark must reach)
+    waiting: Vec<(usize, u64)>,
+    timer: TimerKey,
+}
+
+/// A fetch that found nothing new, parked until data arrives (`DelayedFetch`).
+#[derive(Clone, Debug)]
+struct DelayedFetch {
+    from: NodeId,
+    correlation_id: u64,
+    replica_id: Option<BrokerId>,
+    partitions: Vec<FetchPartition>,
+    timer: TimerKey,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Broker {
+    pub id: BrokerId,
+    pub cluster: usize,
+    pub running: bool,
+    pub zk_session: Option<u64>,
+    pub controller: Option<Controller>,
+    pub metadata: MetadataCache,
+    /// The replicas this broker hosts; logs survive a restart, roles do not.
+    pub partitions: BTreeMap<TopicPartition, Partition>,
+    pub fetchers: BTreeMap<BrokerId, Fetcher>,
+    #[serde(skip)]
+    delayed_produces: BTreeMap<u64, DelayedProduce>,
+    #[serde(skip)]
+    delayed_fetches: BTreeMap<u64, DelayedFetch>,
+    #[serde(skip)]
+    next_id: u64,
+    #[serde(skip)]
+    isr_check_scheduled: bool,
+}
+
+fn effective_min_isr(config: &BrokerConfig, p: &Partition) -> usize {
+    (config.min_insync_replicas as usize).min(p.replicas.len())
+}
+
+impl Broker {
+    pub fn new(id: BrokerId, cluster: usize) -> Self {
+        Broker {
+            id,
+            cluster,
+            running: false,
+            zk_session: None,
+            controller: None,
+            metadata: MetadataCache::default(),
+            partitions: BTreeMap::new(),
+            fetchers: BTreeMap::new(),
+            delayed_produces: BTreeMap::new(),
+            delayed_fetches: BTreeMap::new(),
+            next_id: 0,
+            isr_check_scheduled: false,
+        }
+    }
+
+    fn node(&self) -> NodeId {
+        NodeId::Broker(self.id)
+    }
+
+    fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    pub fn is_controller(&self) -> bool {
+        self.controller.is_some()
+    }
+
+    /// Starts (or restarts) the broker: logs are read back from disk, everything else starts empty.
+    pub fn start(&mut self, ctx: &mut Ctx, chroot: &str) {
+        self.running = true;
+        for p in self.partitions.values_mut() {
+            p.role = Role::Offline;
+            p.leader = None;
+            p.followers.clear();
+            p.pending_isr = None;
+        }
+        ctx.sched.emit(Event::BrokerStarted { broker: self.id });
+        self.connect_zookeeper(ctx, chroot);
+        let interval = ctx.config.zookeeper_session_timeout_ms / 3;
+        ctx.sched.set_timer(interval, self.node(), Timer::ZkPing);
+    }
+
+    /// A crash: everything in memory is gone; the logs stay on disk.
+    pub fn stop(&mut self, sched: &mut Scheduler) {
+        self.running = false;
+        self.zk_session = None;
+        self.controller = None;
+        self.metadata = MetadataCache::default();
+        self.fetchers.clear();
+        self.delayed_produces.clear();
+        self.delayed_fetches.clear();
+        self.isr_check_scheduled = false;
+        sched.cancel_timers_of(&NodeId::Broker(self.id));
+        sched.emit(Event::BrokerStopped { broker: self.id });
+    }
+
+    /// Opens a ZooKeeper session, creates the chroot and Kafka's paths if missing,
+    /// registers the ephemeral `/brokers/ids/<id>`, and runs for controller.
+    fn connect_zookeeper(&mut self, ctx: &mut Ctx, chroot: &str) {
+        if !ctx.sched.net.reachable(&self.node(), &NodeId::ZooKeeper) {
+            return;
+        }
+        let session = ctx.zk.create_session(ctx.sched, self.node(), chroot, ctx.config.zookeeper_session_timeout_ms);
+        self.zk_session = Some(session);
+        let now = ctx.sched.now_ms;
+        let seed = ctx.sched.rng.rand_u64();
+        let mut zk = ctx.zk_client(self.id, session);
+        for path in [zkdata::BROKER_IDS, zkdata::TOPICS] {
+            if matches!(zk.get(path, false), Ok(None)) {
+                let _ = zk.create_recursive(path, String::new());
+            }
+        }
+        if matches!(zk.get(zkdata::CLUSTER_ID, false), Ok(None)) {
+            let _ = zk.create_recursive(zkdata::CLUSTER_ID, serde_json::json!({"version": "1", "id": cluster_id(seed)}).to_string());
+        }
+        if zk.create(&zkdata::broker_path(self.id), zkdata::broker_info_json(self.id, now), true).is_ok() {
+            ctx.sched.emit(Event::BrokerRegistered { cluster: ctx.cluster, broker: self.id });
+        }
+        self.elect_controller(ctx);
+    }
+
+    /// `KafkaController.elect`: whoever creates the ephemeral `/controller` first is the controller.
+    fn elect_controller(&mut self, ctx: &mut Ctx) {
+        let Some(session) = self.zk_session else { return };
+        let now = ctx.sched.now_ms;
+        let mut zk = ctx.zk_client(self.id, session);
+        match zk.get(zkdata::CONTROLLER, true) {
+            Ok(Some(node)) => {
+                self.metadata.controller_id = zkdata::controller_id_of(&node.data);
+                return;
+            }
+            Ok(None) => {}
+            Err(_) => return,
+        }
+        match zk.create(zkdata::CONTROLLER, zkdata::controller_json(self.id, now), true) {
+            Ok(()) => {
+                let _ = zk.get(zkdata::CONTROLLER, true);
+                self.metadata.controller_id = Some(self.id);
+                match Controller::failover(self.id, session, ctx) {
+                    Ok(c) => self.controller = Some(c),
+                    Err(_) => self.resign(ctx),
+                }
+            }
+            Err(_) => {
+                if let Ok(Some(node)) = zk.get(zkdata::CONTROLLER, true) {
+                    self.metadata.controller_id = zkdata::controller_id_of(&node.data);
+                }
+            }
+        }
+    }
+
+    fn resign(&mut self, ctx: &mut Ctx) {
+        if let Some(c) = self.controller.take() {
+            ctx.sched.emit(Event::ControllerResigned { cluster: ctx.cluster, broker: self.id, epoch: c.epoch });
+        }
+    }
+
+    pub fn handle_timer(&mut self, ctx: &mut Ctx, chroot: &str, timer: Timer) {
+        match timer {
+            Timer::ZkPing => {
+                match self.zk_session {
+                    Some(session_id) => ctx.sched.send(self.node(), NodeId::ZooKeeper, Message::ZkPing { session_id }),
+                    None => self.connect_zookeeper(ctx, chroot),
+                }
+                ctx.sched.set_timer(ctx.config.zookeeper_session_timeout_ms / 3, self.node(), Timer::ZkPing);
+            }
+            Timer::IsrExpiration => {
+                self.isr_check_scheduled = false;
+                self.maybe_shrink_isr(ctx);
+                self.schedule_isr_check(ctx);
+            }
+            Timer::DelayedProduceExpired { id } => {
+                if let Some(mut d) = self.delayed_produces.remove(&id) {
+                    for (i, _) in d.waiting.drain(..) {
+                        d.results[i].error = Some(ErrorCode::RequestTimedOut);
+                    }
+                    ctx.sched.send(self.node(), d.from, Message::ProduceResponse { correlation_id: d.correlation_id, results: d.results });
+                }
+            }
+            Timer::DelayedFetchExpired { id } => {
+                if let Some(d) = self.delayed_fetches.remove(&id) {
+                    self.respond_fetch(ctx, d.from, d.correlation_id, d.replica_id, &d.partitions);
+                }
+            }
+            Timer::FetcherWakeup { leader } => {
+                if let Some(f) = self.fetchers.get_mut(&leader) {
+                    f.in_flight = None;
+                    f.backoff = None;
+                }
+                self.drive_fetcher(ctx, leader);
+            }
+            Timer::LeaderImbalanceCheck => {
+                if let (Some(mut c), Some(s)) = (self.controller.take(), self.zk_session) {
+                    let ok = c.on_imbalance_check(self.id, s, ctx).is_ok();
+                    self.controller = Some(c);
+                    if !ok {
+                        ctx.sched.set_timer(ctx.config.leader_imbalance_check_interval_seconds * 1000, self.node(), Timer::LeaderImbalanceCheck);
+                    }
+                }
+            }
+            Timer::ZkTick | Timer::ProducerSend | Timer::ProducerRequestTimeout { .. } => {}
+        }
+    }
+
+    /// Runs a controller handler, resigning if ZooKeeper says the session is gone.
+    fn with_controller(&mut self, ctx: &mut Ctx, f: impl FnOnce(&mut Controller, BrokerId, u64, &mut Ctx) -> Result<(), ZkError>) {
+        let (Some(mut c), Some(s)) = (self.controller.take(), self.zk_session) else { return };
+        match f(&mut c, self.id, s, ctx) {
+            Err(ZkError::SessionExpired) => {
+                self.controller = Some(c);
+                self.resign(ctx);
+            }
+            _ => self.controller = Some(c),
+        }
+    }
+
+    pub fn handle(&mut self, ctx: &mut Ctx, chroot: &str, from: NodeId, msg: Message) {
+        match msg {
+            Message::ZkPingResponse { session_id, expired } => {
+                if expired && self.zk_session == Some(session_id) {
+                    // The session died while we were away: a new one, a new registration, a new race.
+                    self.zk_session = None;
+                    self.resign(ctx);
+                    self.connect_zookeeper(ctx, chroot);
+                }
+            }
+            Message::ZkWatchEvent { path, .. } => match path.as_str() {
+                zkdata::CONTROLLER => {
+                    if self.controller.is_none() {
+                        self.elect_controller(ctx);
+                    }
+                }
+                zkdata::BROKER_IDS => self.with_controller(ctx, |c, me, s, ctx| c.on_broker_change(me, s, ctx)),
+                zkdata::TOPICS => self.with_controller(ctx, |c, me, s, ctx| c.on_topic_change(me, s, ctx)),
+                _ => {}
+            },
+            Message::MetadataRequest { topics } => self.handle_metadata(ctx, from, topics),
+            Message::ProduceRequest { correlation_id, acks, timeout_ms, batches } => self.handle_produce(ctx, from, correlation_id, acks, timeout_ms, batches),
+            Message::FetchRequest { correlation_id, replica_id, partitions, max_wait_ms } => self.handle_fetch(ctx, from, correlation_id, replica_id, partitions, max_wait_ms),
+            Message::FetchResponse { correlation_id, partitions } => {
+                if let NodeId::Broker(leader) = from {
+                    self.handle_fetch_response(ctx, leader, correlation_id, partitions);
+                }
+            }
+            Message::OffsetsForLeaderEpochRequest { correlation_id, partitions } => {
+                let answers = partitions
+                    .into_iter()
+                    .map(|(tp, epoch)| {
+                        let r = match self.partitions.get(&tp) {
+                            Some(p) if p.role == Role::Leader => Ok(p.log.end_offset_for(epoch).unwrap_or((epoch, p.log_end_offset()))),
+                            _ => Err(ErrorCode::NotLeaderOrFollower),
+                        };
+                        (tp, r)
+                    })
+                    .collect();
+                ctx.sched.send(self.node(), from, Message::OffsetsForLeaderEpochResponse { correlation_id, partitions: answers });
+            }
+            Message::OffsetsForLeaderEpochResponse { correlation_id, partitions } => {
+                if let NodeId::Broker(leader) = from {
+                    self.handle_epoch_response(ctx, leader, correlation_id, partitions);
+                }
+            }
+            Message::LeaderAndIsrRequest { controller_id, controller_epoch, partitions } => self.handle_leader_and_isr(ctx, controller_id, controller_epoch, partitions),
+            Message::UpdateMetadataRequest { controller_id, controller_epoch, live_brokers, partitions } => {
+                if controller_epoch >= self.metadata.controller_epoch {
+                    self.metadata.controller_id = Some(controller_id);
+                    self.metadata.controller_epoch = controller_epoch;
+                    self.metadata.live_brokers = live_brokers;
+                    for p in partitions {
+                        self.metadata.partitions.insert(p.tp.clone(), p);
+                    }
+                }
+            }
+            Message::AlterPartitionRequest { broker_id, tp, leader_epoch, partition_epoch, new_isr } => {
+                let result = match (self.controller.take(), self.zk_session) {
+                    (Some(mut c), Some(s)) => {
+                        let r = c.on_alter_partition(self.id, s, ctx, broker_id, &tp, leader_epoch, partition_epoch, new_isr);
+                        self.controller = Some(c);
+                        r
+                    }
+                    _ => Err(ErrorCode::NotController),
+                };
+                ctx.sched.send(self.node(), from, Message::AlterPartitionResponse { tp, result });
+            }
+            Message::AlterPartitionResponse { tp, result } => self.handle_alter_partition_response(ctx, tp, result),
+            _ => {}
+        }
+    }
+
+    fn handle_metadata(&mut self, ctx: &mut Ctx, from: NodeId, topics: Vec<Name>) {
+        let mut partitions = Vec::new();
+        let mut errors = Vec::new();
+        for topic in topics {
+            let found: Vec<PartitionMetadata> = self.metadata.partitions.range(TopicPartition::new(&topic, 0)..).take_while(|(tp, _)| tp.topic == topic).map(|(_, p)| p.clone()).collect();
+            if !found.is_empty() {
+                partitions.extend(found);
+                continue;
+            }
+            // auto.create.topics.enable: the broker creates a missing topic with the defaults.
+            let error = if ctx.config.auto_create_topics_enable && crate::admin::validate_topic_name(&topic).is_ok() && self.auto_create(ctx, &topic) {
+                ErrorCode::LeaderNotAvailable
+            } else {
+                ErrorCode::UnknownTopicOrPartition
+            };
+            errors.push((topic, error));
+        }
+        let brokers = self.metadata.live_brokers.clone();
+        ctx.sched.send(self.node(), from, Message::MetadataResponse { brokers, partitions, errors });
+    }
+
+    fn auto_create(&mut self, ctx: &mut Ctx, topic: &str) -> bool {
+        let Some(session) = self.zk_session else { return false };
+        let live = self.metadata.live_brokers.clone();
+        let (start, shift) = (ctx.sched.rng.rand_range(0..live.len().max(1) as u64) as usize, ctx.sched.rng.rand_range(0..live.len().max(1) as u64) as usize);
+        let Ok(assignment) = crate::admin::assign_replicas(&live, ctx.config.num_partitions, ctx.config.default_replication_factor, start, shift) else { return false };
+        let mut zk = ctx.zk_client(self.id, session);
+        matches!(zk.create(&zkdata::topic_path(topic), zkdata::topic_json(&assignment), false), Ok(()) | Err(ZkError::NodeExists))
+    }
+
+    /// `ReplicaManager.appendRecords` and `Partition.appendRecordsToLeader`.
+    fn handle_produce(&mut self, ctx: &mut Ctx, from: NodeId, correlation_id: u64, acks: Acks, timeout_ms: u64, batches: Vec<(TopicPartition, Vec<ProducerRecord>)>) {
+        let mut results = Vec::with_capacity(batches.len());
+        let mut waiting = Vec::new();
+        let mut appended = Vec::new();
+        for (tp, records) in batches {
+            let known = self.metadata.partitions.contains_key(&tp) || self.partitions.contains_key(&tp);
+            let Some(p) = self.partitions.get_mut(&tp).filter(|p| p.role == Role::Leader) else {
+                let error = if known { ErrorCode::NotLeaderOrFollower } else { ErrorCode::UnknownTopicOrPartition };
+                results.push(ProduceResult { tp, error: Some(error), base_offset: 0 });
+                continue;
+            };
+            if acks == Acks::All && p.isr.len() < effective_min_isr(ctx.config, p) {
+                results.push(ProduceResult { tp, error: Some(ErrorCode::NotEnoughReplicas), base_offset: 0 });
+                continue;
+            }
+            let base = p.log_end_offset();
+            let epoch = p.leader_epoch;
+            let count = records.len() as u64;
+            for (i, r) in records.into_iter().enumerate() {
+                p.log.append(Record { offset: base + i as u64, timestamp_ms: r.timestamp_ms, key: r.key, value: r.value, headers: r.headers, leader_epoch: epoch });
+            }
+            ctx.sched.emit(Event::RecordsAppended { broker: self.id, tp: tp.clone(), base_offset: base, count, leader_epoch: epoch, log_end_offset: p.log_end_offset() });
+            if acks == Acks::All {
+                waiting.push((results.len(), p.log_end_offset()));
+            }
+            appended.push(tp.clone());
+            results.push(ProduceResult { tp, error: None, base_offset: base });
+        }
+        for tp in &appended {
+            self.maybe_increment_hw(ctx, tp);
+            self.complete_delayed_fetches(ctx, tp);
+        }
+        if acks == Acks::None {
+            return;
+        }
+        let mut d = DelayedProduce { from, correlation_id, results, waiting, timer: TimerKey { at_ms: 0, seq: 0 } };
+        if self.try_complete_produce(ctx.config, &mut d) {
+            ctx.sched.send(self.node(), d.from, Message::ProduceResponse { correlation_id, results: d.results });
+        } else {
+            let id = self.next_id();
+            d.timer = ctx.sched.set_timer(timeout_ms, self.node(), Timer::DelayedProduceExpired { id });
+            self.delayed_produces.insert(id, d);
+        }
+    }
+
+    /// `Partition.checkEnoughReplicasReachOffset` for every partition the request waits on.
+    fn try_complete_produce(&self, config: &BrokerConfig, d: &mut DelayedProduce) -> bool {
+        let results = &mut d.results;
+        d.waiting.retain(|(i, required)| {
+            let tp = &results[*i].tp;
+            match self.partitions.get(tp).filter(|p| p.role == Role::Leader) {
+                None => {
+                    results[*i].error = Some(ErrorCode::NotLeaderOrFollower);
+                    false
+                }
+                Some(p) if p.high_watermark >= *required => {
+                    if p.maximal_isr().len() < effective_min_isr(config, p) {
+                        results[*i].error = Some(ErrorCode::NotEnoughReplicasAfterAppend);
+                    }
+                    false
+                }
+                Some(_) => true,
+            }
+        });
+        d.waiting.is_empty()
+    }
+
+    fn complete_delayed_produces(&mut self, ctx: &mut Ctx) {
+        let ids: Vec<u64> = self.delayed_produces.keys().copied().collect();
+        for id in ids {
+            let mut d = self.delayed_produces.remove(&id).expect("listed above");
+            if self.try_complete_produce(ctx.config, &mut d) {
+                ctx.sched.cancel(d.timer);
+                ctx.sched.send(self.node(), d.from, Message::ProduceResponse { correlation_id: d.correlation_id, results: d.results });
+            } else {
+                self.delayed_produces.insert(id, d);
+            }
+        }
+    }
+
+    fn maybe_increment_hw(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+        let Some(p) = self.partitions.get_mut(tp) else { return };
+        if p.role != Role::Leader {
+            return;
+        }
+        let min_isr = effective_min_isr(ctx.config, p);
+        if let Some(old) = p.maybe_increment_high_watermark(min_isr, ctx.sched.now_ms, ctx.config.replica_lag_time_max_ms) {
+            let new = p.high_watermark;
+            ctx.sched.emit(Event::HighWatermarkAdvanced { broker: self.id, tp: tp.clone(), old, new });
+            self.complete_delayed_produces(ctx);
+            self.complete_delayed_fetches(ctx, tp);
+        }
+    }
+
+    /// `ReplicaManager.fetchMessages`: followers read up to the log end, consumers up to the high watermark.
+    fn handle_fetch(&mut self, ctx: &mut Ctx, from: NodeId, correlation_id: u64, replica_id: Option<BrokerId>, partitions: Vec<FetchPartition>, max_wait_ms: u64) {
+        let mut has_data = false;
+        for fp in &partitions {
+            let Some(p) = self.partitions.get_mut(&fp.tp) else { has_data = true; continue };
+            if p.role != Role::Leader || fp.current_leader_epoch != p.leader_epoch {
+                has_data = true;
+                continue;
+            }
+            if let Some(r) = replica_id {
+                p.update_follower(r, fp.fetch_offset, ctx.sched.now_ms);
+            }
+            let limit = if replica_id.is_some() { p.log_end_offset() } else { p.high_watermark };
+            if fp.fetch_offset < limit || fp.fetch_offset > p.log_end_offset() {
+                has_data = true;
+            }
+        }
+        if let Some(r) = replica_id {
+            for fp in &partitions {
+                self.maybe_expand_isr(ctx, &fp.tp, r);
+                self.maybe_increment_hw(ctx, &fp.tp);
+            }
+        }
+        if has_data || max_wait_ms == 0 {
+            self.respond_fetch(ctx, from, correlation_id, replica_id, &partitions);
+        } else {
+            let id = self.next_id();
+            let timer = ctx.sched.set_timer(max_wait_ms, self.node(), Timer::DelayedFetchExpired { id });
+            self.delayed_fetches.insert(id, DelayedFetch { from, correlation_id, replica_id, partitions, timer });
+        }
+    }
+
+    fn respond_fetch(&self, ctx: &mut Ctx, to: NodeId, correlation_id: u64, replica_id: Option<BrokerId>, partitions: &[FetchPartition]) {
+        let fetched = partitions
+            .iter()
+            .map(|fp| {
+                let mut out = FetchedPartition { tp: fp.tp.clone(), error: None, high_watermark: 0, records: Vec::new() };
+                match self.partitions.get(&fp.tp) {
+                    Some(p) if p.role == Role::Leader => {
+                        out.high_watermark = p.high_watermark;
+                        if fp.current_leader_epoch < p.leader_epoch {
+                            out.error = Some(ErrorCode::FencedLeaderEpoch);
+                        } else if fp.current_leader_epoch > p.leader_epoch {
+                            out.error = Some(ErrorCode::NotLeaderOrFollower);
+                        } else if fp.fetch_offset > p.log_end_offset() {
+                            out.error = Some(ErrorCode::OffsetOutOfRange);
+                        } else {
+                            let mut recs = p.log.read(fp.fetch_offset, ctx.config.replica_fetch_max_bytes);
+                            if replica_id.is_none() {
+                                recs.retain(|r| r.offset < p.high_watermark);
+                            }
+                            out.records = recs;
+                        }
+                    }
+                    Some(_) => out.error = Some(ErrorCode::NotLeaderOrFollower),
+                    None => out.error = Some(ErrorCode::UnknownTopicOrPartition),
+                }
+                out
+            })
+            .collect();
+        ctx.sched.send(self.node(), to, Message::FetchResponse { correlation_id, partitions: fetched });
+    }
+
+    fn complete_delayed_fetches(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+        let ids: Vec<u64> = self.delayed_fetches.iter().filter(|(_, d)| d.partitions.iter().any(|p| &p.tp == tp)).map(|(id, _)| *id).collect();
+        for id in ids {
+            let d = self.delayed_fetches.remove(&id).expect("listed above");
+            let ready = d.partitions.iter().any(|fp| {
+                self.partitions.get(&fp.tp).is_some_and(|p| {
+                    let limit = if d.replica_id.is_some() { p.log_end_offset() } else { p.high_watermark };
+                    p.role != Role::Leader || fp.fetch_offset < limit
+                })
+            });
+            if ready {
+                ctx.sched.cancel(d.timer);
+                self.respond_fetch(ctx, d.from, d.correlation_id, d.replica_id, &d.partitions);
+            } else {
+                self.delayed_fetches.insert(id, d);
+            }
+        }
+    }
+
+    /// `Partition.maybeExpandIsr`: a follower that caught up asks to rejoin, through the controller.
+    fn maybe_expand_isr(&mut self, ctx: &mut Ctx, tp: &TopicPartition, follower: BrokerId) {
+        let Some(p) = self.partitions.get_mut(tp) else { return };
+        if p.role != Role::Leader || p.pending_isr.is_some() || !p.may_rejoin_isr(follower) {
+            return;
+        }
+        let mut new_isr = p.isr.clone();
+        new_isr.push(follower);
+        new_isr.sort_unstable_by_key(|b| p.replicas.iter().position(|r| r == b));
+        ctx.sched.emit(Event::IsrExpandProposed { broker: self.id, tp: tp.clone(), caught_up: follower });
+        self.propose_isr(ctx, tp, new_isr);
+    }
+
+    /// `Partition.maybeShrinkIsr`, every `replica.lag.time.max.ms / 2`.
+    fn maybe_shrink_isr(&mut self, ctx: &mut Ctx) {
+        let lag = ctx.config.replica_lag_time_max_ms;
+        let now = ctx.sched.now_ms;
+        let shrinks: Vec<(TopicPartition, Vec<BrokerId>, Vec<BrokerId>)> = self
+            .partitions
+            .values()
+            .filter(|p| p.role == Role::Leader && p.pending_isr.is_none())
+            .filter_map(|p| {
+                let out = p.out_of_sync_replicas(now, lag);
+                (!out.is_empty()).then(|| (p.tp.clone(), out.clone(), p.isr.iter().filter(|b| !out.contains(b)).copied().collect()))
+            })
+            .collect();
+        for (tp, out, new_isr) in shrinks {
+            ctx.sched.emit(Event::IsrShrinkProposed { broker: self.id, tp: tp.clone(), out_of_sync: out });
+            self.propose_isr(ctx, &tp, new_isr);
+        }
+    }
+
+    fn propose_isr(&mut self, ctx: &mut Ctx, tp: &TopicPartition, new_isr: Vec<BrokerId>) {
+        let Some(controller) = self.metadata.controller_id else { return };
+        let Some(p) = self.partitions.get_mut(tp) else { return };
+        p.pending_isr = Some(new_isr.clone());
+        let msg = Message::AlterPartitionRequest { broker_id: self.id, tp: tp.clone(), leader_epoch: p.leader_epoch, partition_epoch: p.partition_epoch, new_isr };
+        ctx.sched.send(self.node(), NodeId::Broker(controller), msg);
+    }
+
+    fn handle_alter_partition_response(&mut self, ctx: &mut Ctx, tp: TopicPartition, result: Result<LeaderAndIsr, ErrorCode>) {
+        let Some(p) = self.partitions.get_mut(&tp) else { return };
+        if p.pending_isr.is_none() {
+            return;
+        }
+        p.pending_isr = None;
+        match result {
+            Ok(state) if p.role == Role::Leader && state.leader_epoch == p.leader_epoch => {
+                p.isr = state.isr;
+                p.partition_epoch = state.partition_epoch;
+                self.maybe_increment_hw(ctx, &tp);
+                self.complete_delayed_produces(ctx);
+            }
+            Ok(_) => {}
+            Err(error) => ctx.sched.emit(Event::AlterPartitionRefused { broker: self.id, tp, error }),
+        }
+    }
+
+    fn schedule_isr_check(&mut self, ctx: &mut Ctx) {
+        if !self.isr_check_scheduled && self.partitions.values().any(|p| p.role == Role::Leader) {
+            self.isr_check_scheduled = true;
+            ctx.sched.set_timer(ctx.config.replica_lag_time_max_ms / 2, self.node(), Timer::IsrExpiration);
+        }
+    }
+
+    /// `ReplicaManager.becomeLeaderOrFollower`.
+    fn handle_leader_and_isr(&mut self, ctx: &mut Ctx, controller_id: BrokerId, controller_epoch: u32, partitions: Vec<PartitionMetadata>) {
+        if controller_epoch < self.metadata.controller_epoch {
+            return; // STALE_CONTROLLER_EPOCH: a deposed controller is ignored.
+        }
+        self.metadata.controller_epoch = controller_epoch;
+        self.metadata.controller_id = Some(controller_id);
+        let now = ctx.sched.now_ms;
+        for pm in partitions {
+            if !pm.replicas.contains(&self.id) {
+                continue;
+            }
+            let tp = pm.tp.clone();
+            let p = self.partitions.entry(tp.clone()).or_insert_with(|| Partition::new(tp.clone(), pm.replicas.clone()));
+            let newer = p.role == Role::Offline || pm.state.leader_epoch > p.leader_epoch || (pm.state.leader_epoch == p.leader_epoch && pm.state.partition_epoch > p.partition_epoch);
+            if !newer {
+                continue;
+            }
+            p.replicas = pm.replicas.clone();
+            self.metadata.partitions.insert(tp.clone(), pm.clone());
+            let s = pm.state;
+            if s.leader == Some(self.id) {
+                let was_leader = p.role == Role::Leader && p.leader_epoch == s.leader_epoch;
+                p.make_leader(self.id, s.leader_epoch, s.isr, s.partition_epoch, now);
+                if !was_leader {
+                    ctx.sched.emit(Event::BecameLeader { broker: self.id, tp: tp.clone(), leader_epoch: s.leader_epoch });
+                }
+                for f in self.fetchers.values_mut() {
+                    f.partitions.remove(&tp);
+                }
+                self.maybe_increment_hw(ctx, &tp);
+            } else {
+                p.make_follower(s.leader, s.leader_epoch, s.isr, s.partition_epoch);
+                ctx.sched.emit(Event::BecameFollower { broker: self.id, tp: tp.clone(), leader: s.leader, leader_epoch: s.leader_epoch });
+                for (l, f) in self.fetchers.iter_mut() {
+                    if Some(*l) != s.leader {
+                        f.partitions.remove(&tp);
+                    }
+                }
+                if let Some(l) = s.leader {
+                    self.fetchers.entry(l).or_default().partitions.insert(tp.clone(), FetchState::Truncating);
+                }
+            }
+        }
+        self.complete_delayed_produces(ctx);
+        self.fetchers.retain(|_, f| !f.partitions.is_empty() || f.in_flight.is_some());
+        let leaders: Vec<BrokerId> = self.fetchers.keys().copied().collect();
+        for l in leaders {
+            self.drive_fetcher(ctx, l);
+        }
+        self.schedule_isr_check(ctx);
+    }
+
+    /// Sends the fetcher's next request, if none is in flight: truncation first, then fetch.
+    fn drive_fetcher(&mut self, ctx: &mut Ctx, leader: BrokerId) {
+        let me = self.id;
+        let Some(f) = self.fetchers.get_mut(&leader) else { return };
+        if f.in_flight.is_some() || f.backoff.is_some() {
+            return;
+        }
+        // A replica with no epoch yet has nothing that could diverge.
+        for (tp, state) in f.partitions.iter_mut() {
+            if *state == FetchState::Truncating && self.partitions.get(tp).is_none_or(|p| p.log.latest_epoch().is_none()) {
+                *state = FetchState::Fetching;
+            }
+        }
+        let truncating: Vec<(TopicPartition, u32)> = f
+            .partitions
+            .iter()
+            .filter(|(_, s)| **s == FetchState::Truncating)
+            .filter_map(|(tp, _)| Some((tp.clone(), self.partitions.get(tp)?.log.latest_epoch()?)))
+            .collect();
+        self.next_id += 1;
+        let correlation_id = self.next_id;
+        let msg = if !truncating.is_empty() {
+            Message::OffsetsForLeaderEpochRequest { correlation_id, partitions: truncating }
+        } else if !f.partitions.is_empty() {
+            let partitions = f
+                .partitions
+                .keys()
+                .filter_map(|tp| {
+                    let p = self.partitions.get(tp)?;
+                    Some(FetchPartition { tp: tp.clone(), fetch_offset: p.log_end_offset(), current_leader_epoch: p.leader_epoch })
+                })
+                .collect();
+            Message::FetchRequest { correlation_id, replica_id: Some(me), partitions, max_wait_ms: ctx.config.replica_fetch_wait_max_ms }
+        } else {
+            return;
+        };
+        let timer = ctx.sched.set_timer(ctx.config.replica_socket_timeout_ms, NodeId::Broker(me), Timer::FetcherWakeup { leader });
+        f.in_flight = Some((correlation_id, timer));
+        ctx.sched.send(NodeId::Broker(me), NodeId::Broker(leader), msg);
+    }
+
+    /// Takes a response addressed to the fetcher's request in flight; `None` for a stale one.
+    fn accept_fetcher_response(&mut self, ctx: &mut Ctx, leader: BrokerId, correlation_id: u64) -> Option<()> {
+        let f = self.fetchers.get_mut(&leader)?;
+        let (expected, timer) = f.in_flight?;
+        if expected != correlation_id {
+            return None;
+        }
+        ctx.sched.cancel(timer);
+        f.in_flight = None;
+        Some(())
+    }
+
+    /// KIP-279: truncate to where the leader says our last epoch ends (or, when the
+    /// leader only knows an older epoch, to where that epoch ends on both sides).
+    fn handle_epoch_response(&mut self, ctx: &mut Ctx, leader: BrokerId, correlation_id: u64, answers: Vec<(TopicPartition, Result<(u32, u64), ErrorCode>)>) {
+        if self.accept_fetcher_response(ctx, leader, correlation_id).is_none() {
+            return;
+        }
+        let mut failed = false;
+        for (tp, answer) in answers {
+            let Some(p) = self.partitions.get_mut(&tp) else { continue };
+            let Ok((epoch, end_offset)) = answer else {
+                failed = true;
+                continue;
+            };
+            let local_end = if p.log.latest_epoch() == Some(epoch) { p.log_end_offset() } else { p.log.end_offset_for(epoch).map_or(0, |(e, o)| if e == epoch { o } else { o.min(end_offset) }) };
+            let target = end_offset.min(local_end);
+            let old = p.log_end_offset();
+            let lost = p.log.truncate_to(target);
+            if lost > 0 {
+                p.high_watermark = p.high_watermark.min(target);
+                ctx.sched.emit(Event::LogTruncated { broker: self.id, tp: tp.clone(), old_log_end_offset: old, new_log_end_offset: target, lost });
+            }
+            if let Some(f) = self.fetchers.get_mut(&leader) {
+                if let Some(s) = f.partitions.get_mut(&tp) {
+                    *s = FetchState::Fetching;
+                }
+            }
+        }
+        if failed {
+            self.back_off(ctx, leader);
+        }
+        self.drive_fetcher(ctx, leader);
+    }
+
+    fn back_off(&mut self, ctx: &mut Ctx, leader: BrokerId) {
+        if let Some(f) = self.fetchers.get_mut(&leader) {
+            if f.backoff.is_none() {
+                f.backoff = Some(ctx.sched.set_timer(ctx.config.replica_fetch_backoff_ms, NodeId::Broker(self.id), Timer::FetcherWakeup { leader }));
+            }
+        }
+    }
+
+    /// `ReplicaFetcherThread.processPartitionData`: append what the leader sent and
+    /// learn its high watermark (never beyond our own log end).
+    fn handle_fetch_response(&mut self, ctx: &mut Ctx, leader: BrokerId, correlation_id: u64, partitions: Vec<FetchedPartition>) {
+        if self.accept_fetcher_response(ctx, leader, correlation_id).is_none() {
+            return;
+        }
+        let mut failed = false;
+        for fp in partitions {
+            let fetching = self.fetchers.get(&leader).and_then(|f| f.partitions.get(&fp.tp)) == Some(&FetchState::Fetching);
+            let Some(p) = self.partitions.get_mut(&fp.tp) else { continue };
+            if !fetching || p.role != Role::Follower {
+                continue;
+            }
+            if let Some(e) = fp.error {
+                failed = true;
+                if e == ErrorCode::OffsetOutOfRange {
+                    if let Some(f) = self.fetchers.get_mut(&leader) {
+                        f.partitions.insert(fp.tp.clone(), FetchState::Truncating);
+                    }
+                }
+                continue;
+            }
+            if let Some(first) = fp.records.first() {
+                if first.offset == p.log_end_offset() {
+                    let base = first.offset;
+                    let count = fp.records.len() as u64;
+                    let epoch = fp.records.last().map_or(0, |r| r.leader_epoch);
+                    for r in fp.records {
+                        p.log.append(r);
+                    }
+                    ctx.sched.emit(Event::RecordsAppended { broker: self.id, tp: fp.tp.clone(), base_offset: base, count, leader_epoch: epoch, log_end_offset: p.log_end_offset() });
+                }
+            }
+            let hw = fp.high_watermark.min(p.log_end_offset());
+            if hw > p.high_watermark {
+                let old = p.high_watermark;
+                p.high_watermark = hw;
+                ctx.sched.emit(Event::HighWatermarkAdvanced { broker: self.id, tp: fp.tp.clone(), old, new: hw });
+            }
+        }
+        if failed {
+            self.back_off(ctx, leader);
+        }
+        self.drive_fetcher(ctx, leader);
+    }
+
+    pub fn leads(&self) -> impl Iterator<Item = &TopicPartition> {
+        self.partitions.values().filter(|p| p.role == Role::Leader).map(|p| &p.tp)
+    }
+
+    pub fn hosted(&self) -> BTreeSet<TopicPartition> {
+        self.partitions.keys().cloned().collect()
+    }
+}
+
+/// A cluster id in Kafka's shape (22 URL-safe base64 characters of a random UUID), drawn from the seed.
+fn cluster_id(seed: u64) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut x = seed;
+    (0..22)
+        .map(|_| {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ALPHABET[(x >> 58) as usize] as char
+        })
+        .collect()
+}

@@ -1,0 +1,3 @@
+//! Kafka's clients: the producer (and, later, the consumer).
+
+pub mod producer;

@@ -1,0 +1,411 @@
+//! The producer (`KafkaProducer`, its `RecordAccumulator` and `Sender`): records are
+//! partitioned, gathered into per-partition batches, sent to each partition's
+//! leader, and acknowledged or retried as the answers say.
+
+use crate::config::ProducerConfig;
+use crate::partitioner::{self, PartitionerKind, StickyState};
+use crate::protocol::*;
+use crate::sim::{Scheduler, Timer, TimerKey};
+use crate::trace::Event;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+#[derive(Clone, Debug)]
+struct Pending {
+    seq: u64,
+    topic: Name,
+    partition: Option<u32>,
+    record: ProducerRecord,
+}
+
+#[derive(Clone, Debug)]
+struct Batch {
+    tp: TopicPartition,
+    records: Vec<ProducerRecord>,
+    seqs: Vec<u64>,
+    bytes: usize,
+    created_ms: u64,
+    retry_at_ms: u64,
+}
+
+#[derive(Clone, Debug)]
+struct InFlight {
+    batches: Vec<Batch>,
+    timer: Option<TimerKey>,
+}
+
+/// What the producer knows of a topic from Metadata responses: each partition's leader.
+#[derive(Clone, Debug, Serialize)]
+pub struct TopicMetadata {
+    pub leaders: Vec<Option<BrokerId>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Producer {
+    pub name: Name,
+    pub cluster: usize,
+    pub config: ProducerConfig,
+    pub bootstrap: Vec<BrokerId>,
+    pub metadata: BTreeMap<Name, TopicMetadata>,
+    #[serde(skip)]
+    waiting_for_metadata: Vec<Pending>,
+    #[serde(skip)]
+    stale_topics: BTreeSet<Name>,
+    #[serde(skip)]
+    metadata_in_flight: Option<(u64, TimerKey)>,
+    #[serde(skip)]
+    bootstrap_next: usize,
+    #[serde(skip)]
+    accumulator: BTreeMap<TopicPartition, VecDeque<Batch>>,
+    #[serde(skip)]
+    in_flight: BTreeMap<u64, InFlight>,
+    #[serde(skip)]
+    in_flight_partitions: BTreeSet<TopicPartition>,
+    #[serde(skip)]
+    sticky: BTreeMap<Name, StickyState>,
+    #[serde(skip)]
+    send_timer: Option<TimerKey>,
+    pub next_seq: u64,
+    #[serde(skip)]
+    next_correlation: u64,
+}
+
+impl Producer {
+    pub fn new(name: Name, cluster: usize, config: ProducerConfig, bootstrap: Vec<BrokerId>) -> Self {
+        Producer {
+            name,
+            cluster,
+            config,
+            bootstrap,
+            metadata: BTreeMap::new(),
+            waiting_for_metadata: Vec::new(),
+            stale_topics: BTreeSet::new(),
+            metadata_in_flight: None,
+            bootstrap_next: 0,
+            accumulator: BTreeMap::new(),
+            in_flight: BTreeMap::new(),
+            in_flight_partitions: BTreeSet::new(),
+            sticky: BTreeMap::new(),
+            send_timer: None,
+            next_seq: 0,
+            next_correlation: 0,
+        }
+    }
+
+    fn node(&self) -> NodeId {
+        NodeId::Client(self.name.clone())
+    }
+
+    /// Records not yet acknowledged or failed.
+    pub fn outstanding(&self) -> usize {
+        self.waiting_for_metadata.len() + self.accumulator.values().flatten().map(|b| b.records.len()).sum::<usize>() + self.in_flight.values().flat_map(|f| &f.batches).map(|b| b.records.len()).sum::<usize>()
+    }
+
+    /// `KafkaProducer.send`: returns the record's sequence number in this producer.
+    pub fn send(&mut self, sched: &mut Scheduler, topic: Name, partition: Option<u32>, record: ProducerRecord) -> u64 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let pending = Pending { seq, topic: topic.clone(), partition, record };
+        if self.metadata.contains_key(&topic) {
+            self.accumulate(sched, pending);
+            self.wake_sender(sched);
+        } else {
+            self.waiting_for_metadata.push(pending);
+            self.stale_topics.insert(topic);
+            self.request_metadata(sched);
+        }
+        seq
+    }
+
+    fn available(meta: &TopicMetadata) -> Vec<u32> {
+        meta.leaders.iter().enumerate().filter(|(_, l)| l.is_some()).map(|(p, _)| p as u32).collect()
+    }
+
+    /// Picks the partition (explicit, keyed, or by the unkeyed strategy) and appends to its batch.
+    fn accumulate(&mut self, sched: &mut Scheduler, p: Pending) {
+        let meta = &self.metadata[&p.topic];
+        let n = meta.leaders.len() as u32;
+        let available = Self::available(meta);
+        let size = p.record.size_in_bytes();
+        let sticky = self.sticky.entry(p.topic.clone()).or_default();
+        let kind = self.config.partitioner;
+        let partition = match (p.partition, &p.record.key, kind) {
+            (Some(explicit), _, _) => explicit.min(n - 1),
+            (None, _, PartitionerKind::RoundRobin) => partitioner::round_robin(sticky, n, &available),
+            (None, Some(key), _) => partitioner::partition_for_key(key, n),
+            (None, None, PartitionerKind::UniformSticky) => {
+                // KIP-794: switch once `batch.size` bytes went to the sticky partition.
+                if sticky.sticky.is_none() || sticky.produced_bytes >= self.config.batch_size {
+                    sticky.sticky = Some(partitioner::random_partition(&mut sched.rng, n, &available, None));
+                    sticky.produced_bytes = 0;
+                }
+                sticky.produced_bytes += size;
+                sticky.sticky.expect("chosen above")
+            }
+            (None, None, PartitionerKind::Sticky) => {
+                let current = match sticky.sticky {
+                    Some(s) => s,
+                    None => partitioner::random_partition(&mut sched.rng, n, &available, None),
+                };
+                // KIP-480: a record that would open a new batch first moves the sticky partition.
+                let tp = TopicPartition::new(&p.topic, current);
+                let needs_new_batch = self.accumulator.get(&tp).and_then(|q| q.back()).is_none_or(|b| b.bytes + size > self.config.batch_size);
+                let chosen = if needs_new_batch { partitioner::random_partition(&mut sched.rng, n, &available, Some(current)) } else { current };
+                sticky.sticky = Some(chosen);
+                chosen
+            }
+        };
+        let tp = TopicPartition::new(&p.topic, partition);
+        sched.emit(Event::ProduceQueued {
+            producer: self.name.clone(),
+            tp: tp.clone(),
+            seq: p.seq,
+            key: p.record.key.as_deref().map(display_bytes),
+            value: p.record.value.as_deref().map(display_bytes),
+        });
+        let now = sched.now_ms;
+        let batch_size = self.config.batch_size;
+        let queue = self.accumulator.entry(tp.clone()).or_default();
+        match queue.back_mut() {
+            Some(b) if b.bytes + size <= batch_size && b.retry_at_ms == 0 => {
+                b.records.push(p.record);
+                b.seqs.push(p.seq);
+                b.bytes += size;
+            }
+            _ => queue.push_back(Batch { tp, records: vec![p.record], seqs: vec![p.seq], bytes: size, created_ms: now, retry_at_ms: 0 }),
+        }
+    }
+
+    fn request_metadata(&mut self, sched: &mut Scheduler) {
+        if self.metadata_in_flight.is_some() || self.bootstrap.is_empty() {
+            return;
+        }
+        let mut topics: BTreeSet<Name> = self.stale_topics.clone();
+        topics.extend(self.waiting_for_metadata.iter().map(|p| p.topic.clone()));
+        if topics.is_empty() {
+            return;
+        }
+        let broker = self.bootstrap[self.bootstrap_next % self.bootstrap.len()];
+        self.next_correlation += 1;
+        let id = self.next_correlation;
+        let timer = sched.set_timer(self.config.request_timeout_ms, self.node(), Timer::ProducerRequestTimeout { correlation_id: id });
+        self.metadata_in_flight = Some((id, timer));
+        sched.send(self.node(), NodeId::Broker(broker), Message::MetadataRequest { topics: topics.into_iter().collect() });
+    }
+
+    pub fn handle(&mut self, sched: &mut Scheduler, from: NodeId, msg: Message) {
+        match msg {
+            Message::MetadataResponse { brokers, partitions, errors } => self.handle_metadata(sched, from, brokers, partitions, errors),
+            Message::ProduceResponse { correlation_id, results } => self.handle_produce_response(sched, correlation_id, results),
+            _ => {}
+        }
+    }
+
+    fn handle_metadata(&mut self, sched: &mut Scheduler, from: NodeId, brokers: Vec<BrokerId>, partitions: Vec<PartitionMetadata>, errors: Vec<(Name, ErrorCode)>) {
+        let Some((_, timer)) = self.metadata_in_flight.take() else { return };
+        sched.cancel(timer);
+        if let NodeId::Broker(b) = from {
+            if let Some(i) = self.bootstrap.iter().position(|x| *x == b) {
+                self.bootstrap_next = i;
+            }
+        }
+        if !brokers.is_empty() {
+            self.bootstrap = brokers;
+            self.bootstrap_next %= self.bootstrap.len();
+        }
+        let mut by_topic: BTreeMap<Name, Vec<Option<BrokerId>>> = BTreeMap::new();
+        for pm in partitions {
+            let leaders = by_topic.entry(pm.tp.topic.clone()).or_default();
+            let i = pm.tp.partition as usize;
+            if leaders.len() <= i {
+                leaders.resize(i + 1, None);
+            }
+            leaders[i] = pm.state.leader;
+        }
+        let retry = errors.iter().any(|(_, e)| *e == ErrorCode::LeaderNotAvailable);
+        for (topic, leaders) in by_topic {
+            sched.emit(Event::MetadataUpdated { client: self.name.clone(), topic: topic.clone(), leaders: leaders.clone() });
+            let missing_leader = leaders.iter().any(|l| l.is_none());
+            self.metadata.insert(topic.clone(), TopicMetadata { leaders });
+            if !missing_leader {
+                self.stale_topics.remove(&topic);
+            }
+        }
+        for (topic, error) in errors {
+            if error == ErrorCode::UnknownTopicOrPartition && !self.metadata.contains_key(&topic) {
+                // Kafka's producer keeps waiting up to `max.block.ms`; here the send fails at once.
+                let (failed, kept): (Vec<Pending>, Vec<Pending>) = self.waiting_for_metadata.drain(..).partition(|p| p.topic == topic);
+                self.waiting_for_metadata = kept;
+                self.stale_topics.remove(&topic);
+                if !failed.is_empty() {
+                    sched.emit(Event::ProduceFailed { producer: self.name.clone(), topic: topic.clone(), seqs: failed.iter().map(|p| p.seq).collect(), error: format!("{error}: Topic {topic} not present in metadata") });
+                }
+            }
+        }
+        let ready: Vec<Pending> = {
+            let (ready, kept): (Vec<Pending>, Vec<Pending>) = self.waiting_for_metadata.drain(..).partition(|p| self.metadata.contains_key(&p.topic));
+            self.waiting_for_metadata = kept;
+            ready
+        };
+        for p in ready {
+            self.accumulate(sched, p);
+        }
+        if retry || !self.stale_topics.is_empty() {
+            // Metadata still incomplete: ask again after `retry.backoff.ms`.
+            self.wake_at(sched, sched.now_ms + self.config.retry_backoff_ms);
+        }
+        self.wake_sender(sched);
+    }
+
+    fn wake_sender(&mut self, sched: &mut Scheduler) {
+        self.run_sender(sched);
+    }
+
+    fn wake_at(&mut self, sched: &mut Scheduler, at_ms: u64) {
+        if let Some(t) = self.send_timer {
+            if t.at_ms <= at_ms {
+                return;
+            }
+            sched.cancel(t);
+        }
+        self.send_timer = Some(sched.set_timer(at_ms.saturating_sub(sched.now_ms), self.node(), Timer::ProducerSend));
+    }
+
+    pub fn handle_timer(&mut self, sched: &mut Scheduler, timer: Timer) {
+        match timer {
+            Timer::ProducerSend => {
+                self.send_timer = None;
+                if !self.stale_topics.is_empty() || !self.waiting_for_metadata.is_empty() {
+                    self.request_metadata(sched);
+                }
+                self.run_sender(sched);
+            }
+            Timer::ProducerRequestTimeout { correlation_id } => {
+                if self.metadata_in_flight.is_some_and(|(id, _)| id == correlation_id) {
+                    self.metadata_in_flight = None;
+                    self.bootstrap_next += 1;
+                    self.request_metadata(sched);
+                } else if let Some(f) = self.in_flight.remove(&correlation_id) {
+                    for b in f.batches {
+                        self.in_flight_partitions.remove(&b.tp);
+                        self.retry_or_fail(sched, b, ErrorCode::RequestTimedOut);
+                    }
+                    self.run_sender(sched);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `Sender.sendProducerData`: ready batches (full, lingered, or retry backoff over)
+    /// whose leader is known go out, one request per leader, one batch in flight per partition.
+    fn run_sender(&mut self, sched: &mut Scheduler) {
+        let now = sched.now_ms;
+        let mut next_wake: Option<u64> = None;
+        let mut per_leader: BTreeMap<BrokerId, Vec<Batch>> = BTreeMap::new();
+        let mut expired = Vec::new();
+        let mut need_metadata = false;
+        for (tp, queue) in self.accumulator.iter_mut() {
+            // `delivery.timeout.ms`: batches waiting too long fail.
+            while queue.front().is_some_and(|b| now >= b.created_ms + self.config.delivery_timeout_ms) {
+                expired.push(queue.pop_front().expect("checked"));
+            }
+            let Some(front) = queue.front() else { continue };
+            next_wake = Some(next_wake.map_or(front.created_ms + self.config.delivery_timeout_ms, |w: u64| w.min(front.created_ms + self.config.delivery_timeout_ms)));
+            if self.in_flight_partitions.contains(tp) {
+                continue;
+            }
+            let ready_at = if front.retry_at_ms > 0 { front.retry_at_ms } else if queue.len() > 1 || front.bytes >= self.config.batch_size { now } else { front.created_ms + self.config.linger_ms };
+            if ready_at > now {
+                next_wake = Some(next_wake.map_or(ready_at, |w| w.min(ready_at)));
+                continue;
+            }
+            let leader = self.metadata.get(&tp.topic).and_then(|m| m.leaders.get(tp.partition as usize).copied().flatten());
+            match leader {
+                Some(l) => per_leader.entry(l).or_default().push(queue.pop_front().expect("checked")),
+                None => {
+                    need_metadata = true;
+                    self.stale_topics.insert(tp.topic.clone());
+                }
+            }
+        }
+        self.accumulator.retain(|_, q| !q.is_empty());
+        for b in expired {
+            self.fail(sched, b, ErrorCode::DeliveryTimeout);
+        }
+        for (leader, batches) in per_leader {
+            self.next_correlation += 1;
+            let correlation_id = self.next_correlation;
+            let acks = self.config.acks;
+            let request = batches.iter().map(|b| (b.tp.clone(), b.records.clone())).collect();
+            sched.send(self.node(), NodeId::Broker(leader), Message::ProduceRequest { correlation_id, acks, timeout_ms: self.config.request_timeout_ms, batches: request });
+            if acks == Acks::None {
+                // acks=0: done as soon as it is on the wire; no offset is ever known.
+                for b in batches {
+                    sched.emit(Event::ProduceAcknowledged { producer: self.name.clone(), tp: b.tp, base_offset: None, seqs: b.seqs });
+                }
+                continue;
+            }
+            let timer = sched.set_timer(self.config.request_timeout_ms, self.node(), Timer::ProducerRequestTimeout { correlation_id });
+            for b in &batches {
+                self.in_flight_partitions.insert(b.tp.clone());
+            }
+            self.in_flight.insert(correlation_id, InFlight { batches, timer: Some(timer) });
+        }
+        if need_metadata {
+            self.request_metadata(sched);
+            next_wake = Some(next_wake.map_or(now + self.config.retry_backoff_ms, |w| w.min(now + self.config.retry_backoff_ms)));
+        }
+        if let Some(at) = next_wake {
+            self.wake_at(sched, at.max(now));
+        }
+    }
+
+    fn handle_produce_response(&mut self, sched: &mut Scheduler, correlation_id: u64, results: Vec<ProduceResult>) {
+        let Some(f) = self.in_flight.remove(&correlation_id) else { return };
+        if let Some(t) = f.timer {
+            sched.cancel(t);
+        }
+        for b in f.batches {
+            self.in_flight_partitions.remove(&b.tp);
+            let Some(r) = results.iter().find(|r| r.tp == b.tp) else { continue };
+            match r.error {
+                None => sched.emit(Event::ProduceAcknowledged { producer: self.name.clone(), tp: b.tp.clone(), base_offset: Some(r.base_offset), seqs: b.seqs }),
+                Some(e) => {
+                    if matches!(e, ErrorCode::NotLeaderOrFollower | ErrorCode::UnknownTopicOrPartition | ErrorCode::LeaderNotAvailable) {
+                        self.stale_topics.insert(b.tp.topic.clone());
+                    }
+                    self.retry_or_fail(sched, b, e);
+                }
+            }
+        }
+        if !self.stale_topics.is_empty() {
+            self.request_metadata(sched);
+        }
+        self.run_sender(sched);
+    }
+
+    /// A retriable error puts the batch back at the head of its queue after `retry.backoff.ms`,
+    /// while `delivery.timeout.ms` allows; anything else fails it.
+    fn retry_or_fail(&mut self, sched: &mut Scheduler, mut b: Batch, error: ErrorCode) {
+        let now = sched.now_ms;
+        let retrying = error.is_retriable() && now + self.config.retry_backoff_ms < b.created_ms + self.config.delivery_timeout_ms;
+        sched.emit(Event::ProduceRefused { producer: self.name.clone(), tp: b.tp.clone(), error, retrying, seqs: b.seqs.clone() });
+        if retrying {
+            b.retry_at_ms = now + self.config.retry_backoff_ms;
+            self.accumulator.entry(b.tp.clone()).or_default().push_front(b);
+            self.wake_at(sched, now + self.config.retry_backoff_ms);
+        } else {
+            self.fail(sched, b, error);
+        }
+    }
+
+    fn fail(&mut self, sched: &mut Scheduler, b: Batch, error: ErrorCode) {
+        let message = if error == ErrorCode::DeliveryTimeout {
+            format!("TimeoutException: Expiring {} record(s) for {}: {} ms has passed since batch creation", b.records.len(), b.tp, sched.now_ms - b.created_ms)
+        } else {
+            error.name().to_string()
+        };
+        sched.emit(Event::ProduceFailed { producer: self.name.clone(), topic: b.tp.topic.clone(), seqs: b.seqs, error: message });
+    }
+}

@@ -1,0 +1,141 @@
+//! Configuration under Kafka's own keys, with Kafka 3.x defaults.
+
+use crate::protocol::BrokerId;
+use serde::{Deserialize, Serialize};
+
+/// Broker (and topic-level default) settings of one cluster.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct BrokerConfig {
+    #[serde(rename = "min.insync.replicas")]
+    pub min_insync_replicas: u32,
+    #[serde(rename = "unclean.leader.election.enable")]
+    pub unclean_leader_election_enable: bool,
+    #[serde(rename = "replica.lag.time.max.ms")]
+    pub replica_lag_time_max_ms: u64,
+    #[serde(rename = "replica.fetch.wait.max.ms")]
+    pub replica_fetch_wait_max_ms: u64,
+    #[serde(rename = "replica.fetch.max.bytes")]
+    pub replica_fetch_max_bytes: usize,
+    #[serde(rename = "replica.fetch.backoff.ms")]
+    pub replica_fetch_backoff_ms: u64,
+    #[serde(rename = "replica.socket.timeout.ms")]
+    pub replica_socket_timeout_ms: u64,
+    #[serde(rename = "zookeeper.session.timeout.ms")]
+    pub zookeeper_session_timeout_ms: u64,
+    #[serde(rename = "auto.leader.rebalance.enable")]
+    pub auto_leader_rebalance_enable: bool,
+    #[serde(rename = "leader.imbalance.check.interval.seconds")]
+    pub leader_imbalance_check_interval_seconds: u64,
+    #[serde(rename = "leader.imbalance.per.broker.percentage")]
+    pub leader_imbalance_per_broker_percentage: u32,
+    #[serde(rename = "auto.create.topics.enable")]
+    pub auto_create_topics_enable: bool,
+    #[serde(rename = "num.partitions")]
+    pub num_partitions: u32,
+    #[serde(rename = "default.replication.factor")]
+    pub default_replication_factor: u32,
+}
+
+impl Default for BrokerConfig {
+    fn default() -> Self {
+        BrokerConfig {
+            min_insync_replicas: 1,
+            unclean_leader_election_enable: false,
+            replica_lag_time_max_ms: 30_000,
+            replica_fetch_wait_max_ms: 500,
+            replica_fetch_max_bytes: 1_048_576,
+            replica_fetch_backoff_ms: 1_000,
+            replica_socket_timeout_ms: 30_000,
+            zookeeper_session_timeout_ms: 18_000,
+            auto_leader_rebalance_enable: true,
+            leader_imbalance_check_interval_seconds: 300,
+            leader_imbalance_per_broker_percentage: 10,
+            auto_create_topics_enable: true,
+            num_partitions: 1,
+            default_replication_factor: 1,
+        }
+    }
+}
+
+/// Producer settings (`ProducerConfig`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProducerConfig {
+    pub acks: crate::protocol::Acks,
+    #[serde(rename = "partitioner")]
+    pub partitioner: crate::partitioner::PartitionerKind,
+    #[serde(rename = "batch.size")]
+    pub batch_size: usize,
+    /// Kafka 3.x default 0 (4.0 made it 5, KIP-1030).
+    #[serde(rename = "linger.ms")]
+    pub linger_ms: u64,
+    #[serde(rename = "request.timeout.ms")]
+    pub request_timeout_ms: u64,
+    #[serde(rename = "delivery.timeout.ms")]
+    pub delivery_timeout_ms: u64,
+    #[serde(rename = "retry.backoff.ms")]
+    pub retry_backoff_ms: u64,
+}
+
+impl Default for ProducerConfig {
+    fn default() -> Self {
+        ProducerConfig {
+            acks: crate::protocol::Acks::All,
+            partitioner: Default::default(),
+            batch_size: 16_384,
+            linger_ms: 0,
+            request_timeout_ms: 30_000,
+            delivery_timeout_ms: 120_000,
+            retry_backoff_ms: 100,
+        }
+    }
+}
+
+/// One Kafka cluster: its brokers and the chroot it keeps its znodes under.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterSpec {
+    #[serde(default = "default_cluster_name")]
+    pub name: String,
+    /// The chroot of `zookeeper.connect` (`zk:2181/cluster-a` → `/cluster-a`); empty for the root.
+    #[serde(default)]
+    pub chroot: String,
+    pub brokers: Vec<BrokerId>,
+    #[serde(default)]
+    pub config: BrokerConfig,
+}
+
+fn default_cluster_name() -> String {
+    "kafka".into()
+}
+
+/// The whole world: clusters on one ZooKeeper ensemble, the seed, and network delay.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorldConfig {
+    pub seed: u64,
+    pub clusters: Vec<ClusterSpec>,
+    /// Base one-way network delay; each message adds 0..=`jitter_ms` drawn from the seed.
+    pub latency_ms: u64,
+    pub jitter_ms: u64,
+}
+
+impl Default for WorldConfig {
+    fn default() -> Self {
+        WorldConfig {
+            seed: 1,
+            clusters: vec![ClusterSpec { name: default_cluster_name(), chroot: String::new(), brokers: vec![1, 2, 3], config: BrokerConfig::default() }],
+            latency_ms: 1,
+            jitter_ms: 1,
+        }
+    }
+}
+
+impl WorldConfig {
+    pub fn with_brokers(n: u32) -> Self {
+        let mut c = WorldConfig::default();
+        c.clusters[0].brokers = (1..=n).collect();
+        c
+    }
+}

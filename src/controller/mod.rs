@@ -1,0 +1,283 @@
+//! The controller (ZooKeeper mode, `kafka.controller.KafkaController`): one broker,
+//! elected by creating `/controller` first, that decides leaders and ISRs for the
+//! whole cluster, stores them in ZooKeeper and tells the brokers.
+
+pub mod election;
+
+use crate::broker::Ctx;
+use crate::protocol::{BrokerId, ErrorCode, LeaderAndIsr, Message, Name, NodeId, PartitionMetadata, TopicPartition};
+use crate::sim::Timer;
+use crate::trace::{ElectionReason, Event};
+use crate::zookeeper::kafka_zk_client as zkdata;
+use crate::zookeeper::ZkError;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Controller {
+    pub epoch: u32,
+    pub live_brokers: BTreeSet<BrokerId>,
+    pub assignments: BTreeMap<Name, Vec<Vec<BrokerId>>>,
+    pub states: BTreeMap<TopicPartition, LeaderAndIsr>,
+}
+
+/// Partitions whose LeaderAndIsr must go out, collected over one controller event
+/// (`ControllerBrokerRequestBatch`).
+#[derive(Default)]
+struct Batch {
+    changed: BTreeSet<TopicPartition>,
+}
+
+impl Controller {
+    /// `KafkaController.onControllerFailover`: raise the controller epoch, read the
+    /// cluster from ZooKeeper (leaving watches), elect leaders where needed, tell everyone.
+    pub fn failover(me: BrokerId, session: u64, ctx: &mut Ctx) -> Result<Controller, ZkError> {
+        let mut zk = ctx.zk_client(me, session);
+        let epoch = match zk.get(zkdata::CONTROLLER_EPOCH, false)? {
+            None => {
+                zk.create(zkdata::CONTROLLER_EPOCH, "1".into(), false)?;
+                1
+            }
+            Some(node) => {
+                let next = node.data.parse::<u32>().unwrap_or(0) + 1;
+                zk.set_data(zkdata::CONTROLLER_EPOCH, next.to_string(), Some(node.version))?;
+                next
+            }
+        };
+        let live_brokers: BTreeSet<BrokerId> = zk.live_brokers()?.into_iter().collect();
+        let mut c = Controller { epoch, live_brokers, assignments: BTreeMap::new(), states: BTreeMap::new() };
+        ctx.sched.emit(Event::ControllerElected { cluster: ctx.cluster, broker: me, epoch });
+        let mut batch = Batch::default();
+        c.read_topics(me, session, ctx, &mut batch)?;
+        // Every partition's state goes to every replica: brokers may have missed changes.
+        batch.changed.extend(c.states.keys().cloned());
+        c.elect_offline(me, session, ctx, &mut batch)?;
+        c.send(me, ctx, batch, true);
+        if ctx.config.auto_leader_rebalance_enable {
+            ctx.sched.set_timer(ctx.config.leader_imbalance_check_interval_seconds * 1000, NodeId::Broker(me), Timer::LeaderImbalanceCheck);
+        }
+        Ok(c)
+    }
+
+    /// Reads `/brokers/topics` (watched); new topics get their first leaders.
+    fn read_topics(&mut self, me: BrokerId, session: u64, ctx: &mut Ctx, batch: &mut Batch) -> Result<(), ZkError> {
+        let mut zk = ctx.zk_client(me, session);
+        let topics = match zk.get_children(zkdata::TOPICS, true) {
+            Err(ZkError::NoNode) => {
+                zk.create_recursive(zkdata::TOPICS, String::new())?;
+                zk.get_children(zkdata::TOPICS, true)?
+            }
+            r => r?,
+        };
+        for topic in topics {
+            let name: Name = topic.as_str().into();
+            if self.assignments.contains_key(&name) {
+                continue;
+            }
+            let Some(assignment) = zk.get(&zkdata::topic_path(&topic), false)?.and_then(|n| zkdata::assignment_of(&n.data)) else { continue };
+            for p in 0..assignment.len() as u32 {
+                if let Some(state) = zk.partition_state(&topic, p)? {
+                    self.states.insert(TopicPartition::new(&name, p), state);
+                }
+            }
+            self.assignments.insert(name, assignment);
+        }
+        drop(zk);
+        self.elect_new(me, session, ctx, batch)
+    }
+
+    /// `onNewPartitionCreation`: partitions without a state znode get their first leader.
+    fn elect_new(&mut self, me: BrokerId, session: u64, ctx: &mut Ctx, batch: &mut Batch) -> Result<(), ZkError> {
+        let mut created = Vec::new();
+        for (topic, assignment) in &self.assignments {
+            let new: Vec<u32> = (0..assignment.len() as u32).filter(|p| !self.states.contains_key(&TopicPartition::new(topic, *p))).collect();
+            if new.is_empty() {
+                continue;
+            }
+            if new.len() == assignment.len() {
+                ctx.sched.emit(Event::TopicCreated { cluster: ctx.cluster, topic: topic.clone(), assignment: assignment.clone() });
+            }
+            for p in new {
+                created.push((TopicPartition::new(topic, p), assignment[p as usize].clone()));
+            }
+        }
+        for (tp, replicas) in created {
+            let (leader, isr) = match election::new_partition_leader(&replicas, &self.live_brokers) {
+                Some((l, isr)) => (Some(l), isr),
+                None => (None, Vec::new()),
+            };
+            let state = LeaderAndIsr { leader, leader_epoch: 0, isr: isr.clone(), partition_epoch: 0, controller_epoch: self.epoch };
+            let path = zkdata::partition_state_path(&tp.topic, tp.partition);
+            ctx.zk_client(me, session).create_recursive(&path, zkdata::partition_state_json(&state))?;
+            let reason = if leader.is_some() { ElectionReason::NewPartition } else { ElectionReason::NoneAvailable };
+            ctx.sched.emit(Event::LeaderChanged { cluster: ctx.cluster, tp: tp.clone(), old: None, new: leader, leader_epoch: 0, isr, reason });
+            self.states.insert(tp.clone(), state);
+            batch.changed.insert(tp);
+        }
+        Ok(())
+    }
+
+    /// Writes a partition's new state to ZooKeeper (conditional on its partition epoch) and keeps it.
+    fn store(&mut self, me: BrokerId, session: u64, ctx: &mut Ctx, tp: &TopicPartition, mut state: LeaderAndIsr) -> Result<LeaderAndIsr, ZkError> {
+        state.controller_epoch = self.epoch;
+        let version = ctx.zk_client(me, session).update_partition_state(&tp.topic, tp.partition, &state)?;
+        state.partition_epoch = version;
+        self.states.insert(tp.clone(), state.clone());
+        Ok(state)
+    }
+
+    /// Partitions whose leader is gone (or that never had one) elect from their ISR.
+    fn elect_offline(&mut self, me: BrokerId, session: u64, ctx: &mut Ctx, batch: &mut Batch) -> Result<(), ZkError> {
+        let unclean = ctx.config.unclean_leader_election_enable;
+        let offline: Vec<TopicPartition> = self.states.iter().filter(|(_, s)| s.leader.is_none_or(|l| !self.live_brokers.contains(&l))).map(|(tp, _)| tp.clone()).collect();
+        for tp in offline {
+            let current = self.states[&tp].clone();
+            let assignment = self.assignments[&tp.topic][tp.partition as usize].clone();
+            let Some((leader, isr, reason)) = election::offline_partition_leader(&assignment, &current.isr, &self.live_brokers, unclean) else { continue };
+            let next = LeaderAndIsr { leader: Some(leader), leader_epoch: current.leader_epoch + 1, isr: isr.clone(), ..current.clone() };
+            let stored = self.store(me, session, ctx, &tp, next)?;
+            ctx.sched.emit(Event::LeaderChanged { cluster: ctx.cluster, tp: tp.clone(), old: current.leader, new: Some(leader), leader_epoch: stored.leader_epoch, isr, reason });
+            batch.changed.insert(tp);
+        }
+        Ok(())
+    }
+
+    /// The `/brokers/ids` watch fired: `onBrokerFailure` for the dead, `onBrokerStartup` for the new.
+    pub fn on_broker_change(&mut self, me: BrokerId, session: u64, ctx: &mut Ctx) -> Result<(), ZkError> {
+        let now: BTreeSet<BrokerId> = ctx.zk_client(me, session).live_brokers()?.into_iter().collect();
+        let dead: Vec<BrokerId> = self.live_brokers.difference(&now).copied().collect();
+        let born: Vec<BrokerId> = now.difference(&self.live_brokers).copied().collect();
+        self.live_brokers = now;
+        let mut batch = Batch::default();
+        self.elect_offline(me, session, ctx, &mut batch)?;
+        for d in &dead {
+            let holding: Vec<TopicPartition> = self.states.iter().filter(|(_, s)| s.isr.contains(d) || s.leader == Some(*d)).map(|(tp, _)| tp.clone()).collect();
+            for tp in holding {
+                let current = self.states[&tp].clone();
+                let next = election::remove_replica_from_isr(&current, *d);
+                let stored = self.store(me, session, ctx, &tp, next)?;
+                if current.leader != stored.leader {
+                    ctx.sched.emit(Event::LeaderChanged { cluster: ctx.cluster, tp: tp.clone(), old: current.leader, new: None, leader_epoch: stored.leader_epoch, isr: stored.isr.clone(), reason: ElectionReason::NoneAvailable });
+                }
+                if current.isr != stored.isr {
+                    ctx.sched.emit(Event::IsrChanged { cluster: ctx.cluster, tp: tp.clone(), old: current.isr, new: stored.isr.clone(), leader_epoch: stored.leader_epoch, by: me });
+                }
+                batch.changed.insert(tp);
+            }
+        }
+        // A returning broker hears the state of every partition it hosts.
+        for b in &born {
+            for (tp, _) in self.states.iter().filter(|(tp, _)| self.assignments[&tp.topic][tp.partition as usize].contains(b)) {
+                batch.changed.insert(tp.clone());
+            }
+        }
+        self.send(me, ctx, batch, !dead.is_empty() || !born.is_empty());
+        Ok(())
+    }
+
+    /// The `/brokers/topics` watch fired: a topic was created.
+    pub fn on_topic_change(&mut self, me: BrokerId, session: u64, ctx: &mut Ctx) -> Result<(), ZkError> {
+        let mut batch = Batch::default();
+        self.read_topics(me, session, ctx, &mut batch)?;
+        self.send(me, ctx, batch, false);
+        Ok(())
+    }
+
+    /// KIP-497 AlterPartition: the leader asks to change the ISR; the controller checks
+    /// the leader and partition epochs, stores the new ISR, and answers.
+    pub fn on_alter_partition(&mut self, me: BrokerId, session: u64, ctx: &mut Ctx, from: BrokerId, tp: &TopicPartition, leader_epoch: u32, partition_epoch: u32, new_isr: Vec<BrokerId>) -> Result<LeaderAndIsr, ErrorCode> {
+        let current = self.states.get(tp).cloned().ok_or(ErrorCode::UnknownTopicOrPartition)?;
+        if current.leader != Some(from) {
+            return Err(ErrorCode::NotLeaderOrFollower);
+        }
+        if leader_epoch != current.leader_epoch {
+            return Err(ErrorCode::FencedLeaderEpoch);
+        }
+        if partition_epoch != current.partition_epoch {
+            return Err(ErrorCode::InvalidUpdateVersion);
+        }
+        // KIP-841: only live brokers may join the ISR.
+        if new_isr.iter().any(|r| !self.live_brokers.contains(r) && !current.isr.contains(r)) {
+            return Err(ErrorCode::InvalidUpdateVersion);
+        }
+        let next = LeaderAndIsr { isr: new_isr.clone(), ..current.clone() };
+        let stored = self.store(me, session, ctx, tp, next).map_err(|_| ErrorCode::NotController)?;
+        ctx.sched.emit(Event::IsrChanged { cluster: ctx.cluster, tp: tp.clone(), old: current.isr, new: new_isr, leader_epoch: stored.leader_epoch, by: from });
+        let mut batch = Batch::default();
+        batch.changed.insert(tp.clone());
+        self.send_update_metadata(me, ctx, &batch.changed);
+        Ok(stored)
+    }
+
+    /// Preferred leader election for the given partitions (all when empty): leadership
+    /// goes back to the first replica of the assignment where it is alive and in the ISR.
+    pub fn elect_preferred(&mut self, me: BrokerId, session: u64, ctx: &mut Ctx, only: &[TopicPartition]) -> Result<usize, ZkError> {
+        let mut batch = Batch::default();
+        let candidates: Vec<TopicPartition> = self.states.keys().filter(|tp| only.is_empty() || only.contains(tp)).cloned().collect();
+        for tp in candidates {
+            let current = self.states[&tp].clone();
+            let assignment = &self.assignments[&tp.topic][tp.partition as usize];
+            let Some(preferred) = election::preferred_leader(assignment, &current.isr, &self.live_brokers) else { continue };
+            if current.leader == Some(preferred) {
+                continue;
+            }
+            let next = LeaderAndIsr { leader: Some(preferred), leader_epoch: current.leader_epoch + 1, ..current.clone() };
+            let stored = self.store(me, session, ctx, &tp, next)?;
+            ctx.sched.emit(Event::LeaderChanged { cluster: ctx.cluster, tp: tp.clone(), old: current.leader, new: Some(preferred), leader_epoch: stored.leader_epoch, isr: stored.isr.clone(), reason: ElectionReason::Preferred });
+            batch.changed.insert(tp);
+        }
+        let n = batch.changed.len();
+        self.send(me, ctx, batch, false);
+        Ok(n)
+    }
+
+    /// `auto.leader.rebalance.enable`: brokers whose preferred partitions are led
+    /// elsewhere beyond the allowed percentage get them back.
+    pub fn on_imbalance_check(&mut self, me: BrokerId, session: u64, ctx: &mut Ctx) -> Result<(), ZkError> {
+        let mut wanted = Vec::new();
+        for b in self.live_brokers.clone() {
+            let preferred: Vec<&TopicPartition> = self.states.keys().filter(|tp| self.assignments[&tp.topic][tp.partition as usize].first() == Some(&b)).collect();
+            let not_led: Vec<&TopicPartition> = preferred.iter().filter(|tp| self.states[**tp].leader != Some(b)).copied().collect();
+            if election::is_imbalanced(preferred.len(), not_led.len(), ctx.config.leader_imbalance_per_broker_percentage) {
+                wanted.extend(not_led.into_iter().cloned());
+            }
+        }
+        if !wanted.is_empty() {
+            self.elect_preferred(me, session, ctx, &wanted)?;
+        }
+        ctx.sched.set_timer(ctx.config.leader_imbalance_check_interval_seconds * 1000, NodeId::Broker(me), Timer::LeaderImbalanceCheck);
+        Ok(())
+    }
+
+    fn metadata(&self, tp: &TopicPartition) -> PartitionMetadata {
+        PartitionMetadata { tp: tp.clone(), replicas: self.assignments[&tp.topic][tp.partition as usize].clone(), state: self.states[tp].clone() }
+    }
+
+    /// LeaderAndIsr to the live replicas of changed partitions, then UpdateMetadata to every live broker.
+    fn send(&self, me: BrokerId, ctx: &mut Ctx, batch: Batch, all_metadata: bool) {
+        let mut per_broker: BTreeMap<BrokerId, Vec<PartitionMetadata>> = BTreeMap::new();
+        for tp in &batch.changed {
+            let md = self.metadata(tp);
+            for r in md.replicas.iter().filter(|r| self.live_brokers.contains(r)) {
+                per_broker.entry(*r).or_default().push(md.clone());
+            }
+        }
+        for (b, partitions) in per_broker {
+            ctx.sched.send(NodeId::Broker(me), NodeId::Broker(b), Message::LeaderAndIsrRequest { controller_id: me, controller_epoch: self.epoch, partitions });
+        }
+        if all_metadata {
+            let all: BTreeSet<TopicPartition> = self.states.keys().cloned().collect();
+            self.send_update_metadata(me, ctx, &all);
+        } else if !batch.changed.is_empty() {
+            self.send_update_metadata(me, ctx, &batch.changed);
+        }
+    }
+
+    fn send_update_metadata(&self, me: BrokerId, ctx: &mut Ctx, tps: &BTreeSet<TopicPartition>) {
+        let partitions: Vec<PartitionMetadata> = tps.iter().map(|tp| self.metadata(tp)).collect();
+        for b in &self.live_brokers {
+            let msg = Message::UpdateMetadataRequest { controller_id: me, controller_epoch: self.epoch, live_brokers: self.live_brokers.iter().copied().collect(), partitions: partitions.clone() };
+            ctx.sched.send(NodeId::Broker(me), NodeId::Broker(*b), msg);
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! Kafkascope: a deterministic, step-by-step simulation of an Apache Kafka
+//! cluster in ZooKeeper mode, made to be watched.
+
+pub mod admin;
+pub mod broker;
+pub mod client;
+pub mod config;
+pub mod controller;
+pub mod partitioner;
+pub mod protocol;
+pub mod replica;
+pub mod sim;
+pub mod trace;
+pub mod view;
+pub mod world;
+pub mod zookeeper;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use config::{BrokerConfig, ClusterSpec, ProducerConfig, WorldConfig};
+pub use world::{Command, SimError, World};

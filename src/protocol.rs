@@ -1,0 +1,341 @@
+//! The requests and responses nodes exchange, named after Kafka's protocol
+//! messages (`org.apache.kafka.common.message`), and the values they carry.
+
+use serde::{Serialize, Serializer};
+use std::fmt;
+use std::rc::Rc;
+
+pub type BrokerId = u32;
+/// Names of clients (producers, consumers) and topics: cheap to clone into every message.
+pub type Name = Rc<str>;
+pub type Bytes = Rc<[u8]>;
+
+/// A node of the simulated world: where messages come from and go to.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NodeId {
+    ZooKeeper,
+    Broker(BrokerId),
+    Client(Name),
+}
+
+impl fmt::Display for NodeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NodeId::ZooKeeper => f.write_str("zookeeper"),
+            NodeId::Broker(id) => write!(f, "broker-{id}"),
+            NodeId::Client(name) => f.write_str(name),
+        }
+    }
+}
+
+impl Serialize for NodeId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct TopicPartition {
+    pub topic: Name,
+    pub partition: u32,
+}
+
+impl TopicPartition {
+    pub fn new(topic: &Name, partition: u32) -> Self {
+        TopicPartition { topic: topic.clone(), partition }
+    }
+}
+
+impl fmt::Display for TopicPartition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.topic, self.partition)
+    }
+}
+
+/// One record as a log stores it (`org.apache.kafka.common.record.Record`), with the
+/// leader epoch of the batch it was written in (KIP-101).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Record {
+    pub offset: u64,
+    pub timestamp_ms: u64,
+    #[serde(serialize_with = "ser_opt_bytes")]
+    pub key: Option<Bytes>,
+    #[serde(serialize_with = "ser_opt_bytes")]
+    pub value: Option<Bytes>,
+    pub headers: Vec<(Name, Bytes)>,
+    pub leader_epoch: u32,
+}
+
+/// A record as a producer hands it over, before the leader gives it an offset.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProducerRecord {
+    pub key: Option<Bytes>,
+    pub value: Option<Bytes>,
+    pub headers: Vec<(Name, Bytes)>,
+    pub timestamp_ms: u64,
+}
+
+impl ProducerRecord {
+    /// Rough size as `batch.size` counts it: key, value and headers.
+    pub fn size_in_bytes(&self) -> usize {
+        let k = self.key.as_ref().map_or(0, |k| k.len());
+        let v = self.value.as_ref().map_or(0, |v| v.len());
+        let h: usize = self.headers.iter().map(|(n, v)| n.len() + v.len()).sum();
+        // Kafka's per-record overhead in a v2 batch is about a dozen bytes.
+        12 + k + v + h
+    }
+}
+
+/// Bytes shown as text when they are UTF-8, as a hex string otherwise.
+pub fn display_bytes(b: &[u8]) -> String {
+    match std::str::from_utf8(b) {
+        Ok(s) => s.to_string(),
+        Err(_) => b.iter().map(|x| format!("{x:02x}")).collect(),
+    }
+}
+
+fn ser_opt_bytes<S: Serializer>(b: &Option<Bytes>, s: S) -> Result<S::Ok, S::Error> {
+    match b {
+        Some(b) => s.serialize_str(&display_bytes(b)),
+        None => s.serialize_none(),
+    }
+}
+
+/// Kafka's error codes, by the names `org.apache.kafka.common.protocol.Errors` gives them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    UnknownTopicOrPartition,
+    LeaderNotAvailable,
+    NotLeaderOrFollower,
+    RequestTimedOut,
+    NotEnoughReplicas,
+    NotEnoughReplicasAfterAppend,
+    FencedLeaderEpoch,
+    StaleControllerEpoch,
+    NotController,
+    InvalidUpdateVersion,
+    OffsetOutOfRange,
+    CoordinatorNotAvailable,
+    NotCoordinator,
+    CoordinatorLoadInProgress,
+    IllegalGeneration,
+    UnknownMemberId,
+    RebalanceInProgress,
+    InconsistentGroupProtocol,
+    /// Not a broker error: the producer's own `TimeoutException` when `delivery.timeout.ms` passes.
+    DeliveryTimeout,
+}
+
+impl ErrorCode {
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorCode::UnknownTopicOrPartition => "UNKNOWN_TOPIC_OR_PARTITION",
+            ErrorCode::LeaderNotAvailable => "LEADER_NOT_AVAILABLE",
+            ErrorCode::NotLeaderOrFollower => "NOT_LEADER_OR_FOLLOWER",
+            ErrorCode::RequestTimedOut => "REQUEST_TIMED_OUT",
+            ErrorCode::NotEnoughReplicas => "NOT_ENOUGH_REPLICAS",
+            ErrorCode::NotEnoughReplicasAfterAppend => "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
+            ErrorCode::FencedLeaderEpoch => "FENCED_LEADER_EPOCH",
+            ErrorCode::StaleControllerEpoch => "STALE_CONTROLLER_EPOCH",
+            ErrorCode::NotController => "NOT_CONTROLLER",
+            ErrorCode::InvalidUpdateVersion => "INVALID_UPDATE_VERSION",
+            ErrorCode::OffsetOutOfRange => "OFFSET_OUT_OF_RANGE",
+            ErrorCode::CoordinatorNotAvailable => "COORDINATOR_NOT_AVAILABLE",
+            ErrorCode::NotCoordinator => "NOT_COORDINATOR",
+            ErrorCode::CoordinatorLoadInProgress => "COORDINATOR_LOAD_IN_PROGRESS",
+            ErrorCode::IllegalGeneration => "ILLEGAL_GENERATION",
+            ErrorCode::UnknownMemberId => "UNKNOWN_MEMBER_ID",
+            ErrorCode::RebalanceInProgress => "REBALANCE_IN_PROGRESS",
+            ErrorCode::InconsistentGroupProtocol => "INCONSISTENT_GROUP_PROTOCOL",
+            ErrorCode::DeliveryTimeout => "TIMEOUT",
+        }
+    }
+
+    /// `RetriableException` subclasses: the producer retries these.
+    pub fn is_retriable(self) -> bool {
+        !matches!(self, ErrorCode::DeliveryTimeout | ErrorCode::InconsistentGroupProtocol)
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Leader, ISR and epochs of one partition, as the controller decides them and
+/// `/brokers/topics/<t>/partitions/<p>/state` stores them (`LeaderAndIsr`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LeaderAndIsr {
+    pub leader: Option<BrokerId>,
+    pub leader_epoch: u32,
+    pub isr: Vec<BrokerId>,
+    /// The znode's version (Kafka's `partitionEpoch` / zkVersion): guards conditional updates.
+    pub partition_epoch: u32,
+    pub controller_epoch: u32,
+}
+
+/// What a broker learns of one partition through LeaderAndIsr and UpdateMetadata.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PartitionMetadata {
+    pub tp: TopicPartition,
+    pub replicas: Vec<BrokerId>,
+    pub state: LeaderAndIsr,
+}
+
+#[derive(Clone, Debug)]
+pub struct FetchPartition {
+    pub tp: TopicPartition,
+    pub fetch_offset: u64,
+    pub current_leader_epoch: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct FetchedPartition {
+    pub tp: TopicPartition,
+    pub error: Option<ErrorCode>,
+    pub high_watermark: u64,
+    pub records: Vec<Record>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ProduceResult {
+    pub tp: TopicPartition,
+    pub error: Option<ErrorCode>,
+    pub base_offset: u64,
+}
+
+/// The protocol. Each variant names the Kafka API (or ZooKeeper packet) it stands for.
+#[derive(Clone, Debug)]
+pub enum Message {
+    /// ZooKeeper client heartbeat; keeps the session (and its ephemeral znodes) alive.
+    ZkPing { session_id: u64 },
+    ZkPingResponse { session_id: u64, expired: bool },
+    /// A one-shot watch fired: the watcher must read again (and set a new watch).
+    ZkWatchEvent { path: String, kind: WatchKind },
+
+    MetadataRequest { topics: Vec<Name> },
+    MetadataResponse { brokers: Vec<BrokerId>, partitions: Vec<PartitionMetadata>, errors: Vec<(Name, ErrorCode)> },
+
+    ProduceRequest { correlation_id: u64, acks: Acks, timeout_ms: u64, batches: Vec<(TopicPartition, Vec<ProducerRecord>)> },
+    ProduceResponse { correlation_id: u64, results: Vec<ProduceResult> },
+
+    /// A follower's (`replica_id` Some) or a consumer's fetch.
+    FetchRequest { correlation_id: u64, replica_id: Option<BrokerId>, partitions: Vec<FetchPartition>, max_wait_ms: u64 },
+    FetchResponse { correlation_id: u64, partitions: Vec<FetchedPartition> },
+
+    /// KIP-101/KIP-279: a new follower asks where its last epoch ends on the leader.
+    OffsetsForLeaderEpochRequest { correlation_id: u64, partitions: Vec<(TopicPartition, u32)> },
+    OffsetsForLeaderEpochResponse { correlation_id: u64, partitions: Vec<(TopicPartition, Result<(u32, u64), ErrorCode>)> },
+
+    LeaderAndIsrRequest { controller_id: BrokerId, controller_epoch: u32, partitions: Vec<PartitionMetadata> },
+    UpdateMetadataRequest { controller_id: BrokerId, controller_epoch: u32, live_brokers: Vec<BrokerId>, partitions: Vec<PartitionMetadata> },
+
+    /// KIP-497: a leader asks the controller to change the ISR.
+    AlterPartitionRequest { broker_id: BrokerId, tp: TopicPartition, leader_epoch: u32, partition_epoch: u32, new_isr: Vec<BrokerId> },
+    AlterPartitionResponse { tp: TopicPartition, result: Result<LeaderAndIsr, ErrorCode> },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WatchKind {
+    Data,
+    Children,
+}
+
+/// The producer's `acks`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, Default)]
+pub enum Acks {
+    #[serde(rename = "0")]
+    None,
+    #[serde(rename = "1")]
+    Leader,
+    /// Default since Kafka 3.0 (KIP-679).
+    #[default]
+    #[serde(rename = "all", alias = "-1")]
+    All,
+}
+
+impl Message {
+    /// Kafka's name of the API, as the page and the narration show it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Message::ZkPing { .. } => "ZkPing",
+            Message::ZkPingResponse { .. } => "ZkPingResponse",
+            Message::ZkWatchEvent { .. } => "ZkWatchEvent",
+            Message::MetadataRequest { .. } => "Metadata",
+            Message::MetadataResponse { .. } => "MetadataResponse",
+            Message::ProduceRequest { .. } => "Produce",
+            Message::ProduceResponse { .. } => "ProduceResponse",
+            Message::FetchRequest { .. } => "Fetch",
+            Message::FetchResponse { .. } => "FetchResponse",
+            Message::OffsetsForLeaderEpochRequest { .. } => "OffsetsForLeaderEpoch",
+            Message::OffsetsForLeaderEpochResponse { .. } => "OffsetsForLeaderEpochResponse",
+            Message::LeaderAndIsrRequest { .. } => "LeaderAndIsr",
+            Message::UpdateMetadataRequest { .. } => "UpdateMetadata",
+            Message::AlterPartitionRequest { .. } => "AlterPartition",
+            Message::AlterPartitionResponse { .. } => "AlterPartitionResponse",
+        }
+    }
+
+    /// A short plain summary of the payload, for the narration and the trace.
+    pub fn summary(&self) -> String {
+        match self {
+            Message::ZkPing { session_id } => format!("session 0x{session_id:x}"),
+            Message::ZkPingResponse { session_id, expired } => {
+                if *expired { format!("session 0x{session_id:x} expired") } else { format!("session 0x{session_id:x} alive") }
+            }
+            Message::ZkWatchEvent { path, kind } => format!("{} changed: {path}", match kind { WatchKind::Data => "node", WatchKind::Children => "children" }),
+            Message::MetadataRequest { topics } => join(topics.iter().map(|t| t.to_string())),
+            Message::MetadataResponse { partitions, errors, .. } => {
+                let mut parts: Vec<String> = partitions
+                    .iter()
+                    .map(|p| format!("{} leader {}", p.tp, p.state.leader.map_or("none".to_string(), |l| l.to_string())))
+                    .collect();
+                parts.extend(errors.iter().map(|(t, e)| format!("{t}: {e}")));
+                join(parts.into_iter())
+            }
+            Message::ProduceRequest { acks, batches, .. } => {
+                let acks = match acks { Acks::None => "0", Acks::Leader => "1", Acks::All => "all" };
+                format!("acks={acks} {}", join(batches.iter().map(|(tp, r)| format!("{tp} ×{}", r.len()))))
+            }
+            Message::ProduceResponse { results, .. } => join(results.iter().map(|r| match r.error {
+                None => format!("{} ACK offset {}", r.tp, r.base_offset),
+                Some(e) => format!("{} NACK {e}", r.tp),
+            })),
+            Message::FetchRequest { partitions, .. } => join(partitions.iter().map(|p| format!("{} from {}", p.tp, p.fetch_offset))),
+            Message::FetchResponse { partitions, .. } => join(partitions.iter().map(|p| match p.error {
+                None => format!("{} ×{} hw {}", p.tp, p.records.len(), p.high_watermark),
+                Some(e) => format!("{} {e}", p.tp),
+            })),
+            Message::OffsetsForLeaderEpochRequest { partitions, .. } => join(partitions.iter().map(|(tp, e)| format!("{tp} epoch {e}"))),
+            Message::OffsetsForLeaderEpochResponse { partitions, .. } => join(partitions.iter().map(|(tp, r)| match r {
+                Ok((e, o)) => format!("{tp} epoch {e} ends at {o}"),
+                Err(e) => format!("{tp} {e}"),
+            })),
+            Message::LeaderAndIsrRequest { controller_epoch, partitions, .. } | Message::UpdateMetadataRequest { controller_epoch, partitions, .. } => {
+                format!("controller epoch {controller_epoch}: {}", join(partitions.iter().map(|p| describe_state(&p.tp, &p.state))))
+            }
+            Message::AlterPartitionRequest { tp, new_isr, .. } => format!("{tp} isr {new_isr:?}"),
+            Message::AlterPartitionResponse { tp, result } => match result {
+                Ok(s) => describe_state(tp, s),
+                Err(e) => format!("{tp} {e}"),
+            },
+        }
+    }
+}
+
+fn describe_state(tp: &TopicPartition, s: &LeaderAndIsr) -> String {
+    let leader = s.leader.map_or("none".to_string(), |l| l.to_string());
+    format!("{tp} leader {leader} epoch {} isr {:?}", s.leader_epoch, s.isr)
+}
+
+fn join(parts: impl Iterator<Item = String>) -> String {
+    let v: Vec<String> = parts.collect();
+    if v.len() > 4 {
+        format!("{}, … ({} in all)", v[..4].join(", "), v.len())
+    } else {
+        v.join(", ")
+    }
+}

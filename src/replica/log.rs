@@ -1,0 +1,68 @@
+//! A replica's log and its leader-epoch cache (`LeaderEpochFileCache`, KIP-101).
+
+use crate::protocol::Record;
+use serde::Serialize;
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Log {
+    pub records: Vec<Record>,
+    /// (leader epoch, the offset its first record has), ascending.
+    pub epochs: Vec<(u32, u64)>,
+}
+
+impl Log {
+    /// The offset the next record will get.
+    pub fn log_end_offset(&self) -> u64 {
+        self.records.len() as u64
+    }
+
+    pub fn latest_epoch(&self) -> Option<u32> {
+        self.epochs.last().map(|e| e.0)
+    }
+
+    /// Records a new epoch starting at `start_offset`, unless an equal or later one is known.
+    pub fn assign_epoch(&mut self, epoch: u32, start_offset: u64) {
+        if self.latest_epoch().is_none_or(|e| epoch > e) {
+            self.epochs.push((epoch, start_offset));
+        }
+    }
+
+    pub fn append(&mut self, record: Record) {
+        debug_assert_eq!(record.offset, self.log_end_offset());
+        self.assign_epoch(record.leader_epoch, record.offset);
+        self.records.push(record);
+    }
+
+    /// `LeaderEpochFileCache.endOffsetFor`: the largest epoch not above `requested`,
+    /// and the offset where it ends here (the next epoch's start, or the log end).
+    pub fn end_offset_for(&self, requested: u32) -> Option<(u32, u64)> {
+        let i = self.epochs.iter().rposition(|(e, _)| *e <= requested)?;
+        let end = self.epochs.get(i + 1).map_or(self.log_end_offset(), |next| next.1);
+        Some((self.epochs[i].0, end))
+    }
+
+    /// Removes every record at or after `offset`; returns how many went.
+    pub fn truncate_to(&mut self, offset: u64) -> u64 {
+        let before = self.log_end_offset();
+        if offset >= before {
+            return 0;
+        }
+        self.records.truncate(offset as usize);
+        self.epochs.retain(|(_, start)| *start < offset);
+        before - offset
+    }
+
+    pub fn read(&self, from: u64, max_bytes: usize) -> Vec<Record> {
+        let mut out = Vec::new();
+        let mut bytes = 0;
+        for r in self.records.iter().skip(from as usize) {
+            let size = 12 + r.key.as_ref().map_or(0, |k| k.len()) + r.value.as_ref().map_or(0, |v| v.len());
+            if !out.is_empty() && bytes + size > max_bytes {
+                break;
+            }
+            bytes += size;
+            out.push(r.clone());
+        }
+        out
+    }
+}

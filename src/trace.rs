@@ -1,0 +1,81 @@
+//! TraceEvent: the one vocabulary the page, the narration, the tests and the
+//! checker share. One event per observable fact; the engine states facts and
+//! never narrates.
+
+use crate::protocol::{BrokerId, ErrorCode, Name, NodeId, TopicPartition, WatchKind};
+use serde::Serialize;
+
+/// One event with the step and virtual time that produced it.
+#[derive(Clone, Debug, Serialize)]
+pub struct TraceRecord {
+    pub step: u64,
+    pub time_ms: u64,
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+/// Why a partition got a new leader (the controller's `PartitionLeaderElectionStrategy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ElectionReason {
+    /// A new partition's first leader.
+    NewPartition,
+    /// The leader went offline; the first live ISR member in assignment order leads.
+    OfflineLeader,
+    /// `unclean.leader.election.enable`: no ISR member was alive, a replica outside the ISR leads.
+    Unclean,
+    /// Leadership moves back to the first replica of the assignment.
+    Preferred,
+    /// No replica could lead: the partition is offline.
+    NoneAvailable,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    // The network.
+    MessageSent { id: u64, from: NodeId, to: NodeId, kind: &'static str, summary: String, deliver_at_ms: u64 },
+    MessageDelivered { id: u64, from: NodeId, to: NodeId, kind: &'static str },
+    MessageDropped { id: u64, from: NodeId, to: NodeId, kind: &'static str, reason: &'static str },
+
+    // Faults and lifecycle, as commanded.
+    BrokerStarted { broker: BrokerId },
+    BrokerStopped { broker: BrokerId },
+    NodeIsolated { node: NodeId },
+    NodeHealed { node: NodeId },
+    LinkCut { a: NodeId, b: NodeId },
+    LinkHealed { a: NodeId, b: NodeId },
+
+    // ZooKeeper.
+    ZkSessionCreated { session_id: u64, owner: NodeId, timeout_ms: u64 },
+    ZkSessionExpired { session_id: u64, owner: NodeId },
+    ZnodeCreated { path: String, data: String, ephemeral: bool },
+    ZnodeChanged { path: String, data: String, version: u32 },
+    ZnodeDeleted { path: String },
+    WatchFired { path: String, watcher: NodeId, kind: WatchKind },
+    BrokerRegistered { cluster: usize, broker: BrokerId },
+
+    // The controller.
+    ControllerElected { cluster: usize, broker: BrokerId, epoch: u32 },
+    ControllerResigned { cluster: usize, broker: BrokerId, epoch: u32 },
+    TopicCreated { cluster: usize, topic: Name, assignment: Vec<Vec<BrokerId>> },
+    LeaderChanged { cluster: usize, tp: TopicPartition, old: Option<BrokerId>, new: Option<BrokerId>, leader_epoch: u32, isr: Vec<BrokerId>, reason: ElectionReason },
+    IsrChanged { cluster: usize, tp: TopicPartition, old: Vec<BrokerId>, new: Vec<BrokerId>, leader_epoch: u32, by: BrokerId },
+
+    // Brokers and their replicas.
+    BecameLeader { broker: BrokerId, tp: TopicPartition, leader_epoch: u32 },
+    BecameFollower { broker: BrokerId, tp: TopicPartition, leader: Option<BrokerId>, leader_epoch: u32 },
+    RecordsAppended { broker: BrokerId, tp: TopicPartition, base_offset: u64, count: u64, leader_epoch: u32, log_end_offset: u64 },
+    HighWatermarkAdvanced { broker: BrokerId, tp: TopicPartition, old: u64, new: u64 },
+    LogTruncated { broker: BrokerId, tp: TopicPartition, old_log_end_offset: u64, new_log_end_offset: u64, lost: u64 },
+    IsrShrinkProposed { broker: BrokerId, tp: TopicPartition, out_of_sync: Vec<BrokerId> },
+    IsrExpandProposed { broker: BrokerId, tp: TopicPartition, caught_up: BrokerId },
+    AlterPartitionRefused { broker: BrokerId, tp: TopicPartition, error: ErrorCode },
+
+    // Producers.
+    ProduceQueued { producer: Name, tp: TopicPartition, seq: u64, key: Option<String>, value: Option<String> },
+    ProduceAcknowledged { producer: Name, tp: TopicPartition, base_offset: Option<u64>, seqs: Vec<u64> },
+    ProduceRefused { producer: Name, tp: TopicPartition, error: ErrorCode, retrying: bool, seqs: Vec<u64> },
+    ProduceFailed { producer: Name, topic: Name, seqs: Vec<u64>, error: String },
+    MetadataUpdated { client: Name, topic: Name, leaders: Vec<Option<BrokerId>> },
+}

@@ -1,0 +1,1 @@
+//! A drawing-friendly snapshot of the world (owned by the page work).

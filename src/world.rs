@@ -1,0 +1,469 @@
+//! The world: one seeded, single-threaded simulation holding ZooKeeper, the
+//! brokers of one or more clusters, and the clients. `step()` takes the next
+//! message or timer from the queue and hands it to its node; `apply()` carries
+//! out a user's command. Nothing else changes it.
+
+use crate::admin::{self, TopicError};
+use crate::broker::{Broker, Ctx};
+use crate::client::producer::Producer;
+use crate::config::{ClusterSpec, ProducerConfig, WorldConfig};
+use crate::protocol::*;
+use crate::sim::{Item, Latency, Scheduler};
+use crate::trace::{Event, TraceRecord};
+use crate::zookeeper::kafka_zk_client as zkdata;
+use crate::zookeeper::ZooKeeper;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Everything a person (or a scenario, or the fault injector) can do to the world.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "cmd", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Command {
+    /// `kafka-topics.sh --create` in the ZooKeeper era: the tool writes the assignment to
+    /// `/brokers/topics/<topic>`; the controller's watch does the rest.
+    CreateTopic {
+        topic: String,
+        partitions: u32,
+        replication_factor: u32,
+        #[serde(default)]
+        cluster: Option<String>,
+    },
+    AddProducer {
+        name: String,
+        #[serde(default)]
+        cluster: Option<String>,
+        #[serde(default)]
+        config: ProducerConfig,
+    },
+    Produce {
+        producer: String,
+        topic: String,
+        #[serde(default)]
+        key: Option<String>,
+        /// The key as hex-encoded bytes, for keys that are not UTF-8 text.
+        #[serde(default)]
+        key_hex: Option<String>,
+        #[serde(default)]
+        value: Option<String>,
+        #[serde(default)]
+        partition: Option<u32>,
+        #[serde(default)]
+        headers: BTreeMap<String, String>,
+    },
+    StopBroker { broker: BrokerId },
+    StartBroker { broker: BrokerId },
+    /// Cuts a node off from every other node (a broker, a client, or "zookeeper").
+    Isolate { node: String },
+    Heal { node: String },
+    CutLink { a: String, b: String },
+    HealLink { a: String, b: String },
+    /// `kafka-leader-election.sh --election-type preferred` (all partitions).
+    ElectPreferredLeaders {
+        #[serde(default)]
+        cluster: Option<String>,
+    },
+}
+
+/// An error that leaves the world as it was.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SimError {
+    Topic(TopicError),
+    Invalid(String),
+}
+
+impl fmt::Display for SimError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SimError::Topic(e) => write!(f, "{e}"),
+            SimError::Invalid(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for SimError {}
+
+impl From<TopicError> for SimError {
+    fn from(e: TopicError) -> Self {
+        SimError::Topic(e)
+    }
+}
+
+fn invalid<T>(msg: impl Into<String>) -> Result<T, SimError> {
+    Err(SimError::Invalid(msg.into()))
+}
+
+#[derive(Clone)]
+pub struct World {
+    pub config: WorldConfig,
+    pub sched: Scheduler,
+    pub zk: ZooKeeper,
+    pub brokers: BTreeMap<BrokerId, Broker>,
+    pub producers: BTreeMap<Name, Producer>,
+    pub step: u64,
+    pub trace: Vec<TraceRecord>,
+    /// The run's command log: (step it was applied at, command).
+    pub commands: Vec<(u64, Command)>,
+}
+
+impl World {
+    /// Builds the world and starts every broker at time 0.
+    pub fn new(config: WorldConfig) -> Result<World, SimError> {
+        validate_config(&config)?;
+        let mut w = World {
+            sched: Scheduler::new(config.seed, Latency { base_ms: config.latency_ms, jitter_ms: config.jitter_ms }),
+            zk: ZooKeeper::new(),
+            brokers: BTreeMap::new(),
+            producers: BTreeMap::new(),
+            step: 0,
+            trace: Vec::new(),
+            commands: Vec::new(),
+            config,
+        };
+        for (ci, c) in w.config.clusters.iter().enumerate() {
+            for b in &c.brokers {
+                w.brokers.insert(*b, Broker::new(*b, ci));
+            }
+        }
+        let ids: Vec<BrokerId> = w.brokers.keys().copied().collect();
+        for id in ids {
+            w.start_broker(id);
+        }
+        w.flush_events();
+        Ok(w)
+    }
+
+    fn cluster_spec(&self, index: usize) -> &ClusterSpec {
+        &self.config.clusters[index]
+    }
+
+    fn cluster_index(&self, name: &Option<String>) -> Result<usize, SimError> {
+        match name {
+            None => Ok(0),
+            Some(n) => self.config.clusters.iter().position(|c| &c.name == n).map_or_else(
+                || invalid(format!("unknown cluster \"{n}\"; clusters: {}", self.config.clusters.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "))),
+                Ok,
+            ),
+        }
+    }
+
+    fn start_broker(&mut self, id: BrokerId) {
+        let World { sched, zk, brokers, config, .. } = self;
+        let b = brokers.get_mut(&id).expect("broker exists");
+        let spec = &config.clusters[b.cluster];
+        let mut ctx = Ctx { sched, zk, cluster: b.cluster, config: &spec.config };
+        b.start(&mut ctx, &spec.chroot);
+    }
+
+    fn flush_events(&mut self) {
+        let (step, time_ms) = (self.step, self.sched.now_ms);
+        self.trace.extend(self.sched.events.drain(..).map(|event| TraceRecord { step, time_ms, event }));
+    }
+
+    pub fn now_ms(&self) -> u64 {
+        self.sched.now_ms
+    }
+
+    /// Performs exactly one thing: delivers one message or fires one timer. Returns
+    /// the trace events it caused, or `None` when nothing is left to happen.
+    pub fn step(&mut self) -> Option<&[TraceRecord]> {
+        let item = self.sched.pop()?;
+        self.step += 1;
+        let first = self.trace.len();
+        match item {
+            Item::Deliver { id, from, to, msg } => self.deliver(id, from, to, msg),
+            Item::Fire { node, timer } => self.fire(node, timer),
+        }
+        self.flush_events();
+        Some(&self.trace[first..])
+    }
+
+    fn node_is_up(&self, node: &NodeId) -> bool {
+        match node {
+            NodeId::ZooKeeper => true,
+            NodeId::Broker(b) => self.brokers.get(b).is_some_and(|b| b.running),
+            NodeId::Client(c) => self.producers.contains_key(c),
+        }
+    }
+
+    fn deliver(&mut self, id: u64, from: NodeId, to: NodeId, msg: Message) {
+        let kind = msg.kind();
+        if !self.sched.net.reachable(&from, &to) {
+            self.sched.emit(Event::MessageDropped { id, from, to, kind, reason: "network_partition" });
+            return;
+        }
+        if !self.node_is_up(&to) {
+            self.sched.emit(Event::MessageDropped { id, from, to, kind, reason: "node_down" });
+            return;
+        }
+        self.sched.emit(Event::MessageDelivered { id, from: from.clone(), to: to.clone(), kind });
+        let World { sched, zk, brokers, producers, config, .. } = self;
+        match &to {
+            NodeId::ZooKeeper => zk.handle(sched, from, msg),
+            NodeId::Broker(b) => {
+                let b = brokers.get_mut(b).expect("checked up");
+                let spec = &config.clusters[b.cluster];
+                let mut ctx = Ctx { sched, zk, cluster: b.cluster, config: &spec.config };
+                b.handle(&mut ctx, &spec.chroot, from, msg);
+            }
+            NodeId::Client(c) => {
+                if let Some(p) = producers.get_mut(c) {
+                    p.handle(sched, from, msg);
+                }
+            }
+        }
+    }
+
+    fn fire(&mut self, node: NodeId, timer: crate::sim::Timer) {
+        let World { sched, zk, brokers, producers, config, .. } = self;
+        match &node {
+            NodeId::ZooKeeper => zk.tick(sched),
+            NodeId::Broker(b) => {
+                let Some(b) = brokers.get_mut(b).filter(|b| b.running) else { return };
+                let spec = &config.clusters[b.cluster];
+                let mut ctx = Ctx { sched, zk, cluster: b.cluster, config: &spec.config };
+                b.handle_timer(&mut ctx, &spec.chroot, timer);
+            }
+            NodeId::Client(c) => {
+                if let Some(p) = producers.get_mut(c) {
+                    p.handle_timer(sched, timer);
+                }
+            }
+        }
+    }
+
+    /// Steps until virtual time `time_ms` (events at that instant included).
+    pub fn run_until(&mut self, time_ms: u64) {
+        while self.sched.next_time_ms().is_some_and(|t| t <= time_ms) {
+            self.step();
+        }
+        self.sched.now_ms = self.sched.now_ms.max(time_ms);
+    }
+
+    pub fn run_for(&mut self, ms: u64) {
+        self.run_until(self.sched.now_ms + ms);
+    }
+
+    /// Steps until only housekeeping (heartbeats, idle fetches) is left, or `max_ms` of virtual time passed.
+    pub fn run_until_quiet(&mut self, max_ms: u64) {
+        let deadline = self.sched.now_ms + max_ms;
+        while !self.sched.is_quiet() && self.sched.next_time_ms().is_some_and(|t| t <= deadline) {
+            self.step();
+        }
+    }
+
+    /// Applies a command: checks it whole first, so an error leaves the world unchanged.
+    pub fn apply(&mut self, cmd: Command) -> Result<(), SimError> {
+        self.check(&cmd)?;
+        let first = self.trace.len();
+        self.commands.push((self.step, cmd.clone()));
+        match cmd {
+            Command::CreateTopic { topic, partitions, replication_factor, cluster } => {
+                let ci = self.cluster_index(&cluster)?;
+                let live = self.registered_brokers(ci);
+                let n = live.len().max(1) as u64;
+                let start = self.sched.rng.rand_range(0..n) as usize;
+                let shift = self.sched.rng.rand_range(0..n) as usize;
+                let assignment = admin::assign_replicas(&live, partitions, replication_factor, start, shift)?;
+                let path = format!("{}{}", self.cluster_spec(ci).chroot, zkdata::topic_path(&topic));
+                self.zk.create_persistent(&mut self.sched, &path, zkdata::topic_json(&assignment));
+            }
+            Command::AddProducer { name, cluster, config } => {
+                let ci = self.cluster_index(&cluster)?;
+                let bootstrap = self.cluster_spec(ci).brokers.clone();
+                let name: Name = name.as_str().into();
+                self.producers.insert(name.clone(), Producer::new(name, ci, config, bootstrap));
+            }
+            Command::Produce { producer, topic, key, key_hex, value, partition, headers } => {
+                let key: Option<Bytes> = match (key, key_hex) {
+                    (_, Some(hex)) => Some(decode_hex(&hex).expect("checked").into()),
+                    (Some(k), None) => Some(k.into_bytes().into()),
+                    (None, None) => None,
+                };
+                let record = ProducerRecord {
+                    key,
+                    value: value.map(|v| v.into_bytes().into()),
+                    headers: headers.into_iter().map(|(k, v)| (k.as_str().into(), v.into_bytes().into())).collect(),
+                    timestamp_ms: self.sched.now_ms,
+                };
+                let p = self.producers.get_mut(producer.as_str()).expect("checked");
+                p.send(&mut self.sched, topic.as_str().into(), partition, record);
+            }
+            Command::StopBroker { broker } => {
+                self.brokers.get_mut(&broker).expect("checked").stop(&mut self.sched);
+            }
+            Command::StartBroker { broker } => self.start_broker(broker),
+            Command::Isolate { node } => {
+                let n = self.parse_node(&node)?;
+                self.sched.net.isolated.insert(n.clone());
+                self.sched.emit(Event::NodeIsolated { node: n });
+            }
+            Command::Heal { node } => {
+                let n = self.parse_node(&node)?;
+                self.sched.net.isolated.remove(&n);
+                self.sched.emit(Event::NodeHealed { node: n });
+            }
+            Command::CutLink { a, b } => {
+                let (a, b) = (self.parse_node(&a)?, self.parse_node(&b)?);
+                self.sched.net.cut(&a, &b);
+                self.sched.emit(Event::LinkCut { a, b });
+            }
+            Command::HealLink { a, b } => {
+                let (a, b) = (self.parse_node(&a)?, self.parse_node(&b)?);
+                self.sched.net.heal(&a, &b);
+                self.sched.emit(Event::LinkHealed { a, b });
+            }
+            Command::ElectPreferredLeaders { cluster } => {
+                let ci = self.cluster_index(&cluster)?;
+                let World { sched, zk, brokers, config, .. } = self;
+                if let Some(b) = brokers.values_mut().find(|b| b.cluster == ci && b.running && b.controller.is_some()) {
+                    let spec = &config.clusters[ci];
+                    let mut ctx = Ctx { sched, zk, cluster: ci, config: &spec.config };
+                    let (Some(mut c), Some(s)) = (b.controller.take(), b.zk_session) else { unreachable!("found above") };
+                    let _ = c.elect_preferred(b.id, s, &mut ctx, &[]);
+                    b.controller = Some(c);
+                }
+            }
+        }
+        self.flush_events();
+        let _ = first;
+        Ok(())
+    }
+
+    /// Brokers registered in the cluster's `/brokers/ids`: those the cluster counts as alive.
+    pub fn registered_brokers(&self, cluster: usize) -> Vec<BrokerId> {
+        let prefix = format!("{}{}/", self.cluster_spec(cluster).chroot, zkdata::BROKER_IDS);
+        self.zk.nodes.keys().filter_map(|p| p.strip_prefix(&prefix)).filter_map(|id| id.parse().ok()).collect()
+    }
+
+    fn parse_node(&self, s: &str) -> Result<NodeId, SimError> {
+        if s == "zookeeper" {
+            return Ok(NodeId::ZooKeeper);
+        }
+        if let Some(id) = s.strip_prefix("broker-").and_then(|x| x.parse::<BrokerId>().ok()) {
+            if self.brokers.contains_key(&id) {
+                return Ok(NodeId::Broker(id));
+            }
+        }
+        if let Some(p) = self.producers.get_key_value(s) {
+            return Ok(NodeId::Client(p.0.clone()));
+        }
+        invalid(format!("unknown node \"{s}\": use \"zookeeper\", \"broker-<id>\" or a client's name"))
+    }
+
+    fn check(&self, cmd: &Command) -> Result<(), SimError> {
+        match cmd {
+            Command::CreateTopic { topic, partitions, replication_factor, cluster } => {
+                let ci = self.cluster_index(cluster)?;
+                admin::validate_topic_name(topic)?;
+                let path = format!("{}{}", self.cluster_spec(ci).chroot, zkdata::topic_path(topic));
+                if self.zk.nodes.contains_key(&path) {
+                    return Err(TopicError::TopicExists(format!("Topic '{topic}' already exists.")).into());
+                }
+                let live = self.registered_brokers(ci);
+                admin::assign_replicas(&live, *partitions, *replication_factor, 0, 0)?;
+                if *partitions > 1000 {
+                    return invalid(format!("partitions: {partitions} is more than this playground draws (at most 1000)"));
+                }
+            }
+            Command::AddProducer { name, cluster, config } => {
+                self.cluster_index(cluster)?;
+                check_client_name(name)?;
+                if self.producers.contains_key(name.as_str()) {
+                    return invalid(format!("a client named \"{name}\" already exists"));
+                }
+                if config.batch_size == 0 {
+                    return invalid("batch.size must be at least 1");
+                }
+            }
+            Command::Produce { producer, topic, key_hex, partition, .. } => {
+                let Some(p) = self.producers.get(producer.as_str()) else {
+                    return invalid(format!("unknown producer \"{producer}\"; add it first with add_producer"));
+                };
+                admin::validate_topic_name(topic)?;
+                if let Some(hex) = key_hex {
+                    decode_hex(hex).map_err(|e| SimError::Invalid(format!("key_hex: {e}")))?;
+                }
+                if let (Some(part), Some(meta)) = (partition, p.metadata.get(topic.as_str())) {
+                    if *part as usize >= meta.leaders.len() {
+                        return invalid(format!("partition {part} does not exist: topic \"{topic}\" has {} partitions", meta.leaders.len()));
+                    }
+                }
+            }
+            Command::StopBroker { broker } => match self.brokers.get(broker) {
+                None => return invalid(format!("unknown broker {broker}")),
+                Some(b) if !b.running => return invalid(format!("broker {broker} is already stopped")),
+                _ => {}
+            },
+            Command::StartBroker { broker } => match self.brokers.get(broker) {
+                None => return invalid(format!("unknown broker {broker}")),
+                Some(b) if b.running => return invalid(format!("broker {broker} is already running")),
+                _ => {}
+            },
+            Command::Isolate { node } | Command::Heal { node } => {
+                self.parse_node(node)?;
+            }
+            Command::CutLink { a, b } | Command::HealLink { a, b } => {
+                if self.parse_node(a)? == self.parse_node(b)? {
+                    return invalid("a link needs two different nodes");
+                }
+            }
+            Command::ElectPreferredLeaders { cluster } => {
+                self.cluster_index(cluster)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn check_client_name(name: &str) -> Result<(), SimError> {
+    if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
+        return invalid(format!("client name \"{name}\" must be 1–64 ASCII letters, digits, '-', '_' or '.'"));
+    }
+    if name == "zookeeper" || name.starts_with("broker-") {
+        return invalid(format!("client name \"{name}\" is taken by the cluster's own nodes"));
+    }
+    Ok(())
+}
+
+pub fn decode_hex(s: &str) -> Result<Vec<u8>, String> {
+    if s.len() % 2 != 0 {
+        return Err(format!("\"{s}\" has an odd number of hex digits"));
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2).ok_or("not ASCII")?, 16).map_err(|_| format!("\"{s}\" is not hex")))
+        .collect()
+}
+
+fn validate_config(c: &WorldConfig) -> Result<(), SimError> {
+    if c.clusters.is_empty() {
+        return invalid("config: at least one cluster is needed");
+    }
+    let mut seen_ids = std::collections::BTreeSet::new();
+    let mut seen_roots = std::collections::BTreeSet::new();
+    for (i, cl) in c.clusters.iter().enumerate() {
+        if cl.brokers.is_empty() || cl.brokers.len() > 12 {
+            return invalid(format!("config: clusters[{i}] must have 1 to 12 brokers"));
+        }
+        for b in &cl.brokers {
+            if !seen_ids.insert(*b) {
+                return invalid(format!("config: broker id {b} appears twice (ids are unique across clusters here)"));
+            }
+        }
+        if !(cl.chroot.is_empty() || (cl.chroot.starts_with('/') && cl.chroot.len() > 1 && !cl.chroot.ends_with('/') && !cl.chroot.contains("//"))) {
+            return invalid(format!("config: clusters[{i}].chroot \"{}\" must be empty or a path like \"/cluster-a\"", cl.chroot));
+        }
+        if !seen_roots.insert(cl.chroot.clone()) {
+            return invalid(format!("config: two clusters share the chroot \"{}\"", cl.chroot));
+        }
+        let k = &cl.config;
+        if k.zookeeper_session_timeout_ms < 3 || k.replica_lag_time_max_ms < 2 || k.leader_imbalance_check_interval_seconds == 0 || k.replica_socket_timeout_ms == 0 {
+            return invalid(format!("config: clusters[{i}].config has a timeout too small to run"));
+        }
+    }
+    if c.latency_ms == 0 && c.jitter_ms == 0 {
+        return invalid("config: latency_ms and jitter_ms cannot both be 0");
+    }
+    Ok(())
+}

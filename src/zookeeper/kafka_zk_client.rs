@@ -1,0 +1,146 @@
+//! Kafka's use of ZooKeeper (`kafka.zk.KafkaZkClient` and `ZkData`): which znodes
+//! a ZooKeeper-mode cluster keeps, and the JSON each one holds.
+
+use super::{ZkError, ZooKeeper};
+use crate::protocol::{BrokerId, LeaderAndIsr, NodeId};
+use crate::sim::Scheduler;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+pub const BROKER_IDS: &str = "/brokers/ids";
+pub const TOPICS: &str = "/brokers/topics";
+pub const CONTROLLER: &str = "/controller";
+pub const CONTROLLER_EPOCH: &str = "/controller_epoch";
+pub const CLUSTER_ID: &str = "/cluster/id";
+
+pub fn broker_path(id: BrokerId) -> String {
+    format!("{BROKER_IDS}/{id}")
+}
+
+pub fn topic_path(topic: &str) -> String {
+    format!("{TOPICS}/{topic}")
+}
+
+pub fn partition_state_path(topic: &str, partition: u32) -> String {
+    format!("{TOPICS}/{topic}/partitions/{partition}/state")
+}
+
+/// `BrokerIdZNode` (version 5, one PLAINTEXT listener).
+pub fn broker_info_json(id: BrokerId, now_ms: u64) -> String {
+    json!({"listener_security_protocol_map": {"PLAINTEXT": "PLAINTEXT"}, "endpoints": [format!("PLAINTEXT://broker-{id}:9092")],
+           "jmx_port": -1, "host": format!("broker-{id}"), "timestamp": now_ms.to_string(), "port": 9092, "version": 5})
+    .to_string()
+}
+
+/// `ControllerZNode`.
+pub fn controller_json(id: BrokerId, now_ms: u64) -> String {
+    json!({"version": 1, "brokerid": id, "timestamp": now_ms.to_string()}).to_string()
+}
+
+pub fn controller_id_of(data: &str) -> Option<BrokerId> {
+    let v: Value = serde_json::from_str(data).ok()?;
+    v.get("brokerid")?.as_u64().map(|x| x as BrokerId)
+}
+
+/// `TopicZNode`: the replica assignment, partition → brokers.
+pub fn topic_json(assignment: &[Vec<BrokerId>]) -> String {
+    let partitions: BTreeMap<String, &Vec<BrokerId>> = assignment.iter().enumerate().map(|(p, r)| (p.to_string(), r)).collect();
+    json!({"version": 3, "partitions": partitions, "adding_replicas": {}, "removing_replicas": {}}).to_string()
+}
+
+pub fn assignment_of(data: &str) -> Option<Vec<Vec<BrokerId>>> {
+    let v: Value = serde_json::from_str(data).ok()?;
+    let parts = v.get("partitions")?.as_object()?;
+    let mut out = vec![Vec::new(); parts.len()];
+    for (p, replicas) in parts {
+        let p: usize = p.parse().ok()?;
+        let slot = out.get_mut(p)?;
+        *slot = replicas.as_array()?.iter().map(|r| r.as_u64().map(|x| x as BrokerId)).collect::<Option<Vec<_>>>()?;
+    }
+    Some(out)
+}
+
+/// `TopicPartitionStateZNode`: leader -1 means no leader.
+pub fn partition_state_json(s: &LeaderAndIsr) -> String {
+    let leader = s.leader.map_or(-1, |l| l as i64);
+    json!({"controller_epoch": s.controller_epoch, "leader": leader, "version": 1, "leader_epoch": s.leader_epoch, "isr": s.isr}).to_string()
+}
+
+pub fn partition_state_of(data: &str, partition_epoch: u32) -> Option<LeaderAndIsr> {
+    let v: Value = serde_json::from_str(data).ok()?;
+    let leader = v.get("leader")?.as_i64()?;
+    Some(LeaderAndIsr {
+        leader: if leader < 0 { None } else { Some(leader as BrokerId) },
+        leader_epoch: v.get("leader_epoch")?.as_u64()? as u32,
+        isr: v.get("isr")?.as_array()?.iter().filter_map(|b| b.as_u64().map(|x| x as BrokerId)).collect(),
+        partition_epoch,
+        controller_epoch: v.get("controller_epoch")?.as_u64()? as u32,
+    })
+}
+
+/// One broker's ZooKeeper connection: every call fails with ConnectionLoss when the
+/// broker cannot reach the ensemble, and with SessionExpired once its session is gone.
+pub struct KafkaZkClient<'a> {
+    pub zk: &'a mut ZooKeeper,
+    pub sched: &'a mut Scheduler,
+    pub node: NodeId,
+    pub session_id: u64,
+}
+
+impl KafkaZkClient<'_> {
+    fn check(&self) -> Result<(), ZkError> {
+        if !self.sched.net.reachable(&self.node, &NodeId::ZooKeeper) {
+            return Err(ZkError::ConnectionLoss);
+        }
+        if !self.zk.session_alive(self.session_id) {
+            return Err(ZkError::SessionExpired);
+        }
+        Ok(())
+    }
+
+    pub fn create(&mut self, path: &str, data: String, ephemeral: bool) -> Result<(), ZkError> {
+        self.check()?;
+        self.zk.create(self.sched, self.session_id, path, data, ephemeral)
+    }
+
+    pub fn create_recursive(&mut self, path: &str, data: String) -> Result<(), ZkError> {
+        self.check()?;
+        self.zk.create_recursive(self.sched, self.session_id, path, data)
+    }
+
+    pub fn set_data(&mut self, path: &str, data: String, expected: Option<u32>) -> Result<u32, ZkError> {
+        self.check()?;
+        self.zk.set_data(self.sched, self.session_id, path, data, expected)
+    }
+
+    pub fn get(&mut self, path: &str, watch: bool) -> Result<Option<super::Znode>, ZkError> {
+        self.check()?;
+        self.zk.get(self.session_id, path, watch)
+    }
+
+    pub fn get_children(&mut self, path: &str, watch: bool) -> Result<Vec<String>, ZkError> {
+        self.check()?;
+        self.zk.get_children(self.session_id, path, watch)
+    }
+
+    pub fn delete(&mut self, path: &str) -> Result<(), ZkError> {
+        self.check()?;
+        self.zk.delete(self.sched, self.session_id, path)
+    }
+
+    /// The live brokers: the children of `/brokers/ids`, watched.
+    pub fn live_brokers(&mut self) -> Result<Vec<BrokerId>, ZkError> {
+        let mut ids: Vec<BrokerId> = self.get_children(BROKER_IDS, true)?.iter().filter_map(|c| c.parse().ok()).collect();
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
+    pub fn partition_state(&mut self, topic: &str, partition: u32) -> Result<Option<LeaderAndIsr>, ZkError> {
+        Ok(self.get(&partition_state_path(topic, partition), false)?.and_then(|n| partition_state_of(&n.data, n.version)))
+    }
+
+    /// Conditional update of a partition's state, guarded by its partition epoch (the znode version).
+    pub fn update_partition_state(&mut self, topic: &str, partition: u32, state: &LeaderAndIsr) -> Result<u32, ZkError> {
+        self.set_data(&partition_state_path(topic, partition), partition_state_json(state), Some(state.partition_epoch))
+    }
+}
