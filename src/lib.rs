@@ -2,6 +2,7 @@
 //! cluster in ZooKeeper mode, made to be watched.
 
 pub mod admin;
+pub mod assignor;
 pub mod broker;
 pub mod client;
 pub mod config;
@@ -9,6 +10,7 @@ pub mod controller;
 pub mod partitioner;
 pub mod protocol;
 pub mod replica;
+pub mod scenario;
 pub mod sim;
 pub mod trace;
 pub mod view;

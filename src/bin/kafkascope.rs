@@ -1,1 +1,80 @@
-fn main() {}
+//! The `kafkascope` command line: run scenarios, and ask Kafka's partitioner.
+
+use kafkascope::partitioner::{murmur2, partition_for_key};
+use kafkascope::scenario::Scenario;
+use kafkascope::world::decode_hex;
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+
+const USAGE: &str = "usage:
+  kafkascope run FILE                          run a scenario, print the trace as JSON lines, then the final state
+  kafkascope partition --partitions N [--hex] [KEY...]
+                                               the partition Kafka's default partitioner picks for each key
+                                               (keys from the arguments, else one per line on standard input)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run(&args[1..]),
+        Some("partition") => partition(&args[1..]),
+        Some("-h") | Some("--help") | Some("help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command \"{other}\"\n{USAGE}")),
+        None => Err(USAGE.to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kafkascope: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    let [file] = args else { return Err(format!("run takes one FILE\n{USAGE}")) };
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+    let scenario = Scenario::parse(&text).map_err(|e| format!("{file}: {e}"))?;
+    let world = scenario.run().map_err(|e| format!("{file}: {e}"))?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for r in &world.trace {
+        writeln!(out, "{}", serde_json::to_string(r).expect("trace serializes")).map_err(|e| e.to_string())?;
+    }
+    let state = serde_json::json!({ "final_state": kafkascope::view::view(&world) });
+    writeln!(out, "{state}").map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+fn partition(args: &[String]) -> Result<(), String> {
+    let mut partitions: Option<u32> = None;
+    let mut hex = false;
+    let mut keys = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--partitions" => {
+                let n = it.next().ok_or("--partitions needs a number")?;
+                partitions = Some(n.parse().map_err(|_| format!("--partitions: \"{n}\" is not a positive whole number"))?);
+            }
+            "--hex" => hex = true,
+            _ => keys.push(a.clone()),
+        }
+    }
+    let n = partitions.ok_or("--partitions N is required")?;
+    if n == 0 {
+        return Err("--partitions must be at least 1".into());
+    }
+    if keys.is_empty() {
+        for line in std::io::stdin().lock().lines() {
+            keys.push(line.map_err(|e| format!("standard input: {e}"))?);
+        }
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for k in keys {
+        let bytes = if hex { decode_hex(&k).map_err(|e| format!("key {e}"))? } else { k.clone().into_bytes() };
+        writeln!(out, "{k}\t{}\t{}", partition_for_key(&bytes, n), murmur2(&bytes)).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
