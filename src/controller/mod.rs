@@ -52,6 +52,9 @@ impl Controller {
         // Every partition's state goes to every replica: brokers may have missed changes.
         batch.changed.extend(c.states.keys().cloned());
         c.elect_offline(me, session, ctx, &mut batch)?;
+        // `ReplicaStateMachine.startup`: replicas on brokers that died before this controller took over go offline too.
+        let dead: BTreeSet<BrokerId> = c.states.values().flat_map(|s| s.isr.iter().chain(s.leader.iter())).filter(|b| !c.live_brokers.contains(b)).copied().collect();
+        c.remove_from_isr(me, session, ctx, &mut batch, &dead.into_iter().collect::<Vec<_>>())?;
         c.send(me, ctx, batch, true);
         if ctx.config.auto_leader_rebalance_enable {
             ctx.sched.set_timer(ctx.config.leader_imbalance_check_interval_seconds * 1000, NodeId::Broker(me), Timer::LeaderImbalanceCheck);
@@ -142,15 +145,9 @@ impl Controller {
         Ok(())
     }
 
-    /// The `/brokers/ids` watch fired: `onBrokerFailure` for the dead, `onBrokerStartup` for the new.
-    pub fn on_broker_change(&mut self, me: BrokerId, session: u64, ctx: &mut Ctx) -> Result<(), ZkError> {
-        let now: BTreeSet<BrokerId> = ctx.zk_client(me, session).live_brokers()?.into_iter().collect();
-        let dead: Vec<BrokerId> = self.live_brokers.difference(&now).copied().collect();
-        let born: Vec<BrokerId> = now.difference(&self.live_brokers).copied().collect();
-        self.live_brokers = now;
-        let mut batch = Batch::default();
-        self.elect_offline(me, session, ctx, &mut batch)?;
-        for d in &dead {
+    /// `OfflineReplica` for replicas on dead brokers: each leaves the ISRs it is in.
+    fn remove_from_isr(&mut self, me: BrokerId, session: u64, ctx: &mut Ctx, batch: &mut Batch, dead: &[BrokerId]) -> Result<(), ZkError> {
+        for d in dead {
             let holding: Vec<TopicPartition> = self.states.iter().filter(|(_, s)| s.isr.contains(d) || s.leader == Some(*d)).map(|(tp, _)| tp.clone()).collect();
             for tp in holding {
                 let current = self.states[&tp].clone();
@@ -165,6 +162,18 @@ impl Controller {
                 batch.changed.insert(tp);
             }
         }
+        Ok(())
+    }
+
+    /// The `/brokers/ids` watch fired: `onBrokerFailure` for the dead, `onBrokerStartup` for the new.
+    pub fn on_broker_change(&mut self, me: BrokerId, session: u64, ctx: &mut Ctx) -> Result<(), ZkError> {
+        let now: BTreeSet<BrokerId> = ctx.zk_client(me, session).live_brokers()?.into_iter().collect();
+        let dead: Vec<BrokerId> = self.live_brokers.difference(&now).copied().collect();
+        let born: Vec<BrokerId> = now.difference(&self.live_brokers).copied().collect();
+        self.live_brokers = now;
+        let mut batch = Batch::default();
+        self.elect_offline(me, session, ctx, &mut batch)?;
+        self.remove_from_isr(me, session, ctx, &mut batch, &dead)?;
         // A returning broker hears the state of every partition it hosts.
         for b in &born {
             for (tp, _) in self.states.iter().filter(|(tp, _)| self.assignments[&tp.topic][tp.partition as usize].contains(b)) {
