@@ -1,0 +1,62 @@
+//! Bad input of any kind is an error that names what was wrong and changes nothing.
+mod common;
+use common::*;
+use kafkascope::{Command, World, WorldConfig};
+
+fn assert_refused_unchanged(w: &mut World, cmd: Command, needle: &str) {
+    let (trace, step, time, commands) = (w.trace.len(), w.step, w.now_ms(), w.commands.len());
+    let err = w.apply(cmd).unwrap_err().to_string();
+    assert!(err.contains(needle), "expected \"{needle}\" in \"{err}\"");
+    assert_eq!((w.trace.len(), w.step, w.now_ms(), w.commands.len()), (trace, step, time, commands));
+}
+
+#[test]
+fn commands_naming_things_that_do_not_exist_are_refused_without_a_change() {
+    let mut w = cluster(3);
+    assert_refused_unchanged(&mut w, Command::StopBroker { broker: 9 }, "unknown broker 9");
+    assert_refused_unchanged(&mut w, Command::Isolate { node: "broker-x".into() }, "unknown node");
+    assert_refused_unchanged(&mut w, Command::CutLink { a: "broker-1".into(), b: "broker-1".into() }, "two different nodes");
+    assert_refused_unchanged(&mut w, Command::Produce { producer: "ghost".into(), topic: "t".into(), key: None, key_hex: None, value: None, partition: None, headers: Default::default() }, "unknown producer");
+    assert_refused_unchanged(&mut w, Command::CreateTopic { topic: "t".into(), partitions: 1, replication_factor: 1, cluster: Some("nope".into()) }, "unknown cluster");
+}
+
+#[test]
+fn starting_a_running_broker_or_stopping_a_stopped_one_is_refused() {
+    let mut w = cluster(3);
+    assert_refused_unchanged(&mut w, Command::StartBroker { broker: 1 }, "already running");
+    w.apply(Command::StopBroker { broker: 1 }).unwrap();
+    assert_refused_unchanged(&mut w, Command::StopBroker { broker: 1 }, "already stopped");
+}
+
+#[test]
+fn bad_producer_input_is_refused() {
+    let mut w = cluster(3);
+    create_topic(&mut w, "t", 2, 1);
+    add_producer(&mut w, "p", "1");
+    assert_refused_unchanged(&mut w, Command::AddProducer { name: "p".into(), cluster: None, config: Default::default() }, "already exists");
+    assert_refused_unchanged(&mut w, Command::AddProducer { name: "broker-7".into(), cluster: None, config: Default::default() }, "taken");
+    assert_refused_unchanged(&mut w, Command::Produce { producer: "p".into(), topic: "t".into(), key: None, key_hex: Some("zz".into()), value: None, partition: None, headers: Default::default() }, "key_hex");
+    produce(&mut w, "p", "t", None, "x");
+    w.run_until_quiet(5_000);
+    assert_refused_unchanged(&mut w, Command::Produce { producer: "p".into(), topic: "t".into(), key: None, key_hex: None, value: None, partition: Some(5), headers: Default::default() }, "has 2 partitions");
+}
+
+#[test]
+fn an_impossible_configuration_is_refused() {
+    let mut c = WorldConfig::default();
+    c.clusters[0].brokers = vec![];
+    assert!(World::new(c).err().unwrap().to_string().contains("1 to 12 brokers"));
+    let mut c = WorldConfig::default();
+    c.clusters[0].chroot = "no-slash".into();
+    assert!(World::new(c).err().unwrap().to_string().contains("chroot"));
+    let mut c = WorldConfig::default();
+    c.clusters.push(c.clusters[0].clone());
+    assert!(World::new(c).err().unwrap().to_string().contains("appears twice"));
+}
+
+#[test]
+fn scenario_parsing_never_panics_on_garbage() {
+    for text in ["", "[]", "{", "{\"commands\": 3}", "{\"commands\": [{}]}", "{\"commands\": [{\"cmd\": \"run_for\", \"ms\": -1}]}", "{\"seed\": \"x\"}", "{\"commands\": [{\"cmd\": \"run_for\", \"ms\": 99999999999}]}", "{\"bogus\": 1}"] {
+        assert!(kafkascope::scenario::Scenario::parse(text).is_err(), "{text}");
+    }
+}

@@ -1,0 +1,78 @@
+//! The `kafkascope` command line, as a person uses it.
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn kafkascope(args: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kafkascope")).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+}
+
+#[test]
+fn partition_prints_kafkas_partition_for_each_key_argument() {
+    let (code, out, _) = kafkascope(&["partition", "--partitions", "3", "hello", "user-2", "카프카", "a"], "");
+    assert_eq!(code, 0);
+    let parts: Vec<&str> = out.lines().map(|l| l.split('\t').nth(1).unwrap()).collect();
+    assert_eq!(parts, vec!["0", "2", "1", "1"]);
+}
+
+#[test]
+fn partition_reads_keys_from_standard_input_and_hex() {
+    let (code, out, _) = kafkascope(&["partition", "--partitions", "6", "--hex"], "68656c6c6f\n61\n");
+    assert_eq!(code, 0);
+    assert_eq!(out, "68656c6c6f\t3\t2132663229\n61\t4\t-1563381124\n");
+}
+
+#[test]
+fn partition_without_a_partition_count_is_an_error() {
+    let (code, _, err) = kafkascope(&["partition", "hello"], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("--partitions N is required"), "{err}");
+}
+
+#[test]
+fn run_prints_the_trace_as_json_lines_then_the_final_state() {
+    let (code, out, err) = kafkascope(&["run", concat!(env!("CARGO_MANIFEST_DIR"), "/tests/scenarios/failover.json")], "");
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(lines.iter().any(|l| l["type"] == "leader_changed" && l["reason"] == "offline_leader"));
+    assert!(lines.iter().any(|l| l["type"] == "produce_acknowledged"));
+    assert!(lines.last().unwrap().get("final_state").is_some());
+}
+
+fn run_text(text: &str) -> (i32, String) {
+    let dir = std::env::temp_dir().join(format!("kafkascope-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("s{}.json", text.len()));
+    std::fs::write(&file, text).unwrap();
+    let (code, _, err) = kafkascope(&["run", file.to_str().unwrap()], "");
+    (code, err)
+}
+
+#[test]
+fn a_bad_scenario_file_names_the_command_at_fault() {
+    let (code, err) = run_text(r#"{"commands": [{"cmd": "run_for", "ms": 5}, {"cmd": "produce", "topic": "t"}]}"#);
+    assert_eq!(code, 2);
+    assert!(err.contains("commands[1] (produce): missing field `producer`"), "{err}");
+}
+
+#[test]
+fn a_bad_config_field_is_named() {
+    let (code, err) = run_text(r#"{"config": {"clusters": [{"brokers": [1], "config": {"min.insync.replica": 2}}]}}"#);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown field `min.insync.replica`"), "{err}");
+}
+
+#[test]
+fn a_command_the_cluster_refuses_stops_the_run_with_its_index() {
+    let (code, err) = run_text(r#"{"commands": [{"cmd": "create_topic", "topic": "t", "partitions": 1, "replication_factor": 4}]}"#);
+    assert_eq!(code, 2);
+    assert!(err.contains("commands[0]: InvalidReplicationFactorException: Replication factor: 4 larger than available brokers: 3."), "{err}");
+}
+
+#[test]
+fn a_missing_file_and_an_unknown_command_are_errors() {
+    assert_eq!(kafkascope(&["run", "/nonexistent.json"], "").0, 2);
+    assert_eq!(kafkascope(&["frobnicate"], "").0, 2);
+}
