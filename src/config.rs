@@ -35,6 +35,12 @@ pub struct BrokerConfig {
     pub num_partitions: u32,
     #[serde(rename = "default.replication.factor")]
     pub default_replication_factor: u32,
+    #[serde(rename = "offsets.topic.num.partitions")]
+    pub offsets_topic_num_partitions: u32,
+    #[serde(rename = "offsets.topic.replication.factor")]
+    pub offsets_topic_replication_factor: u32,
+    #[serde(rename = "group.initial.rebalance.delay.ms")]
+    pub group_initial_rebalance_delay_ms: u64,
 }
 
 impl Default for BrokerConfig {
@@ -54,6 +60,9 @@ impl Default for BrokerConfig {
             auto_create_topics_enable: true,
             num_partitions: 1,
             default_replication_factor: 1,
+            offsets_topic_num_partitions: 50,
+            offsets_topic_replication_factor: 3,
+            group_initial_rebalance_delay_ms: 3_000,
         }
     }
 }
@@ -87,6 +96,64 @@ impl Default for ProducerConfig {
             linger_ms: 0,
             request_timeout_ms: 30_000,
             delivery_timeout_ms: 120_000,
+            retry_backoff_ms: 100,
+        }
+    }
+}
+
+/// Consumer settings (`ConsumerConfig`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsumerConfig {
+    /// `earliest` or `latest` (Kafka's default).
+    #[serde(rename = "auto.offset.reset")]
+    pub auto_offset_reset: OffsetReset,
+    #[serde(rename = "enable.auto.commit")]
+    pub enable_auto_commit: bool,
+    #[serde(rename = "auto.commit.interval.ms")]
+    pub auto_commit_interval_ms: u64,
+    #[serde(rename = "max.poll.records")]
+    pub max_poll_records: usize,
+    /// Kafka 3.0+ default 45 000 (KIP-735).
+    #[serde(rename = "session.timeout.ms")]
+    pub session_timeout_ms: u64,
+    #[serde(rename = "heartbeat.interval.ms")]
+    pub heartbeat_interval_ms: u64,
+    #[serde(rename = "max.poll.interval.ms")]
+    pub max_poll_interval_ms: u64,
+    /// Short names: range, roundrobin, sticky, cooperative-sticky. Kafka 3.x's default list
+    /// is [range, cooperative-sticky]; the group uses the first all members support.
+    #[serde(rename = "partition.assignment.strategy")]
+    pub partition_assignment_strategy: Vec<String>,
+    #[serde(rename = "fetch.max.wait.ms")]
+    pub fetch_max_wait_ms: u64,
+    #[serde(rename = "request.timeout.ms")]
+    pub request_timeout_ms: u64,
+    #[serde(rename = "retry.backoff.ms")]
+    pub retry_backoff_ms: u64,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum OffsetReset {
+    Earliest,
+    #[default]
+    Latest,
+}
+
+impl Default for ConsumerConfig {
+    fn default() -> Self {
+        ConsumerConfig {
+            auto_offset_reset: OffsetReset::Latest,
+            enable_auto_commit: true,
+            auto_commit_interval_ms: 5_000,
+            max_poll_records: 500,
+            session_timeout_ms: 45_000,
+            heartbeat_interval_ms: 3_000,
+            max_poll_interval_ms: 300_000,
+            partition_assignment_strategy: vec!["range".into(), "cooperative-sticky".into()],
+            fetch_max_wait_ms: 500,
+            request_timeout_ms: 30_000,
             retry_backoff_ms: 100,
         }
     }

@@ -7,6 +7,7 @@ pub mod broker;
 pub mod client;
 pub mod config;
 pub mod controller;
+pub mod coordinator;
 pub mod partitioner;
 pub mod protocol;
 pub mod replica;

@@ -1,7 +1,9 @@
 //! The requests and responses nodes exchange, named after Kafka's protocol
 //! messages (`org.apache.kafka.common.message`), and the values they carry.
 
+pub use crate::assignor::{Assignment, Subscription};
 use serde::{Serialize, Serializer};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
 
@@ -123,6 +125,7 @@ pub enum ErrorCode {
     UnknownMemberId,
     RebalanceInProgress,
     InconsistentGroupProtocol,
+    MemberIdRequired,
     /// Not a broker error: the producer's own `TimeoutException` when `delivery.timeout.ms` passes.
     DeliveryTimeout,
 }
@@ -148,6 +151,7 @@ impl ErrorCode {
             ErrorCode::UnknownMemberId => "UNKNOWN_MEMBER_ID",
             ErrorCode::RebalanceInProgress => "REBALANCE_IN_PROGRESS",
             ErrorCode::InconsistentGroupProtocol => "INCONSISTENT_GROUP_PROTOCOL",
+            ErrorCode::MemberIdRequired => "MEMBER_ID_REQUIRED",
             ErrorCode::DeliveryTimeout => "TIMEOUT",
         }
     }
@@ -232,9 +236,41 @@ pub enum Message {
     LeaderAndIsrRequest { controller_id: BrokerId, controller_epoch: u32, partitions: Vec<PartitionMetadata> },
     UpdateMetadataRequest { controller_id: BrokerId, controller_epoch: u32, live_brokers: Vec<BrokerId>, partitions: Vec<PartitionMetadata> },
 
+    /// A client asks any broker which one coordinates its group.
+    FindCoordinatorRequest { correlation_id: u64, group_id: String },
+    FindCoordinatorResponse { correlation_id: u64, result: Result<BrokerId, ErrorCode> },
+    /// Classic group protocol: join, then the leader's SyncGroup hands out the assignment.
+    JoinGroupRequest { correlation_id: u64, group_id: String, member_id: String, session_timeout_ms: u64, rebalance_timeout_ms: u64, protocols: Vec<(String, Subscription)> },
+    JoinGroupResponse { correlation_id: u64, result: Result<JoinResult, (ErrorCode, String)> },
+    SyncGroupRequest { correlation_id: u64, group_id: String, generation: i32, member_id: String, assignments: Assignment },
+    SyncGroupResponse { correlation_id: u64, result: Result<BTreeMap<String, Vec<u32>>, ErrorCode> },
+    HeartbeatRequest { correlation_id: u64, group_id: String, generation: i32, member_id: String },
+    HeartbeatResponse { correlation_id: u64, error: Option<ErrorCode> },
+    LeaveGroupRequest { correlation_id: u64, group_id: String, member_id: String },
+    LeaveGroupResponse { correlation_id: u64 },
+    /// `generation` -1 and an empty member id: a consumer outside group management.
+    OffsetCommitRequest { correlation_id: u64, group_id: String, generation: i32, member_id: String, offsets: Vec<(TopicPartition, u64)> },
+    OffsetCommitResponse { correlation_id: u64, results: Vec<(TopicPartition, Option<ErrorCode>)> },
+    OffsetFetchRequest { correlation_id: u64, group_id: String, partitions: Vec<TopicPartition> },
+    OffsetFetchResponse { correlation_id: u64, result: Result<Vec<(TopicPartition, Option<u64>)>, ErrorCode> },
+    /// Earliest (`true`) or latest offset of partitions, for `auto.offset.reset`.
+    ListOffsetsRequest { correlation_id: u64, partitions: Vec<(TopicPartition, bool)> },
+    ListOffsetsResponse { correlation_id: u64, results: Vec<(TopicPartition, Result<u64, ErrorCode>)> },
+
     /// KIP-497: a leader asks the controller to change the ISR.
     AlterPartitionRequest { broker_id: BrokerId, tp: TopicPartition, leader_epoch: u32, partition_epoch: u32, new_isr: Vec<BrokerId> },
     AlterPartitionResponse { tp: TopicPartition, result: Result<LeaderAndIsr, ErrorCode> },
+}
+
+/// What the coordinator tells a member when a rebalance's join phase completes.
+#[derive(Clone, Debug)]
+pub struct JoinResult {
+    pub generation: i32,
+    pub protocol: String,
+    pub leader: String,
+    pub member_id: String,
+    /// Every member's subscription, for the leader only.
+    pub members: Vec<Subscription>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -275,6 +311,22 @@ impl Message {
             Message::LeaderAndIsrRequest { .. } => "LeaderAndIsr",
             Message::UpdateMetadataRequest { .. } => "UpdateMetadata",
             Message::AlterPartitionRequest { .. } => "AlterPartition",
+            Message::FindCoordinatorRequest { .. } => "FindCoordinator",
+            Message::FindCoordinatorResponse { .. } => "FindCoordinatorResponse",
+            Message::JoinGroupRequest { .. } => "JoinGroup",
+            Message::JoinGroupResponse { .. } => "JoinGroupResponse",
+            Message::SyncGroupRequest { .. } => "SyncGroup",
+            Message::SyncGroupResponse { .. } => "SyncGroupResponse",
+            Message::HeartbeatRequest { .. } => "Heartbeat",
+            Message::HeartbeatResponse { .. } => "HeartbeatResponse",
+            Message::LeaveGroupRequest { .. } => "LeaveGroup",
+            Message::LeaveGroupResponse { .. } => "LeaveGroupResponse",
+            Message::OffsetCommitRequest { .. } => "OffsetCommit",
+            Message::OffsetCommitResponse { .. } => "OffsetCommitResponse",
+            Message::OffsetFetchRequest { .. } => "OffsetFetch",
+            Message::OffsetFetchResponse { .. } => "OffsetFetchResponse",
+            Message::ListOffsetsRequest { .. } => "ListOffsets",
+            Message::ListOffsetsResponse { .. } => "ListOffsetsResponse",
             Message::AlterPartitionResponse { .. } => "AlterPartitionResponse",
         }
     }
@@ -318,6 +370,37 @@ impl Message {
                 format!("controller epoch {controller_epoch}: {}", join(partitions.iter().map(|p| describe_state(&p.tp, &p.state))))
             }
             Message::AlterPartitionRequest { tp, new_isr, .. } => format!("{tp} isr {new_isr:?}"),
+            Message::FindCoordinatorRequest { group_id, .. } => format!("group {group_id}"),
+            Message::FindCoordinatorResponse { result, .. } => match result {
+                Ok(b) => format!("coordinator broker-{b}"),
+                Err(e) => e.to_string(),
+            },
+            Message::JoinGroupRequest { group_id, member_id, .. } => format!("group {group_id} member {}", if member_id.is_empty() { "(new)" } else { member_id }),
+            Message::JoinGroupResponse { result, .. } => match result {
+                Ok(j) => format!("generation {} leader {} member {}", j.generation, j.leader, j.member_id),
+                Err((e, m)) => format!("{e} {m}"),
+            },
+            Message::SyncGroupRequest { group_id, generation, assignments, .. } => format!("group {group_id} generation {generation}{}", if assignments.is_empty() { String::new() } else { format!(" with {} assignments", assignments.len()) }),
+            Message::SyncGroupResponse { result, .. } => match result {
+                Ok(a) => join(a.iter().map(|(t, ps)| format!("{t} {ps:?}"))),
+                Err(e) => e.to_string(),
+            },
+            Message::HeartbeatRequest { member_id, generation, .. } => format!("{member_id} generation {generation}"),
+            Message::HeartbeatResponse { error, .. } => error.map_or("OK".to_string(), |e| e.to_string()),
+            Message::LeaveGroupRequest { member_id, .. } => member_id.clone(),
+            Message::LeaveGroupResponse { .. } => "OK".to_string(),
+            Message::OffsetCommitRequest { offsets, .. } => join(offsets.iter().map(|(tp, o)| format!("{tp} → {o}"))),
+            Message::OffsetCommitResponse { results, .. } => join(results.iter().map(|(tp, e)| format!("{tp} {}", e.map_or("OK".to_string(), |e| e.to_string())))),
+            Message::OffsetFetchRequest { partitions, .. } => join(partitions.iter().map(|tp| tp.to_string())),
+            Message::OffsetFetchResponse { result, .. } => match result {
+                Ok(v) => join(v.iter().map(|(tp, o)| format!("{tp} {}", o.map_or("none".to_string(), |o| o.to_string())))),
+                Err(e) => e.to_string(),
+            },
+            Message::ListOffsetsRequest { partitions, .. } => join(partitions.iter().map(|(tp, e)| format!("{tp} {}", if *e { "earliest" } else { "latest" }))),
+            Message::ListOffsetsResponse { results, .. } => join(results.iter().map(|(tp, r)| match r {
+                Ok(o) => format!("{tp} {o}"),
+                Err(e) => format!("{tp} {e}"),
+            })),
             Message::AlterPartitionResponse { tp, result } => match result {
                 Ok(s) => describe_state(tp, s),
                 Err(e) => format!("{tp} {e}"),

@@ -78,4 +78,45 @@ pub enum Event {
     ProduceRefused { producer: Name, tp: TopicPartition, error: ErrorCode, retrying: bool, seqs: Vec<u64> },
     ProduceFailed { producer: Name, topic: Name, seqs: Vec<u64>, error: String },
     MetadataUpdated { client: Name, topic: Name, leaders: Vec<Option<BrokerId>> },
+
+    // The group coordinator.
+    CoordinatorLoaded { broker: BrokerId, partition: u32, groups: Vec<String> },
+    GroupMemberAdded { group: String, member: String, client: NodeId },
+    GroupMemberRemoved { group: String, member: String, reason: String },
+    RebalanceStarted { group: String, generation: i32, reason: String },
+    GroupStateChanged { group: String, state: crate::coordinator::GroupState, generation: i32, leader: Option<String>, protocol: Option<String> },
+
+    // Consumers.
+    ConsumerStarted { consumer: Name, group: Option<String> },
+    ConsumerStopped { consumer: Name, left_group: bool },
+    CoordinatorFound { consumer: Name, broker: BrokerId },
+    AssignmentReceived { consumer: Name, group: String, generation: i32, member: String, partitions: Vec<TopicPartition>, leader: bool },
+    PartitionsRevoked { consumer: Name, partitions: Vec<TopicPartition> },
+    PositionSet { consumer: Name, tp: TopicPartition, offset: u64, from: PositionSource },
+    RecordsPolled { consumer: Name, records: Vec<PolledRecord> },
+    OffsetsCommitted { consumer: Name, group: String, offsets: Vec<(TopicPartition, u64)>, auto: bool },
+    OffsetCommitFailed { consumer: Name, group: String, error: ErrorCode },
+}
+
+/// Where a consumer's position came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PositionSource {
+    /// The group's committed offset.
+    Committed,
+    /// `auto.offset.reset` = earliest.
+    ResetEarliest,
+    /// `auto.offset.reset` = latest.
+    ResetLatest,
+    /// The application called `seek`.
+    Seek,
+}
+
+/// A record as `poll` hands it to the application.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PolledRecord {
+    pub tp: TopicPartition,
+    pub offset: u64,
+    pub key: Option<String>,
+    pub value: Option<String>,
 }

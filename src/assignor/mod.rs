@@ -19,7 +19,7 @@
 //! - The `members` slice order stands for the order of the members in the JoinGroup response. It
 //!   only matters where Kafka's answer depends on it: two member ids in the same `HashMap` bucket.
 
-mod java;
+pub(crate) mod java;
 mod range;
 mod roundrobin;
 mod sticky;

@@ -7,6 +7,7 @@ pub mod fetcher;
 
 use crate::config::BrokerConfig;
 use crate::controller::Controller;
+use crate::coordinator::{records, AfterAppend, Append, GroupCoordinator, GroupCtx, OFFSETS_TOPIC};
 use crate::protocol::*;
 use crate::replica::{Partition, Role};
 use crate::sim::{Scheduler, Timer, TimerKey};
@@ -41,15 +42,21 @@ pub struct MetadataCache {
     pub partitions: BTreeMap<TopicPartition, PartitionMetadata>,
 }
 
-/// An acks=all produce waiting for the high watermark (`DelayedProduce`).
+/// An acks=all write waiting for the high watermark (`DelayedProduce`): a client's
+/// produce, or the group coordinator's own write to `__consumer_offsets`.
 #[derive(Clone, Debug)]
 struct DelayedProduce {
-    from: NodeId,
-    correlation_id: u64,
+    reply: Reply,
     results: Vec<ProduceResult>,
     /// (index into results, offset the high watermark must reach)
     waiting: Vec<(usize, u64)>,
     timer: TimerKey,
+}
+
+#[derive(Clone, Debug)]
+enum Reply {
+    Produce { to: NodeId, correlation_id: u64 },
+    Coordinator(AfterAppend),
 }
 
 /// A fetch that found nothing new, parked until data arrives (`DelayedFetch`).
@@ -73,6 +80,7 @@ pub struct Broker {
     /// The replicas this broker hosts; logs survive a restart, roles do not.
     pub partitions: BTreeMap<TopicPartition, Partition>,
     pub fetchers: BTreeMap<BrokerId, Fetcher>,
+    pub coordinator: GroupCoordinator,
     #[serde(skip)]
     delayed_produces: BTreeMap<u64, DelayedProduce>,
     #[serde(skip)]
@@ -98,6 +106,7 @@ impl Broker {
             metadata: MetadataCache::default(),
             partitions: BTreeMap::new(),
             fetchers: BTreeMap::new(),
+            coordinator: GroupCoordinator::default(),
             delayed_produces: BTreeMap::new(),
             delayed_fetches: BTreeMap::new(),
             next_id: 0,
@@ -140,6 +149,7 @@ impl Broker {
         self.controller = None;
         self.metadata = MetadataCache::default();
         self.fetchers.clear();
+        self.coordinator = GroupCoordinator::default();
         self.delayed_produces.clear();
         self.delayed_fetches.clear();
         self.isr_check_scheduled = false;
@@ -227,8 +237,16 @@ impl Broker {
                     for (i, _) in d.waiting.drain(..) {
                         d.results[i].error = Some(ErrorCode::RequestTimedOut);
                     }
-                    ctx.sched.send(self.node(), d.from, Message::ProduceResponse { correlation_id: d.correlation_id, results: d.results });
+                    self.finish_write(ctx, d);
                 }
+            }
+            Timer::GroupJoinDeadline { group_id } => {
+                let append = self.coordinator.join_deadline(&mut Self::group_ctx(self.id, ctx), &group_id);
+                self.append_for_coordinator(ctx, append);
+            }
+            Timer::MemberSessionExpired { group_id, member_id } => {
+                let append = self.coordinator.session_expired(&mut Self::group_ctx(self.id, ctx), &group_id, &member_id);
+                self.append_for_coordinator(ctx, append);
             }
             Timer::DelayedFetchExpired { id } => {
                 if let Some(d) = self.delayed_fetches.remove(&id) {
@@ -251,7 +269,7 @@ impl Broker {
                     }
                 }
             }
-            Timer::ZkTick | Timer::ProducerSend | Timer::ProducerRequestTimeout { .. } => {}
+            _ => {}
         }
     }
 
@@ -336,6 +354,29 @@ impl Broker {
                 ctx.sched.send(self.node(), from, Message::AlterPartitionResponse { tp, result });
             }
             Message::AlterPartitionResponse { tp, result } => self.handle_alter_partition_response(ctx, tp, result),
+            Message::FindCoordinatorRequest { correlation_id, group_id } => {
+                let result = self.find_coordinator(ctx, &group_id);
+                ctx.sched.send(self.node(), from, Message::FindCoordinatorResponse { correlation_id, result });
+            }
+            Message::ListOffsetsRequest { correlation_id, partitions } => {
+                let results = partitions
+                    .into_iter()
+                    .map(|(tp, earliest)| {
+                        let r = match self.partitions.get(&tp) {
+                            Some(p) if p.role == Role::Leader => Ok(if earliest { 0 } else { p.high_watermark }),
+                            _ => Err(ErrorCode::NotLeaderOrFollower),
+                        };
+                        (tp, r)
+                    })
+                    .collect();
+                ctx.sched.send(self.node(), from, Message::ListOffsetsResponse { correlation_id, results });
+            }
+            msg @ (Message::JoinGroupRequest { .. }
+            | Message::SyncGroupRequest { .. }
+            | Message::HeartbeatRequest { .. }
+            | Message::LeaveGroupRequest { .. }
+            | Message::OffsetCommitRequest { .. }
+            | Message::OffsetFetchRequest { .. }) => self.handle_group_request(ctx, from, msg),
             _ => {}
         }
     }
@@ -406,14 +447,151 @@ impl Broker {
         if acks == Acks::None {
             return;
         }
-        let mut d = DelayedProduce { from, correlation_id, results, waiting, timer: TimerKey { at_ms: 0, seq: 0 } };
+        self.wait_for_high_watermark(ctx, DelayedProduce { reply: Reply::Produce { to: from, correlation_id }, results, waiting, timer: TimerKey { at_ms: 0, seq: 0 } }, timeout_ms);
+    }
+
+    /// Answers at once if the high watermark already passed every write, else parks the answer.
+    fn wait_for_high_watermark(&mut self, ctx: &mut Ctx, mut d: DelayedProduce, timeout_ms: u64) {
         if self.try_complete_produce(ctx.config, &mut d) {
-            ctx.sched.send(self.node(), d.from, Message::ProduceResponse { correlation_id, results: d.results });
+            self.finish_write(ctx, d);
         } else {
             let id = self.next_id();
             d.timer = ctx.sched.set_timer(timeout_ms, self.node(), Timer::DelayedProduceExpired { id });
             self.delayed_produces.insert(id, d);
         }
+    }
+
+    fn finish_write(&mut self, ctx: &mut Ctx, d: DelayedProduce) {
+        match d.reply {
+            Reply::Produce { to, correlation_id } => ctx.sched.send(self.node(), to, Message::ProduceResponse { correlation_id, results: d.results }),
+            Reply::Coordinator(then) => {
+                // `GroupMetadataManager` maps write errors to coordinator errors the client understands.
+                let error = d.results.iter().find_map(|r| r.error).map(|e| match e {
+                    ErrorCode::NotLeaderOrFollower => ErrorCode::NotCoordinator,
+                    _ => ErrorCode::CoordinatorNotAvailable,
+                });
+                self.after_coordinator_write(ctx, then, error);
+            }
+        }
+    }
+
+    fn after_coordinator_write(&mut self, ctx: &mut Ctx, then: AfterAppend, error: Option<ErrorCode>) {
+        match then {
+            AfterAppend::OffsetCommit { to, correlation_id, group_id, offsets } => {
+                if error.is_none() {
+                    self.coordinator.offsets_committed(&group_id, &offsets);
+                }
+                let results = offsets.into_iter().map(|(tp, _)| (tp, error)).collect();
+                ctx.sched.send(self.node(), to, Message::OffsetCommitResponse { correlation_id, results });
+            }
+            AfterAppend::GroupStored { group_id, generation } => self.coordinator.group_stored(&mut Self::group_ctx(self.id, ctx), &group_id, generation, error),
+        }
+    }
+
+    fn group_ctx<'a>(me: BrokerId, ctx: &'a mut Ctx) -> GroupCtx<'a> {
+        GroupCtx { sched: ctx.sched, me, num_partitions: ctx.config.offsets_topic_num_partitions, initial_rebalance_delay_ms: ctx.config.group_initial_rebalance_delay_ms }
+    }
+
+    /// The coordinator's write to its `__consumer_offsets` partition, replicated like any other.
+    fn append_for_coordinator(&mut self, ctx: &mut Ctx, append: Option<Append>) {
+        let Some(append) = append else { return };
+        let tp = TopicPartition::new(&OFFSETS_TOPIC.into(), append.partition);
+        let Some(p) = self.partitions.get_mut(&tp).filter(|p| p.role == Role::Leader) else {
+            self.after_coordinator_write(ctx, append.then, Some(ErrorCode::NotCoordinator));
+            return;
+        };
+        if p.isr.len() < effective_min_isr(ctx.config, p) {
+            self.after_coordinator_write(ctx, append.then, Some(ErrorCode::CoordinatorNotAvailable));
+            return;
+        }
+        let base = p.log_end_offset();
+        let epoch = p.leader_epoch;
+        let count = append.records.len() as u64;
+        for (i, r) in append.records.iter().enumerate() {
+            let (key, value) = records::encode(r);
+            p.log.append(Record { offset: base + i as u64, timestamp_ms: ctx.sched.now_ms, key: Some(key.into()), value: value.map(Into::into), headers: Vec::new(), leader_epoch: epoch });
+        }
+        let required = p.log_end_offset();
+        ctx.sched.emit(Event::RecordsAppended { broker: self.id, tp: tp.clone(), base_offset: base, count, leader_epoch: epoch, log_end_offset: required });
+        self.maybe_increment_hw(ctx, &tp);
+        self.complete_delayed_fetches(ctx, &tp);
+        let results = vec![ProduceResult { tp, error: None, base_offset: base }];
+        // `offsets.commit.timeout.ms`.
+        self.wait_for_high_watermark(ctx, DelayedProduce { reply: Reply::Coordinator(append.then), results, waiting: vec![(0, required)], timer: TimerKey { at_ms: 0, seq: 0 } }, 5_000);
+    }
+
+    /// `KafkaApis.handleFindCoordinatorRequest`: the leader of the group's `__consumer_offsets`
+    /// partition; the internal topic is created on first use.
+    fn find_coordinator(&mut self, ctx: &mut Ctx, group_id: &str) -> Result<BrokerId, ErrorCode> {
+        let n = ctx.config.offsets_topic_num_partitions;
+        let tp = TopicPartition::new(&OFFSETS_TOPIC.into(), records::partition_for_group(group_id, n));
+        match self.metadata.partitions.get(&tp) {
+            Some(pm) => pm.state.leader.ok_or(ErrorCode::CoordinatorNotAvailable),
+            None => {
+                self.create_internal_topic(ctx);
+                Err(ErrorCode::CoordinatorNotAvailable)
+            }
+        }
+    }
+
+    fn create_internal_topic(&mut self, ctx: &mut Ctx) {
+        let Some(session) = self.zk_session else { return };
+        let live = self.metadata.live_brokers.clone();
+        let n = live.len().max(1) as u64;
+        let (start, shift) = (ctx.sched.rng.rand_range(0..n) as usize, ctx.sched.rng.rand_range(0..n) as usize);
+        // Kafka refuses to create it with fewer live brokers than `offsets.topic.replication.factor`.
+        let Ok(assignment) = crate::admin::assign_replicas(&live, ctx.config.offsets_topic_num_partitions, ctx.config.offsets_topic_replication_factor, start, shift) else { return };
+        let mut zk = ctx.zk_client(self.id, session);
+        let _ = zk.create(&zkdata::topic_path(OFFSETS_TOPIC), zkdata::topic_json(&assignment), false);
+    }
+
+    fn handle_group_request(&mut self, ctx: &mut Ctx, from: NodeId, msg: Message) {
+        let group_id = match &msg {
+            Message::JoinGroupRequest { group_id, .. }
+            | Message::SyncGroupRequest { group_id, .. }
+            | Message::HeartbeatRequest { group_id, .. }
+            | Message::LeaveGroupRequest { group_id, .. }
+            | Message::OffsetCommitRequest { group_id, .. }
+            | Message::OffsetFetchRequest { group_id, .. } => group_id.clone(),
+            _ => return,
+        };
+        if !self.coordinator.owns(&group_id, ctx.config.offsets_topic_num_partitions) {
+            let e = ErrorCode::NotCoordinator;
+            let reply = match msg {
+                Message::JoinGroupRequest { correlation_id, member_id, .. } => Message::JoinGroupResponse { correlation_id, result: Err((e, member_id)) },
+                Message::SyncGroupRequest { correlation_id, .. } => Message::SyncGroupResponse { correlation_id, result: Err(e) },
+                Message::HeartbeatRequest { correlation_id, .. } => Message::HeartbeatResponse { correlation_id, error: Some(e) },
+                Message::LeaveGroupRequest { correlation_id, .. } => Message::LeaveGroupResponse { correlation_id },
+                Message::OffsetCommitRequest { correlation_id, offsets, .. } => Message::OffsetCommitResponse { correlation_id, results: offsets.into_iter().map(|(tp, _)| (tp, Some(e))).collect() },
+                Message::OffsetFetchRequest { correlation_id, .. } => Message::OffsetFetchResponse { correlation_id, result: Err(e) },
+                _ => return,
+            };
+            ctx.sched.send(self.node(), from, reply);
+            return;
+        }
+        let mut gctx = Self::group_ctx(self.id, ctx);
+        let append = match msg {
+            Message::JoinGroupRequest { correlation_id, group_id, member_id, session_timeout_ms, rebalance_timeout_ms, protocols } => {
+                self.coordinator.join(&mut gctx, from, correlation_id, &group_id, &member_id, session_timeout_ms, rebalance_timeout_ms, protocols)
+            }
+            Message::SyncGroupRequest { correlation_id, group_id, generation, member_id, assignments } => self.coordinator.sync(&mut gctx, from, correlation_id, &group_id, generation, &member_id, assignments),
+            Message::HeartbeatRequest { correlation_id, group_id, generation, member_id } => {
+                self.coordinator.heartbeat(&mut gctx, from, correlation_id, &group_id, generation, &member_id);
+                None
+            }
+            Message::LeaveGroupRequest { correlation_id, group_id, member_id } => {
+                gctx.sched.send(NodeId::Broker(self.id), from, Message::LeaveGroupResponse { correlation_id });
+                self.coordinator.remove_member(&mut gctx, &group_id, &member_id, "left the group")
+            }
+            Message::OffsetCommitRequest { correlation_id, group_id, generation, member_id, offsets } => self.coordinator.commit(&mut gctx, from, correlation_id, &group_id, generation, &member_id, offsets),
+            Message::OffsetFetchRequest { correlation_id, group_id, partitions } => {
+                let result = Ok(self.coordinator.fetch_offsets(&group_id, &partitions));
+                gctx.sched.send(NodeId::Broker(self.id), from, Message::OffsetFetchResponse { correlation_id, result });
+                None
+            }
+            _ => None,
+        };
+        self.append_for_coordinator(ctx, append);
     }
 
     /// `Partition.checkEnoughReplicasReachOffset` for every partition the request waits on.
@@ -444,7 +622,7 @@ impl Broker {
             let mut d = self.delayed_produces.remove(&id).expect("listed above");
             if self.try_complete_produce(ctx.config, &mut d) {
                 ctx.sched.cancel(d.timer);
-                ctx.sched.send(self.node(), d.from, Message::ProduceResponse { correlation_id: d.correlation_id, results: d.results });
+                self.finish_write(ctx, d);
             } else {
                 self.delayed_produces.insert(id, d);
             }
@@ -643,7 +821,14 @@ impl Broker {
                     f.partitions.remove(&tp);
                 }
                 self.maybe_increment_hw(ctx, &tp);
+                if &*tp.topic == OFFSETS_TOPIC && !was_leader {
+                    let log = self.partitions[&tp].log.records.clone();
+                    self.coordinator.load(&mut Self::group_ctx(self.id, ctx), tp.partition, &log);
+                }
             } else {
+                if &*tp.topic == OFFSETS_TOPIC {
+                    self.coordinator.unload(&mut Self::group_ctx(self.id, ctx), tp.partition);
+                }
                 p.make_follower(s.leader, s.leader_epoch, s.isr, s.partition_epoch);
                 ctx.sched.emit(Event::BecameFollower { broker: self.id, tp: tp.clone(), leader: s.leader, leader_epoch: s.leader_epoch });
                 for (l, f) in self.fetchers.iter_mut() {

@@ -36,12 +36,27 @@ pub enum Timer {
     ProducerSend,
     /// Producer: a request got no answer within `request.timeout.ms`.
     ProducerRequestTimeout { correlation_id: u64 },
+    /// Coordinator: the join phase of a rebalance ends.
+    GroupJoinDeadline { group_id: String },
+    /// Coordinator: a member sent no heartbeat within `session.timeout.ms`.
+    MemberSessionExpired { group_id: String, member_id: String },
+    /// Consumer: time to heartbeat.
+    ConsumerHeartbeat,
+    /// Consumer: `auto.commit.interval.ms` passed.
+    ConsumerAutoCommit,
+    /// Consumer: a request got no answer within `request.timeout.ms`.
+    ConsumerRequestTimeout { correlation_id: u64 },
+    /// Consumer: back-off over; try again what failed.
+    ConsumerRetry,
 }
 
 impl Timer {
     /// Housekeeping that never ends on its own: `run_until_quiet` ignores it.
     fn is_background(&self) -> bool {
-        matches!(self, Timer::ZkTick | Timer::ZkPing | Timer::IsrExpiration | Timer::DelayedFetchExpired { .. } | Timer::LeaderImbalanceCheck)
+        matches!(
+            self,
+            Timer::ZkTick | Timer::ZkPing | Timer::IsrExpiration | Timer::DelayedFetchExpired { .. } | Timer::LeaderImbalanceCheck | Timer::ConsumerHeartbeat | Timer::ConsumerAutoCommit | Timer::MemberSessionExpired { .. }
+        )
     }
 }
 
@@ -55,7 +70,8 @@ impl Item {
     fn is_background(&self) -> bool {
         match self {
             Item::Deliver { msg, .. } => match msg {
-                Message::ZkPing { .. } | Message::ZkPingResponse { .. } | Message::FetchRequest { .. } => true,
+                Message::ZkPing { .. } | Message::ZkPingResponse { .. } | Message::FetchRequest { .. } | Message::HeartbeatRequest { .. } => true,
+                Message::HeartbeatResponse { error, .. } => error.is_none(),
                 Message::FetchResponse { partitions, .. } => partitions.iter().all(|p| p.records.is_empty() && p.error.is_none()),
                 _ => false,
             },

@@ -1,0 +1,567 @@
+//! The group coordinator (`kafka.coordinator.group.GroupCoordinator`): on the broker
+//! that leads a group's `__consumer_offsets` partition, it runs the classic
+//! rebalance protocol (JoinGroup, SyncGroup, Heartbeat, LeaveGroup) and keeps the
+//! group's committed offsets, which are records of that partition.
+
+pub mod records;
+
+use crate::protocol::*;
+use crate::sim::{Scheduler, Timer, TimerKey};
+use crate::trace::Event;
+use records::{GroupValue, MemberValue, OffsetsRecord};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupState {
+    Empty,
+    PreparingRebalance,
+    CompletingRebalance,
+    Stable,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Member {
+    pub member_id: String,
+    pub client: NodeId,
+    pub protocols: Vec<(String, Subscription)>,
+    pub session_timeout_ms: u64,
+    pub rebalance_timeout_ms: u64,
+    pub assignment: BTreeMap<String, Vec<u32>>,
+    /// The JoinGroup it is waiting on, during a rebalance.
+    #[serde(skip)]
+    pub awaiting_join: Option<u64>,
+    #[serde(skip)]
+    pub awaiting_sync: Option<u64>,
+    #[serde(skip)]
+    session_timer: Option<TimerKey>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Group {
+    pub group_id: String,
+    pub partition: u32,
+    pub state: GroupState,
+    pub generation: i32,
+    pub protocol: Option<String>,
+    pub leader: Option<String>,
+    /// Members in the order they joined: the first is the leader.
+    pub members: Vec<Member>,
+    /// Committed offsets: the next offset the group reads, per partition.
+    pub offsets: BTreeMap<TopicPartition, u64>,
+    #[serde(skip)]
+    join_deadline: Option<TimerKey>,
+    #[serde(skip)]
+    pending_member_ids: BTreeSet<String>,
+    /// The first rebalance of an empty group, which waits `group.initial.rebalance.delay.ms`.
+    #[serde(skip)]
+    initial_join: bool,
+}
+
+impl Group {
+    fn new(group_id: &str, partition: u32) -> Self {
+        Group {
+            group_id: group_id.into(),
+            partition,
+            state: GroupState::Empty,
+            generation: 0,
+            protocol: None,
+            leader: None,
+            members: Vec::new(),
+            offsets: BTreeMap::new(),
+            join_deadline: None,
+            pending_member_ids: BTreeSet::new(),
+            initial_join: false,
+        }
+    }
+
+    fn member_mut(&mut self, id: &str) -> Option<&mut Member> {
+        self.members.iter_mut().find(|m| m.member_id == id)
+    }
+
+    fn has_member(&self, id: &str) -> bool {
+        self.members.iter().any(|m| m.member_id == id)
+    }
+
+    /// `GroupMetadata.selectProtocol`: among the protocols every member supports, the
+    /// one most members list first (ties go to the leader's preference).
+    fn select_protocol(&self) -> Option<String> {
+        let mut candidates: Vec<String> = self.members.first()?.protocols.iter().map(|(n, _)| n.clone()).collect();
+        candidates.retain(|c| self.members.iter().all(|m| m.protocols.iter().any(|(n, _)| n == c)));
+        let votes = |c: &String| self.members.iter().filter(|m| m.protocols.iter().find(|(n, _)| candidates.contains(n)).is_some_and(|(n, _)| n == c)).count();
+        let best = candidates.iter().map(votes).max()?;
+        candidates.iter().find(|c| votes(c) == best).cloned()
+    }
+
+    fn value(&self) -> GroupValue {
+        GroupValue {
+            generation: self.generation,
+            protocol: self.protocol.clone(),
+            leader: self.leader.clone(),
+            members: self
+                .members
+                .iter()
+                .map(|m| MemberValue {
+                    member_id: m.member_id.clone(),
+                    client_id: m.client.to_string(),
+                    rebalance_timeout_ms: m.rebalance_timeout_ms as i32,
+                    session_timeout_ms: m.session_timeout_ms as i32,
+                    topics: m.protocols.first().map(|(_, s)| s.topics.clone()).unwrap_or_default(),
+                    assignment: m.assignment.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A write to `__consumer_offsets` the coordinator asks its broker to make; the
+/// answer goes out once the write is committed (`offsets.commit.required.acks` = -1).
+#[derive(Clone, Debug)]
+pub struct Append {
+    pub partition: u32,
+    pub records: Vec<OffsetsRecord>,
+    pub then: AfterAppend,
+}
+
+#[derive(Clone, Debug)]
+pub enum AfterAppend {
+    OffsetCommit { to: NodeId, correlation_id: u64, group_id: String, offsets: Vec<(TopicPartition, u64)> },
+    GroupStored { group_id: String, generation: i32 },
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct GroupCoordinator {
+    /// `__consumer_offsets` partitions this broker leads and has loaded.
+    pub partitions: BTreeSet<u32>,
+    pub groups: BTreeMap<String, Group>,
+}
+
+pub struct GroupCtx<'a> {
+    pub sched: &'a mut Scheduler,
+    pub me: BrokerId,
+    pub num_partitions: u32,
+    pub initial_rebalance_delay_ms: u64,
+}
+
+impl GroupCtx<'_> {
+    fn node(&self) -> NodeId {
+        NodeId::Broker(self.me)
+    }
+}
+
+impl GroupCoordinator {
+    /// This broker coordinates the group only if it leads (and has loaded) the group's partition.
+    pub fn owns(&self, group_id: &str, num_partitions: u32) -> bool {
+        self.partitions.contains(&records::partition_for_group(group_id, num_partitions))
+    }
+
+    /// `GroupMetadataManager.loadGroupsAndOffsets`: a new leader of an offsets partition
+    /// reads its log back into groups and offsets, and resumes their members' sessions.
+    pub fn load(&mut self, ctx: &mut GroupCtx, partition: u32, log: &[Record]) {
+        self.partitions.insert(partition);
+        let mut loaded: BTreeMap<String, Group> = BTreeMap::new();
+        for r in log {
+            let Some(key) = &r.key else { continue };
+            match records::decode(key, r.value.as_deref()) {
+                Some(OffsetsRecord::Offset { group, topic, partition: p, offset, .. }) => {
+                    let g = loaded.entry(group.clone()).or_insert_with(|| Group::new(&group, partition));
+                    g.offsets.insert(TopicPartition::new(&topic.as_str().into(), p), offset);
+                }
+                Some(OffsetsRecord::Group { group, value }) => {
+                    let g = loaded.entry(group.clone()).or_insert_with(|| Group::new(&group, partition));
+                    match value {
+                        Some(v) => {
+                            g.generation = v.generation;
+                            g.protocol = v.protocol;
+                            g.leader = v.leader;
+                            g.members = v
+                                .members
+                                .into_iter()
+                                .map(|m| Member {
+                                    client: NodeId::Client(m.client_id.as_str().into()),
+                                    protocols: vec![(g.protocol.clone().unwrap_or_default(), Subscription { member_id: m.member_id.clone(), topics: m.topics, owned: m.assignment.clone(), generation: Some(v.generation) })],
+                                    member_id: m.member_id,
+                                    session_timeout_ms: m.session_timeout_ms as u64,
+                                    rebalance_timeout_ms: m.rebalance_timeout_ms as u64,
+                                    assignment: m.assignment,
+                                    awaiting_join: None,
+                                    awaiting_sync: None,
+                                    session_timer: None,
+                                })
+                                .collect();
+                            g.state = if g.members.is_empty() { GroupState::Empty } else { GroupState::Stable };
+                        }
+                        None => {
+                            g.members.clear();
+                            g.state = GroupState::Empty;
+                        }
+                    }
+                }
+                None => {}
+            }
+        }
+        let names: Vec<String> = loaded.keys().cloned().collect();
+        for (id, mut g) in loaded {
+            for m in &mut g.members {
+                m.session_timer = Some(ctx.sched.set_timer(m.session_timeout_ms, ctx.node(), Timer::MemberSessionExpired { group_id: id.clone(), member_id: m.member_id.clone() }));
+            }
+            self.groups.insert(id, g);
+        }
+        ctx.sched.emit(Event::CoordinatorLoaded { broker: ctx.me, partition, groups: names });
+    }
+
+    /// This broker no longer leads the partition: its groups move away; waiting members are told.
+    pub fn unload(&mut self, ctx: &mut GroupCtx, partition: u32) {
+        if !self.partitions.remove(&partition) {
+            return;
+        }
+        let gone: Vec<String> = self.groups.iter().filter(|(_, g)| g.partition == partition).map(|(id, _)| id.clone()).collect();
+        for id in gone {
+            let g = self.groups.remove(&id).expect("listed");
+            if let Some(t) = g.join_deadline {
+                ctx.sched.cancel(t);
+            }
+            for m in g.members {
+                if let Some(t) = m.session_timer {
+                    ctx.sched.cancel(t);
+                }
+                if let Some(c) = m.awaiting_join {
+                    ctx.sched.send(ctx.node(), m.client.clone(), Message::JoinGroupResponse { correlation_id: c, result: Err((ErrorCode::NotCoordinator, m.member_id.clone())) });
+                }
+                if let Some(c) = m.awaiting_sync {
+                    ctx.sched.send(ctx.node(), m.client.clone(), Message::SyncGroupResponse { correlation_id: c, result: Err(ErrorCode::NotCoordinator) });
+                }
+            }
+        }
+    }
+
+    fn group(&mut self, group_id: &str, num_partitions: u32) -> &mut Group {
+        let partition = records::partition_for_group(group_id, num_partitions);
+        self.groups.entry(group_id.to_string()).or_insert_with(|| Group::new(group_id, partition))
+    }
+
+    /// `GroupCoordinator.handleJoinGroup`.
+    pub fn join(&mut self, ctx: &mut GroupCtx, from: NodeId, correlation_id: u64, group_id: &str, member_id: &str, session_timeout_ms: u64, rebalance_timeout_ms: u64, protocols: Vec<(String, Subscription)>) -> Option<Append> {
+        let g = self.group(group_id, ctx.num_partitions);
+        if !g.members.is_empty() && !protocols.iter().any(|(n, _)| g.members.iter().all(|m| m.protocols.iter().any(|(mn, _)| mn == n))) {
+            ctx.sched.send(ctx.node(), from, Message::JoinGroupResponse { correlation_id, result: Err((ErrorCode::InconsistentGroupProtocol, member_id.into())) });
+            return None;
+        }
+        if member_id.is_empty() {
+            // KIP-394: a new member first gets its id, then joins with it.
+            let id = format!("{from}-{:08x}", ctx.sched.rng.rand_u64() as u32);
+            g.pending_member_ids.insert(id.clone());
+            ctx.sched.send(ctx.node(), from, Message::JoinGroupResponse { correlation_id, result: Err((ErrorCode::MemberIdRequired, id)) });
+            return None;
+        }
+        let known = g.has_member(member_id);
+        if !known && !g.pending_member_ids.remove(member_id) {
+            ctx.sched.send(ctx.node(), from, Message::JoinGroupResponse { correlation_id, result: Err((ErrorCode::UnknownMemberId, member_id.into())) });
+            return None;
+        }
+        if !known {
+            g.members.push(Member {
+                member_id: member_id.into(),
+                client: from.clone(),
+                protocols: Vec::new(),
+                session_timeout_ms,
+                rebalance_timeout_ms,
+                assignment: BTreeMap::new(),
+                awaiting_join: None,
+                awaiting_sync: None,
+                session_timer: None,
+            });
+            ctx.sched.emit(Event::GroupMemberAdded { group: group_id.into(), member: member_id.into(), client: from.clone() });
+        }
+        let m = g.member_mut(member_id).expect("added above");
+        let changed = m.protocols.iter().map(|(n, s)| (n, &s.topics, &s.owned)).ne(protocols.iter().map(|(n, s)| (n, &s.topics, &s.owned)));
+        m.protocols = protocols;
+        m.client = from;
+        m.session_timeout_ms = session_timeout_ms;
+        m.rebalance_timeout_ms = rebalance_timeout_ms;
+        m.awaiting_join = Some(correlation_id);
+        match g.state {
+            GroupState::PreparingRebalance => {
+                // `InitialDelayedJoin`: each newcomer to a new group's first rebalance waits the delay again.
+                if g.initial_join && !known {
+                    Self::set_join_deadline(ctx, g, ctx.initial_rebalance_delay_ms);
+                }
+            }
+            GroupState::Empty => Self::prepare_rebalance(ctx, g, "new member joined"),
+            GroupState::CompletingRebalance | GroupState::Stable => {
+                let leader_rejoins = g.state == GroupState::Stable && g.leader.as_deref() == Some(member_id);
+                if !known || changed || leader_rejoins {
+                    Self::prepare_rebalance(ctx, g, if known { "member rejoined with new metadata" } else { "new member joined" });
+                } else {
+                    // Nothing changed: the member just hears the current generation again.
+                    let result = JoinResult { generation: g.generation, protocol: g.protocol.clone().unwrap_or_default(), leader: g.leader.clone().unwrap_or_default(), member_id: member_id.into(), members: Vec::new() };
+                    let m = g.member_mut(member_id).expect("known");
+                    m.awaiting_join = None;
+                    let to = m.client.clone();
+                    ctx.sched.send(ctx.node(), to, Message::JoinGroupResponse { correlation_id, result: Ok(result) });
+                    return None;
+                }
+            }
+        }
+        Self::try_complete_join(ctx, g)
+    }
+
+    /// `GroupCoordinator.prepareRebalance`: members must rejoin within the rebalance timeout;
+    /// an empty group's first rebalance waits `group.initial.rebalance.delay.ms` for more members.
+    fn prepare_rebalance(ctx: &mut GroupCtx, g: &mut Group, reason: &str) {
+        if g.state == GroupState::PreparingRebalance {
+            return;
+        }
+        for m in &mut g.members {
+            if let Some(c) = m.awaiting_sync.take() {
+                ctx.sched.send(ctx.node(), m.client.clone(), Message::SyncGroupResponse { correlation_id: c, result: Err(ErrorCode::RebalanceInProgress) });
+            }
+        }
+        g.initial_join = g.state == GroupState::Empty;
+        let delay = if g.initial_join { ctx.initial_rebalance_delay_ms } else { g.members.iter().map(|m| m.rebalance_timeout_ms).max().unwrap_or(0) };
+        g.state = GroupState::PreparingRebalance;
+        ctx.sched.emit(Event::RebalanceStarted { group: g.group_id.clone(), generation: g.generation, reason: reason.into() });
+        Self::set_join_deadline(ctx, g, delay);
+    }
+
+    fn set_join_deadline(ctx: &mut GroupCtx, g: &mut Group, delay_ms: u64) {
+        if let Some(t) = g.join_deadline.take() {
+            ctx.sched.cancel(t);
+        }
+        g.join_deadline = Some(ctx.sched.set_timer(delay_ms, ctx.node(), Timer::GroupJoinDeadline { group_id: g.group_id.clone() }));
+    }
+
+    /// Completes the join phase once every member rejoined (never during the initial delay).
+    fn try_complete_join(ctx: &mut GroupCtx, g: &mut Group) -> Option<Append> {
+        if g.state == GroupState::PreparingRebalance && !g.initial_join && g.members.iter().all(|m| m.awaiting_join.is_some()) {
+            return Self::complete_join(ctx, g);
+        }
+        None
+    }
+
+    /// The join deadline passed.
+    pub fn join_deadline(&mut self, ctx: &mut GroupCtx, group_id: &str) -> Option<Append> {
+        let g = self.groups.get_mut(group_id)?;
+        g.join_deadline = None;
+        if g.state != GroupState::PreparingRebalance {
+            return None;
+        }
+        Self::complete_join(ctx, g)
+    }
+
+    /// `GroupCoordinator.onCompleteJoin`: members that did not rejoin are dropped; the
+    /// generation rises; the first member to have joined leads and gets everyone's subscription.
+    fn complete_join(ctx: &mut GroupCtx, g: &mut Group) -> Option<Append> {
+        if let Some(t) = g.join_deadline.take() {
+            ctx.sched.cancel(t);
+        }
+        let (stay, gone): (Vec<Member>, Vec<Member>) = std::mem::take(&mut g.members).into_iter().partition(|m| m.awaiting_join.is_some());
+        for m in gone {
+            if let Some(t) = m.session_timer {
+                ctx.sched.cancel(t);
+            }
+            ctx.sched.emit(Event::GroupMemberRemoved { group: g.group_id.clone(), member: m.member_id, reason: "did not rejoin in time".into() });
+        }
+        g.members = stay;
+        g.generation += 1;
+        if g.members.is_empty() {
+            g.state = GroupState::Empty;
+            g.protocol = None;
+            g.leader = None;
+            ctx.sched.emit(Event::GroupStateChanged { group: g.group_id.clone(), state: g.state, generation: g.generation, leader: None, protocol: None });
+            return Some(Append { partition: g.partition, records: vec![OffsetsRecord::Group { group: g.group_id.clone(), value: Some(g.value()) }], then: AfterAppend::GroupStored { group_id: g.group_id.clone(), generation: g.generation } });
+        }
+        if !g.leader.as_ref().is_some_and(|l| g.has_member(l)) {
+            g.leader = Some(g.members[0].member_id.clone());
+        }
+        g.protocol = g.select_protocol();
+        g.state = GroupState::CompletingRebalance;
+        let protocol = g.protocol.clone().unwrap_or_default();
+        let leader = g.leader.clone().expect("set above");
+        ctx.sched.emit(Event::GroupStateChanged { group: g.group_id.clone(), state: g.state, generation: g.generation, leader: Some(leader.clone()), protocol: g.protocol.clone() });
+        let subscriptions: Vec<Subscription> = g
+            .members
+            .iter()
+            .map(|m| {
+                let mut s = m.protocols.iter().find(|(n, _)| *n == protocol).map(|(_, s)| s.clone()).unwrap_or(Subscription { member_id: m.member_id.clone(), topics: vec![], owned: BTreeMap::new(), generation: None });
+                s.member_id = m.member_id.clone();
+                s
+            })
+            .collect();
+        let generation = g.generation;
+        for m in &mut g.members {
+            let c = m.awaiting_join.take().expect("stayed because awaiting");
+            let members = if m.member_id == leader { subscriptions.clone() } else { Vec::new() };
+            let result = JoinResult { generation, protocol: protocol.clone(), leader: leader.clone(), member_id: m.member_id.clone(), members };
+            ctx.sched.send(ctx.node(), m.client.clone(), Message::JoinGroupResponse { correlation_id: c, result: Ok(result) });
+            Self::reset_session(ctx, &g.group_id, m);
+        }
+        None
+    }
+
+    fn reset_session(ctx: &mut GroupCtx, group_id: &str, m: &mut Member) {
+        if let Some(t) = m.session_timer.take() {
+            ctx.sched.cancel(t);
+        }
+        m.session_timer = Some(ctx.sched.set_timer(m.session_timeout_ms, ctx.node(), Timer::MemberSessionExpired { group_id: group_id.into(), member_id: m.member_id.clone() }));
+    }
+
+    fn check_member(g: &Group, member_id: &str, generation: i32) -> Result<(), ErrorCode> {
+        if !g.has_member(member_id) {
+            Err(ErrorCode::UnknownMemberId)
+        } else if generation != g.generation {
+            Err(ErrorCode::IllegalGeneration)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// `GroupCoordinator.handleSyncGroup`: the leader's assignment is stored, then handed out.
+    pub fn sync(&mut self, ctx: &mut GroupCtx, from: NodeId, correlation_id: u64, group_id: &str, generation: i32, member_id: &str, assignments: Assignment) -> Option<Append> {
+        let g = self.group(group_id, ctx.num_partitions);
+        let reply = |ctx: &mut GroupCtx, result| ctx.sched.send(ctx.node(), from.clone(), Message::SyncGroupResponse { correlation_id, result });
+        if let Err(e) = Self::check_member(g, member_id, generation) {
+            reply(ctx, Err(e));
+            return None;
+        }
+        match g.state {
+            GroupState::Empty => reply(ctx, Err(ErrorCode::UnknownMemberId)),
+            GroupState::PreparingRebalance => reply(ctx, Err(ErrorCode::RebalanceInProgress)),
+            GroupState::Stable => {
+                let a = g.member_mut(member_id).expect("checked").assignment.clone();
+                reply(ctx, Ok(a));
+            }
+            GroupState::CompletingRebalance => {
+                g.member_mut(member_id).expect("checked").awaiting_sync = Some(correlation_id);
+                if g.leader.as_deref() == Some(member_id) {
+                    for m in &mut g.members {
+                        m.assignment = assignments.get(&m.member_id).cloned().unwrap_or_default();
+                    }
+                    return Some(Append { partition: g.partition, records: vec![OffsetsRecord::Group { group: g.group_id.clone(), value: Some(g.value()) }], then: AfterAppend::GroupStored { group_id: g.group_id.clone(), generation } });
+                }
+            }
+        }
+        None
+    }
+
+    /// The group's metadata record is committed: the rebalance is over.
+    pub fn group_stored(&mut self, ctx: &mut GroupCtx, group_id: &str, generation: i32, error: Option<ErrorCode>) {
+        let Some(g) = self.groups.get_mut(group_id) else { return };
+        if g.generation != generation || g.state != GroupState::CompletingRebalance {
+            return;
+        }
+        if let Some(e) = error {
+            for m in &mut g.members {
+                m.assignment.clear();
+                if let Some(c) = m.awaiting_sync.take() {
+                    ctx.sched.send(ctx.node(), m.client.clone(), Message::SyncGroupResponse { correlation_id: c, result: Err(e) });
+                }
+            }
+            Self::prepare_rebalance(ctx, g, "storing the group failed");
+            return;
+        }
+        g.state = GroupState::Stable;
+        ctx.sched.emit(Event::GroupStateChanged { group: g.group_id.clone(), state: g.state, generation: g.generation, leader: g.leader.clone(), protocol: g.protocol.clone() });
+        for m in &mut g.members {
+            if let Some(c) = m.awaiting_sync.take() {
+                ctx.sched.send(ctx.node(), m.client.clone(), Message::SyncGroupResponse { correlation_id: c, result: Ok(m.assignment.clone()) });
+            }
+        }
+    }
+
+    /// `GroupCoordinator.handleHeartbeat`: a rebalance is announced through the answer.
+    pub fn heartbeat(&mut self, ctx: &mut GroupCtx, from: NodeId, correlation_id: u64, group_id: &str, generation: i32, member_id: &str) {
+        let g = self.group(group_id, ctx.num_partitions);
+        let error = match Self::check_member(g, member_id, generation) {
+            Err(e) => Some(e),
+            Ok(()) => {
+                let state = g.state;
+                let gid = g.group_id.clone();
+                Self::reset_session(ctx, &gid, g.member_mut(member_id).expect("checked"));
+                match state {
+                    GroupState::PreparingRebalance => Some(ErrorCode::RebalanceInProgress),
+                    GroupState::Empty => Some(ErrorCode::UnknownMemberId),
+                    _ => None,
+                }
+            }
+        };
+        ctx.sched.send(ctx.node(), from, Message::HeartbeatResponse { correlation_id, error });
+    }
+
+    /// A member leaves (LeaveGroup) or its session expires: the others rebalance.
+    pub fn remove_member(&mut self, ctx: &mut GroupCtx, group_id: &str, member_id: &str, reason: &str) -> Option<Append> {
+        let g = self.groups.get_mut(group_id)?;
+        let i = g.members.iter().position(|m| m.member_id == member_id)?;
+        let m = g.members.remove(i);
+        if let Some(t) = m.session_timer {
+            ctx.sched.cancel(t);
+        }
+        ctx.sched.emit(Event::GroupMemberRemoved { group: group_id.into(), member: member_id.into(), reason: reason.into() });
+        match g.state {
+            GroupState::Stable | GroupState::CompletingRebalance => {
+                Self::prepare_rebalance(ctx, g, reason);
+                if g.members.is_empty() {
+                    return Self::complete_join(ctx, g);
+                }
+                None
+            }
+            GroupState::PreparingRebalance => {
+                if g.members.is_empty() {
+                    return Self::complete_join(ctx, g);
+                }
+                Self::try_complete_join(ctx, g)
+            }
+            GroupState::Empty => None,
+        }
+    }
+
+    pub fn session_expired(&mut self, ctx: &mut GroupCtx, group_id: &str, member_id: &str) -> Option<Append> {
+        let g = self.groups.get_mut(group_id)?;
+        if let Some(m) = g.member_mut(member_id) {
+            m.session_timer = None;
+        }
+        self.remove_member(ctx, group_id, member_id, "session timeout")
+    }
+
+    /// `GroupCoordinator.handleCommitOffsets`: members commit in their generation;
+    /// a consumer outside group management (generation -1) only into an empty group.
+    pub fn commit(&mut self, ctx: &mut GroupCtx, from: NodeId, correlation_id: u64, group_id: &str, generation: i32, member_id: &str, offsets: Vec<(TopicPartition, u64)>) -> Option<Append> {
+        let g = self.group(group_id, ctx.num_partitions);
+        let error = if generation < 0 && member_id.is_empty() {
+            (g.state != GroupState::Empty).then_some(ErrorCode::UnknownMemberId)
+        } else {
+            match Self::check_member(g, member_id, generation) {
+                Err(e) => Some(e),
+                Ok(()) if g.state == GroupState::CompletingRebalance => Some(ErrorCode::RebalanceInProgress),
+                Ok(()) => None,
+            }
+        };
+        if let Some(e) = error {
+            let results = offsets.into_iter().map(|(tp, _)| (tp, Some(e))).collect();
+            ctx.sched.send(ctx.node(), from, Message::OffsetCommitResponse { correlation_id, results });
+            return None;
+        }
+        let now = ctx.sched.now_ms;
+        let records = offsets
+            .iter()
+            .map(|(tp, o)| OffsetsRecord::Offset { group: group_id.into(), topic: tp.topic.to_string(), partition: tp.partition, offset: *o, metadata: String::new(), commit_timestamp_ms: now })
+            .collect();
+        Some(Append { partition: g.partition, records, then: AfterAppend::OffsetCommit { to: from, correlation_id, group_id: group_id.into(), offsets } })
+    }
+
+    pub fn offsets_committed(&mut self, group_id: &str, offsets: &[(TopicPartition, u64)]) {
+        if let Some(g) = self.groups.get_mut(group_id) {
+            for (tp, o) in offsets {
+                g.offsets.insert(tp.clone(), *o);
+            }
+        }
+    }
+
+    pub fn fetch_offsets(&self, group_id: &str, partitions: &[TopicPartition]) -> Vec<(TopicPartition, Option<u64>)> {
+        let g = self.groups.get(group_id);
+        partitions.iter().map(|tp| (tp.clone(), g.and_then(|g| g.offsets.get(tp).copied()))).collect()
+    }
+}
