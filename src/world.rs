@@ -5,8 +5,9 @@
 
 use crate::admin::{self, TopicError};
 use crate::broker::{Broker, Ctx};
+use crate::client::consumer::Consumer;
 use crate::client::producer::Producer;
-use crate::config::{ClusterSpec, ProducerConfig, WorldConfig};
+use crate::config::{ClusterSpec, ConsumerConfig, ProducerConfig, WorldConfig};
 use crate::protocol::*;
 use crate::sim::{Item, Latency, Scheduler};
 use crate::trace::{Event, TraceRecord};
@@ -58,11 +59,44 @@ pub enum Command {
     Heal { node: String },
     CutLink { a: String, b: String },
     HealLink { a: String, b: String },
+    /// Starts a consumer (or restarts a stopped one, with nothing in memory). With `topics`
+    /// it subscribes through its group; with `partitions` it assigns them by hand.
+    StartConsumer {
+        name: String,
+        #[serde(default)]
+        group: Option<String>,
+        #[serde(default)]
+        topics: Vec<String>,
+        #[serde(default)]
+        partitions: Vec<PartitionRef>,
+        #[serde(default)]
+        cluster: Option<String>,
+        #[serde(default)]
+        config: ConsumerConfig,
+    },
+    /// `leave_group` false is a crash; true is `close()`, which sends LeaveGroup.
+    StopConsumer {
+        name: String,
+        #[serde(default)]
+        leave_group: bool,
+    },
+    /// The application calls `poll()`.
+    Poll { consumer: String },
+    /// The application calls `commitSync()`.
+    Commit { consumer: String },
+    Seek { consumer: String, topic: String, partition: u32, offset: u64 },
     /// `kafka-leader-election.sh --election-type preferred` (all partitions).
     ElectPreferredLeaders {
         #[serde(default)]
         cluster: Option<String>,
     },
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PartitionRef {
+    pub topic: String,
+    pub partition: u32,
 }
 
 /// An error that leaves the world as it was.
@@ -100,6 +134,7 @@ pub struct World {
     pub zk: ZooKeeper,
     pub brokers: BTreeMap<BrokerId, Broker>,
     pub producers: BTreeMap<Name, Producer>,
+    pub consumers: BTreeMap<Name, Consumer>,
     pub step: u64,
     pub trace: Vec<TraceRecord>,
     /// The run's command log: (step it was applied at, command).
@@ -115,6 +150,7 @@ impl World {
             zk: ZooKeeper::new(),
             brokers: BTreeMap::new(),
             producers: BTreeMap::new(),
+            consumers: BTreeMap::new(),
             step: 0,
             trace: Vec::new(),
             commands: Vec::new(),
@@ -182,7 +218,7 @@ impl World {
         match node {
             NodeId::ZooKeeper => true,
             NodeId::Broker(b) => self.brokers.get(b).is_some_and(|b| b.running),
-            NodeId::Client(c) => self.producers.contains_key(c),
+            NodeId::Client(c) => self.producers.contains_key(c) || self.consumers.get(c).is_some_and(|c| c.running),
         }
     }
 
@@ -197,7 +233,7 @@ impl World {
             return;
         }
         self.sched.emit(Event::MessageDelivered { id, from: from.clone(), to: to.clone(), kind });
-        let World { sched, zk, brokers, producers, config, .. } = self;
+        let World { sched, zk, brokers, producers, consumers, config, .. } = self;
         match &to {
             NodeId::ZooKeeper => zk.handle(sched, from, msg),
             NodeId::Broker(b) => {
@@ -209,13 +245,15 @@ impl World {
             NodeId::Client(c) => {
                 if let Some(p) = producers.get_mut(c) {
                     p.handle(sched, from, msg);
+                } else if let Some(c) = consumers.get_mut(c) {
+                    c.handle(sched, msg);
                 }
             }
         }
     }
 
     fn fire(&mut self, node: NodeId, timer: crate::sim::Timer) {
-        let World { sched, zk, brokers, producers, config, .. } = self;
+        let World { sched, zk, brokers, producers, consumers, config, .. } = self;
         match &node {
             NodeId::ZooKeeper => zk.tick(sched),
             NodeId::Broker(b) => {
@@ -227,6 +265,8 @@ impl World {
             NodeId::Client(c) => {
                 if let Some(p) = producers.get_mut(c) {
                     p.handle_timer(sched, timer);
+                } else if let Some(c) = consumers.get_mut(c) {
+                    c.handle_timer(sched, timer);
                 }
             }
         }
@@ -313,6 +353,32 @@ impl World {
                 self.sched.net.heal(&a, &b);
                 self.sched.emit(Event::LinkHealed { a, b });
             }
+            Command::StartConsumer { name, group, topics, partitions, cluster, config } => {
+                let ci = self.cluster_index(&cluster)?;
+                let bootstrap = self.cluster_spec(ci).brokers.clone();
+                let key: Name = name.as_str().into();
+                let (group, topics, partitions, config) = match self.consumers.get(&key) {
+                    // A restart keeps who it is (its configuration), not what it knew.
+                    Some(old) if group.is_none() && topics.is_empty() && partitions.is_empty() => (old.group_id.clone(), old.topics.clone(), old.manual.clone(), old.config.clone()),
+                    _ => (group, topics, partitions.into_iter().map(|p| TopicPartition::new(&p.topic.as_str().into(), p.partition)).collect(), config),
+                };
+                let mut c = Consumer::new(key.clone(), ci, config, group, topics, partitions, bootstrap);
+                c.start(&mut self.sched);
+                self.consumers.insert(key, c);
+            }
+            Command::StopConsumer { name, leave_group } => {
+                self.consumers.get_mut(name.as_str()).expect("checked").stop(&mut self.sched, leave_group);
+            }
+            Command::Poll { consumer } => {
+                self.consumers.get_mut(consumer.as_str()).expect("checked").poll(&mut self.sched);
+            }
+            Command::Commit { consumer } => {
+                self.consumers.get_mut(consumer.as_str()).expect("checked").commit(&mut self.sched, false);
+            }
+            Command::Seek { consumer, topic, partition, offset } => {
+                let tp = TopicPartition::new(&topic.as_str().into(), partition);
+                self.consumers.get_mut(consumer.as_str()).expect("checked").seek(&mut self.sched, tp, offset);
+            }
             Command::ElectPreferredLeaders { cluster } => {
                 let ci = self.cluster_index(&cluster)?;
                 let World { sched, zk, brokers, config, .. } = self;
@@ -328,6 +394,19 @@ impl World {
         self.flush_events();
         let _ = first;
         Ok(())
+    }
+
+    /// Consumer lag of a group, per partition it committed: the partition leader's high
+    /// watermark minus the committed offset (`records-lag` as the operator sees it).
+    pub fn group_lag(&self, group: &str) -> BTreeMap<TopicPartition, u64> {
+        let Some(g) = self.brokers.values().filter(|b| b.running).find_map(|b| b.coordinator.groups.get(group)) else { return BTreeMap::new() };
+        g.offsets
+            .iter()
+            .filter_map(|(tp, committed)| {
+                let hw = self.brokers.values().filter(|b| b.running).find_map(|b| b.partitions.get(tp).filter(|p| p.role == crate::replica::Role::Leader))?.high_watermark;
+                Some((tp.clone(), hw.saturating_sub(*committed)))
+            })
+            .collect()
     }
 
     /// Brokers registered in the cluster's `/brokers/ids`: those the cluster counts as alive.
@@ -347,6 +426,9 @@ impl World {
         }
         if let Some(p) = self.producers.get_key_value(s) {
             return Ok(NodeId::Client(p.0.clone()));
+        }
+        if let Some(c) = self.consumers.get_key_value(s) {
+            return Ok(NodeId::Client(c.0.clone()));
         }
         invalid(format!("unknown node \"{s}\": use \"zookeeper\", \"broker-<id>\" or a client's name"))
     }
@@ -369,7 +451,7 @@ impl World {
             Command::AddProducer { name, cluster, config } => {
                 self.cluster_index(cluster)?;
                 check_client_name(name)?;
-                if self.producers.contains_key(name.as_str()) {
+                if self.producers.contains_key(name.as_str()) || self.consumers.contains_key(name.as_str()) {
                     return invalid(format!("a client named \"{name}\" already exists"));
                 }
                 if config.batch_size == 0 {
@@ -408,6 +490,59 @@ impl World {
                     return invalid("a link needs two different nodes");
                 }
             }
+            Command::StartConsumer { name, group, topics, partitions, cluster, config } => {
+                self.cluster_index(cluster)?;
+                check_client_name(name)?;
+                if self.producers.contains_key(name.as_str()) {
+                    return invalid(format!("a producer is already named \"{name}\""));
+                }
+                let existing = self.consumers.get(name.as_str());
+                if existing.is_some_and(|c| c.running) {
+                    return invalid(format!("consumer \"{name}\" is already running"));
+                }
+                let restart = existing.is_some() && group.is_none() && topics.is_empty() && partitions.is_empty();
+                if !restart {
+                    if topics.is_empty() == partitions.is_empty() {
+                        return invalid(format!("consumer \"{name}\": give either topics (subscribe) or partitions (assign)"));
+                    }
+                    if !topics.is_empty() && group.is_none() {
+                        return invalid(format!("consumer \"{name}\": subscribing needs a group (group.id)"));
+                    }
+                    for t in topics.iter().chain(partitions.iter().map(|p| &p.topic)) {
+                        admin::validate_topic_name(t)?;
+                    }
+                    if let Some(g) = group {
+                        if g.is_empty() || g.len() > 249 {
+                            return invalid("group.id must be 1–249 characters");
+                        }
+                    }
+                    for s in &config.partition_assignment_strategy {
+                        crate::assignor::Strategy::from_name(s).map_err(|e| SimError::Invalid(format!("partition.assignment.strategy: {e}")))?;
+                    }
+                    if config.partition_assignment_strategy.is_empty() || config.max_poll_records == 0 || config.heartbeat_interval_ms == 0 || config.auto_commit_interval_ms == 0 || config.heartbeat_interval_ms >= config.session_timeout_ms {
+                        return invalid(format!("consumer \"{name}\": needs at least one assignor, max.poll.records ≥ 1, and 0 < heartbeat.interval.ms < session.timeout.ms"));
+                    }
+                }
+            }
+            Command::StopConsumer { name, .. } => match self.consumers.get(name.as_str()) {
+                Some(c) if c.running => {}
+                Some(_) => return invalid(format!("consumer \"{name}\" is already stopped")),
+                None => return invalid(format!("unknown consumer \"{name}\"")),
+            },
+            Command::Poll { consumer } | Command::Commit { consumer } | Command::Seek { consumer, .. } => match self.consumers.get(consumer.as_str()) {
+                Some(c) if c.running => {
+                    if let Command::Seek { topic, partition, .. } = cmd {
+                        if !c.assignment.contains(&TopicPartition::new(&topic.as_str().into(), *partition)) {
+                            return invalid(format!("consumer \"{consumer}\" is not assigned {topic}-{partition}"));
+                        }
+                    }
+                    if matches!(cmd, Command::Commit { .. }) && c.group_id.is_none() {
+                        return invalid(format!("consumer \"{consumer}\" has no group.id to commit to"));
+                    }
+                }
+                Some(_) => return invalid(format!("consumer \"{consumer}\" is stopped")),
+                None => return invalid(format!("unknown consumer \"{consumer}\"")),
+            },
             Command::ElectPreferredLeaders { cluster } => {
                 self.cluster_index(cluster)?;
             }

@@ -648,7 +648,8 @@ impl Broker {
         let mut has_data = false;
         for fp in &partitions {
             let Some(p) = self.partitions.get_mut(&fp.tp) else { has_data = true; continue };
-            if p.role != Role::Leader || fp.current_leader_epoch != p.leader_epoch {
+            // Followers name the leader epoch they follow; consumers here do not (KIP-320 is optional).
+            if p.role != Role::Leader || (replica_id.is_some() && fp.current_leader_epoch != p.leader_epoch) {
                 has_data = true;
                 continue;
             }
@@ -683,9 +684,9 @@ impl Broker {
                 match self.partitions.get(&fp.tp) {
                     Some(p) if p.role == Role::Leader => {
                         out.high_watermark = p.high_watermark;
-                        if fp.current_leader_epoch < p.leader_epoch {
+                        if replica_id.is_some() && fp.current_leader_epoch < p.leader_epoch {
                             out.error = Some(ErrorCode::FencedLeaderEpoch);
-                        } else if fp.current_leader_epoch > p.leader_epoch {
+                        } else if replica_id.is_some() && fp.current_leader_epoch > p.leader_epoch {
                             out.error = Some(ErrorCode::NotLeaderOrFollower);
                         } else if fp.fetch_offset > p.log_end_offset() {
                             out.error = Some(ErrorCode::OffsetOutOfRange);
@@ -812,7 +813,7 @@ impl Broker {
             self.metadata.partitions.insert(tp.clone(), pm.clone());
             let s = pm.state;
             if s.leader == Some(self.id) {
-                let was_leader = p.role == Role::Leader && p.leader_epoch == s.leader_epoch;
+                let was_leader = p.role == Role::Leader;
                 p.make_leader(self.id, s.leader_epoch, s.isr, s.partition_epoch, now);
                 if !was_leader {
                     ctx.sched.emit(Event::BecameLeader { broker: self.id, tp: tp.clone(), leader_epoch: s.leader_epoch });

@@ -1,3 +1,4 @@
 //! Kafka's clients: the producer (and, later, the consumer).
 
+pub mod consumer;
 pub mod producer;

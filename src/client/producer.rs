@@ -286,10 +286,13 @@ impl Producer {
                     self.bootstrap_next += 1;
                     self.request_metadata(sched);
                 } else if let Some(f) = self.in_flight.remove(&correlation_id) {
+                    // A timed-out connection is dropped and metadata refreshed (`NetworkClient`).
                     for b in f.batches {
                         self.in_flight_partitions.remove(&b.tp);
+                        self.stale_topics.insert(b.tp.topic.clone());
                         self.retry_or_fail(sched, b, ErrorCode::RequestTimedOut);
                     }
+                    self.request_metadata(sched);
                     self.run_sender(sched);
                 }
             }

@@ -90,3 +90,25 @@ pub fn acked(w: &World, producer: &str) -> Vec<(u64, TopicPartition, Option<u64>
         .flatten()
         .collect()
 }
+
+pub fn start_consumer(w: &mut World, name: &str, group: &str, topics: &[&str], config: serde_json::Value) {
+    let cmd = serde_json::json!({"cmd": "start_consumer", "name": name, "group": group, "topics": topics, "config": config});
+    w.apply(serde_json::from_value(cmd).unwrap()).expect("consumer started");
+}
+
+pub fn poll(w: &mut World, consumer: &str) -> Vec<String> {
+    let first = w.trace.len();
+    w.apply(Command::Poll { consumer: consumer.into() }).expect("poll");
+    w.trace[first..]
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::RecordsPolled { records, .. } => Some(records.iter().map(|r| r.value.clone().unwrap_or_default()).collect::<Vec<_>>()),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+pub fn assignment_of(w: &World, consumer: &str) -> Vec<TopicPartition> {
+    w.consumers[consumer].assignment.iter().cloned().collect()
+}

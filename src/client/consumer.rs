@@ -1,0 +1,613 @@
+//! The consumer (`KafkaConsumer` with its `ConsumerCoordinator` and `Fetcher`):
+//! it finds its group's coordinator, joins the group (the leader runs the
+//! assignor), heartbeats, fetches from each partition's leader up to the high
+//! watermark, hands records to the application on `poll`, and commits offsets.
+
+use crate::assignor::{self, Strategy, Subscription};
+use crate::config::{ConsumerConfig, OffsetReset};
+use crate::protocol::*;
+use crate::sim::{Scheduler, Timer, TimerKey};
+use crate::trace::{Event, PolledRecord, PositionSource};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// Where the consumer stands in its group's protocol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// `assign()` mode: no group membership.
+    Manual,
+    /// Must send JoinGroup (once the coordinator is known).
+    Rejoin,
+    Joining,
+    Syncing,
+    Stable,
+}
+
+#[derive(Clone, Debug)]
+enum Pending {
+    Metadata,
+    FindCoordinator,
+    Join,
+    Sync,
+    Heartbeat,
+    Commit { auto: bool },
+    OffsetFetch,
+    ListOffsets,
+    Fetch { leader: BrokerId },
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Consumer {
+    pub name: Name,
+    pub cluster: usize,
+    pub config: ConsumerConfig,
+    pub group_id: Option<String>,
+    /// `subscribe()`d topics, or the partitions of `assign()`.
+    pub topics: Vec<String>,
+    pub manual: Vec<TopicPartition>,
+    pub running: bool,
+    pub phase: Phase,
+    pub coordinator: Option<BrokerId>,
+    pub member_id: String,
+    pub generation: i32,
+    pub is_leader: bool,
+    pub assignment: BTreeSet<TopicPartition>,
+    /// The offset of the next record `poll` hands out, per partition.
+    pub positions: BTreeMap<TopicPartition, u64>,
+    /// What this consumer last committed (or read as committed).
+    pub committed: BTreeMap<TopicPartition, u64>,
+    pub metadata: BTreeMap<Name, Vec<Option<BrokerId>>>,
+    #[serde(skip)]
+    bootstrap: Vec<BrokerId>,
+    #[serde(skip)]
+    bootstrap_next: usize,
+    #[serde(skip)]
+    buffer: BTreeMap<TopicPartition, VecDeque<Record>>,
+    #[serde(skip)]
+    pending: BTreeMap<u64, (Pending, TimerKey)>,
+    #[serde(skip)]
+    awaiting_positions: BTreeSet<TopicPartition>,
+    #[serde(skip)]
+    next_correlation: u64,
+    #[serde(skip)]
+    retry_timer: Option<TimerKey>,
+}
+
+fn has_pending(pending: &BTreeMap<u64, (Pending, TimerKey)>, f: impl Fn(&Pending) -> bool) -> bool {
+    pending.values().any(|(p, _)| f(p))
+}
+
+impl Consumer {
+    pub fn new(name: Name, cluster: usize, config: ConsumerConfig, group_id: Option<String>, topics: Vec<String>, manual: Vec<TopicPartition>, bootstrap: Vec<BrokerId>) -> Self {
+        let phase = if manual.is_empty() { Phase::Rejoin } else { Phase::Manual };
+        Consumer {
+            name,
+            cluster,
+            config,
+            group_id,
+            topics,
+            assignment: manual.iter().cloned().collect(),
+            manual,
+            running: false,
+            phase,
+            coordinator: None,
+            member_id: String::new(),
+            generation: -1,
+            is_leader: false,
+            positions: BTreeMap::new(),
+            committed: BTreeMap::new(),
+            metadata: BTreeMap::new(),
+            bootstrap,
+            bootstrap_next: 0,
+            buffer: BTreeMap::new(),
+            pending: BTreeMap::new(),
+            awaiting_positions: BTreeSet::new(),
+            next_correlation: 0,
+            retry_timer: None,
+        }
+    }
+
+    fn node(&self) -> NodeId {
+        NodeId::Client(self.name.clone())
+    }
+
+    pub fn start(&mut self, sched: &mut Scheduler) {
+        self.running = true;
+        sched.emit(Event::ConsumerStarted { consumer: self.name.clone(), group: self.group_id.clone() });
+        if self.group_id.is_some() && self.manual.is_empty() {
+            sched.set_timer(self.config.heartbeat_interval_ms, self.node(), Timer::ConsumerHeartbeat);
+        }
+        if self.group_id.is_some() && self.config.enable_auto_commit {
+            sched.set_timer(self.config.auto_commit_interval_ms, self.node(), Timer::ConsumerAutoCommit);
+        }
+        self.drive(sched);
+    }
+
+    /// A crash (`leave` false: the coordinator notices only when the session times out)
+    /// or `close()` (`leave` true: LeaveGroup, so the group rebalances at once).
+    pub fn stop(&mut self, sched: &mut Scheduler, leave: bool) {
+        let left = leave && self.phase != Phase::Manual && self.coordinator.is_some() && !self.member_id.is_empty();
+        if left {
+            let correlation_id = self.next_id();
+            let msg = Message::LeaveGroupRequest { correlation_id, group_id: self.group_id.clone().unwrap_or_default(), member_id: self.member_id.clone() };
+            sched.send(self.node(), NodeId::Broker(self.coordinator.expect("checked")), msg);
+        }
+        self.running = false;
+        for (_, (_, t)) in std::mem::take(&mut self.pending) {
+            sched.cancel(t);
+        }
+        sched.cancel_timers_of(&self.node());
+        sched.emit(Event::ConsumerStopped { consumer: self.name.clone(), left_group: left });
+    }
+
+    fn next_id(&mut self) -> u64 {
+        self.next_correlation += 1;
+        self.next_correlation
+    }
+
+    fn request(&mut self, sched: &mut Scheduler, to: BrokerId, kind: Pending, make: impl FnOnce(u64) -> Message) {
+        let id = self.next_id();
+        let timer = sched.set_timer(self.config.request_timeout_ms, self.node(), Timer::ConsumerRequestTimeout { correlation_id: id });
+        self.pending.insert(id, (kind, timer));
+        sched.send(self.node(), NodeId::Broker(to), make(id));
+    }
+
+    fn bootstrap_broker(&self) -> BrokerId {
+        self.bootstrap[self.bootstrap_next % self.bootstrap.len()]
+    }
+
+    fn wanted_topics(&self) -> BTreeSet<String> {
+        self.topics.iter().cloned().chain(self.manual.iter().map(|tp| tp.topic.to_string())).collect()
+    }
+
+    fn leader_of(&self, tp: &TopicPartition) -> Option<BrokerId> {
+        self.metadata.get(&tp.topic).and_then(|l| l.get(tp.partition as usize).copied().flatten())
+    }
+
+    /// Does whatever comes next: metadata, the coordinator, joining, positions, fetching.
+    fn drive(&mut self, sched: &mut Scheduler) {
+        if !self.running {
+            return;
+        }
+        let missing: Vec<Name> = self.wanted_topics().into_iter().filter(|t| !self.metadata.contains_key(t.as_str())).map(|t| t.as_str().into()).collect();
+        if !missing.is_empty() && !has_pending(&self.pending, |p| matches!(p, Pending::Metadata)) {
+            let topics: Vec<Name> = self.wanted_topics().into_iter().map(|t| t.as_str().into()).collect();
+            self.request(sched, self.bootstrap_broker(), Pending::Metadata, |_| Message::MetadataRequest { topics });
+        }
+        if self.group_id.is_some() && self.coordinator.is_none() && !has_pending(&self.pending, |p| matches!(p, Pending::FindCoordinator)) {
+            let group_id = self.group_id.clone().unwrap_or_default();
+            self.request(sched, self.bootstrap_broker(), Pending::FindCoordinator, |correlation_id| Message::FindCoordinatorRequest { correlation_id, group_id });
+        }
+        if self.phase == Phase::Rejoin && missing.is_empty() && self.coordinator.is_some() {
+            self.send_join(sched);
+        }
+        self.fetch_positions(sched);
+        self.send_fetches(sched);
+    }
+
+    fn send_join(&mut self, sched: &mut Scheduler) {
+        let Some(coordinator) = self.coordinator else { return };
+        let mut owned: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        for tp in &self.assignment {
+            owned.entry(tp.topic.to_string()).or_default().push(tp.partition);
+        }
+        let sub = Subscription { member_id: self.member_id.clone(), topics: self.topics.clone(), owned, generation: (self.generation >= 0).then_some(self.generation) };
+        let protocols = self.config.partition_assignment_strategy.iter().map(|s| (s.clone(), sub.clone())).collect();
+        let (group_id, member_id) = (self.group_id.clone().unwrap_or_default(), self.member_id.clone());
+        let (session_timeout_ms, rebalance_timeout_ms) = (self.config.session_timeout_ms, self.config.max_poll_interval_ms);
+        self.phase = Phase::Joining;
+        self.request(sched, coordinator, Pending::Join, |correlation_id| Message::JoinGroupRequest { correlation_id, group_id, member_id, session_timeout_ms, rebalance_timeout_ms, protocols });
+    }
+
+    /// Partitions without a position ask the group's committed offset, else `auto.offset.reset`.
+    fn fetch_positions(&mut self, sched: &mut Scheduler) {
+        let need: Vec<TopicPartition> = self.assignment.iter().filter(|tp| !self.positions.contains_key(*tp) && !self.awaiting_positions.contains(*tp)).cloned().collect();
+        if need.is_empty() {
+            return;
+        }
+        match (&self.group_id, self.coordinator) {
+            (Some(group_id), Some(c)) => {
+                let group_id = group_id.clone();
+                self.awaiting_positions.extend(need.iter().cloned());
+                self.request(sched, c, Pending::OffsetFetch, |correlation_id| Message::OffsetFetchRequest { correlation_id, group_id, partitions: need });
+            }
+            (Some(_), None) => {}
+            (None, _) => self.reset_positions(sched, need),
+        }
+    }
+
+    fn reset_positions(&mut self, sched: &mut Scheduler, tps: Vec<TopicPartition>) {
+        let earliest = self.config.auto_offset_reset == OffsetReset::Earliest;
+        let mut by_leader: BTreeMap<BrokerId, Vec<(TopicPartition, bool)>> = BTreeMap::new();
+        for tp in tps {
+            if let Some(l) = self.leader_of(&tp) {
+                self.awaiting_positions.insert(tp.clone());
+                by_leader.entry(l).or_default().push((tp, earliest));
+            }
+        }
+        for (leader, partitions) in by_leader {
+            self.request(sched, leader, Pending::ListOffsets, |correlation_id| Message::ListOffsetsRequest { correlation_id, partitions });
+        }
+    }
+
+    /// One fetch per leader at a time, for partitions whose buffer has room.
+    fn send_fetches(&mut self, sched: &mut Scheduler) {
+        let mut by_leader: BTreeMap<BrokerId, Vec<FetchPartition>> = BTreeMap::new();
+        for tp in &self.assignment {
+            let Some(pos) = self.positions.get(tp) else { continue };
+            let buffered = self.buffer.get(tp).map_or(0, |b| b.len());
+            if buffered >= self.config.max_poll_records {
+                continue;
+            }
+            if let Some(l) = self.leader_of(tp) {
+                by_leader.entry(l).or_default().push(FetchPartition { tp: tp.clone(), fetch_offset: pos + buffered as u64, current_leader_epoch: 0 });
+            }
+        }
+        for (leader, partitions) in by_leader {
+            if has_pending(&self.pending, |p| matches!(p, Pending::Fetch { leader: l } if *l == leader)) {
+                continue;
+            }
+            let max_wait_ms = self.config.fetch_max_wait_ms;
+            self.request(sched, leader, Pending::Fetch { leader }, |correlation_id| Message::FetchRequest { correlation_id, replica_id: None, partitions, max_wait_ms });
+        }
+    }
+
+    fn backoff(&mut self, sched: &mut Scheduler) {
+        if self.retry_timer.is_none() {
+            self.retry_timer = Some(sched.set_timer(self.config.retry_backoff_ms, self.node(), Timer::ConsumerRetry));
+        }
+    }
+
+    /// `markCoordinatorUnknown`: look it up again; membership and generation stay.
+    fn coordinator_lost(&mut self) {
+        self.coordinator = None;
+        if matches!(self.phase, Phase::Joining | Phase::Syncing) {
+            self.phase = Phase::Rejoin;
+        }
+    }
+
+    /// Eager protocols give up every partition before rejoining; cooperative ones keep theirs.
+    fn prepare_rejoin(&mut self, sched: &mut Scheduler, lost: bool) {
+        let cooperative = self.config.partition_assignment_strategy.first().is_some_and(|s| s == "cooperative-sticky");
+        if lost || !cooperative {
+            self.revoke(sched, self.assignment.clone());
+        }
+        if lost {
+            self.generation = -1;
+        }
+        self.phase = Phase::Rejoin;
+    }
+
+    fn revoke(&mut self, sched: &mut Scheduler, tps: BTreeSet<TopicPartition>) {
+        if tps.is_empty() {
+            return;
+        }
+        for tp in &tps {
+            self.assignment.remove(tp);
+            self.positions.remove(tp);
+            self.buffer.remove(tp);
+            self.awaiting_positions.remove(tp);
+        }
+        sched.emit(Event::PartitionsRevoked { consumer: self.name.clone(), partitions: tps.into_iter().collect() });
+    }
+
+    pub fn handle_timer(&mut self, sched: &mut Scheduler, timer: Timer) {
+        if !self.running {
+            return;
+        }
+        match timer {
+            Timer::ConsumerHeartbeat => {
+                if matches!(self.phase, Phase::Stable | Phase::Syncing) && !has_pending(&self.pending, |p| matches!(p, Pending::Heartbeat)) {
+                    if let Some(c) = self.coordinator {
+                        let (group_id, generation, member_id) = (self.group_id.clone().unwrap_or_default(), self.generation, self.member_id.clone());
+                        self.request(sched, c, Pending::Heartbeat, |correlation_id| Message::HeartbeatRequest { correlation_id, group_id, generation, member_id });
+                    }
+                }
+                sched.set_timer(self.config.heartbeat_interval_ms, self.node(), Timer::ConsumerHeartbeat);
+            }
+            Timer::ConsumerAutoCommit => {
+                let changed = self.positions.iter().any(|(tp, o)| self.committed.get(tp) != Some(o));
+                if changed && matches!(self.phase, Phase::Stable | Phase::Manual) {
+                    self.commit(sched, true);
+                }
+                sched.set_timer(self.config.auto_commit_interval_ms, self.node(), Timer::ConsumerAutoCommit);
+            }
+            Timer::ConsumerRequestTimeout { correlation_id } => {
+                if let Some((kind, _)) = self.pending.remove(&correlation_id) {
+                    self.on_failure(sched, kind);
+                }
+            }
+            Timer::ConsumerRetry => {
+                self.retry_timer = None;
+                self.drive(sched);
+            }
+            _ => {}
+        }
+    }
+
+    /// No answer in time: the node is treated as gone, as `NetworkClient` does on a timeout.
+    fn on_failure(&mut self, sched: &mut Scheduler, kind: Pending) {
+        match kind {
+            Pending::Metadata | Pending::FindCoordinator => self.bootstrap_next += 1,
+            Pending::Join | Pending::Sync | Pending::Heartbeat | Pending::OffsetFetch | Pending::Commit { .. } => {
+                if matches!(kind, Pending::OffsetFetch) {
+                    self.awaiting_positions.clear();
+                }
+                if matches!(kind, Pending::Join | Pending::Sync) {
+                    self.phase = Phase::Rejoin;
+                }
+                self.coordinator_lost();
+            }
+            Pending::ListOffsets => self.awaiting_positions.clear(),
+            Pending::Fetch { .. } => {
+                self.metadata.clear();
+            }
+        }
+        self.backoff(sched);
+    }
+
+    /// `commitSync()` of the current positions (or the auto-commit of them).
+    pub fn commit(&mut self, sched: &mut Scheduler, auto: bool) -> bool {
+        let Some(group_id) = self.group_id.clone() else { return false };
+        let Some(c) = self.coordinator else { return false };
+        let offsets: Vec<(TopicPartition, u64)> = self.positions.iter().filter(|(tp, _)| self.assignment.contains(*tp)).map(|(tp, o)| (tp.clone(), *o)).collect();
+        if offsets.is_empty() {
+            return false;
+        }
+        let (generation, member_id) = if self.phase == Phase::Manual { (-1, String::new()) } else { (self.generation, self.member_id.clone()) };
+        self.request(sched, c, Pending::Commit { auto }, |correlation_id| Message::OffsetCommitRequest { correlation_id, group_id, generation, member_id, offsets });
+        true
+    }
+
+    /// `poll()`: up to `max.poll.records` fetched records, in partition order; positions move past them.
+    pub fn poll(&mut self, sched: &mut Scheduler) -> usize {
+        let mut out = Vec::new();
+        for (tp, q) in self.buffer.iter_mut() {
+            while out.len() < self.config.max_poll_records {
+                let Some(r) = q.pop_front() else { break };
+                self.positions.insert(tp.clone(), r.offset + 1);
+                out.push(PolledRecord { tp: tp.clone(), offset: r.offset, key: r.key.as_deref().map(display_bytes), value: r.value.as_deref().map(display_bytes) });
+            }
+        }
+        let n = out.len();
+        sched.emit(Event::RecordsPolled { consumer: self.name.clone(), records: out });
+        self.drive(sched);
+        n
+    }
+
+    pub fn seek(&mut self, sched: &mut Scheduler, tp: TopicPartition, offset: u64) {
+        self.buffer.remove(&tp);
+        self.positions.insert(tp.clone(), offset);
+        sched.emit(Event::PositionSet { consumer: self.name.clone(), tp, offset, from: PositionSource::Seek });
+        self.drive(sched);
+    }
+
+    pub fn handle(&mut self, sched: &mut Scheduler, msg: Message) {
+        if !self.running {
+            return;
+        }
+        let correlation = match &msg {
+            Message::MetadataResponse { .. } => self.pending.iter().find(|(_, (p, _))| matches!(p, Pending::Metadata)).map(|(id, _)| *id),
+            Message::FindCoordinatorResponse { correlation_id, .. }
+            | Message::JoinGroupResponse { correlation_id, .. }
+            | Message::SyncGroupResponse { correlation_id, .. }
+            | Message::HeartbeatResponse { correlation_id, .. }
+            | Message::OffsetCommitResponse { correlation_id, .. }
+            | Message::OffsetFetchResponse { correlation_id, .. }
+            | Message::ListOffsetsResponse { correlation_id, .. }
+            | Message::FetchResponse { correlation_id, .. } => Some(*correlation_id),
+            _ => None,
+        };
+        let Some((kind, timer)) = correlation.and_then(|c| self.pending.remove(&c)) else { return };
+        sched.cancel(timer);
+        match msg {
+            Message::MetadataResponse { partitions, errors, brokers } => {
+                if !brokers.is_empty() {
+                    self.bootstrap = brokers;
+                }
+                for pm in partitions {
+                    let leaders = self.metadata.entry(pm.tp.topic.clone()).or_default();
+                    let i = pm.tp.partition as usize;
+                    if leaders.len() <= i {
+                        leaders.resize(i + 1, None);
+                    }
+                    leaders[i] = pm.state.leader;
+                }
+                if !errors.is_empty() {
+                    self.backoff(sched);
+                }
+            }
+            Message::FindCoordinatorResponse { result, .. } => match result {
+                Ok(b) => {
+                    self.coordinator = Some(b);
+                    sched.emit(Event::CoordinatorFound { consumer: self.name.clone(), broker: b });
+                }
+                Err(_) => {
+                    self.bootstrap_next += 1;
+                    self.backoff(sched);
+                }
+            },
+            Message::JoinGroupResponse { result, .. } => self.on_join(sched, result),
+            Message::SyncGroupResponse { result, .. } => self.on_sync(sched, result),
+            Message::HeartbeatResponse { error, .. } => match error {
+                None => {}
+                Some(ErrorCode::RebalanceInProgress) => self.prepare_rejoin(sched, false),
+                Some(ErrorCode::IllegalGeneration) => self.prepare_rejoin(sched, true),
+                Some(ErrorCode::UnknownMemberId) => {
+                    self.member_id.clear();
+                    self.prepare_rejoin(sched, true);
+                }
+                Some(_) => self.coordinator_lost(),
+            },
+            Message::OffsetCommitResponse { results, .. } => {
+                let auto = matches!(kind, Pending::Commit { auto: true });
+                let group = self.group_id.clone().unwrap_or_default();
+                match results.iter().find_map(|(_, e)| *e) {
+                    None => {
+                        for (tp, _) in &results {
+                            if let Some(o) = self.positions.get(tp) {
+                                self.committed.insert(tp.clone(), *o);
+                            }
+                        }
+                        let offsets = results.into_iter().filter_map(|(tp, _)| self.committed.get(&tp).map(|o| (tp, *o))).collect();
+                        sched.emit(Event::OffsetsCommitted { consumer: self.name.clone(), group, offsets, auto });
+                    }
+                    Some(error) => {
+                        sched.emit(Event::OffsetCommitFailed { consumer: self.name.clone(), group, error });
+                        if matches!(error, ErrorCode::NotCoordinator | ErrorCode::CoordinatorNotAvailable) {
+                            self.coordinator_lost();
+                        }
+                    }
+                }
+            }
+            Message::OffsetFetchResponse { result, .. } => match result {
+                Ok(offsets) => {
+                    let mut reset = Vec::new();
+                    for (tp, o) in offsets {
+                        self.awaiting_positions.remove(&tp);
+                        if !self.assignment.contains(&tp) {
+                            continue;
+                        }
+                        match o {
+                            Some(o) => {
+                                self.positions.insert(tp.clone(), o);
+                                self.committed.insert(tp.clone(), o);
+                                sched.emit(Event::PositionSet { consumer: self.name.clone(), tp, offset: o, from: PositionSource::Committed });
+                            }
+                            None => reset.push(tp),
+                        }
+                    }
+                    self.reset_positions(sched, reset);
+                }
+                Err(_) => {
+                    self.awaiting_positions.clear();
+                    self.coordinator_lost();
+                    self.backoff(sched);
+                }
+            },
+            Message::ListOffsetsResponse { results, .. } => {
+                let from = if self.config.auto_offset_reset == OffsetReset::Earliest { PositionSource::ResetEarliest } else { PositionSource::ResetLatest };
+                for (tp, r) in results {
+                    self.awaiting_positions.remove(&tp);
+                    match r {
+                        Ok(o) if self.assignment.contains(&tp) => {
+                            self.positions.insert(tp.clone(), o);
+                            sched.emit(Event::PositionSet { consumer: self.name.clone(), tp, offset: o, from });
+                        }
+                        Ok(_) => {}
+                        Err(_) => {
+                            self.metadata.remove(&tp.topic);
+                            self.backoff(sched);
+                        }
+                    }
+                }
+            }
+            Message::FetchResponse { partitions, .. } => {
+                for fp in partitions {
+                    if !self.assignment.contains(&fp.tp) {
+                        continue;
+                    }
+                    match fp.error {
+                        None => {
+                            let Some(pos) = self.positions.get(&fp.tp).copied() else { continue };
+                            let q = self.buffer.entry(fp.tp.clone()).or_default();
+                            let next = pos + q.len() as u64;
+                            q.extend(fp.records.into_iter().filter(|r| r.offset >= next));
+                        }
+                        Some(ErrorCode::OffsetOutOfRange) => {
+                            self.positions.remove(&fp.tp);
+                            self.buffer.remove(&fp.tp);
+                            self.reset_positions(sched, vec![fp.tp]);
+                        }
+                        Some(_) => {
+                            self.metadata.remove(&fp.tp.topic);
+                            self.backoff(sched);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.drive(sched);
+    }
+
+    fn on_join(&mut self, sched: &mut Scheduler, result: Result<JoinResult, (ErrorCode, String)>) {
+        match result {
+            Err((ErrorCode::MemberIdRequired, id)) => {
+                self.member_id = id;
+                self.phase = Phase::Rejoin;
+            }
+            Err((ErrorCode::UnknownMemberId, _)) => {
+                self.member_id.clear();
+                self.phase = Phase::Rejoin;
+            }
+            Err((ErrorCode::NotCoordinator | ErrorCode::CoordinatorNotAvailable, _)) => {
+                self.coordinator_lost();
+                self.backoff(sched);
+            }
+            Err(_) => {
+                self.phase = Phase::Rejoin;
+                self.backoff(sched);
+            }
+            Ok(j) => {
+                self.generation = j.generation;
+                self.member_id = j.member_id.clone();
+                self.is_leader = j.leader == j.member_id;
+                let assignments = if self.is_leader { self.run_assignor(&j) } else { Default::default() };
+                let Some(c) = self.coordinator else { return };
+                let (group_id, generation, member_id) = (self.group_id.clone().unwrap_or_default(), self.generation, self.member_id.clone());
+                self.phase = Phase::Syncing;
+                self.request(sched, c, Pending::Sync, |correlation_id| Message::SyncGroupRequest { correlation_id, group_id, generation, member_id, assignments });
+            }
+        }
+    }
+
+    /// The group leader's job (`ConsumerCoordinator.onLeaderElected`): run the chosen assignor
+    /// over everyone's subscriptions. Topics this leader has no metadata for are left out.
+    fn run_assignor(&self, j: &JoinResult) -> Assignment {
+        let Ok(strategy) = Strategy::from_name(&j.protocol) else { return Default::default() };
+        let counts: BTreeMap<String, u32> = self.metadata.iter().map(|(t, l)| (t.to_string(), l.len() as u32)).collect();
+        let members: Vec<Subscription> = j
+            .members
+            .iter()
+            .map(|s| Subscription { topics: s.topics.iter().filter(|t| counts.contains_key(*t)).cloned().collect(), owned: s.owned.iter().filter(|(t, _)| counts.contains_key(*t)).map(|(t, p)| (t.clone(), p.clone())).collect(), ..s.clone() })
+            .collect();
+        assignor::assign(strategy, &counts, &members).unwrap_or_default()
+    }
+
+    fn on_sync(&mut self, sched: &mut Scheduler, result: Result<BTreeMap<String, Vec<u32>>, ErrorCode>) {
+        match result {
+            Ok(a) => {
+                let new: BTreeSet<TopicPartition> = a.iter().flat_map(|(t, ps)| ps.iter().map(move |p| TopicPartition::new(&t.as_str().into(), *p))).collect();
+                let revoked: BTreeSet<TopicPartition> = self.assignment.difference(&new).cloned().collect();
+                self.revoke(sched, revoked.clone());
+                self.assignment = new;
+                self.phase = Phase::Stable;
+                sched.emit(Event::AssignmentReceived {
+                    consumer: self.name.clone(),
+                    group: self.group_id.clone().unwrap_or_default(),
+                    generation: self.generation,
+                    member: self.member_id.clone(),
+                    partitions: self.assignment.iter().cloned().collect(),
+                    leader: self.is_leader,
+                });
+                // KIP-429: having given partitions up, a cooperative member rejoins so they can move.
+                if !revoked.is_empty() && self.config.partition_assignment_strategy.first().is_some_and(|s| s == "cooperative-sticky") {
+                    self.phase = Phase::Rejoin;
+                }
+            }
+            Err(ErrorCode::RebalanceInProgress) => self.phase = Phase::Rejoin,
+            Err(ErrorCode::UnknownMemberId) => {
+                self.member_id.clear();
+                self.prepare_rejoin(sched, true);
+            }
+            Err(ErrorCode::IllegalGeneration) => self.prepare_rejoin(sched, true),
+            Err(_) => {
+                self.phase = Phase::Rejoin;
+                self.coordinator_lost();
+                self.backoff(sched);
+            }
+        }
+    }
+}
