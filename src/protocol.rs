@@ -219,8 +219,8 @@ pub enum Message {
     /// A one-shot watch fired: the watcher must read again (and set a new watch).
     ZkWatchEvent { path: String, kind: WatchKind },
 
-    MetadataRequest { topics: Vec<Name> },
-    MetadataResponse { brokers: Vec<BrokerId>, partitions: Vec<PartitionMetadata>, errors: Vec<(Name, ErrorCode)> },
+    MetadataRequest { correlation_id: u64, topics: Vec<Name> },
+    MetadataResponse { correlation_id: u64, brokers: Vec<BrokerId>, partitions: Vec<PartitionMetadata>, errors: Vec<(Name, ErrorCode)> },
 
     ProduceRequest { correlation_id: u64, acks: Acks, timeout_ms: u64, batches: Vec<(TopicPartition, Vec<ProducerRecord>)> },
     ProduceResponse { correlation_id: u64, results: Vec<ProduceResult> },
@@ -256,6 +256,10 @@ pub enum Message {
     /// Earliest (`true`) or latest offset of partitions, for `auto.offset.reset`.
     ListOffsetsRequest { correlation_id: u64, partitions: Vec<(TopicPartition, bool)> },
     ListOffsetsResponse { correlation_id: u64, results: Vec<(TopicPartition, Result<u64, ErrorCode>)> },
+
+    /// Not a Kafka message: the TCP reset a crashed broker's host sends back, which the
+    /// sender's `NetworkClient` sees as a disconnect, failing the request at once.
+    Disconnected { correlation_id: u64 },
 
     /// KIP-497: a leader asks the controller to change the ISR.
     AlterPartitionRequest { broker_id: BrokerId, tp: TopicPartition, leader_epoch: u32, partition_epoch: u32, new_isr: Vec<BrokerId> },
@@ -294,6 +298,25 @@ pub enum Acks {
 }
 
 impl Message {
+    /// The correlation id of a client or follower request, whose sender waits for an answer.
+    pub fn request_correlation_id(&self) -> Option<u64> {
+        match self {
+            Message::MetadataRequest { correlation_id, .. }
+            | Message::ProduceRequest { correlation_id, .. }
+            | Message::FetchRequest { correlation_id, .. }
+            | Message::OffsetsForLeaderEpochRequest { correlation_id, .. }
+            | Message::FindCoordinatorRequest { correlation_id, .. }
+            | Message::JoinGroupRequest { correlation_id, .. }
+            | Message::SyncGroupRequest { correlation_id, .. }
+            | Message::HeartbeatRequest { correlation_id, .. }
+            | Message::LeaveGroupRequest { correlation_id, .. }
+            | Message::OffsetCommitRequest { correlation_id, .. }
+            | Message::OffsetFetchRequest { correlation_id, .. }
+            | Message::ListOffsetsRequest { correlation_id, .. } => Some(*correlation_id),
+            _ => None,
+        }
+    }
+
     /// Kafka's name of the API, as the page and the narration show it.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -311,6 +334,7 @@ impl Message {
             Message::LeaderAndIsrRequest { .. } => "LeaderAndIsr",
             Message::UpdateMetadataRequest { .. } => "UpdateMetadata",
             Message::AlterPartitionRequest { .. } => "AlterPartition",
+            Message::Disconnected { .. } => "Disconnected",
             Message::FindCoordinatorRequest { .. } => "FindCoordinator",
             Message::FindCoordinatorResponse { .. } => "FindCoordinatorResponse",
             Message::JoinGroupRequest { .. } => "JoinGroup",
@@ -339,7 +363,7 @@ impl Message {
                 if *expired { format!("session 0x{session_id:x} expired") } else { format!("session 0x{session_id:x} alive") }
             }
             Message::ZkWatchEvent { path, kind } => format!("{} changed: {path}", match kind { WatchKind::Data => "node", WatchKind::Children => "children" }),
-            Message::MetadataRequest { topics } => join(topics.iter().map(|t| t.to_string())),
+            Message::MetadataRequest { topics, .. } => join(topics.iter().map(|t| t.to_string())),
             Message::MetadataResponse { partitions, errors, .. } => {
                 let mut parts: Vec<String> = partitions
                     .iter()
@@ -370,6 +394,7 @@ impl Message {
                 format!("controller epoch {controller_epoch}: {}", join(partitions.iter().map(|p| describe_state(&p.tp, &p.state))))
             }
             Message::AlterPartitionRequest { tp, new_isr, .. } => format!("{tp} isr {new_isr:?}"),
+            Message::Disconnected { .. } => "connection refused".to_string(),
             Message::FindCoordinatorRequest { group_id, .. } => format!("group {group_id}"),
             Message::FindCoordinatorResponse { result, .. } => match result {
                 Ok(b) => format!("coordinator broker-{b}"),

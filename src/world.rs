@@ -229,7 +229,12 @@ impl World {
             return;
         }
         if !self.node_is_up(&to) {
-            self.sched.emit(Event::MessageDropped { id, from, to, kind, reason: "node_down" });
+            // The crashed process's host resets the connection: a waiting sender learns at once.
+            let refused = msg.request_correlation_id().filter(|_| matches!(to, NodeId::Broker(_)) && self.node_is_up(&from));
+            self.sched.emit(Event::MessageDropped { id, from: from.clone(), to: to.clone(), kind, reason: "node_down" });
+            if let Some(correlation_id) = refused {
+                self.sched.send(to, from, Message::Disconnected { correlation_id });
+            }
             return;
         }
         self.sched.emit(Event::MessageDelivered { id, from: from.clone(), to: to.clone(), kind });

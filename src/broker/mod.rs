@@ -305,7 +305,7 @@ impl Broker {
                 zkdata::TOPICS => self.with_controller(ctx, |c, me, s, ctx| c.on_topic_change(me, s, ctx)),
                 _ => {}
             },
-            Message::MetadataRequest { topics } => self.handle_metadata(ctx, from, topics),
+            Message::MetadataRequest { correlation_id, topics } => self.handle_metadata(ctx, from, correlation_id, topics),
             Message::ProduceRequest { correlation_id, acks, timeout_ms, batches } => self.handle_produce(ctx, from, correlation_id, acks, timeout_ms, batches),
             Message::FetchRequest { correlation_id, replica_id, partitions, max_wait_ms } => self.handle_fetch(ctx, from, correlation_id, replica_id, partitions, max_wait_ms),
             Message::FetchResponse { correlation_id, partitions } => {
@@ -354,6 +354,13 @@ impl Broker {
                 ctx.sched.send(self.node(), from, Message::AlterPartitionResponse { tp, result });
             }
             Message::AlterPartitionResponse { tp, result } => self.handle_alter_partition_response(ctx, tp, result),
+            Message::Disconnected { correlation_id } => {
+                if let NodeId::Broker(leader) = from {
+                    if self.accept_fetcher_response(ctx, leader, correlation_id).is_some() {
+                        self.back_off(ctx, leader);
+                    }
+                }
+            }
             Message::FindCoordinatorRequest { correlation_id, group_id } => {
                 let result = self.find_coordinator(ctx, &group_id);
                 ctx.sched.send(self.node(), from, Message::FindCoordinatorResponse { correlation_id, result });
@@ -381,7 +388,7 @@ impl Broker {
         }
     }
 
-    fn handle_metadata(&mut self, ctx: &mut Ctx, from: NodeId, topics: Vec<Name>) {
+    fn handle_metadata(&mut self, ctx: &mut Ctx, from: NodeId, correlation_id: u64, topics: Vec<Name>) {
         let mut partitions = Vec::new();
         let mut errors = Vec::new();
         for topic in topics {
@@ -399,7 +406,7 @@ impl Broker {
             errors.push((topic, error));
         }
         let brokers = self.metadata.live_brokers.clone();
-        ctx.sched.send(self.node(), from, Message::MetadataResponse { brokers, partitions, errors });
+        ctx.sched.send(self.node(), from, Message::MetadataResponse { correlation_id, brokers, partitions, errors });
     }
 
     fn auto_create(&mut self, ctx: &mut Ctx, topic: &str) -> bool {

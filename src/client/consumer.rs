@@ -173,7 +173,7 @@ impl Consumer {
         let missing: Vec<Name> = self.wanted_topics().into_iter().filter(|t| !self.metadata.contains_key(t.as_str())).map(|t| t.as_str().into()).collect();
         if !missing.is_empty() && !has_pending(&self.pending, |p| matches!(p, Pending::Metadata)) {
             let topics: Vec<Name> = self.wanted_topics().into_iter().map(|t| t.as_str().into()).collect();
-            self.request(sched, self.bootstrap_broker(), Pending::Metadata, |_| Message::MetadataRequest { topics });
+            self.request(sched, self.bootstrap_broker(), Pending::Metadata, |correlation_id| Message::MetadataRequest { correlation_id, topics });
         }
         if self.group_id.is_some() && self.coordinator.is_none() && !has_pending(&self.pending, |p| matches!(p, Pending::FindCoordinator)) {
             let group_id = self.group_id.clone().unwrap_or_default();
@@ -388,8 +388,9 @@ impl Consumer {
             return;
         }
         let correlation = match &msg {
-            Message::MetadataResponse { .. } => self.pending.iter().find(|(_, (p, _))| matches!(p, Pending::Metadata)).map(|(id, _)| *id),
-            Message::FindCoordinatorResponse { correlation_id, .. }
+            Message::MetadataResponse { correlation_id, .. }
+            | Message::Disconnected { correlation_id }
+            | Message::FindCoordinatorResponse { correlation_id, .. }
             | Message::JoinGroupResponse { correlation_id, .. }
             | Message::SyncGroupResponse { correlation_id, .. }
             | Message::HeartbeatResponse { correlation_id, .. }
@@ -402,7 +403,8 @@ impl Consumer {
         let Some((kind, timer)) = correlation.and_then(|c| self.pending.remove(&c)) else { return };
         sched.cancel(timer);
         match msg {
-            Message::MetadataResponse { partitions, errors, brokers } => {
+            Message::Disconnected { .. } => self.on_failure(sched, kind),
+            Message::MetadataResponse { partitions, errors, brokers, .. } => {
                 if !brokers.is_empty() {
                     self.bootstrap = brokers;
                 }

@@ -190,12 +190,17 @@ impl Producer {
         let id = self.next_correlation;
         let timer = sched.set_timer(self.config.request_timeout_ms, self.node(), Timer::ProducerRequestTimeout { correlation_id: id });
         self.metadata_in_flight = Some((id, timer));
-        sched.send(self.node(), NodeId::Broker(broker), Message::MetadataRequest { topics: topics.into_iter().collect() });
+        sched.send(self.node(), NodeId::Broker(broker), Message::MetadataRequest { correlation_id: id, topics: topics.into_iter().collect() });
     }
 
     pub fn handle(&mut self, sched: &mut Scheduler, from: NodeId, msg: Message) {
         match msg {
-            Message::MetadataResponse { brokers, partitions, errors } => self.handle_metadata(sched, from, brokers, partitions, errors),
+            Message::MetadataResponse { correlation_id, brokers, partitions, errors } => {
+                if self.metadata_in_flight.is_some_and(|(id, _)| id == correlation_id) {
+                    self.handle_metadata(sched, from, brokers, partitions, errors);
+                }
+            }
+            Message::Disconnected { correlation_id } => self.request_failed(sched, correlation_id),
             Message::ProduceResponse { correlation_id, results } => self.handle_produce_response(sched, correlation_id, results),
             _ => {}
         }
@@ -280,23 +285,30 @@ impl Producer {
                 }
                 self.run_sender(sched);
             }
-            Timer::ProducerRequestTimeout { correlation_id } => {
-                if self.metadata_in_flight.is_some_and(|(id, _)| id == correlation_id) {
-                    self.metadata_in_flight = None;
-                    self.bootstrap_next += 1;
-                    self.request_metadata(sched);
-                } else if let Some(f) = self.in_flight.remove(&correlation_id) {
-                    // A timed-out connection is dropped and metadata refreshed (`NetworkClient`).
-                    for b in f.batches {
-                        self.in_flight_partitions.remove(&b.tp);
-                        self.stale_topics.insert(b.tp.topic.clone());
-                        self.retry_or_fail(sched, b, ErrorCode::RequestTimedOut);
-                    }
-                    self.request_metadata(sched);
-                    self.run_sender(sched);
-                }
-            }
+            Timer::ProducerRequestTimeout { correlation_id } => self.request_failed(sched, correlation_id),
             _ => {}
+        }
+    }
+
+    /// No answer in time, or the connection dropped: try another broker for metadata;
+    /// retry produce batches after refreshing metadata (`NetworkClient` disconnect handling).
+    fn request_failed(&mut self, sched: &mut Scheduler, correlation_id: u64) {
+        if let Some((_, t)) = self.metadata_in_flight.filter(|(id, _)| *id == correlation_id) {
+            sched.cancel(t);
+            self.metadata_in_flight = None;
+            self.bootstrap_next += 1;
+            self.request_metadata(sched);
+        } else if let Some(f) = self.in_flight.remove(&correlation_id) {
+            if let Some(t) = f.timer {
+                sched.cancel(t);
+            }
+            for b in f.batches {
+                self.in_flight_partitions.remove(&b.tp);
+                self.stale_topics.insert(b.tp.topic.clone());
+                self.retry_or_fail(sched, b, ErrorCode::RequestTimedOut);
+            }
+            self.request_metadata(sched);
+            self.run_sender(sched);
         }
     }
 
