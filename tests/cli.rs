@@ -76,3 +76,32 @@ fn a_missing_file_and_an_unknown_command_are_errors() {
     assert_eq!(kafkascope(&["run", "/nonexistent.json"], "").0, 2);
     assert_eq!(kafkascope(&["frobnicate"], "").0, 2);
 }
+
+#[test]
+fn assign_prints_what_kafkas_range_assignor_gives() {
+    let input = r#"{"topics": {"orders": 4, "payments": 2}, "members": [{"id": "c1", "topics": ["orders"]}, {"id": "c2", "topics": ["orders", "payments"], "owned": {"orders": [0]}}]}"#;
+    let (code, out, err) = kafkascope(&["assign", "--strategy", "range"], input);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), r#"{"c1":{"orders":[0,1]},"c2":{"orders":[2,3],"payments":[0,1]}}"#);
+}
+
+#[test]
+fn assign_rejects_an_unknown_strategy_and_bad_json() {
+    let (code, _, err) = kafkascope(&["assign", "--strategy", "fair"], "{}");
+    assert_eq!(code, 2);
+    assert!(err.contains("range"), "lists the valid names: {err}");
+    let (code, _, err) = kafkascope(&["assign", "--strategy", "range"], r#"{"topics": {}, "members": [{"id": 1}]}"#);
+    assert_eq!(code, 2);
+    assert!(err.contains("standard input"), "{err}");
+}
+
+#[test]
+fn run_shows_the_whole_produce_replicate_poll_commit_flow() {
+    let (code, out, err) = kafkascope(&["run", concat!(env!("CARGO_MANIFEST_DIR"), "/tests/scenarios/produce-consume.json")], "");
+    assert_eq!(code, 0, "{err}");
+    let types: Vec<String> = out.lines().filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()?.get("type")?.as_str().map(String::from)).collect();
+    let first = |t: &str| types.iter().position(|x| x == t).unwrap_or_else(|| panic!("no {t}"));
+    assert!(first("produce_acknowledged") < first("records_polled"));
+    assert!(first("records_polled") < first("offsets_committed"));
+    assert!(types.iter().any(|t| t == "high_watermark_advanced"));
+}

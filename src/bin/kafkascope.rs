@@ -6,17 +6,21 @@ use kafkascope::world::decode_hex;
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage:
+const USAGE: &str = r#"usage:
   kafkascope run FILE                          run a scenario, print the trace as JSON lines, then the final state
   kafkascope partition --partitions N [--hex] [KEY...]
                                                the partition Kafka's default partitioner picks for each key
-                                               (keys from the arguments, else one per line on standard input)";
+                                               (keys from the arguments, else one per line on standard input)
+  kafkascope assign --strategy NAME            read {"topics": {...}, "members": [...]} on standard input and print
+                                               the assignment Kafka's assignor NAME gives (range, roundrobin,
+                                               sticky, cooperative-sticky)"#;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("partition") => partition(&args[1..]),
+        Some("assign") => assign(&args[1..]),
         Some("-h") | Some("--help") | Some("help") => {
             println!("{USAGE}");
             Ok(())
@@ -76,5 +80,41 @@ fn partition(args: &[String]) -> Result<(), String> {
         let bytes = if hex { decode_hex(&k).map_err(|e| format!("key {e}"))? } else { k.clone().into_bytes() };
         writeln!(out, "{k}\t{}\t{}", partition_for_key(&bytes, n), murmur2(&bytes)).map_err(|e| e.to_string())?;
     }
+    Ok(())
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssignInput {
+    topics: std::collections::BTreeMap<String, u32>,
+    members: Vec<AssignMember>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssignMember {
+    id: String,
+    topics: Vec<String>,
+    #[serde(default)]
+    owned: std::collections::BTreeMap<String, Vec<u32>>,
+    #[serde(default)]
+    generation: Option<i32>,
+}
+
+fn assign(args: &[String]) -> Result<(), String> {
+    let strategy = match args {
+        [flag, name] if flag == "--strategy" => kafkascope::assignor::Strategy::from_name(name).map_err(|e| e.to_string())?,
+        _ => return Err(format!("assign takes --strategy NAME\n{USAGE}")),
+    };
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text).map_err(|e| format!("standard input: {e}"))?;
+    let input: AssignInput = serde_json::from_str(&text).map_err(|e| format!("standard input: {e}"))?;
+    let members: Vec<kafkascope::assignor::Subscription> = input
+        .members
+        .into_iter()
+        .map(|m| kafkascope::assignor::Subscription { member_id: m.id, topics: m.topics, owned: m.owned, generation: m.generation })
+        .collect();
+    let result = kafkascope::assignor::assign(strategy, &input.topics, &members).map_err(|e| e.to_string())?;
+    println!("{}", serde_json::to_string(&result).expect("assignment serializes"));
     Ok(())
 }
