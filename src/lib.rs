@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod assignor;
 pub mod broker;
+pub mod check;
 pub mod client;
 pub mod config;
 pub mod controller;

@@ -76,6 +76,21 @@ impl Scenario {
         Ok(Scenario { name, config, steps })
     }
 
+    /// The scenario file, as `parse` reads it.
+    pub fn to_json(&self) -> String {
+        let commands: Vec<serde_json::Value> = self
+            .steps
+            .iter()
+            .map(|s| match s {
+                ScenarioStep::Run(r) => serde_json::to_value(r),
+                ScenarioStep::Command(c) => serde_json::to_value(c),
+            })
+            .collect::<Result<_, _>>()
+            .expect("steps serialize");
+        let v = serde_json::json!({ "name": self.name, "config": self.config, "commands": commands });
+        serde_json::to_string_pretty(&v).expect("scenario serializes")
+    }
+
     /// Builds the world and plays every step; a command the world refuses stops the run with its index.
     pub fn run(&self) -> Result<World, String> {
         let mut w = World::new(self.config.clone()).map_err(|e| e.to_string())?;

@@ -13,7 +13,10 @@ const USAGE: &str = r#"usage:
                                                (keys from the arguments, else one per line on standard input)
   kafkascope assign --strategy NAME            read {"topics": {...}, "members": [...]} on standard input and print
                                                the assignment Kafka's assignor NAME gives (range, roundrobin,
-                                               sticky, cooperative-sticky)"#;
+                                               sticky, cooperative-sticky)
+  kafkascope check --seeds N --profile safe|acks1|unclean [--start SEED]
+                                               N seeded fault runs, each checked for broken guarantees; a failing
+                                               seed prints its report and a shrunk scenario; ends "N runs, V violations""#;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -21,6 +24,7 @@ fn main() -> ExitCode {
         Some("run") => run(&args[1..]),
         Some("partition") => partition(&args[1..]),
         Some("assign") => assign(&args[1..]),
+        Some("check") => check(&args[1..]),
         Some("-h") | Some("--help") | Some("help") => {
             println!("{USAGE}");
             Ok(())
@@ -116,5 +120,35 @@ fn assign(args: &[String]) -> Result<(), String> {
         .collect();
     let result = kafkascope::assignor::assign(strategy, &input.topics, &members).map_err(|e| e.to_string())?;
     println!("{}", serde_json::to_string(&result).expect("assignment serializes"));
+    Ok(())
+}
+
+fn check(args: &[String]) -> Result<(), String> {
+    let (mut seeds, mut profile, mut start) = (None, None, 0u64);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| it.next().cloned().ok_or(format!("{name} needs a value"));
+        match a.as_str() {
+            "--seeds" => seeds = Some(value("--seeds")?.parse::<u64>().map_err(|_| "--seeds: expected a whole number".to_string())?),
+            "--profile" => profile = Some(kafkascope::check::Profile::from_name(&value("--profile")?)?),
+            "--start" => start = value("--start")?.parse().map_err(|_| "--start: expected a whole number".to_string())?,
+            other => return Err(format!("check: unknown argument \"{other}\"\n{USAGE}")),
+        }
+    }
+    let (seeds, profile) = (seeds.ok_or("--seeds N is required")?, profile.ok_or("--profile is required")?);
+    let mut violations = 0;
+    for seed in start..start + seeds {
+        let scenario = kafkascope::check::fault_run(seed, profile);
+        let world = scenario.run().map_err(|e| format!("seed {seed}: {e}"))?;
+        let found = kafkascope::check::check(&world);
+        if found.is_empty() {
+            continue;
+        }
+        violations += found.len();
+        println!("seed {seed}: {} violation(s); the first: {}", found.len(), found[0]);
+        let shrunk = kafkascope::check::shrink(seed, profile, found[0].kind(), 60);
+        println!("replay it with `kafkascope run FILE`, FILE holding:\n{}", shrunk.to_json());
+    }
+    println!("{seeds} runs, {violations} violations");
     Ok(())
 }

@@ -89,6 +89,8 @@ pub struct Broker {
     next_id: u64,
     #[serde(skip)]
     isr_check_scheduled: bool,
+    /// Whether `/brokers/ids/<id>` is ours; a quick restart finds the old session's node still there.
+    pub registered: bool,
 }
 
 fn effective_min_isr(config: &BrokerConfig, p: &Partition) -> usize {
@@ -111,6 +113,7 @@ impl Broker {
             delayed_fetches: BTreeMap::new(),
             next_id: 0,
             isr_check_scheduled: false,
+            registered: false,
         }
     }
 
@@ -146,6 +149,7 @@ impl Broker {
     pub fn stop(&mut self, sched: &mut Scheduler) {
         self.running = false;
         self.zk_session = None;
+        self.registered = false;
         self.controller = None;
         self.metadata = MetadataCache::default();
         self.fetchers.clear();
@@ -165,7 +169,6 @@ impl Broker {
         }
         let session = ctx.zk.create_session(ctx.sched, self.node(), chroot, ctx.config.zookeeper_session_timeout_ms);
         self.zk_session = Some(session);
-        let now = ctx.sched.now_ms;
         let seed = ctx.sched.rng.rand_u64();
         let mut zk = ctx.zk_client(self.id, session);
         for path in [zkdata::BROKER_IDS, zkdata::TOPICS] {
@@ -176,10 +179,21 @@ impl Broker {
         if matches!(zk.get(zkdata::CLUSTER_ID, false), Ok(None)) {
             let _ = zk.create_recursive(zkdata::CLUSTER_ID, serde_json::json!({"version": "1", "id": cluster_id(seed)}).to_string());
         }
-        if zk.create(&zkdata::broker_path(self.id), zkdata::broker_info_json(self.id, now), true).is_ok() {
+        drop(zk);
+        self.register(ctx);
+        self.elect_controller(ctx);
+    }
+
+    /// Creates the ephemeral `/brokers/ids/<id>`. If the previous incarnation's session still
+    /// holds it, Kafka waits for that session to expire and tries again; so does this broker,
+    /// on each heartbeat.
+    fn register(&mut self, ctx: &mut Ctx) {
+        let Some(session) = self.zk_session else { return };
+        let now = ctx.sched.now_ms;
+        if ctx.zk_client(self.id, session).create(&zkdata::broker_path(self.id), zkdata::broker_info_json(self.id, now), true).is_ok() {
+            self.registered = true;
             ctx.sched.emit(Event::BrokerRegistered { cluster: ctx.cluster, broker: self.id });
         }
-        self.elect_controller(ctx);
     }
 
     /// `KafkaController.elect`: whoever creates the ephemeral `/controller` first is the controller.
@@ -222,7 +236,12 @@ impl Broker {
         match timer {
             Timer::ZkPing => {
                 match self.zk_session {
-                    Some(session_id) => ctx.sched.send(self.node(), NodeId::ZooKeeper, Message::ZkPing { session_id }),
+                    Some(session_id) => {
+                        ctx.sched.send(self.node(), NodeId::ZooKeeper, Message::ZkPing { session_id });
+                        if !self.registered {
+                            self.register(ctx);
+                        }
+                    }
                     None => self.connect_zookeeper(ctx, chroot),
                 }
                 ctx.sched.set_timer(ctx.config.zookeeper_session_timeout_ms / 3, self.node(), Timer::ZkPing);
@@ -291,6 +310,7 @@ impl Broker {
                 if expired && self.zk_session == Some(session_id) {
                     // The session died while we were away: a new one, a new registration, a new race.
                     self.zk_session = None;
+                    self.registered = false;
                     self.resign(ctx);
                     self.connect_zookeeper(ctx, chroot);
                 }

@@ -171,7 +171,8 @@ impl Consumer {
             return;
         }
         let missing: Vec<Name> = self.wanted_topics().into_iter().filter(|t| !self.metadata.contains_key(t.as_str())).map(|t| t.as_str().into()).collect();
-        if !missing.is_empty() && !has_pending(&self.pending, |p| matches!(p, Pending::Metadata)) {
+        let leaderless = self.assignment.iter().any(|tp| self.leader_of(tp).is_none());
+        if (!missing.is_empty() || leaderless) && !has_pending(&self.pending, |p| matches!(p, Pending::Metadata)) && self.retry_timer.is_none() {
             let topics: Vec<Name> = self.wanted_topics().into_iter().map(|t| t.as_str().into()).collect();
             self.request(sched, self.bootstrap_broker(), Pending::Metadata, |correlation_id| Message::MetadataRequest { correlation_id, topics });
         }
@@ -416,7 +417,7 @@ impl Consumer {
                     }
                     leaders[i] = pm.state.leader;
                 }
-                if !errors.is_empty() {
+                if !errors.is_empty() || self.assignment.iter().any(|tp| self.leader_of(tp).is_none()) {
                     self.backoff(sched);
                 }
             }
@@ -515,7 +516,12 @@ impl Consumer {
                             let Some(pos) = self.positions.get(&fp.tp).copied() else { continue };
                             let q = self.buffer.entry(fp.tp.clone()).or_default();
                             let next = pos + q.len() as u64;
-                            q.extend(fp.records.into_iter().filter(|r| r.offset >= next));
+                            // A response to a fetch from another position (before a reset, a seek or a
+                            // reassignment) is dropped, as Kafka's fetcher drops it: no gaps.
+                            let fresh: Vec<Record> = fp.records.into_iter().filter(|r| r.offset >= next).collect();
+                            if fresh.first().is_some_and(|r| r.offset == next) {
+                                q.extend(fresh);
+                            }
                         }
                         Some(ErrorCode::OffsetOutOfRange) => {
                             self.positions.remove(&fp.tp);

@@ -31,6 +31,10 @@ pub struct Session {
     pub chroot: String,
     pub timeout_ms: u64,
     pub last_heard_ms: u64,
+    /// Watch notifications for a client that could not be reached: a ZooKeeper client
+    /// that reconnects within its session gets the events it missed.
+    #[serde(skip)]
+    pending: Vec<(String, WatchKind)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,7 +107,7 @@ impl ZooKeeper {
     pub fn create_session(&mut self, sched: &mut Scheduler, owner: NodeId, chroot: &str, timeout_ms: u64) -> u64 {
         let id = self.next_session_id;
         self.next_session_id += 1;
-        self.sessions.insert(id, Session { owner: owner.clone(), chroot: chroot.to_string(), timeout_ms, last_heard_ms: sched.now_ms });
+        self.sessions.insert(id, Session { owner: owner.clone(), chroot: chroot.to_string(), timeout_ms, last_heard_ms: sched.now_ms, pending: Vec::new() });
         sched.emit(Event::ZkSessionCreated { session_id: id, owner, timeout_ms });
         if !self.ticking {
             self.ticking = true;
@@ -128,7 +132,7 @@ impl ZooKeeper {
             WatchKind::Children => self.child_watches.remove(abs_path),
         };
         for session_id in watchers.into_iter().flatten() {
-            let Some(s) = self.sessions.get(&session_id) else { continue };
+            let Some(s) = self.sessions.get_mut(&session_id) else { continue };
             let rel = if s.chroot.is_empty() || s.chroot == "/" {
                 abs_path.to_string()
             } else {
@@ -137,7 +141,11 @@ impl ZooKeeper {
             };
             let owner = s.owner.clone();
             sched.emit(Event::WatchFired { path: abs_path.to_string(), watcher: owner.clone(), kind });
-            sched.send(NodeId::ZooKeeper, owner, Message::ZkWatchEvent { path: rel, kind });
+            if sched.net.reachable(&NodeId::ZooKeeper, &owner) {
+                sched.send(NodeId::ZooKeeper, owner, Message::ZkWatchEvent { path: rel, kind });
+            } else {
+                s.pending.push((rel, kind));
+            }
         }
     }
 
@@ -257,14 +265,17 @@ impl ZooKeeper {
     /// A client's heartbeat arrived.
     pub fn handle(&mut self, sched: &mut Scheduler, from: NodeId, msg: Message) {
         if let Message::ZkPing { session_id } = msg {
-            let expired = match self.sessions.get_mut(&session_id) {
+            let (expired, missed) = match self.sessions.get_mut(&session_id) {
                 Some(s) => {
                     s.last_heard_ms = sched.now_ms;
-                    false
+                    (false, std::mem::take(&mut s.pending))
                 }
-                None => true,
+                None => (true, Vec::new()),
             };
-            sched.send(NodeId::ZooKeeper, from, Message::ZkPingResponse { session_id, expired });
+            sched.send(NodeId::ZooKeeper, from.clone(), Message::ZkPingResponse { session_id, expired });
+            for (path, kind) in missed {
+                sched.send(NodeId::ZooKeeper, from.clone(), Message::ZkWatchEvent { path, kind });
+            }
         }
     }
 
