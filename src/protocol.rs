@@ -231,7 +231,8 @@ pub enum Message {
 
     /// KIP-101/KIP-279: a new follower asks where its last epoch ends on the leader.
     OffsetsForLeaderEpochRequest { correlation_id: u64, partitions: Vec<(TopicPartition, u32)> },
-    OffsetsForLeaderEpochResponse { correlation_id: u64, partitions: Vec<(TopicPartition, Result<(u32, u64), ErrorCode>)> },
+    /// `Ok(None)`: the leader knows no end for that epoch (UNDEFINED_EPOCH_OFFSET).
+    OffsetsForLeaderEpochResponse { correlation_id: u64, partitions: Vec<(TopicPartition, Result<Option<(u32, u64)>, ErrorCode>)> },
 
     LeaderAndIsrRequest { controller_id: BrokerId, controller_epoch: u32, partitions: Vec<PartitionMetadata> },
     UpdateMetadataRequest { controller_id: BrokerId, controller_epoch: u32, live_brokers: Vec<BrokerId>, partitions: Vec<PartitionMetadata> },
@@ -387,7 +388,8 @@ impl Message {
             })),
             Message::OffsetsForLeaderEpochRequest { partitions, .. } => join(partitions.iter().map(|(tp, e)| format!("{tp} epoch {e}"))),
             Message::OffsetsForLeaderEpochResponse { partitions, .. } => join(partitions.iter().map(|(tp, r)| match r {
-                Ok((e, o)) => format!("{tp} epoch {e} ends at {o}"),
+                Ok(Some((e, o))) => format!("{tp} epoch {e} ends at {o}"),
+                Ok(None) => format!("{tp} epoch unknown"),
                 Err(e) => format!("{tp} {e}"),
             })),
             Message::LeaderAndIsrRequest { controller_epoch, partitions, .. } | Message::UpdateMetadataRequest { controller_epoch, partitions, .. } => {

@@ -225,7 +225,13 @@ impl World {
     fn deliver(&mut self, id: u64, from: NodeId, to: NodeId, msg: Message) {
         let kind = msg.kind();
         if !self.sched.net.reachable(&from, &to) {
-            self.sched.emit(Event::MessageDropped { id, from, to, kind, reason: "network_partition" });
+            self.sched.emit(Event::MessageDropped { id, from: from.clone(), to: to.clone(), kind, reason: "network_partition" });
+            // `ControllerChannelManager`: the controller keeps re-sending to a broker it counts as alive.
+            if let (NodeId::Broker(c), NodeId::Broker(b)) = (&from, &to) {
+                if self.brokers.get(c).is_some_and(|c| c.running && c.controller.as_ref().is_some_and(|ctl| ctl.should_resend(*b, &msg))) {
+                    self.sched.send_later(crate::controller::RESEND_BACKOFF_MS, from, to, msg);
+                }
+            }
             return;
         }
         if !self.node_is_up(&to) {

@@ -338,7 +338,7 @@ impl Broker {
                     .into_iter()
                     .map(|(tp, epoch)| {
                         let r = match self.partitions.get(&tp) {
-                            Some(p) if p.role == Role::Leader => Ok(p.log.end_offset_for(epoch).unwrap_or((epoch, p.log_end_offset()))),
+                            Some(p) if p.role == Role::Leader => Ok(p.log.end_offset_for(epoch)),
                             _ => Err(ErrorCode::NotLeaderOrFollower),
                         };
                         (tp, r)
@@ -766,10 +766,15 @@ impl Broker {
         self.propose_isr(ctx, tp, new_isr);
     }
 
-    /// `Partition.maybeShrinkIsr`, every `replica.lag.time.max.ms / 2`.
+    /// `Partition.maybeShrinkIsr`, every `replica.lag.time.max.ms / 2`. An AlterPartition
+    /// still unanswered by then is sent again, to whoever is controller now (`AlterPartitionManager` retries).
     fn maybe_shrink_isr(&mut self, ctx: &mut Ctx) {
         let lag = ctx.config.replica_lag_time_max_ms;
         let now = ctx.sched.now_ms;
+        let unanswered: Vec<(TopicPartition, Vec<BrokerId>)> = self.partitions.values().filter(|p| p.role == Role::Leader).filter_map(|p| Some((p.tp.clone(), p.pending_isr.clone()?))).collect();
+        for (tp, isr) in unanswered {
+            self.propose_isr(ctx, &tp, isr);
+        }
         let shrinks: Vec<(TopicPartition, Vec<BrokerId>, Vec<BrokerId>)> = self
             .partitions
             .values()
@@ -932,20 +937,26 @@ impl Broker {
     }
 
     /// KIP-279: truncate to where the leader says our last epoch ends (or, when the
-    /// leader only knows an older epoch, to where that epoch ends on both sides).
-    fn handle_epoch_response(&mut self, ctx: &mut Ctx, leader: BrokerId, correlation_id: u64, answers: Vec<(TopicPartition, Result<(u32, u64), ErrorCode>)>) {
+    /// leader only knows an older epoch, to where that epoch ends on both sides); with no
+    /// answer for the epoch, to the high watermark, as before KIP-101.
+    fn handle_epoch_response(&mut self, ctx: &mut Ctx, leader: BrokerId, correlation_id: u64, answers: Vec<(TopicPartition, Result<Option<(u32, u64)>, ErrorCode>)>) {
         if self.accept_fetcher_response(ctx, leader, correlation_id).is_none() {
             return;
         }
         let mut failed = false;
         for (tp, answer) in answers {
             let Some(p) = self.partitions.get_mut(&tp) else { continue };
-            let Ok((epoch, end_offset)) = answer else {
+            let Ok(answer) = answer else {
                 failed = true;
                 continue;
             };
-            let local_end = if p.log.latest_epoch() == Some(epoch) { p.log_end_offset() } else { p.log.end_offset_for(epoch).map_or(0, |(e, o)| if e == epoch { o } else { o.min(end_offset) }) };
-            let target = end_offset.min(local_end);
+            let target = match answer {
+                None => p.high_watermark,
+                Some((epoch, end_offset)) => {
+                    let local_end = p.log.end_offset_for(epoch).map_or(p.log_end_offset(), |(_, o)| o);
+                    end_offset.min(local_end)
+                }
+            };
             let old = p.log_end_offset();
             let lost = p.log.truncate_to(target);
             if lost > 0 {

@@ -254,6 +254,13 @@ impl Consumer {
         }
     }
 
+    /// Leaders went stale: ask again, but keep the partition count the assignor needs.
+    fn forget_leaders(&mut self, topic: &Name) {
+        if let Some(leaders) = self.metadata.get_mut(topic) {
+            leaders.iter_mut().for_each(|l| *l = None);
+        }
+    }
+
     fn backoff(&mut self, sched: &mut Scheduler) {
         if self.retry_timer.is_none() {
             self.retry_timer = Some(sched.set_timer(self.config.retry_backoff_ms, self.node(), Timer::ConsumerRetry));
@@ -342,7 +349,10 @@ impl Consumer {
             }
             Pending::ListOffsets => self.awaiting_positions.clear(),
             Pending::Fetch { .. } => {
-                self.metadata.clear();
+                let topics: Vec<Name> = self.metadata.keys().cloned().collect();
+                for t in topics {
+                    self.forget_leaders(&t);
+                }
             }
         }
         self.backoff(sched);
@@ -500,7 +510,7 @@ impl Consumer {
                         }
                         Ok(_) => {}
                         Err(_) => {
-                            self.metadata.remove(&tp.topic);
+                            self.forget_leaders(&tp.topic);
                             self.backoff(sched);
                         }
                     }
@@ -529,7 +539,7 @@ impl Consumer {
                             self.reset_positions(sched, vec![fp.tp]);
                         }
                         Some(_) => {
-                            self.metadata.remove(&fp.tp.topic);
+                            self.forget_leaders(&fp.tp.topic);
                             self.backoff(sched);
                         }
                     }

@@ -13,6 +13,9 @@ use crate::zookeeper::ZkError;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// How long the controller's channel to a broker waits before sending a request again.
+pub const RESEND_BACKOFF_MS: u64 = 100;
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Controller {
     pub epoch: u32,
@@ -256,6 +259,16 @@ impl Controller {
         }
         ctx.sched.set_timer(ctx.config.leader_imbalance_check_interval_seconds * 1000, NodeId::Broker(me), Timer::LeaderImbalanceCheck);
         Ok(())
+    }
+
+    /// A request of this controller's epoch to a broker it still counts as alive is re-sent
+    /// until it gets through (`ControllerChannelManager`'s `RequestSendThread` retries).
+    pub fn should_resend(&self, to: BrokerId, msg: &Message) -> bool {
+        let epoch = match msg {
+            Message::LeaderAndIsrRequest { controller_epoch, .. } | Message::UpdateMetadataRequest { controller_epoch, .. } => *controller_epoch,
+            _ => return false,
+        };
+        epoch == self.epoch && self.live_brokers.contains(&to)
     }
 
     fn metadata(&self, tp: &TopicPartition) -> PartitionMetadata {

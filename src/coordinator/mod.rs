@@ -96,6 +96,19 @@ impl Group {
         candidates.iter().find(|c| votes(c) == best).cloned()
     }
 
+    /// Every member's subscription under the chosen protocol, as the leader receives them.
+    fn subscriptions(&self) -> Vec<Subscription> {
+        let protocol = self.protocol.clone().unwrap_or_default();
+        self.members
+            .iter()
+            .map(|m| {
+                let mut s = m.protocols.iter().find(|(n, _)| *n == protocol).map(|(_, s)| s.clone()).unwrap_or(Subscription { member_id: String::new(), topics: vec![], owned: BTreeMap::new(), generation: None });
+                s.member_id = m.member_id.clone();
+                s
+            })
+            .collect()
+    }
+
     fn value(&self) -> GroupValue {
         GroupValue {
             generation: self.generation,
@@ -296,8 +309,9 @@ impl GroupCoordinator {
                 if !known || changed || leader_rejoins {
                     Self::prepare_rebalance(ctx, g, if known { "member rejoined with new metadata" } else { "new member joined" });
                 } else {
-                    // Nothing changed: the member just hears the current generation again.
-                    let result = JoinResult { generation: g.generation, protocol: g.protocol.clone().unwrap_or_default(), leader: g.leader.clone().unwrap_or_default(), member_id: member_id.into(), members: Vec::new() };
+                    // Nothing changed: the member hears the current generation again (the leader with everyone's subscription).
+                    let members = if g.leader.as_deref() == Some(member_id) { g.subscriptions() } else { Vec::new() };
+                    let result = JoinResult { generation: g.generation, protocol: g.protocol.clone().unwrap_or_default(), leader: g.leader.clone().unwrap_or_default(), member_id: member_id.into(), members };
                     let m = g.member_mut(member_id).expect("known");
                     m.awaiting_join = None;
                     let to = m.client.clone();
@@ -382,15 +396,7 @@ impl GroupCoordinator {
         let protocol = g.protocol.clone().unwrap_or_default();
         let leader = g.leader.clone().expect("set above");
         ctx.sched.emit(Event::GroupStateChanged { group: g.group_id.clone(), state: g.state, generation: g.generation, leader: Some(leader.clone()), protocol: g.protocol.clone() });
-        let subscriptions: Vec<Subscription> = g
-            .members
-            .iter()
-            .map(|m| {
-                let mut s = m.protocols.iter().find(|(n, _)| *n == protocol).map(|(_, s)| s.clone()).unwrap_or(Subscription { member_id: m.member_id.clone(), topics: vec![], owned: BTreeMap::new(), generation: None });
-                s.member_id = m.member_id.clone();
-                s
-            })
-            .collect();
+        let subscriptions = g.subscriptions();
         let generation = g.generation;
         for m in &mut g.members {
             let c = m.awaiting_join.take().expect("stayed because awaiting");

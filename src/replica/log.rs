@@ -33,12 +33,17 @@ impl Log {
         self.records.push(record);
     }
 
-    /// `LeaderEpochFileCache.endOffsetFor`: the largest epoch not above `requested`,
-    /// and the offset where it ends here (the next epoch's start, or the log end).
+    /// `LeaderEpochFileCache.endOffsetFor`: for the latest epoch, the log end; otherwise the
+    /// largest epoch not above `requested` (or `requested` itself when it predates every
+    /// known epoch) with the start of the next higher epoch. `None` (undefined) when no
+    /// higher epoch is known.
     pub fn end_offset_for(&self, requested: u32) -> Option<(u32, u64)> {
-        let i = self.epochs.iter().rposition(|(e, _)| *e <= requested)?;
-        let end = self.epochs.get(i + 1).map_or(self.log_end_offset(), |next| next.1);
-        Some((self.epochs[i].0, end))
+        if self.latest_epoch() == Some(requested) {
+            return Some((requested, self.log_end_offset()));
+        }
+        let higher = self.epochs.iter().find(|(e, _)| *e > requested)?;
+        let floor = self.epochs.iter().rev().find(|(e, _)| *e <= requested).map_or(requested, |(e, _)| *e);
+        Some((floor, higher.1))
     }
 
     /// Removes every record at or after `offset`; returns how many went.

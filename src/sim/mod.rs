@@ -132,8 +132,13 @@ impl Scheduler {
 
     /// Sends a message; it arrives after the link's latency, unless the network drops it then.
     pub fn send(&mut self, from: NodeId, to: NodeId, msg: Message) {
+        self.send_later(0, from, to, msg);
+    }
+
+    /// Sends a message after `delay_ms` (a retry after a back-off).
+    pub fn send_later(&mut self, delay_ms: u64, from: NodeId, to: NodeId, msg: Message) {
         let jitter = if self.latency.jitter_ms > 0 { self.rng.rand_range(0..self.latency.jitter_ms + 1) } else { 0 };
-        let at = self.now_ms + self.latency.base_ms + jitter;
+        let at = self.now_ms + delay_ms + self.latency.base_ms + jitter;
         let id = self.next_message_id;
         self.next_message_id += 1;
         self.events.push(Event::MessageSent { id, from: from.clone(), to: to.clone(), kind: msg.kind(), summary: msg.summary(), deliver_at_ms: at });

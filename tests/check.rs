@@ -1,0 +1,48 @@
+//! The proof: seeded fault runs checked against Kafka's guarantees.
+use kafkascope::check::{check, fault_run, shrink, Profile, Violation};
+
+fn violations(seed: u64, profile: Profile) -> Vec<Violation> {
+    check(&fault_run(seed, profile).run().expect("a fault run always runs"))
+}
+
+#[test]
+fn under_the_safe_profile_two_hundred_seeded_fault_runs_keep_every_guarantee() {
+    for seed in 0..200 {
+        let found = violations(seed, Profile::Safe);
+        assert!(found.is_empty(), "seed {seed}: {}", found[0]);
+    }
+}
+
+#[test]
+fn under_acks_1_the_checker_finds_acknowledged_records_lost() {
+    let lossy = (0..20).find(|s| violations(*s, Profile::Acks1).iter().any(|v| matches!(v, Violation::AckedRecordLost { .. })));
+    assert!(lossy.is_some(), "acks=1 lost nothing in 20 fault runs");
+}
+
+#[test]
+fn under_acks_1_every_violation_is_one_kafka_allows_there() {
+    for seed in 0..20 {
+        for v in violations(seed, Profile::Acks1) {
+            assert!(v.is_allowed_without_durability(), "seed {seed}: {v}");
+        }
+    }
+}
+
+#[test]
+fn a_fault_run_is_a_scenario_that_replays_to_the_same_trace() {
+    let scenario = fault_run(3, Profile::Safe);
+    let again = kafkascope::scenario::Scenario::parse(&scenario.to_json()).unwrap();
+    let a = scenario.run().unwrap();
+    let b = again.run().unwrap();
+    assert_eq!(a.trace.len(), b.trace.len());
+    assert_eq!(serde_json::to_string(&a.trace).unwrap(), serde_json::to_string(&b.trace).unwrap());
+}
+
+#[test]
+fn a_failing_seed_shrinks_to_a_smaller_scenario_that_still_fails() {
+    let seed = (0..20).find(|s| violations(*s, Profile::Acks1).iter().any(|v| v.kind() == "acked_record_lost")).expect("a lossy seed");
+    let full = fault_run(seed, Profile::Acks1);
+    let small = shrink(seed, Profile::Acks1, "acked_record_lost", 40);
+    assert!(small.steps.len() < full.steps.len());
+    assert!(check(&small.run().unwrap()).iter().any(|v| v.kind() == "acked_record_lost"));
+}

@@ -1,0 +1,557 @@
+// The page: drives the engine (Rust → Wasm) and draws what it says. Nothing here
+// simulates Kafka: every fact comes from the engine's view() and trace events.
+import init, { Playground, partition_for_key } from './pkg/kafkascope.js';
+import en from './locales/en.js';
+import { narrate, refsOf, isHousekeeping, fill, nodeName } from './narrate.js';
+import { Wire } from './wire.js';
+
+const $ = (id) => document.getElementById(id);
+const LOCALES = { en: () => Promise.resolve(en), ko: () => import('./locales/ko.js').then((m) => m.default) };
+const SPEEDS = [1, 2, 5, 10, 30, 100, 1000];
+const LOG_MAX = 600;
+const INITIAL_TOPIC = { cmd: 'create_topic', topic: 'orders', partitions: 3, replication_factor: 3 };
+
+const S = {
+  L: en,
+  pg: null,
+  view: null,
+  cursor: 0,
+  playing: false,
+  speed: 5,
+  lastFrame: 0,
+  budget: 0,
+  selected: null, // { refs, li }
+  housekeepingIds: new Set(),
+  znodeVersions: new Map(),
+  brokerBoxes: new Map(),
+  renderQueued: false,
+  lastStepEvents: [],
+};
+
+// ---------------------------------------------------------------- text helpers
+function t(key, fields) {
+  const s = S.L.ui[key] ?? en.ui[key] ?? key;
+  return fields ? fill(s, fields) : s;
+}
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined && text !== null) e.textContent = String(text);
+  return e;
+}
+
+function applyI18n() {
+  document.documentElement.lang = S.L.lang;
+  for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
+  for (const e of document.querySelectorAll('[data-i18n-title]')) e.title = t(e.dataset.i18nTitle);
+  for (const e of document.querySelectorAll('[data-i18n-placeholder]')) e.placeholder = t(e.dataset.i18nPlaceholder);
+  $('btn-play').textContent = S.playing ? t('pause') : t('play');
+  const speed = $('speed');
+  speed.replaceChildren(...SPEEDS.map((n) => {
+    const o = el('option', null, t('speedUnit', { n }));
+    o.value = String(n);
+    o.selected = n === S.speed;
+    return o;
+  }));
+}
+
+function status(msg, isError = false) {
+  const s = $('status');
+  s.textContent = msg;
+  s.classList.toggle('error', isError);
+}
+
+function errorText(e) {
+  return e && e.message ? e.message : String(e);
+}
+
+// ---------------------------------------------------------------- engine
+function configFor(seed, brokers) {
+  return { seed, clusters: [{ name: 'kafka', chroot: '', brokers: Array.from({ length: brokers }, (_, i) => i + 1) }] };
+}
+
+function boot(seed, brokers) {
+  const pg = new Playground(JSON.stringify(configFor(seed, brokers)));
+  // Start-up (sessions, registration, controller election) and a first topic happen at once,
+  // so the page opens on a settled cluster; the narration still tells all of it.
+  pg.run_for(100);
+  const rf = Math.min(3, brokers);
+  pg.apply(JSON.stringify({ ...INITIAL_TOPIC, replication_factor: rf }));
+  pg.run_for(100);
+  return pg;
+}
+
+function reset(seed, brokers) {
+  const pg = boot(seed, brokers);
+  S.pg?.free();
+  S.pg = pg;
+  S.cursor = 0;
+  S.housekeepingIds.clear();
+  S.znodeVersions.clear();
+  S.selected = null;
+  wire.clear();
+  $('log').replaceChildren();
+  for (const box of S.brokerBoxes.values()) box.root.remove();
+  S.brokerBoxes.clear();
+  sync({ animate: false });
+}
+
+/** Reads new trace events: narrates them, animates messages, then redraws. */
+function sync({ animate = true } = {}) {
+  const events = JSON.parse(S.pg.events_since(S.cursor));
+  S.cursor += events.length;
+  consume(events, animate);
+  S.view = JSON.parse(S.pg.view());
+  queueRender();
+  return events;
+}
+
+function consume(events, animate) {
+  const now = performance.now();
+  // When a long run produced many events, only the last few are animated.
+  const animateFrom = animate ? Math.max(0, events.length - 60) : events.length;
+  const frag = document.createDocumentFragment();
+  const showHk = $('show-housekeeping').checked;
+  events.forEach((ev, i) => {
+    let hk = false;
+    if (ev.type === 'message_sent') {
+      hk = isHousekeeping(ev);
+      if (hk) S.housekeepingIds.add(ev.id);
+      if (i >= animateFrom) wire.sent(ev, hk, now);
+    } else if (ev.type === 'message_delivered' || ev.type === 'message_dropped') {
+      hk = S.housekeepingIds.has(ev.id) && ev.type === 'message_delivered';
+      S.housekeepingIds.delete(ev.id);
+      wire.finished(ev.id, ev.type === 'message_dropped', now);
+    }
+    frag.append(logLine(ev, hk, showHk));
+  });
+  const log = $('log');
+  for (const li of log.querySelectorAll('li.fresh')) li.classList.remove('fresh');
+  const atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 30;
+  log.append(frag);
+  while (log.childElementCount > LOG_MAX) log.firstElementChild.remove();
+  if (atBottom) log.scrollTop = log.scrollHeight;
+}
+
+function logLine(ev, hk, showHk) {
+  const li = el('li', hk ? 'hk fresh' : 'fresh');
+  li.hidden = hk && !showHk;
+  li.dataset.type = ev.type;
+  li._ev = ev;
+  const b = el('button');
+  b.type = 'button';
+  b.append(el('span', 't', `${(ev.time_ms / 1000).toFixed(3)}s`), document.createTextNode(narrate(S.L, ev)));
+  li.append(b);
+  return li;
+}
+
+// ---------------------------------------------------------------- actions
+function act(fn) {
+  try {
+    fn();
+    return true;
+  } catch (e) {
+    status(t('error', { error: errorText(e) }), true);
+    return false;
+  } finally {
+    sync();
+  }
+}
+
+function apply(cmd) {
+  S.pg.apply(JSON.stringify(cmd));
+}
+
+function stepOnce() {
+  const out = S.pg.step();
+  S.lastStepEvents = out === undefined ? [] : JSON.parse(out);
+  return out !== undefined;
+}
+
+function producerName(acks, partitioner) {
+  return `producer-acks${acks === 'all' ? 'all' : acks}-${partitioner}`;
+}
+
+function produce({ topic, key, value, acks, partitioner }) {
+  const name = producerName(acks, partitioner);
+  if (!S.view.producers.some((p) => p.name === name)) {
+    apply({ cmd: 'add_producer', name, config: { acks, partitioner } });
+  }
+  const cmd = { cmd: 'produce', producer: name, topic, value };
+  if (key !== '' && key !== null && key !== undefined) cmd.key = key;
+  apply(cmd);
+  return name;
+}
+
+function setPlaying(on) {
+  S.playing = on;
+  const b = $('btn-play');
+  b.setAttribute('aria-pressed', String(on));
+  b.textContent = on ? t('pause') : t('play');
+  S.lastFrame = performance.now();
+  S.budget = 0;
+  if (on) requestAnimationFrame(playFrame);
+}
+
+function playFrame(now) {
+  if (!S.playing) return;
+  const dt = Math.min(250, now - S.lastFrame);
+  S.lastFrame = now;
+  S.budget += (dt * S.speed) / 1000;
+  let n = Math.floor(S.budget);
+  S.budget -= n;
+  n = Math.min(n, 2000);
+  if (n > 0) {
+    try {
+      for (let i = 0; i < n; i++) if (!stepOnce()) { setPlaying(false); break; }
+    } catch (e) {
+      status(t('error', { error: errorText(e) }), true);
+      setPlaying(false);
+    }
+    sync();
+  }
+  requestAnimationFrame(playFrame);
+}
+
+// ---------------------------------------------------------------- drawing
+function queueRender() {
+  if (S.renderQueued) return;
+  S.renderQueued = true;
+  requestAnimationFrame(() => {
+    S.renderQueued = false;
+    render();
+  });
+}
+
+function render() {
+  const v = S.view;
+  if (!v) return;
+  $('clock').textContent = t('clock', { step: v.step, time: (v.time_ms / 1000).toFixed(3) });
+  const zkSessions = new Set(v.znodes.filter((z) => z.ephemeral).map((z) => z.owner)).size;
+  const cl = v.clusters[0];
+  $('zk-sub').textContent = [t('zkSessions', { n: zkSessions }), cl && cl.controller != null ? `/controller → ${nodeName(S.L, `broker-${cl.controller}`)}` : ''].filter(Boolean).join(' · ');
+  renderBrokers(v);
+  renderProducers(v);
+  renderTree(v);
+  renderTopicsSelect(v);
+  updatePreview();
+  applyHighlight();
+  wire.invalidate();
+}
+
+function brokerBox(b) {
+  let box = S.brokerBoxes.get(b.id);
+  if (box) return box;
+  const root = el('article', 'node broker');
+  root.dataset.node = b.node;
+  root.setAttribute('aria-label', t('broker', { id: b.id }));
+  const head = el('div', 'bhead');
+  const title = el('div', 'node-title');
+  const stopBtn = el('button');
+  stopBtn.type = 'button';
+  stopBtn.dataset.action = 'stop-start';
+  const isoBtn = el('button');
+  isoBtn.type = 'button';
+  isoBtn.dataset.action = 'isolate-heal';
+  const badges = el('div', 'badges');
+  head.append(title, stopBtn, isoBtn, badges);
+  const replicas = el('div', 'replicas');
+  root.append(head, replicas);
+  stopBtn.addEventListener('click', () => {
+    const cur = S.view.brokers.find((x) => x.id === b.id);
+    act(() => apply(cur.running ? { cmd: 'stop_broker', broker: b.id } : { cmd: 'start_broker', broker: b.id }));
+  });
+  isoBtn.addEventListener('click', () => {
+    const cur = S.view.brokers.find((x) => x.id === b.id);
+    act(() => apply({ cmd: cur.isolated ? 'heal' : 'isolate', node: b.node }));
+  });
+  box = { root, title, stopBtn, isoBtn, badges, replicas, key: '' };
+  S.brokerBoxes.set(b.id, box);
+  $('brokers').append(root);
+  return box;
+}
+
+function renderBrokers(v) {
+  for (const b of v.brokers) {
+    const box = brokerBox(b);
+    const key = JSON.stringify(b) + S.L.lang;
+    if (box.key === key) continue;
+    box.key = key;
+    box.root.classList.toggle('controller', b.is_controller);
+    box.root.classList.toggle('stopped', !b.running);
+    box.root.classList.toggle('isolated', b.isolated);
+    box.root.setAttribute('aria-label', t('broker', { id: b.id }));
+    box.title.textContent = t('broker', { id: b.id });
+    box.stopBtn.textContent = b.running ? t('stop') : t('start');
+    box.stopBtn.setAttribute('aria-label', t(b.running ? 'stopLabel' : 'startLabel', { id: b.id }));
+    box.isoBtn.textContent = b.isolated ? t('heal') : t('isolate');
+    box.isoBtn.setAttribute('aria-label', t(b.isolated ? 'healLabel' : 'isolateLabel', { id: b.id }));
+    const badges = [];
+    if (b.is_controller) badges.push(el('span', 'badge controller', t('controller', { epoch: b.controller_epoch })));
+    if (!b.running) badges.push(el('span', 'badge stopped', t('stopped')));
+    if (b.isolated) badges.push(el('span', 'badge isolated', t('isolated')));
+    if (b.running && !b.registered) badges.push(el('span', 'badge unregistered', t('unregistered')));
+    box.badges.replaceChildren(...badges);
+    box.badges.hidden = badges.length === 0;
+    box.replicas.replaceChildren(...(b.replicas.length ? b.replicas.map((r) => replicaEl(b, r)) : [el('div', 'empty', t('noReplicas'))]));
+  }
+}
+
+function replicaEl(b, r) {
+  const tp = `${r.topic}-${r.partition}`;
+  const div = el('div', `replica ${r.role}${r.in_isr ? '' : ' out-isr'}`);
+  div.dataset.tp = tp;
+  div.dataset.broker = String(b.id);
+  div.dataset.role = r.role;
+  div.dataset.leaderEpoch = String(r.leader_epoch);
+  const head = el('div', 'rhead');
+  head.append(el('span', 'tp', tp), el('span', 'role', `${r.role === 'leader' ? '★ ' : ''}${t(r.role)}`), el('span', 'rmeta', t('epoch', { n: r.leader_epoch })));
+  const meta = el('div', 'rmeta');
+  meta.append(
+    el('span', null, `${t('leo', { n: r.log_end_offset })} · ${t('hw', { n: r.high_watermark })} · ${t('isr', { list: `[${r.isr.join(',')}]` })}`),
+  );
+  if (!r.in_isr && r.role !== 'offline') meta.append(document.createTextNode(' · '), el('span', 'bad', t('outOfIsr')));
+  const cells = el('div', 'log-cells');
+  const first = r.records.length ? r.records[0].offset : r.log_end_offset;
+  if (first > 0) cells.append(el('span', 'cell older', t('olderRecords', { n: first })));
+  let hwDrawn = false;
+  const hwMark = () => {
+    const m = el('span', 'mark hw', t('hwMark'));
+    m.title = t('hwTitle', { n: r.high_watermark });
+    hwDrawn = true;
+    return m;
+  };
+  if (r.high_watermark < first) cells.append(hwMark());
+  for (const rec of r.records) {
+    if (!hwDrawn && rec.offset === r.high_watermark) cells.append(hwMark());
+    const c = el('span', `cell ${rec.offset < r.high_watermark ? 'committed' : 'uncommitted'}`);
+    c.dataset.offset = String(rec.offset);
+    c.append(el('b', null, rec.offset), el('i', null, rec.value ?? '∅'));
+    c.title = t('recordTitle', { offset: rec.offset, key: rec.key ?? t('none'), value: rec.value ?? t('none'), epoch: rec.leader_epoch });
+    cells.append(c);
+  }
+  if (!hwDrawn) cells.append(hwMark());
+  const leo = el('span', 'mark leo', t('leoMark'));
+  leo.title = t('leoTitle', { n: r.log_end_offset });
+  cells.append(leo);
+  div.append(head, meta, cells);
+  return div;
+}
+
+function renderProducers(v) {
+  const row = $('producers');
+  if (!v.producers.length) {
+    row.replaceChildren(el('div', 'empty', t('noProducers')));
+    return;
+  }
+  row.replaceChildren(...v.producers.map((p) => {
+    const d = el('div', 'node producer');
+    d.dataset.node = p.name;
+    d.append(el('div', 'node-title', p.name), el('div', 'node-sub', t('producerInfo', { acks: p.acks, partitioner: p.partitioner, outstanding: p.outstanding })));
+    return d;
+  }));
+}
+
+function renderTree(v) {
+  const ul = $('zk-tree');
+  const seen = new Map();
+  const items = v.znodes.filter((z) => z.path !== '/').map((z) => {
+    const li = el('li', z.ephemeral ? 'ephemeral' : '');
+    li.dataset.path = z.path;
+    const depth = z.path.split('/').length - 2;
+    const name = el('span', 'zpath', `${'  '.repeat(depth)}/${z.path.split('/').pop()}`);
+    name.style.paddingLeft = `${depth * 12}px`;
+    name.textContent = `/${z.path.split('/').pop()}`;
+    li.title = z.path;
+    li.append(name);
+    if (z.ephemeral) li.append(el('span', 'eph', t('ephemeral')));
+    if (z.ephemeral) li.title = `${z.path} — ${t('ephemeralOf', { owner: z.owner ?? '?' })}`;
+    if (z.data) li.append(el('span', 'zdata', z.data));
+    const sig = `${z.czxid}:${z.version}`;
+    const before = S.znodeVersions.get(z.path);
+    if (before !== undefined && before !== sig) li.classList.add('changed');
+    if (before === undefined && S.znodeVersions.size > 0) li.classList.add('changed');
+    seen.set(z.path, sig);
+    return li;
+  });
+  const initial = S.znodeVersions.size === 0;
+  S.znodeVersions = seen;
+  if (initial) items.forEach((li) => li.classList.remove('changed'));
+  // Keep rows that did not change, so their highlight animations are not restarted.
+  const old = new Map([...ul.children].map((li) => [li.dataset.path, li]));
+  const next = items.map((li) => {
+    const prev = old.get(li.dataset.path);
+    if (prev && !li.classList.contains('changed') && prev.textContent === li.textContent && prev.title === li.title) return prev;
+    return li;
+  });
+  if (next.length !== ul.children.length || next.some((li, i) => ul.children[i] !== li)) ul.replaceChildren(...next);
+}
+
+function renderTopicsSelect(v) {
+  const sel = $('p-topic');
+  const names = v.topics.map((x) => x.name);
+  const have = [...sel.options].map((o) => o.value);
+  if (names.length === have.length && names.every((n, i) => n === have[i])) return;
+  const cur = sel.value;
+  sel.replaceChildren(...names.map((n) => {
+    const o = el('option', null, n);
+    o.value = n;
+    return o;
+  }));
+  if (!names.length) {
+    const o = el('option', null, t('noTopics'));
+    o.value = '';
+    sel.append(o);
+  }
+  if (names.includes(cur)) sel.value = cur;
+}
+
+function updatePreview() {
+  const topic = S.view?.topics.find((x) => x.name === $('p-topic').value);
+  const key = $('p-key').value;
+  const out = $('p-preview');
+  if (!topic) { out.textContent = ''; return; }
+  if (key === '') { out.textContent = t('noKeyPreview'); return; }
+  const n = topic.assignment.length;
+  out.textContent = t('keyPreview', { key, partition: partition_for_key(key, n), n });
+}
+
+// ---------------------------------------------------------------- highlight
+function applyHighlight() {
+  for (const e of document.querySelectorAll('.hl')) e.classList.remove('hl');
+  if (!S.selected) return;
+  const { nodes, tps, paths } = S.selected.refs;
+  const q = [
+    ...nodes.map((n) => `.node[data-node="${CSS.escape(n)}"]`),
+    ...tps.map((x) => `.replica[data-tp="${CSS.escape(x)}"]`),
+    ...paths.map((p) => `#zk-tree li[data-path="${CSS.escape(p)}"]`),
+  ];
+  if (q.length) for (const e of document.querySelectorAll(q.join(','))) e.classList.add('hl');
+}
+
+function select(li) {
+  const prev = document.querySelector('#log li.selected');
+  if (prev) prev.classList.remove('selected');
+  if (!li || (S.selected && S.selected.li === li)) {
+    S.selected = null;
+  } else {
+    li.classList.add('selected');
+    S.selected = { li, refs: refsOf(li._ev) };
+    const first = document.querySelector(`#zk-tree li[data-path="${CSS.escape(S.selected.refs.paths[0] ?? '')}"]`);
+    first?.scrollIntoView({ block: 'nearest' });
+  }
+  applyHighlight();
+}
+
+// ---------------------------------------------------------------- wiring
+let wire;
+
+function intIn(input, lo, hi) {
+  const n = Number(input.value);
+  if (!Number.isInteger(n) || n < lo || n > hi) throw new Error(`${input.labels?.[0]?.textContent?.trim() || input.id}: ${lo}–${hi}`);
+  return n;
+}
+
+function wireControls() {
+  $('btn-step').addEventListener('click', () => act(() => stepOnce()));
+  $('btn-play').addEventListener('click', () => setPlaying(!S.playing));
+  $('speed').addEventListener('change', (e) => {
+    S.speed = Number(e.target.value);
+    wire.travelMs = Math.max(120, Math.min(600, 2500 / S.speed));
+  });
+  $('btn-run1').addEventListener('click', () => act(() => S.pg.run_for(1000)));
+  $('btn-run20').addEventListener('click', () => act(() => S.pg.run_for(20000)));
+  $('form-reset').addEventListener('submit', (e) => {
+    e.preventDefault();
+    try {
+      const seed = intIn($('seed'), 0, 4294967295);
+      const brokers = intIn($('broker-count'), 1, 6);
+      setPlaying(false);
+      reset(seed, brokers);
+      status('');
+    } catch (err) {
+      status(t('error', { error: errorText(err) }), true);
+    }
+  });
+  $('lang').addEventListener('change', async (e) => setLang(e.target.value));
+  $('form-produce').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const args = { topic: $('p-topic').value, key: $('p-key').value, value: $('p-value').value, acks: $('p-acks').value, partitioner: $('p-partitioner').value };
+    let name;
+    if (act(() => { name = produce(args); })) status(t('sent', { producer: name, value: args.value, topic: args.topic }));
+  });
+  $('p-key').addEventListener('input', updatePreview);
+  $('p-topic').addEventListener('change', updatePreview);
+  $('form-topic').addEventListener('submit', (e) => {
+    e.preventDefault();
+    let cmd;
+    const ok = act(() => {
+      cmd = { cmd: 'create_topic', topic: $('t-name').value.trim(), partitions: intIn($('t-partitions'), 1, 12), replication_factor: intIn($('t-rf'), 1, 6) };
+      apply(cmd);
+    });
+    if (ok) status(t('created', { topic: cmd.topic }));
+  });
+  $('show-housekeeping').addEventListener('change', (e) => {
+    for (const li of document.querySelectorAll('#log li.hk')) li.hidden = !e.target.checked;
+  });
+  $('log').addEventListener('click', (e) => {
+    const li = e.target.closest('li');
+    if (li) select(li);
+  });
+  document.addEventListener('keydown', (e) => {
+    if (e.target.closest('input, select, textarea') || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key === 'n') { e.preventDefault(); act(() => stepOnce()); }
+    else if (e.key === 'p') { e.preventDefault(); setPlaying(!S.playing); }
+    else if (e.key === 'Escape') select(null);
+  });
+  window.addEventListener('resize', () => wire.invalidate());
+}
+
+async function setLang(lang) {
+  if (!LOCALES[lang]) lang = 'en';
+  S.L = await LOCALES[lang]();
+  $('lang').value = lang;
+  applyI18n();
+  // Re-narrate the log in the new language.
+  for (const li of document.querySelectorAll('#log li')) {
+    const b = li.firstElementChild;
+    b.replaceChildren(el('span', 't', `${(li._ev.time_ms / 1000).toFixed(3)}s`), document.createTextNode(narrate(S.L, li._ev)));
+  }
+  for (const box of S.brokerBoxes.values()) box.key = '';
+  render();
+}
+
+async function main() {
+  applyI18n();
+  $('clock').textContent = t('loading');
+  const params = new URLSearchParams(location.search);
+  const seed = Number(params.get('seed') ?? 1);
+  const brokers = Number(params.get('brokers') ?? 3);
+  $('seed').value = String(Number.isInteger(seed) && seed >= 0 ? seed : 1);
+  $('broker-count').value = String(Number.isInteger(brokers) && brokers >= 1 && brokers <= 6 ? brokers : 3);
+  wire = new Wire($('wire'), $('stage'), (kind) => kind);
+  await init();
+  wireControls();
+  reset(Number($('seed').value), Number($('broker-count').value));
+  if (params.get('lang') && params.get('lang') !== 'en') await setLang(params.get('lang'));
+  render();
+  // For tests and the curious: the engine's state, and a few of the page's actions.
+  window.kafkascope = {
+    view: () => JSON.parse(S.pg.view()),
+    events: (cursor = 0) => JSON.parse(S.pg.events_since(cursor)),
+    lastStepEvents: () => S.lastStepEvents,
+    apply: (cmd) => act(() => apply(cmd)),
+    step: () => act(() => stepOnce()),
+    runFor: (ms) => act(() => S.pg.run_for(ms)),
+    partitionForKey: (key, n) => partition_for_key(key, n),
+    ready: true,
+  };
+  document.body.dataset.ready = 'true';
+}
+
+main().catch((e) => {
+  console.error(e);
+  const c = document.getElementById('clock');
+  if (c) c.textContent = t('loadFailed', { error: errorText(e) });
+});
