@@ -34,7 +34,8 @@ pub enum ElectionReason {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     // The network.
-    MessageSent { id: u64, from: NodeId, to: NodeId, kind: &'static str, summary: String, deliver_at_ms: u64 },
+    /// `background`: housekeeping (heartbeats, idle fetches) a picture may draw faintly.
+    MessageSent { id: u64, from: NodeId, to: NodeId, kind: &'static str, summary: String, deliver_at_ms: u64, background: bool },
     MessageDelivered { id: u64, from: NodeId, to: NodeId, kind: &'static str },
     MessageDropped { id: u64, from: NodeId, to: NodeId, kind: &'static str, reason: &'static str },
 

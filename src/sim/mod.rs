@@ -141,8 +141,10 @@ impl Scheduler {
         let at = self.now_ms + delay_ms + self.latency.base_ms + jitter;
         let id = self.next_message_id;
         self.next_message_id += 1;
-        self.events.push(Event::MessageSent { id, from: from.clone(), to: to.clone(), kind: msg.kind(), summary: msg.summary(), deliver_at_ms: at });
-        self.push(at, Item::Deliver { id, from, to, msg });
+        let (kind, summary) = (msg.kind(), msg.summary());
+        let item = Item::Deliver { id, from: from.clone(), to: to.clone(), msg };
+        self.events.push(Event::MessageSent { id, from, to, kind, summary, deliver_at_ms: at, background: item.is_background() });
+        self.push(at, item);
     }
 
     pub fn set_timer(&mut self, delay_ms: u64, node: NodeId, timer: Timer) -> TimerKey {
