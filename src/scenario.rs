@@ -93,7 +93,13 @@ impl Scenario {
 
     /// Builds the world and plays every step; a command the world refuses stops the run with its index.
     pub fn run(&self) -> Result<World, String> {
+        self.run_with_budget(None)
+    }
+
+    /// As `run`, stepping at most `step_budget` times in all.
+    pub fn run_with_budget(&self, step_budget: Option<u64>) -> Result<World, String> {
         let mut w = World::new(self.config.clone()).map_err(|e| e.to_string())?;
+        w.step_budget = step_budget;
         for (i, step) in self.steps.iter().enumerate() {
             match step {
                 ScenarioStep::Run(Run::RunFor { ms }) => w.run_for(*ms),

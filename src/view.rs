@@ -1,7 +1,10 @@
 //! A drawing-friendly snapshot of the world: what the page draws after each step.
 //! It only reads the engine's state; every field is named as Kafka names it.
 
-use crate::protocol::{display_bytes, Acks, BrokerId, NodeId, Record};
+use crate::client::consumer::Phase;
+use crate::config::OffsetReset;
+use crate::coordinator::{Group, GroupState, OFFSETS_TOPIC};
+use crate::protocol::{display_bytes, Acks, BrokerId, NodeId, Record, TopicPartition};
 use crate::replica::Role;
 use crate::sim::Item;
 use crate::world::World;
@@ -24,6 +27,9 @@ pub struct View {
     pub topics: Vec<TopicView>,
     pub znodes: Vec<ZnodeView>,
     pub producers: Vec<ProducerView>,
+    pub consumers: Vec<ConsumerView>,
+    /// Consumer groups, as the broker that coordinates each one holds them.
+    pub groups: Vec<GroupView>,
     pub network: NetworkView,
     /// Messages on the wire, in delivery order.
     pub in_flight: Vec<InFlightView>,
@@ -42,6 +48,11 @@ pub struct ClusterView {
     /// Brokers registered under `<chroot>/brokers/ids`: those the cluster counts as alive.
     pub live_brokers: Vec<BrokerId>,
     pub min_insync_replicas: u32,
+    /// `offsets.topic.num.partitions`: how many partitions `__consumer_offsets` gets.
+    pub offsets_topic_num_partitions: u32,
+    pub offsets_topic_replication_factor: u32,
+    /// `group.initial.rebalance.delay.ms`.
+    pub group_initial_rebalance_delay_ms: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -62,6 +73,8 @@ pub struct BrokerView {
 #[derive(Clone, Debug, Serialize)]
 pub struct ReplicaView {
     pub topic: String,
+    /// An internal topic (`__consumer_offsets`).
+    pub internal: bool,
     pub partition: u32,
     /// `leader`, `follower` or `offline` (always `offline` on a stopped broker).
     pub role: Role,
@@ -91,6 +104,8 @@ pub struct RecordView {
 pub struct TopicView {
     pub cluster: usize,
     pub name: String,
+    /// An internal topic (`__consumer_offsets`): not for producing to by hand.
+    pub internal: bool,
     /// partition → replicas, as `/brokers/topics/<topic>` stores it.
     pub assignment: Vec<Vec<BrokerId>>,
 }
@@ -122,6 +137,91 @@ pub struct ProducerView {
 pub struct ProducerTopicView {
     pub topic: String,
     pub leaders: Vec<Option<BrokerId>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ConsumerView {
+    pub name: String,
+    pub cluster: usize,
+    /// `group.id`, if any.
+    pub group: Option<String>,
+    pub running: bool,
+    /// `manual`, `rejoin`, `joining`, `syncing` or `stable`.
+    pub phase: Phase,
+    /// The broker it sends group requests to, once FindCoordinator answered.
+    pub coordinator: Option<BrokerId>,
+    /// Empty until the coordinator gave it one.
+    pub member_id: String,
+    pub generation: i32,
+    /// This member leads the group: it ran the assignor.
+    pub is_leader: bool,
+    /// Running in a stable group with nothing assigned: more members than partitions.
+    pub idle: bool,
+    /// `subscribe()`d topics.
+    pub topics: Vec<String>,
+    /// `earliest` or `latest`.
+    pub auto_offset_reset: &'static str,
+    pub enable_auto_commit: bool,
+    pub session_timeout_ms: u64,
+    /// Its assigned partitions, each with where it reads and what the group committed.
+    pub partitions: Vec<ConsumerPartitionView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ConsumerPartitionView {
+    pub topic: String,
+    pub partition: u32,
+    /// The offset of the next record `poll` hands out, once known.
+    pub position: Option<u64>,
+    /// The group's committed offset (the coordinator's; this consumer's own knowledge if no coordinator is reachable).
+    pub committed: Option<u64>,
+    /// The partition leader's high watermark.
+    pub high_watermark: Option<u64>,
+    /// high watermark − committed offset (`records-lag` as an operator sees it).
+    pub lag: Option<u64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct GroupView {
+    pub cluster: usize,
+    pub group_id: String,
+    /// The broker whose coordinator holds the group (it leads the group's `__consumer_offsets` partition).
+    pub coordinator: BrokerId,
+    /// The `__consumer_offsets` partition that stores the group.
+    pub offsets_partition: u32,
+    pub state: GroupState,
+    pub generation: i32,
+    /// The assignor the group uses (`range`, `roundrobin`, …).
+    pub protocol: Option<String>,
+    /// The leader's member id.
+    pub leader: Option<String>,
+    pub members: Vec<GroupMemberView>,
+    /// Committed offsets, per partition, with lag.
+    pub offsets: Vec<GroupOffsetView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct GroupMemberView {
+    pub member_id: String,
+    /// The consumer's name (its client id).
+    pub client: String,
+    pub is_leader: bool,
+    pub assignment: Vec<PartitionId>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct PartitionId {
+    pub topic: String,
+    pub partition: u32,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct GroupOffsetView {
+    pub topic: String,
+    pub partition: u32,
+    pub committed: u64,
+    pub high_watermark: Option<u64>,
+    pub lag: Option<u64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -161,6 +261,137 @@ fn under(chroot: &str, path: &str) -> String {
     format!("{chroot}{path}")
 }
 
+fn is_internal(topic: &str) -> bool {
+    topic == OFFSETS_TOPIC
+}
+
+/// The high watermark of a partition as its (running) leader in `cluster` holds it.
+fn leader_high_watermark(world: &World, cluster: usize, tp: &TopicPartition) -> Option<u64> {
+    world
+        .brokers
+        .values()
+        .filter(|b| b.cluster == cluster && b.running)
+        .filter_map(|b| b.partitions.get(tp).filter(|p| p.role == Role::Leader))
+        .max_by_key(|p| p.leader_epoch)
+        .map(|p| p.high_watermark)
+}
+
+/// The broker that coordinates `group_id` in `cluster`, and its group. Should two running
+/// brokers both hold it (an isolated former leader that has not heard yet), the one leading
+/// the group's `__consumer_offsets` partition with the higher leader epoch wins.
+fn coordinating<'a>(world: &'a World, cluster: usize, group_id: &str) -> Option<(BrokerId, &'a Group)> {
+    world
+        .brokers
+        .values()
+        .filter(|b| b.cluster == cluster && b.running)
+        .filter_map(|b| {
+            let g = b.coordinator.groups.get(group_id)?;
+            let epoch = b.partitions.get(&TopicPartition::new(&OFFSETS_TOPIC.into(), g.partition)).map_or(0, |p| p.leader_epoch);
+            Some((epoch, b.id, g))
+        })
+        .max_by_key(|(epoch, id, _)| (*epoch, std::cmp::Reverse(*id)))
+        .map(|(_, id, g)| (id, g))
+}
+
+fn lag(hw: Option<u64>, committed: Option<u64>) -> Option<u64> {
+    Some(hw?.saturating_sub(committed?))
+}
+
+fn consumer_views(world: &World) -> Vec<ConsumerView> {
+    world
+        .consumers
+        .values()
+        .map(|c| {
+            let group = c.group_id.as_deref().and_then(|g| coordinating(world, c.cluster, g)).map(|(_, g)| g);
+            let partitions = c
+                .assignment
+                .iter()
+                .map(|tp| {
+                    let committed = match group {
+                        Some(g) => g.offsets.get(tp).copied(),
+                        None => c.committed.get(tp).copied(),
+                    };
+                    let high_watermark = leader_high_watermark(world, c.cluster, tp);
+                    ConsumerPartitionView {
+                        topic: tp.topic.to_string(),
+                        partition: tp.partition,
+                        position: c.positions.get(tp).copied(),
+                        committed,
+                        high_watermark,
+                        lag: lag(high_watermark, committed),
+                    }
+                })
+                .collect();
+            ConsumerView {
+                name: c.name.to_string(),
+                cluster: c.cluster,
+                group: c.group_id.clone(),
+                running: c.running,
+                phase: c.phase,
+                coordinator: c.coordinator.filter(|_| c.running),
+                member_id: c.member_id.clone(),
+                generation: c.generation,
+                is_leader: c.running && c.is_leader,
+                idle: c.running && c.group_id.is_some() && c.phase == Phase::Stable && c.assignment.is_empty(),
+                topics: c.topics.clone(),
+                auto_offset_reset: match c.config.auto_offset_reset {
+                    OffsetReset::Earliest => "earliest",
+                    OffsetReset::Latest => "latest",
+                },
+                enable_auto_commit: c.config.enable_auto_commit,
+                session_timeout_ms: c.config.session_timeout_ms,
+                partitions,
+            }
+        })
+        .collect()
+}
+
+fn group_views(world: &World) -> Vec<GroupView> {
+    let mut ids: std::collections::BTreeSet<(usize, &str)> = std::collections::BTreeSet::new();
+    for b in world.brokers.values().filter(|b| b.running) {
+        for id in b.coordinator.groups.keys() {
+            ids.insert((b.cluster, id.as_str()));
+        }
+    }
+    ids.into_iter()
+        .filter_map(|(cluster, id)| {
+            let (coordinator, g) = coordinating(world, cluster, id)?;
+            let client_of = |m: &crate::coordinator::Member| match &m.client {
+                NodeId::Client(c) => c.to_string(),
+                other => other.to_string(),
+            };
+            Some(GroupView {
+                cluster,
+                group_id: g.group_id.clone(),
+                coordinator,
+                offsets_partition: g.partition,
+                state: g.state,
+                generation: g.generation,
+                protocol: g.protocol.clone(),
+                leader: g.leader.clone(),
+                members: g
+                    .members
+                    .iter()
+                    .map(|m| GroupMemberView {
+                        member_id: m.member_id.clone(),
+                        client: client_of(m),
+                        is_leader: g.leader.as_deref() == Some(m.member_id.as_str()),
+                        assignment: m.assignment.iter().flat_map(|(t, ps)| ps.iter().map(move |p| PartitionId { topic: t.clone(), partition: *p })).collect(),
+                    })
+                    .collect(),
+                offsets: g
+                    .offsets
+                    .iter()
+                    .map(|(tp, committed)| {
+                        let high_watermark = leader_high_watermark(world, cluster, tp);
+                        GroupOffsetView { topic: tp.topic.to_string(), partition: tp.partition, committed: *committed, high_watermark, lag: lag(high_watermark, Some(*committed)) }
+                    })
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
 pub fn view(world: &World) -> View {
     let net = &world.sched.net;
     let clusters: Vec<ClusterView> = world
@@ -180,6 +411,9 @@ pub fn view(world: &World) -> View {
                 controller_epoch: running_controller.and_then(|b| b.controller.as_ref()).map(|c| c.epoch).or(stored_epoch),
                 live_brokers: world.registered_brokers(index),
                 min_insync_replicas: spec.config.min_insync_replicas,
+                offsets_topic_num_partitions: spec.config.offsets_topic_num_partitions,
+                offsets_topic_replication_factor: spec.config.offsets_topic_replication_factor,
+                group_initial_rebalance_delay_ms: spec.config.group_initial_rebalance_delay_ms,
             }
         })
         .collect();
@@ -207,6 +441,7 @@ pub fn view(world: &World) -> View {
                         let first = records.len().saturating_sub(RECORDS_SHOWN);
                         ReplicaView {
                             topic: p.tp.topic.to_string(),
+                            internal: is_internal(&p.tp.topic),
                             partition: p.tp.partition,
                             role: if b.running { p.role.clone() } else { Role::Offline },
                             leader: p.leader,
@@ -233,7 +468,7 @@ pub fn view(world: &World) -> View {
                 continue;
             }
             if let Some(assignment) = zkdata::assignment_of(&node.data) {
-                topics.push(TopicView { cluster: ci, name: name.to_string(), assignment });
+                topics.push(TopicView { cluster: ci, name: name.to_string(), internal: is_internal(name), assignment });
             }
         }
     }
@@ -289,6 +524,8 @@ pub fn view(world: &World) -> View {
         topics,
         znodes,
         producers,
+        consumers: consumer_views(world),
+        groups: group_views(world),
         network,
         in_flight,
     }
@@ -297,6 +534,7 @@ pub fn view(world: &World) -> View {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::ConsumerConfig;
     use crate::{Command, ProducerConfig, WorldConfig};
 
     fn settled(n: u32) -> World {
@@ -428,6 +666,137 @@ mod tests {
         }
         assert!(["leader", "follower"].contains(&r["role"].as_str().unwrap()));
         assert!(json["step"].as_u64().unwrap() > 0);
+    }
+
+    fn group_world() -> World {
+        let mut c = WorldConfig::with_brokers(3);
+        c.clusters[0].config.offsets_topic_num_partitions = 3;
+        let mut w = World::new(c).unwrap();
+        w.run_for(100);
+        create(&mut w, "t", 3, 3);
+        w
+    }
+
+    fn start_consumer(w: &mut World, name: &str) {
+        let config = ConsumerConfig { auto_offset_reset: OffsetReset::Earliest, enable_auto_commit: false, ..ConsumerConfig::default() };
+        w.apply(Command::StartConsumer { name: name.into(), group: Some("g".into()), topics: vec!["t".into()], partitions: vec![], cluster: None, config }).unwrap();
+    }
+
+    fn consumer<'a>(v: &'a View, name: &str) -> &'a ConsumerView {
+        v.consumers.iter().find(|c| c.name == name).unwrap()
+    }
+
+    #[test]
+    fn consumers_in_a_group_share_the_partitions_and_the_group_shows_who_owns_what() {
+        let mut w = group_world();
+        start_consumer(&mut w, "c1");
+        start_consumer(&mut w, "c2");
+        w.run_for(10_000);
+        let v = view(&w);
+        let g = v.groups.iter().find(|g| g.group_id == "g").expect("group g");
+        assert_eq!(g.state, GroupState::Stable);
+        assert_eq!(g.members.len(), 2);
+        assert_eq!(g.protocol.as_deref(), Some("range"));
+        assert_eq!(g.members.iter().filter(|m| m.is_leader).count(), 1);
+        let mut owned: Vec<u32> = g.members.iter().flat_map(|m| m.assignment.iter().map(|p| p.partition)).collect();
+        owned.sort();
+        assert_eq!(owned, vec![0, 1, 2]);
+        for m in &g.members {
+            assert!(!m.assignment.is_empty(), "{} owns something", m.client);
+            let c = consumer(&v, &m.client);
+            assert_eq!(c.member_id, m.member_id);
+            assert_eq!(c.generation, g.generation);
+            assert_eq!(c.coordinator, Some(g.coordinator));
+            assert_eq!(c.is_leader, m.is_leader);
+            assert!(!c.idle);
+            assert_eq!(c.partitions.iter().map(|p| p.partition).collect::<Vec<_>>(), m.assignment.iter().map(|p| p.partition).collect::<Vec<_>>());
+        }
+        // The coordinator leads the group's __consumer_offsets partition.
+        let coord = v.brokers.iter().find(|b| b.id == g.coordinator).unwrap();
+        assert!(coord.replicas.iter().any(|r| r.internal && r.partition == g.offsets_partition && r.role == Role::Leader));
+    }
+
+    #[test]
+    fn more_consumers_than_partitions_leaves_one_idle() {
+        let mut w = group_world();
+        for n in ["c1", "c2", "c3", "c4"] {
+            start_consumer(&mut w, n);
+        }
+        w.run_for(15_000);
+        let v = view(&w);
+        let g = v.groups.iter().find(|g| g.group_id == "g").unwrap();
+        assert_eq!(g.members.len(), 4);
+        assert_eq!(g.state, GroupState::Stable);
+        let idle: Vec<&str> = v.consumers.iter().filter(|c| c.idle).map(|c| c.name.as_str()).collect();
+        assert_eq!(idle.len(), 1, "idle: {idle:?}");
+        assert!(consumer(&v, idle[0]).partitions.is_empty());
+        assert!(g.members.iter().any(|m| m.client == idle[0] && m.assignment.is_empty()));
+    }
+
+    #[test]
+    fn polling_and_committing_brings_lag_to_zero() {
+        let mut w = group_world();
+        start_consumer(&mut w, "c1");
+        w.run_for(10_000);
+        for k in ["a", "b", "hello", "user-2"] {
+            produce(&mut w, k, "v");
+        }
+        w.run_for(2_000);
+        w.apply(Command::Poll { consumer: "c1".into() }).unwrap();
+        w.run_until_quiet(2_000);
+        let polled = view(&w);
+        let c = consumer(&polled, "c1");
+        assert_eq!(c.partitions.len(), 3);
+        assert!(c.partitions.iter().all(|p| p.position == p.high_watermark), "{:?}", c.partitions);
+        assert!(c.partitions.iter().map(|p| p.lag.unwrap_or(p.high_watermark.unwrap())).sum::<u64>() == 4, "nothing committed yet: {:?}", c.partitions);
+        w.apply(Command::Commit { consumer: "c1".into() }).unwrap();
+        w.run_until_quiet(5_000);
+        let v = view(&w);
+        let c = consumer(&v, "c1");
+        for p in &c.partitions {
+            assert_eq!(p.committed, p.position);
+            assert_eq!(p.lag, Some(0));
+        }
+        let g = v.groups.iter().find(|g| g.group_id == "g").unwrap();
+        assert_eq!(g.offsets.len(), 3);
+        assert!(g.offsets.iter().all(|o| o.lag == Some(0)));
+        assert_eq!(g.offsets.iter().map(|o| o.committed).sum::<u64>(), 4);
+        // The same figures as World::group_lag.
+        assert!(w.group_lag("g").values().all(|l| *l == 0));
+    }
+
+    #[test]
+    fn consumer_offsets_is_an_internal_topic_with_the_configured_partitions() {
+        let mut w = group_world();
+        start_consumer(&mut w, "c1");
+        w.run_for(10_000);
+        let v = view(&w);
+        assert_eq!(v.clusters[0].offsets_topic_num_partitions, 3);
+        let t = v.topics.iter().find(|t| t.name == OFFSETS_TOPIC).expect("__consumer_offsets created on first use");
+        assert!(t.internal);
+        assert_eq!(t.assignment.len(), 3);
+        assert!(!v.topics.iter().find(|t| t.name == "t").unwrap().internal);
+        let offsets_replicas = v.brokers.iter().flat_map(|b| &b.replicas).filter(|r| r.internal).count();
+        assert_eq!(offsets_replicas, 9);
+    }
+
+    #[test]
+    fn a_crashed_consumer_stops_running_and_leaves_the_group_after_its_session_timeout() {
+        let mut w = group_world();
+        start_consumer(&mut w, "c1");
+        start_consumer(&mut w, "c2");
+        w.run_for(10_000);
+        let gen = view(&w).groups[0].generation;
+        w.apply(Command::StopConsumer { name: "c2".into(), leave_group: false }).unwrap();
+        let v = view(&w);
+        let c2 = consumer(&v, "c2");
+        assert!(!c2.running && !c2.idle && !c2.is_leader && c2.coordinator.is_none());
+        assert_eq!(v.groups[0].members.len(), 2, "the coordinator has not noticed yet");
+        w.run_for(50_000);
+        let v = view(&w);
+        assert_eq!(v.groups[0].members.len(), 1);
+        assert!(v.groups[0].generation > gen);
+        assert_eq!(consumer(&v, "c1").partitions.len(), 3);
     }
 
     #[test]

@@ -139,6 +139,9 @@ pub struct World {
     pub trace: Vec<TraceRecord>,
     /// The run's command log: (step it was applied at, command).
     pub commands: Vec<(u64, Command)>,
+    /// A bound on steps for runs nobody watches (the fault sweep): past it, time stops moving,
+    /// so a livelock shows up as a finding instead of eating the machine's memory.
+    pub step_budget: Option<u64>,
 }
 
 impl World {
@@ -154,6 +157,7 @@ impl World {
             step: 0,
             trace: Vec::new(),
             commands: Vec::new(),
+            step_budget: None,
             config,
         };
         for (ci, c) in w.config.clusters.iter().enumerate() {
@@ -284,8 +288,12 @@ impl World {
     }
 
     /// Steps until virtual time `time_ms` (events at that instant included).
+    pub fn budget_exhausted(&self) -> bool {
+        self.step_budget.is_some_and(|b| self.step >= b)
+    }
+
     pub fn run_until(&mut self, time_ms: u64) {
-        while self.sched.next_time_ms().is_some_and(|t| t <= time_ms) {
+        while !self.budget_exhausted() && self.sched.next_time_ms().is_some_and(|t| t <= time_ms) {
             self.step();
         }
         self.sched.now_ms = self.sched.now_ms.max(time_ms);
@@ -298,7 +306,7 @@ impl World {
     /// Steps until only housekeeping (heartbeats, idle fetches) is left, or `max_ms` of virtual time passed.
     pub fn run_until_quiet(&mut self, max_ms: u64) {
         let deadline = self.sched.now_ms + max_ms;
-        while !self.sched.is_quiet() && self.sched.next_time_ms().is_some_and(|t| t <= deadline) {
+        while !self.budget_exhausted() && !self.sched.is_quiet() && self.sched.next_time_ms().is_some_and(|t| t <= deadline) {
             self.step();
         }
     }
@@ -453,11 +461,11 @@ impl World {
                 if self.zk.nodes.contains_key(&path) {
                     return Err(TopicError::TopicExists(format!("Topic '{topic}' already exists.")).into());
                 }
+                if *partitions > MAX_PARTITIONS {
+                    return invalid(format!("partitions: {partitions} is more than this playground holds (at most {MAX_PARTITIONS})"));
+                }
                 let live = self.registered_brokers(ci);
                 admin::assign_replicas(&live, *partitions, *replication_factor, 0, 0)?;
-                if *partitions > 1000 {
-                    return invalid(format!("partitions: {partitions} is more than this playground draws (at most 1000)"));
-                }
             }
             Command::AddProducer { name, cluster, config } => {
                 self.cluster_index(cluster)?;
@@ -562,6 +570,9 @@ impl World {
     }
 }
 
+/// The most partitions one topic may have here (Kafka allows far more; a picture does not).
+const MAX_PARTITIONS: u32 = 1000;
+
 fn check_client_name(name: &str) -> Result<(), SimError> {
     if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
         return invalid(format!("client name \"{name}\" must be 1–64 ASCII letters, digits, '-', '_' or '.'"));
@@ -604,6 +615,9 @@ fn validate_config(c: &WorldConfig) -> Result<(), SimError> {
             return invalid(format!("config: two clusters share the chroot \"{}\"", cl.chroot));
         }
         let k = &cl.config;
+        if [k.num_partitions, k.offsets_topic_num_partitions].iter().any(|n| *n == 0 || *n > MAX_PARTITIONS) {
+            return invalid(format!("config: clusters[{i}].config: num.partitions and offsets.topic.num.partitions must be 1 to {MAX_PARTITIONS}"));
+        }
         if k.zookeeper_session_timeout_ms < 3 || k.replica_lag_time_max_ms < 2 || k.leader_imbalance_check_interval_seconds == 0 || k.replica_socket_timeout_ms == 0 {
             return invalid(format!("config: clusters[{i}].config has a timeout too small to run"));
         }

@@ -60,3 +60,10 @@ fn scenario_parsing_never_panics_on_garbage() {
         assert!(kafkascope::scenario::Scenario::parse(text).is_err(), "{text}");
     }
 }
+
+#[test]
+fn a_topic_with_four_billion_partitions_is_refused_before_anything_is_allocated() {
+    // Found by the command fuzzer (tests/fuzz.rs): the placement used to reserve room first.
+    let mut w = cluster(3);
+    assert_refused_unchanged(&mut w, Command::CreateTopic { topic: "t".into(), partitions: u32::MAX, replication_factor: 1, cluster: None }, "at most 1000");
+}

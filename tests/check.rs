@@ -1,8 +1,8 @@
 //! The proof: seeded fault runs checked against Kafka's guarantees.
-use kafkascope::check::{check, fault_run, shrink, Profile, Violation};
+use kafkascope::check::{check, fault_run, shrink, Profile, Violation, STEP_BUDGET};
 
 fn violations(seed: u64, profile: Profile) -> Vec<Violation> {
-    check(&fault_run(seed, profile).run().expect("a fault run always runs"))
+    check(&fault_run(seed, profile).run_with_budget(Some(STEP_BUDGET)).expect("a fault run always runs"))
 }
 
 #[test]

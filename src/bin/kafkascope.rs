@@ -139,7 +139,7 @@ fn check(args: &[String]) -> Result<(), String> {
     let mut violations = 0;
     for seed in start..start + seeds {
         let scenario = kafkascope::check::fault_run(seed, profile);
-        let world = scenario.run().map_err(|e| format!("seed {seed}: {e}"))?;
+        let world = scenario.run_with_budget(Some(kafkascope::check::STEP_BUDGET)).map_err(|e| format!("seed {seed}: {e}"))?;
         let found = kafkascope::check::check(&world);
         if found.is_empty() {
             continue;

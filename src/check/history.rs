@@ -30,6 +30,8 @@ pub enum Violation {
     PartitionAssignedTwice { group: String, generation: i32, tp: TopicPartition, members: Vec<String>, after_unclean_election: bool },
     /// After recovery a partition still has no leader.
     NoLeaderAfterRecovery { tp: TopicPartition },
+    /// The run needed more steps than any healthy run does: something loops without end.
+    Runaway { steps: u64 },
 }
 
 impl Violation {
@@ -44,6 +46,7 @@ impl Violation {
             Violation::TwoControllersInOneEpoch { .. } => "two_controllers_in_one_epoch",
             Violation::PartitionAssignedTwice { .. } => "partition_assigned_twice",
             Violation::NoLeaderAfterRecovery { .. } => "no_leader_after_recovery",
+            Violation::Runaway { .. } => "runaway",
         }
     }
 
@@ -74,6 +77,7 @@ impl fmt::Display for Violation {
                 Ok(())
             }
             Violation::NoLeaderAfterRecovery { tp } => write!(f, "{tp} has no leader after every fault was repaired"),
+            Violation::Runaway { steps } => write!(f, "the run took {steps} steps without finishing: a livelock"),
         }
     }
 }
@@ -84,6 +88,9 @@ fn leader_replica<'a>(w: &'a World, tp: &TopicPartition) -> Option<&'a crate::re
 
 /// Checks a finished fault run. Every violation found is returned, in the order found.
 pub fn check(w: &World) -> Vec<Violation> {
+    if w.budget_exhausted() {
+        return vec![Violation::Runaway { steps: w.step }];
+    }
     let mut out = Vec::new();
     let mut values: BTreeMap<u64, String> = BTreeMap::new();
     let mut acked: Vec<(String, TopicPartition, u64)> = Vec::new();

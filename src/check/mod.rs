@@ -5,4 +5,4 @@ pub mod history;
 pub mod workload;
 
 pub use history::{check, Violation};
-pub use workload::{fault_run, shrink, Profile};
+pub use workload::{fault_run, shrink, Profile, STEP_BUDGET};

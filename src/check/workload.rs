@@ -36,6 +36,8 @@ impl Profile {
 }
 
 pub const TOPIC: &str = "events";
+/// Healthy fault runs take well under 100 000 steps; a run past this bound is livelocked.
+pub const STEP_BUDGET: u64 = 1_000_000;
 const BROKERS: [u32; 3] = [1, 2, 3];
 const CONSUMERS: [&str; 2] = ["consumer-1", "consumer-2"];
 pub const VERIFIER: &str = "verifier";
@@ -206,7 +208,7 @@ fn finish(name: String, config: WorldConfig, mut steps: Vec<ScenarioStep>) -> Sc
 pub fn shrink(seed: u64, profile: Profile, kind: &str, max_tries: usize) -> Scenario {
     let (config, mut best) = workload(seed, profile);
     let name = format!("fault run, seed {seed} (shrunk)");
-    let still_fails = |steps: &[ScenarioStep]| finish(String::new(), config.clone(), steps.to_vec()).run().is_ok_and(|w| super::check(&w).iter().any(|v| v.kind() == kind));
+    let still_fails = |steps: &[ScenarioStep]| finish(String::new(), config.clone(), steps.to_vec()).run_with_budget(Some(STEP_BUDGET)).is_ok_and(|w| super::check(&w).iter().any(|v| v.kind() == kind));
     let head = 4 + CONSUMERS.len();
     let mut span = best.len().saturating_sub(head) / 2;
     let mut tries = 0;

@@ -32,8 +32,8 @@ enum Pending {
     Sync,
     Heartbeat,
     Commit { auto: bool },
-    OffsetFetch,
-    ListOffsets,
+    OffsetFetch { partitions: Vec<TopicPartition> },
+    ListOffsets { partitions: Vec<TopicPartition> },
     Fetch { leader: BrokerId },
 }
 
@@ -165,9 +165,10 @@ impl Consumer {
         self.metadata.get(&tp.topic).and_then(|l| l.get(tp.partition as usize).copied().flatten())
     }
 
-    /// Does whatever comes next: metadata, the coordinator, joining, positions, fetching.
+    /// Does whatever comes next: metadata, the coordinator, joining, positions, fetching;
+    /// nothing while backing off after a failure (`retry.backoff.ms`).
     fn drive(&mut self, sched: &mut Scheduler) {
-        if !self.running {
+        if !self.running || self.retry_timer.is_some() {
             return;
         }
         let missing: Vec<Name> = self.wanted_topics().into_iter().filter(|t| !self.metadata.contains_key(t.as_str())).map(|t| t.as_str().into()).collect();
@@ -211,7 +212,7 @@ impl Consumer {
             (Some(group_id), Some(c)) => {
                 let group_id = group_id.clone();
                 self.awaiting_positions.extend(need.iter().cloned());
-                self.request(sched, c, Pending::OffsetFetch, |correlation_id| Message::OffsetFetchRequest { correlation_id, group_id, partitions: need });
+                self.request(sched, c, Pending::OffsetFetch { partitions: need.clone() }, |correlation_id| Message::OffsetFetchRequest { correlation_id, group_id, partitions: need });
             }
             (Some(_), None) => {}
             (None, _) => self.reset_positions(sched, need),
@@ -228,7 +229,8 @@ impl Consumer {
             }
         }
         for (leader, partitions) in by_leader {
-            self.request(sched, leader, Pending::ListOffsets, |correlation_id| Message::ListOffsetsRequest { correlation_id, partitions });
+            let tps = partitions.iter().map(|(tp, _)| tp.clone()).collect();
+            self.request(sched, leader, Pending::ListOffsets { partitions: tps }, |correlation_id| Message::ListOffsetsRequest { correlation_id, partitions });
         }
     }
 
@@ -338,16 +340,23 @@ impl Consumer {
     fn on_failure(&mut self, sched: &mut Scheduler, kind: Pending) {
         match kind {
             Pending::Metadata | Pending::FindCoordinator => self.bootstrap_next += 1,
-            Pending::Join | Pending::Sync | Pending::Heartbeat | Pending::OffsetFetch | Pending::Commit { .. } => {
-                if matches!(kind, Pending::OffsetFetch) {
-                    self.awaiting_positions.clear();
+            Pending::Join | Pending::Sync | Pending::Heartbeat | Pending::OffsetFetch { .. } | Pending::Commit { .. } => {
+                if let Pending::OffsetFetch { partitions } = &kind {
+                    for tp in partitions {
+                        self.awaiting_positions.remove(tp);
+                    }
                 }
                 if matches!(kind, Pending::Join | Pending::Sync) {
                     self.phase = Phase::Rejoin;
                 }
                 self.coordinator_lost();
             }
-            Pending::ListOffsets => self.awaiting_positions.clear(),
+            Pending::ListOffsets { partitions } => {
+                for tp in partitions {
+                    self.awaiting_positions.remove(&tp);
+                    self.forget_leaders(&tp.topic);
+                }
+            }
             Pending::Fetch { .. } => {
                 let topics: Vec<Name> = self.metadata.keys().cloned().collect();
                 for t in topics {
@@ -494,7 +503,11 @@ impl Consumer {
                     self.reset_positions(sched, reset);
                 }
                 Err(_) => {
-                    self.awaiting_positions.clear();
+                    if let Pending::OffsetFetch { partitions } = &kind {
+                        for tp in partitions {
+                            self.awaiting_positions.remove(tp);
+                        }
+                    }
                     self.coordinator_lost();
                     self.backoff(sched);
                 }

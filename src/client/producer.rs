@@ -297,7 +297,8 @@ impl Producer {
             sched.cancel(t);
             self.metadata_in_flight = None;
             self.bootstrap_next += 1;
-            self.request_metadata(sched);
+            // Asked again after `retry.backoff.ms`, by the sender's wake-up.
+            self.wake_at(sched, sched.now_ms + self.config.retry_backoff_ms);
         } else if let Some(f) = self.in_flight.remove(&correlation_id) {
             if let Some(t) = f.timer {
                 sched.cancel(t);
@@ -307,8 +308,7 @@ impl Producer {
                 self.stale_topics.insert(b.tp.topic.clone());
                 self.retry_or_fail(sched, b, ErrorCode::RequestTimedOut);
             }
-            self.request_metadata(sched);
-            self.run_sender(sched);
+            self.wake_at(sched, sched.now_ms + self.config.retry_backoff_ms);
         }
     }
 

@@ -1,77 +1,11 @@
 // Browser tests of the built page (dist/): Chromium through playwright-core, a
-// static server on a random local port started here. Run: node --test tests/e2e/
-import { test, before, after } from 'node:test';
+// static server on a random local port (harness.mjs). Run: node --test tests/e2e/
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { useBrowser, open, produce, view, replicasOf, ARTIFACTS } from './harness.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const DIST = path.join(ROOT, 'dist');
-const ARTIFACTS = path.join(ROOT, 'test-artifacts');
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.wasm': 'application/wasm', '.json': 'application/json' };
-
-let server;
-let base;
-let browser;
-let home;
-
-before(async () => {
-  assert.ok(fs.existsSync(path.join(DIST, 'index.html')), 'dist/ is missing: run scripts/build-web.sh first');
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  server = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://x');
-    let file = path.normalize(path.join(DIST, decodeURIComponent(url.pathname)));
-    if (!file.startsWith(DIST)) { res.writeHead(403).end(); return; }
-    if (file.endsWith(path.sep)) file = path.join(file, 'index.html');
-    fs.readFile(file, (err, data) => {
-      if (err) { res.writeHead(404).end(); return; }
-      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream' }).end(data);
-    });
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${server.address().port}/`;
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'kafkascope-e2e-'));
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache') },
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  await new Promise((r) => server?.close(r) ?? r());
-  if (home) fs.rmSync(home, { recursive: true, force: true });
-});
-
-/** Opens the page; collects console errors, page errors and dialogs. */
-async function open(viewport = { width: 1280, height: 800 }) {
-  const page = await browser.newPage({ viewport });
-  const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); d.dismiss(); });
-  const t0 = Date.now();
-  await page.goto(base);
-  await page.waitForFunction(() => window.kafkascope?.ready === true, null, { timeout: 15000 });
-  await page.locator('.broker').first().waitFor();
-  return { page, problems, loadMs: Date.now() - t0 };
-}
-
-async function produce(page, { topic = 'orders', key = '', value, acks = 'all' }) {
-  await page.selectOption('#p-topic', topic);
-  await page.fill('#p-key', key);
-  await page.fill('#p-value', value);
-  await page.selectOption('#p-acks', acks);
-  await page.click('#form-produce button[type=submit]');
-}
-
-const view = (page) => page.evaluate(() => window.kafkascope.view());
-const replicasOf = (v, topic, partition) => v.brokers.flatMap((b) => b.replicas.map((r) => ({ ...r, broker: b.id, running: b.running }))).filter((r) => r.topic === topic && r.partition === partition);
+useBrowser();
 
 test('the page loads, draws the cluster and logs no errors', async () => {
   const { page, problems, loadMs } = await open();
@@ -118,7 +52,8 @@ test('stopping a leader elects a new leader from the ISR with a higher leader ep
   await page.click(`button[aria-label="Stop broker ${leader.broker}"]`);
   await page.locator(`.broker[data-node="broker-${leader.broker}"].stopped`).waitFor();
   // The controller notices only when the stopped broker's ZooKeeper session expires (18 s).
-  await page.click('#btn-run20');
+  await page.fill('#run-secs', '20');
+  await page.click('#btn-run');
   const after = await view(page);
   const now = replicasOf(after, 'orders', 0).find((r) => r.role === 'leader');
   assert.ok(now, 'orders-0 has a new leader');

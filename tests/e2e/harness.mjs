@@ -1,0 +1,77 @@
+// The browser tests' harness: the built page (dist/) served on a random local port,
+// and Chromium through playwright-core. Each test file calls useBrowser() once.
+import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const DIST = path.join(ROOT, 'dist');
+export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.wasm': 'application/wasm', '.json': 'application/json' };
+
+let server;
+let base;
+let browser;
+let home;
+
+export function useBrowser() {
+  before(async () => {
+    assert.ok(fs.existsSync(path.join(DIST, 'index.html')), 'dist/ is missing: run scripts/build-web.sh first');
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    server = http.createServer((req, res) => {
+      const url = new URL(req.url, 'http://x');
+      let file = path.normalize(path.join(DIST, decodeURIComponent(url.pathname)));
+      if (!file.startsWith(DIST)) { res.writeHead(403).end(); return; }
+      if (file.endsWith(path.sep)) file = path.join(file, 'index.html');
+      fs.readFile(file, (err, data) => {
+        if (err) { res.writeHead(404).end(); return; }
+        res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream' }).end(data);
+      });
+    });
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${server.address().port}/`;
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'kafkascope-e2e-'));
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache') },
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await new Promise((r) => server?.close(r) ?? r());
+    if (home) fs.rmSync(home, { recursive: true, force: true });
+  });
+}
+
+/** Opens the page; collects console errors, page errors and dialogs. */
+export async function open(viewport = { width: 1280, height: 800 }) {
+  const page = await browser.newPage({ viewport });
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); d.dismiss(); });
+  const t0 = Date.now();
+  await page.goto(base);
+  await page.waitForFunction(() => window.kafkascope?.ready === true, null, { timeout: 15000 });
+  await page.locator('.broker').first().waitFor();
+  return { page, problems, loadMs: Date.now() - t0 };
+}
+
+export async function produce(page, { topic = 'orders', key = '', value, acks = 'all' }) {
+  await page.selectOption('#p-topic', topic);
+  await page.fill('#p-key', key);
+  await page.fill('#p-value', value);
+  await page.selectOption('#p-acks', acks);
+  await page.click('#form-produce button[type=submit]');
+}
+
+export const view = (page) => page.evaluate(() => window.kafkascope.view());
+export const replicasOf = (v, topic, partition) => v.brokers.flatMap((b) => b.replicas.map((r) => ({ ...r, broker: b.id, running: b.running }))).filter((r) => r.topic === topic && r.partition === partition);
+
