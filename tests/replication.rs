@@ -188,14 +188,20 @@ fn an_isolated_leader_is_replaced_and_on_return_truncates_to_the_new_leaders_log
     assert!(events(&w).any(|e| matches!(e, Event::LogTruncated { broker, .. } if *broker == old)));
 }
 
-#[test]
-fn preferred_leader_election_moves_leadership_back_to_the_first_replica() {
+/// Three brokers, `orders` RF 3; its preferred leader stops, loses leadership, and comes back.
+fn preferred_leader_bounced() -> (kafkascope::World, u32) {
     let mut w = cluster(3);
     create_topic(&mut w, "orders", 1, 3);
     let preferred = leader_of(&w, "orders", 0).unwrap();
     w.apply(Command::StopBroker { broker: preferred }).unwrap();
     w.run_for(SESSION_EXPIRY_MS);
     w.apply(Command::StartBroker { broker: preferred }).unwrap();
+    (w, preferred)
+}
+
+#[test]
+fn preferred_leader_election_moves_leadership_back_to_the_first_replica() {
+    let (mut w, preferred) = preferred_leader_bounced();
     w.run_for(10_000);
     assert_ne!(leader_of(&w, "orders", 0), Some(preferred));
     w.apply(Command::ElectPreferredLeaders { cluster: None }).unwrap();
@@ -206,12 +212,7 @@ fn preferred_leader_election_moves_leadership_back_to_the_first_replica() {
 
 #[test]
 fn auto_leader_rebalance_restores_the_preferred_leader_within_its_interval() {
-    let mut w = cluster(3);
-    create_topic(&mut w, "orders", 1, 3);
-    let preferred = leader_of(&w, "orders", 0).unwrap();
-    w.apply(Command::StopBroker { broker: preferred }).unwrap();
-    w.run_for(SESSION_EXPIRY_MS);
-    w.apply(Command::StartBroker { broker: preferred }).unwrap();
+    let (mut w, preferred) = preferred_leader_bounced();
     w.run_for(300_000);
     assert_eq!(leader_of(&w, "orders", 0), Some(preferred));
 }

@@ -157,8 +157,12 @@ impl ZooKeeper {
     /// Creates a persistent znode and any missing parents (Kafka's `createRecursive`).
     pub fn create_recursive(&mut self, sched: &mut Scheduler, session_id: u64, path: &str, data: String) -> Result<(), ZkError> {
         let abs = self.path_of(session_id, path)?;
+        self.create_with_parents(sched, Some(session_id), &abs, data)
+    }
+
+    fn create_with_parents(&mut self, sched: &mut Scheduler, session_id: Option<u64>, abs: &str, data: String) -> Result<(), ZkError> {
         let mut missing = Vec::new();
-        let mut p = parent_of(&abs);
+        let mut p = parent_of(abs);
         while let Some(pp) = p {
             if self.nodes.contains_key(pp) {
                 break;
@@ -167,9 +171,9 @@ impl ZooKeeper {
             p = parent_of(pp);
         }
         for m in missing.into_iter().rev() {
-            self.create_abs(sched, Some(session_id), &m, String::new(), false)?;
+            self.create_abs(sched, session_id, &m, String::new(), false)?;
         }
-        self.create_abs(sched, Some(session_id), &abs, data, false)
+        self.create_abs(sched, session_id, abs, data, false)
     }
 
     fn create_abs(&mut self, sched: &mut Scheduler, session_id: Option<u64>, abs: &str, data: String, ephemeral: bool) -> Result<(), ZkError> {
@@ -311,18 +315,6 @@ impl ZooKeeper {
     /// An administrator's write outside any broker session (`kafka-topics.sh --zookeeper`):
     /// a persistent znode, parents created as needed, watches fired as usual.
     pub fn create_persistent(&mut self, sched: &mut Scheduler, abs_path: &str, data: String) {
-        let mut missing = Vec::new();
-        let mut p = parent_of(abs_path);
-        while let Some(pp) = p {
-            if self.nodes.contains_key(pp) {
-                break;
-            }
-            missing.push(pp.to_string());
-            p = parent_of(pp);
-        }
-        for m in missing.into_iter().rev() {
-            let _ = self.create_abs(sched, None, &m, String::new(), false);
-        }
-        let _ = self.create_abs(sched, None, abs_path, data, false);
+        let _ = self.create_with_parents(sched, None, abs_path, data);
     }
 }
