@@ -16,6 +16,7 @@ pub mod protocol;
 pub mod replica;
 pub mod scenario;
 pub mod sim;
+pub mod timeline;
 pub mod trace;
 pub mod view;
 pub mod world;

@@ -296,7 +296,13 @@ impl World {
         while !self.budget_exhausted() && self.sched.next_time_ms().is_some_and(|t| t <= time_ms) {
             self.step();
         }
-        self.sched.now_ms = self.sched.now_ms.max(time_ms);
+        self.advance_clock(time_ms);
+    }
+
+    /// Lets virtual time pass with nothing happening (never past the next queued item).
+    pub fn advance_clock(&mut self, to_ms: u64) {
+        let limit = self.sched.next_time_ms().unwrap_or(u64::MAX);
+        self.sched.now_ms = self.sched.now_ms.max(to_ms.min(limit));
     }
 
     pub fn run_for(&mut self, ms: u64) {
