@@ -2,7 +2,7 @@
 // simulates Kafka: every fact comes from the engine's view() and trace events.
 import init, { Playground, partition_for_key } from './pkg/kafkascope.js';
 import en from './locales/en.js';
-import { narrate, refsOf, isHousekeeping, fill, nodeName } from './narrate.js';
+import { narrate, refsOf, fill, nodeName, tpName } from './narrate.js';
 import { Wire } from './wire.js';
 
 const $ = (id) => document.getElementById(id);
@@ -10,6 +10,9 @@ const LOCALES = { en: () => Promise.resolve(en), ko: () => import('./locales/ko.
 const SPEEDS = [1, 2, 5, 10, 30, 100, 1000];
 const LOG_MAX = 600;
 const INITIAL_TOPIC = { cmd: 'create_topic', topic: 'orders', partitions: 3, replication_factor: 3 };
+// Kafka's default is 50 partitions for __consumer_offsets; 3 keep the picture legible (the page says so).
+const OFFSETS_PARTITIONS = 3;
+const POLLED_KEPT = 4;
 
 const S = {
   L: en,
@@ -26,6 +29,9 @@ const S = {
   brokerBoxes: new Map(),
   renderQueued: false,
   lastStepEvents: [],
+  polled: new Map(), // consumer → its last few polled records, from records_polled events
+  consumersKey: '',
+  netKey: '',
 };
 
 // ---------------------------------------------------------------- text helpers
@@ -68,7 +74,12 @@ function errorText(e) {
 
 // ---------------------------------------------------------------- engine
 function configFor(seed, brokers) {
-  return { seed, clusters: [{ name: 'kafka', chroot: '', brokers: Array.from({ length: brokers }, (_, i) => i + 1) }] };
+  const config = {
+    'offsets.topic.num.partitions': OFFSETS_PARTITIONS,
+    // Kafka refuses to create __consumer_offsets with fewer live brokers than its replication factor (default 3).
+    'offsets.topic.replication.factor': Math.min(3, brokers),
+  };
+  return { seed, clusters: [{ name: 'kafka', chroot: '', brokers: Array.from({ length: brokers }, (_, i) => i + 1), config }] };
 }
 
 function boot(seed, brokers) {
@@ -89,6 +100,9 @@ function reset(seed, brokers) {
   S.cursor = 0;
   S.housekeepingIds.clear();
   S.znodeVersions.clear();
+  S.polled.clear();
+  S.consumersKey = '';
+  S.netKey = '';
   S.selected = null;
   wire.clear();
   $('log').replaceChildren();
@@ -115,8 +129,12 @@ function consume(events, animate) {
   const showHk = $('show-housekeeping').checked;
   events.forEach((ev, i) => {
     let hk = false;
+    if (ev.type === 'records_polled' && ev.records.length) {
+      const kept = [...(S.polled.get(ev.consumer) || []), ...ev.records].slice(-POLLED_KEPT);
+      S.polled.set(ev.consumer, kept);
+    }
     if (ev.type === 'message_sent') {
-      hk = isHousekeeping(ev);
+      hk = ev.background === true;
       if (hk) S.housekeepingIds.add(ev.id);
       if (i >= animateFrom) wire.sent(ev, hk, now);
     } else if (ev.type === 'message_delivered' || ev.type === 'message_dropped') {
@@ -233,6 +251,8 @@ function render() {
   $('zk-sub').textContent = [t('zkSessions', { n: zkSessions }), cl && cl.controller != null ? `/controller → ${nodeName(S.L, `broker-${cl.controller}`)}` : ''].filter(Boolean).join(' · ');
   renderBrokers(v);
   renderProducers(v);
+  renderConsumers(v);
+  renderNetwork(v);
   renderTree(v);
   renderTopicsSelect(v);
   updatePreview();
@@ -275,7 +295,8 @@ function brokerBox(b) {
 function renderBrokers(v) {
   for (const b of v.brokers) {
     const box = brokerBox(b);
-    const key = JSON.stringify(b) + S.L.lang;
+    const coordinated = v.groups.filter((g) => g.coordinator === b.id).map((g) => `${g.group_id}:${g.offsets_partition}`);
+    const key = JSON.stringify(b) + coordinated.join() + S.L.lang;
     if (box.key === key) continue;
     box.key = key;
     box.root.classList.toggle('controller', b.is_controller);
@@ -294,7 +315,11 @@ function renderBrokers(v) {
     if (b.running && !b.registered) badges.push(el('span', 'badge unregistered', t('unregistered')));
     box.badges.replaceChildren(...badges);
     box.badges.hidden = badges.length === 0;
-    box.replicas.replaceChildren(...(b.replicas.length ? b.replicas.map((r) => replicaEl(b, r)) : [el('div', 'empty', t('noReplicas'))]));
+    const own = b.replicas.filter((r) => !r.internal);
+    const internal = b.replicas.filter((r) => r.internal);
+    const parts = own.map((r) => replicaEl(b, r));
+    if (internal.length) parts.push(offsetsStrip(b, internal, v));
+    box.replicas.replaceChildren(...(parts.length ? parts : [el('div', 'empty', t('noReplicas'))]));
   }
 }
 
@@ -353,6 +378,187 @@ function renderProducers(v) {
   }));
 }
 
+/** __consumer_offsets drawn compactly: one chip per partition replica on this broker. */
+function offsetsStrip(b, internal, v) {
+  const div = el('div', 'offsets');
+  div.append(el('span', 'olabel', t('offsetsTopic')));
+  for (const r of internal) {
+    const tp = `${r.topic}-${r.partition}`;
+    const groups = v.groups.filter((g) => g.coordinator === b.id && g.offsets_partition === r.partition).map((g) => g.group_id);
+    const chip = el('span', `ochip ${r.role}${r.in_isr ? '' : ' out-isr'}${groups.length ? ' coord' : ''}`);
+    chip.dataset.tp = tp;
+    chip.dataset.role = r.role;
+    chip.append(el('b', null, `${r.partition}${r.role === 'leader' ? '★' : ''}`), el('small', null, r.log_end_offset));
+    if (groups.length) chip.append(el('span', 'ogroups', `⚑${groups.join(',')}`));
+    chip.title = t('offsetsChipTitle', { p: r.partition, role: t(r.role), leo: r.log_end_offset, hw: r.high_watermark, isr: `[${r.isr.join(',')}]`, epoch: r.leader_epoch })
+      + (groups.length ? ` · ${t('coordinates', { groups: groups.join(', ') })}` : '');
+    div.append(chip);
+  }
+  return div;
+}
+
+function nextConsumerName(name) {
+  const m = /^(.*?)(\d+)$/.exec(name);
+  const taken = new Set((S.view?.consumers || []).map((c) => c.name).concat(name));
+  let n = m ? Number(m[2]) + 1 : 2;
+  const stem = m ? m[1] : name;
+  while (taken.has(`${stem}${n}`)) n++;
+  return `${stem}${n}`;
+}
+
+const off = (x) => (x === null || x === undefined ? t('unknownOffset') : String(x));
+
+function consumerEl(c, g, isolated) {
+  const stable = c.running && c.phase === 'stable';
+  const cls = ['node', 'consumer'];
+  if (!c.running) cls.push('stopped');
+  if (c.idle) cls.push('idle');
+  if (c.is_leader) cls.push('leader');
+  if (isolated) cls.push('isolated');
+  const d = el('article', cls.join(' '));
+  d.dataset.node = c.name;
+  d.dataset.phase = c.phase;
+  if (c.idle) d.dataset.idle = 'true';
+  const head = el('div', 'chead');
+  head.append(el('span', 'node-title', c.name));
+  if (c.is_leader) {
+    const b = el('span', 'badge gleader', t('groupLeader'));
+    b.title = t('groupLeaderTitle');
+    head.append(b);
+  }
+  if (c.idle) {
+    const b = el('span', 'badge idle', t('idle'));
+    b.title = t('idleTitle');
+    head.append(b);
+  }
+  if (!c.running) head.append(el('span', 'badge stopped', t('consumerStopped')));
+  if (isolated) head.append(el('span', 'badge isolated', t('isolated')));
+  d.append(head);
+  if (c.running) {
+    const sub = [c.member_id ? t('memberInfo', { member: c.member_id, generation: c.generation }) : t('notMember')];
+    if (!stable) sub.push(t(`phase_${c.phase}`));
+    d.append(el('div', 'node-sub', sub.join(' · ')));
+  }
+  const ghost = !c.running && g ? g.members.find((m) => m.client === c.name) : null;
+  if (ghost) {
+    // A crash sends no LeaveGroup: the coordinator keeps the member until its session times out.
+    const parts = ghost.assignment.map((p) => `${p.topic}-${p.partition}`).join(', ') || t('nothing');
+    d.append(el('div', 'ghost-text', t('ghostMember', { partitions: parts, s: c.session_timeout_ms / 1000 })));
+  }
+  if (!c.running) {
+    // A stopped consumer reads nothing: its old assignment is not drawn as its own.
+  } else if (c.idle) {
+    d.append(el('div', 'idle-text', t('idleText')));
+  } else if (c.partitions.length) {
+    const tbl = el('table', 'cparts');
+    const hr = el('tr');
+    for (const [k, title] of [['colPartition'], ['colPosition', 'colPositionTitle'], ['colCommitted', 'colCommittedTitle'], ['colLag', 'colLagTitle']]) {
+      const th = el('th', null, t(k));
+      if (title) th.title = t(title);
+      hr.append(th);
+    }
+    tbl.append(hr);
+    for (const p of c.partitions) {
+      const tr = el('tr');
+      tr.dataset.tp = `${p.topic}-${p.partition}`;
+      const lag = el('td', `lag${p.lag ? ' behind' : ''}`, off(p.lag));
+      tr.append(el('td', 'tp', `${p.topic}-${p.partition}`), el('td', null, off(p.position)), el('td', null, off(p.committed)), lag);
+      tbl.append(tr);
+    }
+    d.append(tbl);
+  }
+  const polled = S.polled.get(c.name) || [];
+  if (polled.length) {
+    const ol = el('ol', 'polled');
+    ol.setAttribute('aria-label', t('polled'));
+    for (const r of polled) {
+      const li = el('li', null, t('polledRecord', { tp: tpName(r.tp), offset: r.offset, key: r.key ?? '∅', value: r.value ?? '∅' }));
+      li.title = li.textContent;
+      ol.append(li);
+    }
+    d.append(ol);
+  }
+  const btns = el('div', 'cbtns');
+  const btn = (act, label) => {
+    const b = el('button', null, t(act));
+    b.type = 'button';
+    b.dataset.act = act;
+    b.setAttribute('aria-label', t(label, { name: c.name }));
+    b.title = t(label, { name: c.name });
+    return b;
+  };
+  if (c.running) btns.append(btn('poll', 'pollLabel'), btn('commit', 'commitLabel'), btn('crash', 'crashLabel'), btn('close', 'closeLabel'));
+  else btns.append(btn('restart', 'restartLabel'));
+  d.append(btns);
+  return d;
+}
+
+function renderConsumers(v) {
+  const cl = v.clusters[0];
+  const note = cl ? t('offsetsNote', { n: cl.offsets_topic_num_partitions, rf: cl.offsets_topic_replication_factor }) : '';
+  const key = JSON.stringify([v.consumers, v.groups, v.network.isolated, [...S.polled], note, S.L.lang]);
+  if (key === S.consumersKey) return;
+  S.consumersKey = key;
+  $('offsets-note').textContent = note;
+  const root = $('groups');
+  if (!v.consumers.length) {
+    root.replaceChildren(el('div', 'empty', t('noConsumers')));
+    return;
+  }
+  const isolated = new Set(v.network.isolated);
+  // One card per group (as its coordinator holds it), with its consumers in member order.
+  const ids = [...new Set(v.consumers.map((c) => c.group ?? ''))];
+  const cards = ids.map((id) => {
+    const g = v.groups.find((x) => x.group_id === id);
+    const card = el('section', 'group');
+    card.dataset.group = id;
+    const head = el('div', 'ghead');
+    head.append(el('span', 'gname', id ? t('group', { group: id }) : t('noGroup')));
+    if (g) {
+      card.dataset.state = g.state;
+      card.dataset.generation = String(g.generation);
+      head.append(el('span', `badge gstate ${g.state}`, S.L.groupStates[g.state] || g.state));
+      const bits = [t('generation', { n: g.generation })];
+      if (g.protocol) bits.push(t('assignor', { name: g.protocol }));
+      bits.push(t('coordinatorIs', { broker: g.coordinator, p: g.offsets_partition }));
+      const lag = g.offsets.reduce((a, o) => a + (o.lag ?? 0), 0);
+      bits.push(t('groupLag', { n: lag }));
+      head.append(el('span', 'gmeta', bits.join(' · ')));
+    } else if (id) {
+      head.append(el('span', 'gmeta', t('coordinatorUnknown')));
+    }
+    // By name, so a rebalance does not shuffle the boxes; the leader is marked instead.
+    const members = v.consumers.filter((c) => (c.group ?? '') === id).sort((x, y) => x.name.localeCompare(y.name, 'en', { numeric: true }));
+    const row = el('div', 'members');
+    row.append(...members.map((c) => consumerEl(c, g, isolated.has(c.name))));
+    card.append(head, row);
+    return card;
+  });
+  root.replaceChildren(...cards);
+}
+
+function renderNetwork(v) {
+  const nodes = ['zookeeper', ...v.brokers.map((b) => b.node), ...v.producers.map((p) => p.name), ...v.consumers.map((c) => c.name)];
+  const key = JSON.stringify([nodes, v.network, S.L.lang]);
+  if (key === S.netKey) return;
+  S.netKey = key;
+  const fillSel = (sel, pick) => {
+    const cur = sel.value;
+    sel.replaceChildren(...nodes.map((n) => {
+      const o = el('option', null, nodeName(S.L, n, true));
+      o.value = n;
+      return o;
+    }));
+    sel.value = nodes.includes(cur) ? cur : nodes[Math.min(pick, nodes.length - 1)];
+  };
+  fillSel($('net-a'), 1);
+  fillSel($('net-b'), 2);
+  fillSel($('net-node'), 1);
+  const links = v.network.cut_links.map(([a, b]) => `${nodeName(S.L, a)} ⇹ ${nodeName(S.L, b)}`).join(', ') || t('nothing');
+  const iso = v.network.isolated.map((n) => nodeName(S.L, n)).join(', ') || t('nothing');
+  $('net-state').textContent = t('netState', { links, nodes: iso });
+}
+
 function renderTree(v) {
   const ul = $('zk-tree');
   const seen = new Map();
@@ -390,7 +596,7 @@ function renderTree(v) {
 
 function renderTopicsSelect(v) {
   const sel = $('p-topic');
-  const names = v.topics.map((x) => x.name);
+  const names = v.topics.filter((x) => !x.internal).map((x) => x.name);
   const have = [...sel.options].map((o) => o.value);
   if (names.length === have.length && names.every((n, i) => n === have[i])) return;
   const cur = sel.value;
@@ -424,7 +630,7 @@ function applyHighlight() {
   const { nodes, tps, paths } = S.selected.refs;
   const q = [
     ...nodes.map((n) => `.node[data-node="${CSS.escape(n)}"]`),
-    ...tps.map((x) => `.replica[data-tp="${CSS.escape(x)}"]`),
+    ...tps.map((x) => `[data-tp="${CSS.escape(x)}"]`),
     ...paths.map((p) => `#zk-tree li[data-path="${CSS.escape(p)}"]`),
   ];
   if (q.length) for (const e of document.querySelectorAll(q.join(','))) e.classList.add('hl');
@@ -461,7 +667,36 @@ function wireControls() {
     wire.travelMs = Math.max(120, Math.min(600, 2500 / S.speed));
   });
   $('btn-run1').addEventListener('click', () => act(() => S.pg.run_for(1000)));
-  $('btn-run20').addEventListener('click', () => act(() => S.pg.run_for(20000)));
+  $('btn-run').addEventListener('click', () => act(() => S.pg.run_for(intIn($('run-secs'), 1, 3600) * 1000)));
+  $('form-consumer').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const name = $('c-name').value.trim();
+    const group = $('c-group').value.trim();
+    const topics = $('c-topics').value.split(',').map((x) => x.trim()).filter(Boolean);
+    const cmd = { cmd: 'start_consumer', name, group, topics, config: { 'auto.offset.reset': $('c-reset').value, 'enable.auto.commit': $('c-autocommit').checked } };
+    if (act(() => apply(cmd))) {
+      status(t('consumerStarting', { name, group }));
+      $('c-name').value = nextConsumerName(name);
+    }
+  });
+  $('groups').addEventListener('click', (e) => {
+    const btn = e.target.closest('button[data-act]');
+    if (!btn) return;
+    const name = btn.closest('[data-node]').dataset.node;
+    const cmds = {
+      poll: { cmd: 'poll', consumer: name },
+      commit: { cmd: 'commit', consumer: name },
+      crash: { cmd: 'stop_consumer', name, leave_group: false },
+      close: { cmd: 'stop_consumer', name, leave_group: true },
+      restart: { cmd: 'start_consumer', name },
+    };
+    act(() => apply(cmds[btn.dataset.act]));
+  });
+  $('btn-cut').addEventListener('click', () => act(() => apply({ cmd: 'cut_link', a: $('net-a').value, b: $('net-b').value })));
+  $('btn-heal-link').addEventListener('click', () => act(() => apply({ cmd: 'heal_link', a: $('net-a').value, b: $('net-b').value })));
+  $('btn-isolate-node').addEventListener('click', () => act(() => apply({ cmd: 'isolate', node: $('net-node').value })));
+  $('btn-heal-node').addEventListener('click', () => act(() => apply({ cmd: 'heal', node: $('net-node').value })));
+  $('btn-preferred').addEventListener('click', () => act(() => apply({ cmd: 'elect_preferred_leaders' })));
   $('form-reset').addEventListener('submit', (e) => {
     e.preventDefault();
     try {
@@ -519,6 +754,8 @@ async function setLang(lang) {
     b.replaceChildren(el('span', 't', `${(li._ev.time_ms / 1000).toFixed(3)}s`), document.createTextNode(narrate(S.L, li._ev)));
   }
   for (const box of S.brokerBoxes.values()) box.key = '';
+  S.consumersKey = '';
+  S.netKey = '';
   render();
 }
 

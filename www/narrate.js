@@ -1,5 +1,6 @@
 // Turns trace events into one plain sentence each, from the locale table, and
 // says what each event is about (nodes, partitions, znodes) for highlighting.
+// Every event kind has a template in every locale (tests/e2e/locales.test.mjs checks).
 
 export function fill(template, fields) {
   return String(template).replace(/\{(\w+)\}/g, (m, k) => (k in fields ? String(fields[k]) : m));
@@ -12,18 +13,12 @@ export function nodeName(L, node, atStart = false) {
   return node;
 }
 
-const tpName = (tp) => (tp ? `${tp.topic}-${tp.partition}` : '');
+export const tpName = (tp) => (tp ? `${tp.topic}-${tp.partition}` : '');
 const list = (xs) => `[${(xs || []).join(', ')}]`;
 const orNone = (L, x) => (x === null || x === undefined ? L.ui.none : x);
-
-/** Heartbeats and fetches that carry no records: shown faintly, hidden from the log by default. */
-export function isHousekeeping(ev) {
-  if (ev.type !== 'message_sent') return false;
-  if (ev.kind === 'ZkPing' || ev.kind === 'ZkPingResponse' || ev.kind === 'Fetch') return true;
-  // A FetchResponse whose partitions all carry ×0 records and no error.
-  if (ev.kind === 'FetchResponse') return !/×[1-9]/.test(ev.summary) && !/[A-Z]{3,}_[A-Z]/.test(ev.summary);
-  return false;
-}
+/** A group member id is `<client>-<8 hex digits>`: the client it belongs to. */
+export const clientOfMember = (member) => String(member || '').replace(/-[0-9a-f]{8}$/, '');
+const POLLED_SHOWN = 4;
 
 /** What an event is about: node names, "topic-partition"s and znode paths. */
 export function refsOf(ev) {
@@ -35,7 +30,12 @@ export function refsOf(ev) {
   }
   if (typeof ev.broker === 'number') nodes.add(`broker-${ev.broker}`);
   for (const k of ['producer', 'client', 'consumer']) if (typeof ev[k] === 'string') nodes.add(ev[k]);
+  if (typeof ev.member === 'string') nodes.add(clientOfMember(ev.member));
   if (ev.tp) tps.add(tpName(ev.tp));
+  for (const tp of ev.partitions || []) if (tp && tp.topic) tps.add(tpName(tp));
+  for (const r of ev.records || []) if (r && r.tp) tps.add(tpName(r.tp));
+  for (const o of ev.offsets || []) if (Array.isArray(o)) tps.add(tpName(o[0]));
+  if (ev.type === 'coordinator_loaded') tps.add(`__consumer_offsets-${ev.partition}`);
   if (ev.type === 'topic_created') (ev.assignment || []).forEach((_, p) => tps.add(`${ev.topic}-${p}`));
   if (typeof ev.path === 'string') paths.add(ev.path);
   if (ev.type === 'leader_changed') {
@@ -45,85 +45,102 @@ export function refsOf(ev) {
   return { nodes: [...nodes], tps: [...tps], paths: [...paths] };
 }
 
+// Per event kind: the fields its template needs, or [template key, fields] when the
+// sentence depends on the event (an empty list, a crash vs. a close, …).
+const FIELDS = {
+  message_sent: (ev, h) => ({ from: h.n0(ev.from), to: h.n(ev.to), kind: h.kind(ev.kind), summary: ev.summary }),
+  message_delivered: (ev, h) => ({ from: h.n(ev.from), to: h.n0(ev.to), kind: h.kind(ev.kind) }),
+  message_dropped: (ev, h) => ({ from: h.n(ev.from), to: h.n(ev.to), kind: h.kind(ev.kind), reason: h.L.reasons[ev.reason] || ev.reason }),
+  broker_started: (ev) => ({ broker: ev.broker }),
+  broker_stopped: (ev) => ({ broker: ev.broker }),
+  broker_registered: (ev) => ({ broker: ev.broker }),
+  node_isolated: (ev, h) => ({ node: h.n0(ev.node) }),
+  node_healed: (ev, h) => ({ node: h.n0(ev.node) }),
+  link_cut: (ev, h) => ({ a: h.n(ev.a), b: h.n(ev.b) }),
+  link_healed: (ev, h) => ({ a: h.n(ev.a), b: h.n(ev.b) }),
+  zk_session_created: (ev, h) => ({ session: `0x${ev.session_id.toString(16)}`, owner: h.n(ev.owner), timeout: ev.timeout_ms / 1000 }),
+  zk_session_expired: (ev, h) => ({ owner: h.n(ev.owner) }),
+  znode_created: (ev, h) => ({ path: ev.path, ephemeral: ev.ephemeral ? h.E.znode_created_ephemeral : '' }),
+  znode_changed: (ev) => ({ path: ev.path, version: ev.version }),
+  znode_deleted: (ev) => ({ path: ev.path }),
+  watch_fired: (ev, h) => ({ path: ev.path, watcher: h.n(ev.watcher) }),
+  controller_elected: (ev) => ({ broker: ev.broker, epoch: ev.epoch }),
+  controller_resigned: (ev) => ({ broker: ev.broker, epoch: ev.epoch }),
+  topic_created: (ev) => ({ topic: ev.topic, n: ev.assignment.length }),
+  leader_changed: (ev, h) => ({ tp: tpName(ev.tp), old: h.b(ev.old), new: h.b(ev.new), epoch: ev.leader_epoch, isr: list(ev.isr), reason: h.L.elections[ev.reason] || ev.reason }),
+  isr_changed: (ev) => ({ tp: tpName(ev.tp), old: list(ev.old), new: list(ev.new) }),
+  became_leader: (ev) => ({ broker: ev.broker, tp: tpName(ev.tp), epoch: ev.leader_epoch }),
+  became_follower: (ev, h) => ({ broker: ev.broker, tp: tpName(ev.tp), leader: h.b(ev.leader), epoch: ev.leader_epoch }),
+  records_appended: (ev) => ({ broker: ev.broker, tp: tpName(ev.tp), count: ev.count, offset: ev.base_offset, leo: ev.log_end_offset }),
+  high_watermark_advanced: (ev) => ({ broker: ev.broker, tp: tpName(ev.tp), old: ev.old, new: ev.new }),
+  log_truncated: (ev) => ({ broker: ev.broker, tp: tpName(ev.tp), leo: ev.new_log_end_offset, lost: ev.lost }),
+  isr_shrink_proposed: (ev) => ({ broker: ev.broker, tp: tpName(ev.tp), replicas: list(ev.out_of_sync) }),
+  isr_expand_proposed: (ev) => ({ broker: ev.broker, tp: tpName(ev.tp), replica: ev.caught_up }),
+  alter_partition_refused: (ev) => ({ broker: ev.broker, tp: tpName(ev.tp), error: ev.error }),
+  produce_queued: (ev, h) => ({ producer: ev.producer, tp: tpName(ev.tp), seq: ev.seq, key: orNone(h.L, ev.key), value: orNone(h.L, ev.value) }),
+  produce_acknowledged: (ev) => (ev.base_offset === null || ev.base_offset === undefined
+    ? ['produce_acknowledged_none', { producer: ev.producer, tp: tpName(ev.tp) }]
+    : { producer: ev.producer, tp: tpName(ev.tp), offset: ev.base_offset }),
+  produce_refused: (ev, h) => ({ producer: ev.producer, tp: tpName(ev.tp), error: ev.error, retry: ev.retrying ? h.E.produce_retrying : '' }),
+  produce_failed: (ev) => ({ producer: ev.producer, topic: ev.topic, error: ev.error }),
+  metadata_updated: (ev, h) => ({ client: ev.client, topic: ev.topic, leaders: list(ev.leaders.map((l) => orNone(h.L, l))) }),
+
+  // The group coordinator.
+  coordinator_loaded: (ev) => (ev.groups.length
+    ? { broker: ev.broker, partition: ev.partition, groups: ev.groups.join(', ') }
+    : ['coordinator_loaded_none', { broker: ev.broker, partition: ev.partition }]),
+  group_member_added: (ev, h) => ({ group: ev.group, member: ev.member, client: h.n0(ev.client) }),
+  group_member_removed: (ev, h) => ({ group: ev.group, member: ev.member, reason: h.why(ev.reason) }),
+  rebalance_started: (ev, h) => ({ group: ev.group, generation: ev.generation, reason: h.why(ev.reason) }),
+  group_state_changed: (ev, h) => ({
+    group: ev.group,
+    state: h.L.groupStates[ev.state] || ev.state,
+    generation: ev.generation,
+    leader: ev.leader ? fill(h.E.group_state_leader, { leader: ev.leader }) : '',
+    protocol: ev.protocol ? fill(h.E.group_state_protocol, { protocol: ev.protocol }) : '',
+  }),
+
+  // Consumers.
+  consumer_started: (ev) => (ev.group ? { consumer: ev.consumer, group: ev.group } : ['consumer_started_nogroup', { consumer: ev.consumer }]),
+  consumer_stopped: (ev) => [ev.left_group ? 'consumer_stopped_left' : 'consumer_stopped', { consumer: ev.consumer }],
+  coordinator_found: (ev) => ({ consumer: ev.consumer, broker: ev.broker }),
+  assignment_received: (ev, h) => [ev.partitions.length ? 'assignment_received' : 'assignment_received_none', {
+    consumer: ev.consumer, group: ev.group, generation: ev.generation, member: ev.member,
+    partitions: list(ev.partitions.map(tpName)), leader: ev.leader ? h.E.assignment_leader : '',
+  }],
+  partitions_revoked: (ev) => ({ consumer: ev.consumer, partitions: list(ev.partitions.map(tpName)) }),
+  position_set: (ev, h) => ({ consumer: ev.consumer, tp: tpName(ev.tp), offset: ev.offset, from: h.L.positionSources[ev.from] || ev.from }),
+  records_polled: (ev, h) => {
+    if (!ev.records.length) return ['records_polled_none', { consumer: ev.consumer }];
+    const shown = ev.records.slice(0, POLLED_SHOWN).map((r) => fill(h.E.polled_record, { tp: tpName(r.tp), offset: r.offset, key: orNone(h.L, r.key), value: orNone(h.L, r.value) }));
+    if (ev.records.length > POLLED_SHOWN) shown.push('…');
+    return { consumer: ev.consumer, n: ev.records.length, records: shown.join(', ') };
+  },
+  offsets_committed: (ev, h) => ({
+    consumer: ev.consumer, group: ev.group, auto: ev.auto ? h.E.offsets_committed_auto : '',
+    offsets: ev.offsets.map(([tp, o]) => `${tpName(tp)} → ${o}`).join(', '),
+  }),
+  offset_commit_failed: (ev) => ({ consumer: ev.consumer, group: ev.group, error: ev.error }),
+};
+
+/** The event kinds narrated (for tests). */
+export const NARRATED = Object.keys(FIELDS);
+
 /** One sentence for one trace event. */
 export function narrate(L, ev) {
   const E = L.events;
-  const n = (x) => nodeName(L, x);
-  const n0 = (x) => nodeName(L, x, true);
-  const b = (id) => (id === null || id === undefined ? L.ui.none : fill(L.nodes.broker, { id }));
-  const kind = (k) => L.kinds[k] || k;
-  switch (ev.type) {
-    case 'message_sent':
-      return fill(E.message_sent, { from: n0(ev.from), to: n(ev.to), kind: kind(ev.kind), summary: ev.summary });
-    case 'message_delivered':
-      return fill(E.message_delivered, { from: n(ev.from), to: n0(ev.to), kind: kind(ev.kind) });
-    case 'message_dropped':
-      return fill(E.message_dropped, { from: n(ev.from), to: n(ev.to), kind: kind(ev.kind), reason: L.reasons[ev.reason] || ev.reason });
-    case 'broker_started':
-    case 'broker_stopped':
-    case 'broker_registered':
-      return fill(E[ev.type], { broker: ev.broker });
-    case 'node_isolated':
-    case 'node_healed':
-      return fill(E[ev.type], { node: n0(ev.node) });
-    case 'link_cut':
-    case 'link_healed':
-      return fill(E[ev.type], { a: n(ev.a), b: n(ev.b) });
-    case 'zk_session_created':
-      return fill(E.zk_session_created, { session: `0x${ev.session_id.toString(16)}`, owner: n(ev.owner), timeout: ev.timeout_ms / 1000 });
-    case 'zk_session_expired':
-      return fill(E.zk_session_expired, { owner: n(ev.owner) });
-    case 'znode_created':
-      return fill(E.znode_created, { path: ev.path, ephemeral: ev.ephemeral ? E.znode_created_ephemeral : '' });
-    case 'znode_changed':
-      return fill(E.znode_changed, { path: ev.path, version: ev.version });
-    case 'znode_deleted':
-      return fill(E.znode_deleted, { path: ev.path });
-    case 'watch_fired':
-      return fill(E.watch_fired, { path: ev.path, watcher: n(ev.watcher) });
-    case 'controller_elected':
-    case 'controller_resigned':
-      return fill(E[ev.type], { broker: ev.broker, epoch: ev.epoch });
-    case 'topic_created':
-      return fill(E.topic_created, { topic: ev.topic, n: ev.assignment.length });
-    case 'leader_changed':
-      return fill(E.leader_changed, {
-        tp: tpName(ev.tp), old: b(ev.old), new: b(ev.new), epoch: ev.leader_epoch, isr: list(ev.isr), reason: L.elections[ev.reason] || ev.reason,
-      });
-    case 'isr_changed':
-      return fill(E.isr_changed, { tp: tpName(ev.tp), old: list(ev.old), new: list(ev.new) });
-    case 'became_leader':
-      return fill(E.became_leader, { broker: ev.broker, tp: tpName(ev.tp), epoch: ev.leader_epoch });
-    case 'became_follower':
-      return fill(E.became_follower, { broker: ev.broker, tp: tpName(ev.tp), leader: b(ev.leader), epoch: ev.leader_epoch });
-    case 'records_appended':
-      return fill(E.records_appended, { broker: ev.broker, tp: tpName(ev.tp), count: ev.count, offset: ev.base_offset, leo: ev.log_end_offset });
-    case 'high_watermark_advanced':
-      return fill(E.high_watermark_advanced, { broker: ev.broker, tp: tpName(ev.tp), old: ev.old, new: ev.new });
-    case 'log_truncated':
-      return fill(E.log_truncated, { broker: ev.broker, tp: tpName(ev.tp), leo: ev.new_log_end_offset, lost: ev.lost });
-    case 'isr_shrink_proposed':
-      return fill(E.isr_shrink_proposed, { broker: ev.broker, tp: tpName(ev.tp), replicas: list(ev.out_of_sync) });
-    case 'isr_expand_proposed':
-      return fill(E.isr_expand_proposed, { broker: ev.broker, tp: tpName(ev.tp), replica: ev.caught_up });
-    case 'alter_partition_refused':
-      return fill(E.alter_partition_refused, { broker: ev.broker, tp: tpName(ev.tp), error: ev.error });
-    case 'produce_queued':
-      return fill(E.produce_queued, { producer: ev.producer, tp: tpName(ev.tp), seq: ev.seq, key: orNone(L, ev.key), value: orNone(L, ev.value) });
-    case 'produce_acknowledged':
-      if (ev.base_offset === null || ev.base_offset === undefined) return fill(E.produce_acknowledged_none, { producer: ev.producer, tp: tpName(ev.tp) });
-      return fill(E.produce_acknowledged, { producer: ev.producer, tp: tpName(ev.tp), offset: ev.base_offset });
-    case 'produce_refused':
-      return fill(E.produce_refused, { producer: ev.producer, tp: tpName(ev.tp), error: ev.error, retry: ev.retrying ? E.produce_retrying : '' });
-    case 'produce_failed':
-      return fill(E.produce_failed, { producer: ev.producer, topic: ev.topic, error: ev.error });
-    case 'metadata_updated':
-      return fill(E.metadata_updated, { client: ev.client, topic: ev.topic, leaders: list(ev.leaders.map((l) => orNone(L, l))) });
-    default: {
-      // Events this locale has no sentence for yet: name and fields, as plain text.
-      if (E[ev.type]) return fill(E[ev.type], ev);
-      const { step, time_ms, type, ...rest } = ev;
-      return `${type}: ${JSON.stringify(rest)}`;
-    }
-  }
+  const h = {
+    L,
+    E,
+    n: (x) => nodeName(L, x),
+    n0: (x) => nodeName(L, x, true),
+    b: (id) => (id === null || id === undefined ? L.ui.none : fill(L.nodes.broker, { id })),
+    kind: (k) => L.kinds[k] || k,
+    why: (r) => (L.groupReasons && L.groupReasons[r]) || r,
+  };
+  const f = FIELDS[ev.type];
+  if (!f) return fill(E.unknown, { type: ev.type });
+  const out = f(ev, h);
+  const [key, fields] = Array.isArray(out) ? out : [ev.type, out];
+  return fill(E[key] ?? E.unknown, { type: ev.type, ...fields });
 }

@@ -132,6 +132,11 @@ const COLORS = {
   Produce: '#2f6fdb', ProduceResponse: '#2e8b57', Fetch: '#7d8ba1', FetchResponse: '#6a4fbf',
   Metadata: '#b7791f', MetadataResponse: '#b7791f', LeaderAndIsr: '#c0392b', UpdateMetadata: '#d35400',
   AlterPartition: '#8e44ad', AlterPartitionResponse: '#8e44ad', ZkWatchEvent: '#6b4fbb',
+  // The consumer group protocol, in greens; commits in teal.
+  FindCoordinator: '#3d8b6d', FindCoordinatorResponse: '#3d8b6d', JoinGroup: '#1f7a4d', JoinGroupResponse: '#1f7a4d',
+  SyncGroup: '#2b9348', SyncGroupResponse: '#2b9348', LeaveGroup: '#c0392b', LeaveGroupResponse: '#c0392b',
+  OffsetCommit: '#0f8b8d', OffsetCommitResponse: '#0f8b8d', OffsetFetch: '#0f8b8d', OffsetFetchResponse: '#0f8b8d',
+  ListOffsets: '#b7791f', ListOffsetsResponse: '#b7791f', Disconnected: '#c0392b',
 };
 function colorOf(kind) {
   return COLORS[kind] || '#7d8ba1';

@@ -17,9 +17,18 @@ async function startConsumer(page, { name, group = 'g1', topics = 'orders', rese
   await page.locator(`.consumer[data-node="${name}"]`).waitFor();
 }
 
+/** Waits until the page drew what the last action changed (it redraws on the next animation frame). */
+const drawn = (page) => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+
 async function runSeconds(page, s) {
   await page.fill('#run-secs', String(s));
   await page.click('#btn-run');
+  await drawn(page);
+}
+
+async function press(page, name, act) {
+  await consumerBox(page, name).locator(`button[data-act="${act}"]`).click();
+  await drawn(page);
 }
 
 const consumerBox = (page, name) => page.locator(`.consumer[data-node="${name}"]`);
@@ -86,7 +95,7 @@ test('produce, poll and commit: the lag shown goes to 0', async () => {
   await startConsumer(page, { name: 'c1', autoCommit: false });
   await runSeconds(page, 10);
   // A first commit of the starting positions (0), so the lag is defined.
-  await consumerBox(page, 'c1').locator('button[data-act="commit"]').click();
+  await press(page, 'c1', 'commit');
   await runSeconds(page, 1);
   for (const [key, value] of [['hello', 'h'], ['user-2', 'u'], ['a', 'x'], ['a', 'y']]) await produce(page, { key, value });
   await runSeconds(page, 1);
@@ -94,14 +103,14 @@ test('produce, poll and commit: the lag shown goes to 0', async () => {
   assert.deepEqual((await lags()).map(Number).reduce((a, b) => a + b, 0), 4, 'four records not yet committed');
   assert.ok(await page.locator('.cparts td.lag.behind').count() > 0, 'lag drawn as behind');
 
-  await consumerBox(page, 'c1').locator('button[data-act="poll"]').click();
+  await press(page, 'c1', 'poll');
   const polled = await consumerBox(page, 'c1').locator('.polled li').allInnerTexts();
   assert.equal(polled.length, 4, 'the last polled records are shown as text');
   assert.ok(polled.some((s) => s.includes('hello→h')), polled.join('\n'));
   assert.match(await page.locator('#log').innerText(), /c1 polls 4 record\(s\)/);
   assert.equal((await lags()).map(Number).reduce((a, b) => a + b, 0), 4, 'polled but not committed: still lagging');
 
-  await consumerBox(page, 'c1').locator('button[data-act="commit"]').click();
+  await press(page, 'c1', 'commit');
   await runSeconds(page, 1);
   assert.deepEqual(await lags(), ['0', '0', '0']);
   const v = await view(page);
@@ -119,7 +128,7 @@ test('a crashed consumer is removed after session.timeout.ms and the group rebal
   await startConsumer(page, { name: 'c2' });
   await runSeconds(page, 10);
   const before = groupOf(await view(page), 'g1');
-  await consumerBox(page, 'c2').locator('button[data-act="crash"]').click();
+  await press(page, 'c2', 'crash');
   await page.locator('.consumer[data-node="c2"].stopped').waitFor();
   assert.match(await page.locator('#log').innerText(), /c2 crashes/);
   let g = groupOf(await view(page), 'g1');
@@ -137,7 +146,7 @@ test('a crashed consumer is removed after session.timeout.ms and the group rebal
   assert.match(await page.locator('#log').innerText(), /removes member c2-[0-9a-f]{8}: no heartbeat within session\.timeout\.ms/);
   await page.screenshot({ path: path.join(ARTIFACTS, 'crash-rebalanced-1280x800.png'), fullPage: true });
 
-  await consumerBox(page, 'c2').locator('button[data-act="restart"]').click();
+  await press(page, 'c2', 'restart');
   await runSeconds(page, 10);
   g = groupOf(await view(page), 'g1');
   assert.equal(g.members.length, 2, 'c2 rejoined');
@@ -153,9 +162,11 @@ test('network controls: cut and heal a link, isolate and heal a node, preferred 
   await page.selectOption('#net-a', 'broker-1');
   await page.selectOption('#net-b', 'broker-2');
   await page.click('#btn-cut');
+  await drawn(page);
   assert.match(await page.locator('#net-state').innerText(), /broker 1 ⇹ broker 2/);
   assert.deepEqual((await view(page)).network.cut_links, [['broker-1', 'broker-2']]);
   await page.click('#btn-heal-link');
+  await drawn(page);
   assert.deepEqual((await view(page)).network.cut_links, []);
   await page.selectOption('#net-node', 'broker-3');
   await page.click('#btn-isolate-node');
@@ -181,8 +192,8 @@ test('consumer screenshots at 1280×800 and 800×600, in English and Korean', as
     await produce(page, { key: 'hello', value: 'hi' });
     await produce(page, { key: 'user-2', value: 'clicked' });
     await runSeconds(page, 1);
-    for (const name of ['c1', 'c2', 'c3']) await consumerBox(page, name).locator('button[data-act="poll"]').click();
-    await consumerBox(page, 'c1').locator('button[data-act="commit"]').click();
+    for (const name of ['c1', 'c2', 'c3']) await press(page, name, 'poll');
+    await press(page, 'c1', 'commit');
     for (let i = 0; i < 3; i++) await page.click('#btn-step');
     await page.waitForTimeout(300);
     await page.locator('.consumers-area').scrollIntoViewIfNeeded();
