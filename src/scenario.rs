@@ -19,6 +19,49 @@ pub enum Run {
 pub enum ScenarioStep {
     Run(Run),
     Command(Command),
+    /// A command Kafka refuses, to show the refusal: the run goes on only if it is refused
+    /// with an error containing `contains` (and then the world is unchanged).
+    ExpectError { command: Command, contains: String },
+}
+
+/// A text in both of the page's languages.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Text {
+    pub en: String,
+    pub ko: String,
+}
+
+/// A "what happens next?" question, asked before the command at index `at` runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    pub at: usize,
+    pub question: Text,
+    pub choices: Vec<Text>,
+    pub answer: usize,
+    pub explain: Text,
+}
+
+/// A note the page shows when the command at index `at` is about to run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Note {
+    pub at: usize,
+    #[serde(flatten)]
+    pub text: Text,
+}
+
+/// What makes a scenario a guided lesson: its title, its goal, and its narration and questions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Guide {
+    pub title: Text,
+    pub goal: Text,
+    #[serde(default)]
+    pub notes: Vec<Note>,
+    #[serde(default)]
+    pub questions: Vec<Question>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -26,6 +69,7 @@ pub struct Scenario {
     pub name: String,
     pub config: WorldConfig,
     pub steps: Vec<ScenarioStep>,
+    pub guide: Option<Guide>,
 }
 
 /// The longest a scenario may ask virtual time to run: a day.
@@ -37,8 +81,8 @@ impl Scenario {
         let v: Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
         let obj = v.as_object().ok_or("a scenario is a JSON object with \"config\" and \"commands\"")?;
         for k in obj.keys() {
-            if !["name", "description", "config", "seed", "commands"].contains(&k.as_str()) {
-                return Err(format!("unknown field \"{k}\" (expected name, description, config, seed, commands)"));
+            if !["name", "description", "config", "seed", "commands", "guide"].contains(&k.as_str()) {
+                return Err(format!("unknown field \"{k}\" (expected name, description, config, seed, commands, guide)"));
             }
         }
         let mut config: WorldConfig = match obj.get("config") {
@@ -68,12 +112,37 @@ impl Scenario {
                     return Err(format!("commands[{i}] ({cmd}): at most {MAX_RUN_MS} ms of virtual time"));
                 }
                 ScenarioStep::Run(r)
+            } else if cmd == "expect_error" {
+                let contains = c.get("contains").and_then(Value::as_str).ok_or_else(|| format!("commands[{i}] (expect_error): missing \"contains\""))?.to_string();
+                let inner = c.get("command").cloned().ok_or_else(|| format!("commands[{i}] (expect_error): missing \"command\""))?;
+                if c.as_object().is_some_and(|o| o.len() != 3) {
+                    return Err(format!("commands[{i}] (expect_error): takes only \"command\" and \"contains\""));
+                }
+                let command = serde_json::from_value(inner).map_err(|e| format!("commands[{i}] (expect_error): command: {e}"))?;
+                ScenarioStep::ExpectError { command, contains }
             } else {
                 ScenarioStep::Command(serde_json::from_value(c).map_err(|e| format!("commands[{i}] ({cmd}): {e}"))?)
             };
             steps.push(step);
         }
-        Ok(Scenario { name, config, steps })
+        let guide: Option<Guide> = match obj.get("guide") {
+            None => None,
+            Some(g) => Some(serde_json::from_value(g.clone()).map_err(|e| format!("guide: {e}"))?),
+        };
+        if let Some(g) = &guide {
+            for (i, q) in g.questions.iter().enumerate() {
+                if q.at > steps.len() {
+                    return Err(format!("guide.questions[{i}].at: {} is past the last command ({})", q.at, steps.len()));
+                }
+                if q.choices.len() < 2 || q.answer >= q.choices.len() {
+                    return Err(format!("guide.questions[{i}]: needs at least two choices and an answer among them"));
+                }
+            }
+            if let Some((i, n)) = g.notes.iter().enumerate().find(|(_, n)| n.at > steps.len()) {
+                return Err(format!("guide.notes[{i}].at: {} is past the last command ({})", n.at, steps.len()));
+            }
+        }
+        Ok(Scenario { name, config, steps, guide })
     }
 
     /// The scenario file, as `parse` reads it.
@@ -84,10 +153,14 @@ impl Scenario {
             .map(|s| match s {
                 ScenarioStep::Run(r) => serde_json::to_value(r),
                 ScenarioStep::Command(c) => serde_json::to_value(c),
+                ScenarioStep::ExpectError { command, contains } => serde_json::to_value(command).map(|c| serde_json::json!({"cmd": "expect_error", "command": c, "contains": contains})),
             })
             .collect::<Result<_, _>>()
             .expect("steps serialize");
-        let v = serde_json::json!({ "name": self.name, "config": self.config, "commands": commands });
+        let mut v = serde_json::json!({ "name": self.name, "config": self.config, "commands": commands });
+        if let Some(g) = &self.guide {
+            v["guide"] = serde_json::to_value(g).expect("guide serializes");
+        }
         serde_json::to_string_pretty(&v).expect("scenario serializes")
     }
 
@@ -106,6 +179,11 @@ impl Scenario {
                 ScenarioStep::Run(Run::RunUntil { time_ms }) => w.run_until(*time_ms),
                 ScenarioStep::Run(Run::RunUntilQuiet { max_ms }) => w.run_until_quiet(*max_ms),
                 ScenarioStep::Command(c) => w.apply(c.clone()).map_err(|e| format!("commands[{i}]: {e}"))?,
+                ScenarioStep::ExpectError { command, contains } => match w.apply(command.clone()) {
+                    Err(e) if e.to_string().contains(contains.as_str()) => {}
+                    Err(e) => return Err(format!("commands[{i}]: refused, but with \"{e}\" instead of an error containing \"{contains}\"")),
+                    Ok(()) => return Err(format!("commands[{i}]: expected an error containing \"{contains}\", but the command was accepted")),
+                },
             }
         }
         Ok(w)

@@ -67,3 +67,18 @@ fn a_topic_with_four_billion_partitions_is_refused_before_anything_is_allocated(
     let mut w = cluster(3);
     assert_refused_unchanged(&mut w, Command::CreateTopic { topic: "t".into(), partitions: u32::MAX, replication_factor: 1, cluster: None }, "at most 1000");
 }
+
+#[test]
+fn a_guide_whose_answer_is_not_among_its_choices_is_refused_by_name() {
+    let text = r#"{"commands": [], "guide": {"title": {"en": "t", "ko": "t"}, "goal": {"en": "g", "ko": "g"},
+        "questions": [{"at": 0, "question": {"en": "q", "ko": "q"}, "choices": [{"en": "a", "ko": "a"}, {"en": "b", "ko": "b"}], "answer": 2, "explain": {"en": "e", "ko": "e"}}]}}"#;
+    let err = kafkascope::scenario::Scenario::parse(text).unwrap_err();
+    assert!(err.contains("guide.questions[0]"), "{err}");
+}
+
+#[test]
+fn an_expected_refusal_that_is_accepted_stops_the_run_by_name() {
+    let text = r#"{"commands": [{"cmd": "run_for", "ms": 100}, {"cmd": "expect_error", "contains": "larger", "command": {"cmd": "create_topic", "topic": "t", "partitions": 1, "replication_factor": 1}}]}"#;
+    let err = kafkascope::scenario::Scenario::parse(text).unwrap().run().err().unwrap();
+    assert!(err.contains("commands[1]: expected an error containing \"larger\""), "{err}");
+}

@@ -199,7 +199,7 @@ fn finish(name: String, config: WorldConfig, mut steps: Vec<ScenarioStep>) -> Sc
             steps.push(cmd(json!({"cmd": "poll", "consumer": c})));
         }
     }
-    Scenario { name, config, steps }
+    Scenario { name, config, steps, guide: None }
 }
 
 /// Shrinks a failing run: drops spans of its workload, halving the span, while the run
