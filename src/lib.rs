@@ -4,8 +4,6 @@
 pub mod admin;
 pub mod assignor;
 pub mod broker;
-/// The fault sweep is a native tool; the page's Wasm leaves it out.
-#[cfg(not(target_arch = "wasm32"))]
 pub mod check;
 pub mod client;
 pub mod config;
