@@ -9,6 +9,7 @@ pub mod client;
 pub mod config;
 pub mod controller;
 pub mod coordinator;
+pub mod metrics;
 pub mod partitioner;
 pub mod protocol;
 pub mod replica;
