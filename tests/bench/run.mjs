@@ -1,0 +1,63 @@
+// `npm run bench` (scripts/bench.sh) ends here: reads the native figures that
+// `cargo bench --bench engine` wrote, measures the Wasm build under node and the
+// page in headless Chromium, and prints one table, each figure beside its target.
+// Figures only: nothing here passes or fails on time.
+// Usage: node tests/bench/run.mjs NATIVE.json [LOG]
+import fs from 'node:fs';
+import { wasmMemory, wasmThroughput } from './wasm.mjs';
+import { withPage, firstLoad, frameWork } from './page.mjs';
+
+const [nativeFile, logFile] = process.argv.slice(2);
+if (!nativeFile) {
+  console.error('usage: node tests/bench/run.mjs NATIVE.json [LOG]');
+  process.exit(2);
+}
+const lines = fs.readFileSync(nativeFile, 'utf8').trim().split('\n');
+const native = JSON.parse(lines[lines.length - 1]);
+const logLines = [];
+const log = (s) => {
+  logLines.push(s);
+  if (logFile) fs.appendFileSync(logFile, `${s}\n`);
+};
+const step = (s) => console.error(`bench: ${s}`);
+
+step('Wasm build under node: memory, then throughput (1 warm-up run + 7)');
+const wmem = await wasmMemory();
+await wasmThroughput({ records: native.throughput.records, runs: 1, log: (s) => log(`${s} (warm-up)`) });
+const wtp = await wasmThroughput({ records: native.throughput.records, runs: native.throughput.runs, log });
+step('headless Chromium: first load ×5, then frame work at top speed');
+const page = await withPage(async (ctx) => ({ load: await firstLoad(ctx, { loads: 5, log }), frames: await frameWork(ctx, { seconds: 5, log }) }));
+
+// ------------------------------------------------------------ the table
+const KB = (b) => `${(b / 1024).toFixed(1)} KB`;
+const MB = (b) => `${(b / 1048576).toFixed(1)} MB`;
+const int = (n) => Math.round(n).toLocaleString('en-US').replace(/,/g, ' ');
+const met = (ok) => (ok ? 'met' : '**missed**');
+const rows = [];
+const row = (figure, how, measured, target, verdict) => rows.push([figure, how, measured, target, verdict]);
+
+const L = page.load;
+for (const f of L.files) row('page weight', `first load: ${f.file} (${KB(f.bytes)} raw)`, `${KB(f.gzip)} gz`, '', '');
+row('page weight', `first load, total (${L.files.length} files, gzip -9)`, `**${KB(L.total_gzip)}**`, '≤ 150 KB', met(L.total_gzip <= 150 * 1024));
+row('page weight', 'Avro build', 'n/a (no Avro build yet)', '≤ 150 KB', 'n/a');
+row('load to first drawn cluster', `navigation start → 3 broker boxes painted, median of ${L.painted_ms.length} (in the DOM: ${L.median_dom_ms.toFixed(0)} ms; all: ${L.painted_ms.map((x) => x.toFixed(0)).join(', ')} ms)`, `**${L.median_painted_ms.toFixed(0)} ms**`, '≤ 300 ms', met(L.median_painted_ms <= 300));
+const nt = native.throughput;
+row('engine throughput, native', `${int(nt.records)} records, 3 brokers, RF 3, acks=all, batch.size 16384, linger.ms 5, consumed by a group; median of ${nt.runs} (min ${int(Math.min(...nt.rates))}, max ${int(Math.max(...nt.rates))})`, `**${int(nt.median_records_per_s)} records/s**`, '≥ 1 000 000 records/s', met(nt.median_records_per_s >= 1e6));
+const ratio = wtp.median_records_per_s / nt.median_records_per_s;
+const same = wtp.trace_len === nt.trace_len ? 'same trace length as native' : `trace length ${wtp.trace_len} ≠ native ${nt.trace_len}`;
+row('engine throughput, Wasm', `the same workload through Playground (JSON commands, run_for), node ${process.version}, median of ${wtp.runs} after a warm-up; ${same}`, `${int(wtp.median_records_per_s)} records/s, **ratio ${ratio.toFixed(2)}**`, 'ratio ≥ 0.6', met(ratio >= 0.6));
+const sim = native.sim;
+const simDesc = sim.runs.map((r) => `seed ${r.seed}: ${r.sim_s.toFixed(0)} s in ${r.wall_s.toFixed(2)} s (check ${r.check_s.toFixed(2)} s), ${r.violations} violations`).join('; ');
+row('simulation speed', `fault_run (safe) + 1 000 records/s for its faulty 120 s, checker on; median of ${sim.runs.length} seeds (${simDesc})`, `**${int(sim.median_speed)}×**`, '≥ 1 000×', met(sim.median_speed >= 1000));
+const F = page.frames;
+row('frame work', `playing at ${F.speed} steps/s, ${F.setup.brokers} brokers, ${F.setup.replicas} topic replicas, ${F.setup.consumers} consumers; ${F.frames} frames in 5 s (${F.fps.toFixed(0)} fps), rAF callbacks per frame p50 ${F.p50_ms.toFixed(1)} ms, max ${F.max_ms.toFixed(1)} ms; with style/layout/paint p95 ${F.p95_with_rendering_ms.toFixed(1)} ms`, `**p95 ${F.p95_ms.toFixed(1)} ms**`, '≤ 8 ms', met(F.p95_ms <= 8));
+row('frame work', `long tasks (PerformanceObserver 'longtask') in those 5 s${F.longtasks ? `: ${F.longtask_ms.join(', ')} ms` : ''}`, `**${F.longtasks}**`, '0', met(F.longtasks === 0));
+const m = native.memory;
+row('memory, native', `engine heap after a ${int(m.events)}-event run (live bytes, counting allocator; peak ${MB(m.peak_bytes)})`, MB(m.live_bytes), 'report', '');
+row('memory, Wasm', `WebAssembly.Memory after the same run (${int(wmem.events)} events; ${MB(wmem.memory_bytes_before)} before)`, MB(wmem.memory_bytes), 'report', '');
+
+const esc = (s) => String(s).replace(/\|/g, '\\|');
+const out = ['', `Kafkascope bench — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${(await import('node:os')).default.cpus().length} cores, load average ${(await import('node:os')).default.loadavg().map((x) => x.toFixed(1)).join(' ')}`, '', '| figure | how | measured | target | |', '|---|---|---|---|---|'];
+for (const r of rows) out.push(`| ${r.map(esc).join(' | ')} |`);
+console.log(out.join('\n'));
+if (logFile) fs.appendFileSync(logFile, `${JSON.stringify({ native, wasm: { memory: wmem, throughput: wtp }, page })}\n`);
