@@ -107,8 +107,13 @@ impl Producer {
         self.next_seq += 1;
         let pending = Pending { seq, topic: topic.clone(), partition, record };
         if self.metadata.contains_key(&topic) {
-            self.accumulate(sched, pending);
-            self.wake_sender(sched);
+            // The sender wakes when a batch is ready: at once with `linger.ms` 0 or a full
+            // batch, else when the new batch has lingered long enough.
+            if self.accumulate(sched, pending) || self.config.linger_ms == 0 {
+                self.run_sender(sched);
+            } else {
+                self.wake_at(sched, sched.now_ms + self.config.linger_ms);
+            }
         } else {
             self.waiting_for_metadata.push(pending);
             self.stale_topics.insert(topic);
@@ -121,8 +126,9 @@ impl Producer {
         meta.leaders.iter().enumerate().filter(|(_, l)| l.is_some()).map(|(p, _)| p as u32).collect()
     }
 
-    /// Picks the partition (explicit, keyed, or by the unkeyed strategy) and appends to its batch.
-    fn accumulate(&mut self, sched: &mut Scheduler, p: Pending) {
+    /// Picks the partition (explicit, keyed, or by the unkeyed strategy) and appends to its
+    /// batch; true when that partition now has a full batch waiting.
+    fn accumulate(&mut self, sched: &mut Scheduler, p: Pending) -> bool {
         let meta = &self.metadata[&p.topic];
         let n = meta.leaders.len() as u32;
         let available = Self::available(meta);
@@ -174,6 +180,7 @@ impl Producer {
             }
             _ => queue.push_back(Batch { tp, records: vec![p.record], seqs: vec![p.seq], bytes: size, created_ms: now, retry_at_ms: 0 }),
         }
+        queue.len() > 1 || queue.back().is_some_and(|b| b.bytes >= batch_size)
     }
 
     fn request_metadata(&mut self, sched: &mut Scheduler) {
@@ -259,10 +266,6 @@ impl Producer {
             // Metadata still incomplete: ask again after `retry.backoff.ms`.
             self.wake_at(sched, sched.now_ms + self.config.retry_backoff_ms);
         }
-        self.wake_sender(sched);
-    }
-
-    fn wake_sender(&mut self, sched: &mut Scheduler) {
         self.run_sender(sched);
     }
 
