@@ -1,15 +1,26 @@
-//! The wasm-bindgen facade: a `Playground` holding one World behind an opaque
-//! handle. Values cross as JSON strings (serde_json is already in the engine, so
-//! this adds nothing to the Wasm); the page parses them. Every call that can fail
-//! returns a JS `Error` naming what was wrong and leaves the world as it was.
+//! The wasm-bindgen facade: a `Playground` holding one run (a `Timeline`: the world
+//! at the current step, the log of what happened, snapshots to rewind by) behind an
+//! opaque handle. Values cross as JSON strings (serde_json is already in the engine,
+//! so this adds nothing to the Wasm); the page parses them. Every call that can fail
+//! returns a JS `Error` naming what was wrong and leaves the run as it was.
+//!
+//! The trace the page sees is the run's trace up to the current step: after a seek
+//! back it is shorter, so a page reading it by cursor (`events_since`) starts over
+//! from `trace_len()` when the step moves other than forward.
 
 use crate::config::WorldConfig;
+use crate::timeline::{Entry, Timeline};
+use crate::trace::{Event, PolledRecord, TraceRecord};
 use crate::view::view;
-use crate::world::{Command, World};
+use crate::world::Command;
+use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
 
 /// The most virtual time one `run_for` may cover (an hour), so a typo cannot freeze the page.
 const MAX_RUN_MS: u64 = 3_600_000;
+/// The most steps a link may ask to replay, so a hostile or mistyped link cannot freeze the page
+/// (an hour of a busy cluster is some tens of thousands of steps).
+const MAX_REPLAY_STEPS: u64 = 5_000_000;
 
 fn error(msg: impl std::fmt::Display) -> JsError {
     JsError::new(&msg.to_string())
@@ -40,9 +51,27 @@ fn whole_ms(name: &str, ms: f64) -> Result<u64, JsError> {
     Ok(ms as u64)
 }
 
+/// Checks a step number from JS (steps cross as plain numbers, not BigInt).
+fn whole_step(name: &str, step: f64) -> Result<u64, JsError> {
+    if !step.is_finite() || step < 0.0 || step.fract() != 0.0 || step > 9_007_199_254_740_991.0 {
+        return Err(error(format!("{name}: a step is a whole, non-negative number")));
+    }
+    Ok(step as u64)
+}
+
 #[wasm_bindgen]
 pub struct Playground {
-    world: World,
+    run: Timeline,
+}
+
+impl Playground {
+    /// The records of the current step's own events (not those of commands applied after it).
+    fn records_of_current_step(&self) -> &[TraceRecord] {
+        let trace = self.run.trace();
+        let now = self.run.step_now();
+        let from = trace.partition_point(|r| r.step < now);
+        &trace[from..]
+    }
 }
 
 #[wasm_bindgen]
@@ -52,73 +81,192 @@ impl Playground {
     pub fn new(config_json: &str) -> Result<Playground, JsError> {
         console_error_panic_hook::set_once();
         let config = parse_config(config_json)?;
-        let world = World::new(config).map_err(error)?;
-        Ok(Playground { world })
+        let run = Timeline::new(config).map_err(error)?;
+        Ok(Playground { run })
     }
 
-    /// Applies one `Command` given as JSON (`{"cmd":"produce", ...}`).
+    /// Rebuilds a recorded run: the configuration, its entry log (`log_json()`'s shape:
+    /// `[[step, {"command": {...}} | {"clock": ms}], ...]`), stepped on to `head`, then
+    /// shown at `step`. Says which entry could not be replayed, and why.
+    pub fn replay(config_json: &str, log_json: &str, head: f64, step: f64) -> Result<Playground, JsError> {
+        console_error_panic_hook::set_once();
+        let config = parse_config(config_json)?;
+        let log: Vec<(u64, Entry)> = serde_json::from_str(log_json).map_err(|e| error(format!("the run's log is not valid: {e}")))?;
+        let head = whole_step("head", head)?;
+        let step = whole_step("step", step)?;
+        if head > MAX_REPLAY_STEPS || log.last().is_some_and(|(at, _)| *at > head) {
+            let last = log.last().map_or(0, |(at, _)| *at);
+            return Err(error(format!(
+                "the run's last step ({head}) must be at or after its last entry (step {last}) and at most {MAX_REPLAY_STEPS}"
+            )));
+        }
+        let mut run = Timeline::new(config).map_err(error)?;
+        let go_to = |run: &mut Timeline, to: u64, what: &str| -> Result<(), JsError> {
+            while run.step_now() < to {
+                if !run.step() {
+                    return Err(error(format!("{what} is at step {to}, but the run has nothing left to do after step {}", run.step_now())));
+                }
+            }
+            Ok(())
+        };
+        for (i, (at, entry)) in log.into_iter().enumerate() {
+            let n = i + 1;
+            if at < run.step_now() {
+                return Err(error(format!("entry {n} of the log is at step {at}, before the entry ahead of it (step {})", run.step_now())));
+            }
+            go_to(&mut run, at, &format!("entry {n} of the log"))?;
+            match entry {
+                Entry::Command(cmd) => run.apply(cmd).map_err(|e| error(format!("entry {n} of the log (step {at}) is refused: {e}")))?,
+                Entry::Clock(t) => {
+                    if t < run.world().now_ms() {
+                        return Err(error(format!("entry {n} of the log (step {at}) moves the clock back to {t} ms")));
+                    }
+                    run.run_until(t);
+                    if run.step_now() != at {
+                        return Err(error(format!("entry {n} of the log (step {at}) lets time pass over events that were still due")));
+                    }
+                }
+            }
+        }
+        if head < run.step_now() {
+            return Err(error(format!("the run's last step ({head}) is before its last entry (step {})", run.step_now())));
+        }
+        go_to(&mut run, head, "the run's last step")?;
+        if step > head {
+            return Err(error(format!("step {step} is past the run's last step ({head})")));
+        }
+        run.seek(step).map_err(error)?;
+        Ok(Playground { run })
+    }
+
+    /// Applies one `Command` given as JSON (`{"cmd":"produce", ...}`). At an earlier
+    /// step than the run's last, this forks the run there: the old future is dropped.
     pub fn apply(&mut self, command_json: &str) -> Result<(), JsError> {
         let cmd: Command = serde_json::from_str(command_json).map_err(|e| error(format!("command is not valid: {e}")))?;
-        self.world.apply(cmd).map_err(|e| error(e.to_string()))
+        self.run.apply(cmd).map_err(|e| error(e.to_string()))
     }
 
-    /// Performs one step; returns its trace records as a JSON array, or `undefined`
-    /// when nothing is left to happen.
+    /// Performs one step (along the recorded run when rewound); returns its trace
+    /// records as a JSON array, or `undefined` when nothing is left to happen.
     pub fn step(&mut self) -> Option<String> {
-        self.world.step().map(to_json)
+        if !self.run.step() {
+            return None;
+        }
+        Some(to_json(self.records_of_current_step()))
     }
 
     /// Steps until `ms` of virtual time passed; returns how many trace records exist now.
+    /// When rewound, this forks the run at the current step.
     pub fn run_for(&mut self, ms: f64) -> Result<usize, JsError> {
         let ms = whole_ms("run_for", ms)?;
-        self.world.run_for(ms);
-        Ok(self.world.trace.len())
+        self.run.run_for(ms);
+        Ok(self.run.trace().len())
     }
 
-    /// Steps until only housekeeping is left, or `max_ms` of virtual time passed.
+    /// Steps until only housekeeping is left, or `max_ms` of virtual time passed
+    /// (along the recorded run when rewound: it adds nothing to the log).
     pub fn run_until_quiet(&mut self, max_ms: f64) -> Result<usize, JsError> {
         let ms = whole_ms("run_until_quiet", max_ms)?;
-        self.world.run_until_quiet(ms);
-        Ok(self.world.trace.len())
+        let deadline = self.run.world().now_ms().saturating_add(ms);
+        loop {
+            let w = self.run.world();
+            if w.budget_exhausted() || w.sched.is_quiet() || !w.sched.next_time_ms().is_some_and(|t| t <= deadline) {
+                break;
+            }
+            if !self.run.step() {
+                break;
+            }
+        }
+        Ok(self.run.trace().len())
     }
 
-    /// The drawing snapshot (`kafkascope::view::View`) as JSON.
+    /// Goes to any step of the recorded run (0 ..= `head()`).
+    pub fn seek(&mut self, step: f64) -> Result<(), JsError> {
+        let step = whole_step("seek", step)?;
+        self.run.seek(step).map_err(error)
+    }
+
+    /// The current step.
+    pub fn step_now(&self) -> f64 {
+        self.run.step_now() as f64
+    }
+
+    /// The last step recorded: how far the run goes.
+    pub fn head(&self) -> f64 {
+        self.run.head() as f64
+    }
+
+    /// The steps where the run was forked, as a JSON array.
+    pub fn forks(&self) -> String {
+        to_json(self.run.forks())
+    }
+
+    /// The run's entry log as JSON: `[[step, {"command": {...}} | {"clock": ms}], ...]`;
+    /// with `config()` and `head()` it is the whole run (`Playground.replay` rebuilds it).
+    pub fn log_json(&self) -> String {
+        to_json(self.run.log())
+    }
+
+    /// The drawing snapshot (`kafkascope::view::View`) at the current step, as JSON.
     pub fn view(&self) -> String {
-        to_json(&view(&self.world))
+        let mut v = view(self.run.world());
+        v.trace_len = self.run.trace().len();
+        to_json(&v)
     }
 
-    /// Trace records from index `cursor` on, as a JSON array.
+    /// Trace records from index `cursor` on (of the trace up to the current step), as a JSON array.
     pub fn events_since(&self, cursor: usize) -> Result<String, JsError> {
-        let trace = &self.world.trace;
+        let trace = self.run.trace();
         if cursor > trace.len() {
             return Err(error(format!("events_since: cursor {cursor} is past the end of the trace ({} records)", trace.len())));
         }
         Ok(to_json(&trace[cursor..]))
     }
 
-    /// How many trace records exist.
+    /// How many trace records exist up to the current step.
     pub fn trace_len(&self) -> usize {
-        self.world.trace.len()
+        self.run.trace().len()
     }
 
-    /// The run's command log as JSON: `[[step, command], ...]`.
+    /// Each consumer's last `kept` polled records up to the current step, as JSON
+    /// `{consumer: [record, ...]}` (oldest first), read from the trace.
+    pub fn polled(&self, kept: usize) -> String {
+        let mut out: BTreeMap<&str, Vec<&PolledRecord>> = BTreeMap::new();
+        for r in self.run.trace().iter().rev() {
+            if let Event::RecordsPolled { consumer, records } = &r.event {
+                let have = out.entry(&**consumer).or_default();
+                for rec in records.iter().rev() {
+                    if have.len() < kept {
+                        have.push(rec);
+                    }
+                }
+            }
+        }
+        for v in out.values_mut() {
+            v.reverse();
+        }
+        out.retain(|_, v| !v.is_empty());
+        to_json(&out)
+    }
+
+    /// The commands that made the world at the current step, as JSON: `[[step, command], ...]`.
     pub fn commands(&self) -> String {
-        to_json(&self.world.commands)
+        to_json(&self.run.world().commands)
     }
 
-    /// The configuration the world was built with, as JSON.
+    /// The configuration the run was built with, as JSON.
     pub fn config(&self) -> String {
-        to_json(&self.world.config)
+        to_json(self.run.config())
     }
 
     /// Starts over: from a new config if one is given, else from the current one.
-    /// On error the current world stays.
+    /// On error the current run stays.
     pub fn reset(&mut self, config_json: Option<String>) -> Result<(), JsError> {
         let config = match config_json {
             Some(text) => parse_config(&text)?,
-            None => self.world.config.clone(),
+            None => self.run.config().clone(),
         };
-        self.world = World::new(config).map_err(error)?;
+        self.run = Timeline::new(config).map_err(error)?;
         Ok(())
     }
 }

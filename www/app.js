@@ -1,9 +1,13 @@
 // The page: drives the engine (Rust → Wasm) and draws what it says. Nothing here
 // simulates Kafka: every fact comes from the engine's view() and trace events.
+// The engine holds the whole run (a timeline): the page can step back, scrub to any
+// step and fork, and it always redraws from the engine at the step shown, never from
+// pictures it kept. The address holds the run (link.js), so a link replays it exactly.
 import init, { Playground, partition_for_key } from './pkg/kafkascope.js';
 import en from './locales/en.js';
 import { narrate, refsOf, fill, nodeName, tpName } from './narrate.js';
 import { Wire } from './wire.js';
+import { encodeRun, decodeRun, LinkError } from './link.js';
 
 const $ = (id) => document.getElementById(id);
 const LOCALES = { en: () => Promise.resolve(en), ko: () => import('./locales/ko.js').then((m) => m.default) };
@@ -13,13 +17,18 @@ const INITIAL_TOPIC = { cmd: 'create_topic', topic: 'orders', partitions: 3, rep
 // Kafka's default is 50 partitions for __consumer_offsets; 3 keep the picture legible (the page says so).
 const OFFSETS_PARTITIONS = 3;
 const POLLED_KEPT = 4;
+const FORK_MARKS_MAX = 24;
 
 const S = {
   L: en,
   pg: null,
   view: null,
   cursor: 0,
+  head: 0,
+  forks: [], // where the engine forked this run
+  linkForks: [], // forks recorded in the link this run was opened from
   playing: false,
+  playTo: null, // a step to pause at (a link's "play from A to B")
   speed: 5,
   lastFrame: 0,
   budget: 0,
@@ -29,9 +38,19 @@ const S = {
   brokerBoxes: new Map(),
   renderQueued: false,
   lastStepEvents: [],
-  polled: new Map(), // consumer → its last few polled records, from records_polled events
+  polled: new Map(), // consumer → its last few polled records, as the engine's trace tells
   consumersKey: '',
   netKey: '',
+  forksKey: '',
+  said: null, // () => the status line, in the current language
+  forkNote: null, // the step the last action forked the run at
+  embed: false,
+  linkBroken: false,
+  urlTimer: 0,
+  liveAt: 0,
+  seekQueued: false,
+  pendingSeek: 0,
+  lastSeekMs: null,
 };
 
 // ---------------------------------------------------------------- text helpers
@@ -52,20 +71,36 @@ function applyI18n() {
   for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
   for (const e of document.querySelectorAll('[data-i18n-title]')) e.title = t(e.dataset.i18nTitle);
   for (const e of document.querySelectorAll('[data-i18n-placeholder]')) e.placeholder = t(e.dataset.i18nPlaceholder);
-  $('btn-play').textContent = S.playing ? t('pause') : t('play');
+  for (const e of document.querySelectorAll('[data-i18n-aria-label]')) e.setAttribute('aria-label', t(e.dataset.i18nAriaLabel));
+  const play = $('btn-play');
+  if (play) play.textContent = S.playing ? t('pause') : t('play');
   const speed = $('speed');
-  speed.replaceChildren(...SPEEDS.map((n) => {
-    const o = el('option', null, t('speedUnit', { n }));
-    o.value = String(n);
-    o.selected = n === S.speed;
-    return o;
-  }));
+  if (speed) {
+    speed.replaceChildren(...SPEEDS.map((n) => {
+      const o = el('option', null, t('speedUnit', { n }));
+      o.value = String(n);
+      o.selected = n === S.speed;
+      return o;
+    }));
+  }
 }
 
-function status(msg, isError = false) {
+/** The status line. Kept as a function of the language, so a switch re-words it. */
+function say(render, isError = false) {
+  S.said = render ? { render, isError } : null;
+  renderStatus();
+}
+const sayKey = (key, fields, isError = false) => say(() => t(key, fields), isError);
+const sayError = (e) => say(() => t('error', { error: e && e.render ? e.render() : errorText(e) }), true);
+
+function renderStatus() {
   const s = $('status');
-  s.textContent = msg;
-  s.classList.toggle('error', isError);
+  if (!s) return;
+  const parts = [];
+  if (S.forkNote !== null) parts.push(t('forked', { step: S.forkNote }));
+  if (S.said) parts.push(S.said.render());
+  s.textContent = parts.join(' ');
+  s.classList.toggle('error', !!S.said?.isError);
 }
 
 function errorText(e) {
@@ -93,46 +128,84 @@ function boot(seed, brokers) {
   return pg;
 }
 
-function reset(seed, brokers) {
-  const pg = boot(seed, brokers);
+/** Takes a run (new or from a link) into the page and draws it from scratch. */
+function adopt(pg, linkForks = []) {
   S.pg?.free();
   S.pg = pg;
   S.cursor = 0;
-  S.housekeepingIds.clear();
-  S.znodeVersions.clear();
-  S.polled.clear();
+  S.forks = [];
+  S.linkForks = linkForks;
+  S.forkNote = null;
   S.consumersKey = '';
   S.netKey = '';
-  S.selected = null;
-  wire.clear();
-  $('log').replaceChildren();
+  S.forksKey = '';
   for (const box of S.brokerBoxes.values()) box.root.remove();
   S.brokerBoxes.clear();
-  sync({ animate: false });
+  sync({ jumped: true });
 }
 
-/** Reads new trace events: narrates them, animates messages, then redraws. */
-function sync({ animate = true } = {}) {
-  const events = JSON.parse(S.pg.events_since(S.cursor));
-  S.cursor += events.length;
-  consume(events, animate);
+function reset(seed, brokers) {
+  adopt(boot(seed, brokers));
+}
+
+/**
+ * Reads what the engine says now: new trace events (narrated and animated) when the
+ * run moved forward, or, after a jump (a seek, a new run), the log rebuilt from the
+ * trace up to the step shown. Then redraws.
+ */
+function sync({ animate = true, jumped = false } = {}) {
+  const len = S.pg.trace_len();
+  let fresh = [];
+  if (jumped || len < S.cursor) {
+    rebuildLog(len);
+  } else {
+    const events = JSON.parse(S.pg.events_since(S.cursor));
+    S.cursor += events.length;
+    fresh = consume(events, animate);
+    if (events.some((e) => e.type === 'records_polled')) readPolled();
+  }
+  const forks = JSON.parse(S.pg.forks());
+  if (forks.length > S.forks.length) S.forkNote = forks[forks.length - 1];
+  S.forks = forks;
+  S.head = S.pg.head();
   S.view = JSON.parse(S.pg.view());
+  announce(fresh, jumped);
+  renderStatus();
   queueRender();
-  return events;
+  scheduleUrl();
 }
 
-function consume(events, animate) {
+function readPolled() {
+  S.polled = new Map(Object.entries(JSON.parse(S.pg.polled(POLLED_KEPT))));
+}
+
+/** The narration up to the step shown: the last events of the trace, none animated. */
+function rebuildLog(len) {
+  const from = Math.max(0, len - LOG_MAX * 3);
+  const events = JSON.parse(S.pg.events_since(from));
+  S.cursor = len;
+  S.housekeepingIds.clear();
+  S.znodeVersions.clear();
+  wire.clear();
+  S.selected = null;
+  $('log').replaceChildren();
+  consume(events, false, false);
+  readPolled();
+  const log = $('log');
+  log.scrollTop = log.scrollHeight;
+}
+
+/** Narrates events into the log (the last LOG_MAX of them); returns the sentences that are not housekeeping. */
+function consume(events, animate, markFresh = true) {
   const now = performance.now();
   // When a long run produced many events, only the last few are animated.
   const animateFrom = animate ? Math.max(0, events.length - 60) : events.length;
+  const lineFrom = Math.max(0, events.length - LOG_MAX);
   const frag = document.createDocumentFragment();
   const showHk = $('show-housekeeping').checked;
+  const said = [];
   events.forEach((ev, i) => {
     let hk = false;
-    if (ev.type === 'records_polled' && ev.records.length) {
-      const kept = [...(S.polled.get(ev.consumer) || []), ...ev.records].slice(-POLLED_KEPT);
-      S.polled.set(ev.consumer, kept);
-    }
     if (ev.type === 'message_sent') {
       hk = ev.background === true;
       if (hk) S.housekeepingIds.add(ev.id);
@@ -140,9 +213,12 @@ function consume(events, animate) {
     } else if (ev.type === 'message_delivered' || ev.type === 'message_dropped') {
       hk = S.housekeepingIds.has(ev.id) && ev.type === 'message_delivered';
       S.housekeepingIds.delete(ev.id);
-      wire.finished(ev.id, ev.type === 'message_dropped', now);
+      if (animate) wire.finished(ev.id, ev.type === 'message_dropped', now);
     }
-    frag.append(logLine(ev, hk, showHk));
+    if (i < lineFrom) return;
+    const li = logLine(ev, hk, showHk, markFresh);
+    if (!hk) said.push(li);
+    frag.append(li);
   });
   const log = $('log');
   for (const li of log.querySelectorAll('li.fresh')) li.classList.remove('fresh');
@@ -150,10 +226,11 @@ function consume(events, animate) {
   log.append(frag);
   while (log.childElementCount > LOG_MAX) log.firstElementChild.remove();
   if (atBottom) log.scrollTop = log.scrollHeight;
+  return said;
 }
 
-function logLine(ev, hk, showHk) {
-  const li = el('li', hk ? 'hk fresh' : 'fresh');
+function logLine(ev, hk, showHk, markFresh = true) {
+  const li = el('li', [hk ? 'hk' : '', markFresh ? 'fresh' : ''].filter(Boolean).join(' '));
   li.hidden = hk && !showHk;
   li.dataset.type = ev.type;
   li._ev = ev;
@@ -164,13 +241,34 @@ function logLine(ev, hk, showHk) {
   return li;
 }
 
+/** The aria-live narration: the newest sentences after a step, or where a jump landed. Calm while playing. */
+function announce(freshLines, jumped) {
+  const live = $('live');
+  if (!live) return;
+  const now = performance.now();
+  if (S.playing && now - S.liveAt < 2500) return;
+  let text;
+  if (jumped) {
+    const last = [...$('log').querySelectorAll('li:not(.hk)')].pop();
+    text = [t('atStep', { step: S.pg.step_now(), head: S.pg.head() }), last ? narrate(S.L, last._ev) : ''].join(' ');
+  } else {
+    if (!freshLines.length) return;
+    text = freshLines.slice(-3).map((li) => narrate(S.L, li._ev)).join(' ');
+  }
+  S.liveAt = now;
+  live.textContent = text;
+}
+
 // ---------------------------------------------------------------- actions
+/** Runs an action on the engine; a refusal becomes the status line. Then reads the engine. */
 function act(fn) {
+  S.forkNote = null;
   try {
     fn();
+    if (S.said?.isError) say(null);
     return true;
   } catch (e) {
-    status(t('error', { error: errorText(e) }), true);
+    sayError(e);
     return false;
   } finally {
     sync();
@@ -185,6 +283,32 @@ function stepOnce() {
   const out = S.pg.step();
   S.lastStepEvents = out === undefined ? [] : JSON.parse(out);
   return out !== undefined;
+}
+
+/** Goes to a recorded step: the engine restores a snapshot and replays; the page redraws from it. */
+function seekTo(step, { keepPlaying = false } = {}) {
+  const target = Math.max(0, Math.min(S.head, Math.round(step)));
+  if (!keepPlaying) setPlaying(false);
+  const t0 = performance.now();
+  try {
+    S.pg.seek(target);
+  } catch (e) {
+    sayError(e);
+  }
+  const engineMs = performance.now() - t0;
+  S.forkNote = null;
+  sync({ jumped: true, animate: false });
+  render();
+  S.lastSeekMs = { engineMs, totalMs: performance.now() - t0 };
+  return S.lastSeekMs;
+}
+
+function stepBack() {
+  if (S.pg.step_now() > 0) seekTo(S.pg.step_now() - 1);
+}
+
+function stepForward() {
+  act(() => stepOnce());
 }
 
 function producerName(acks, partitioner) {
@@ -210,6 +334,12 @@ function setPlaying(on) {
   S.lastFrame = performance.now();
   S.budget = 0;
   if (on) requestAnimationFrame(playFrame);
+  else scheduleUrl();
+}
+
+function togglePlay() {
+  S.playTo = null;
+  setPlaying(!S.playing);
 }
 
 function playFrame(now) {
@@ -220,16 +350,122 @@ function playFrame(now) {
   let n = Math.floor(S.budget);
   S.budget -= n;
   n = Math.min(n, 2000);
+  if (S.playTo !== null) n = Math.min(n, Math.max(0, S.playTo - S.pg.step_now()));
   if (n > 0) {
     try {
       for (let i = 0; i < n; i++) if (!stepOnce()) { setPlaying(false); break; }
     } catch (e) {
-      status(t('error', { error: errorText(e) }), true);
+      sayError(e);
       setPlaying(false);
     }
     sync();
   }
+  if (S.playTo !== null && S.pg.step_now() >= S.playTo) {
+    S.playTo = null;
+    setPlaying(false);
+    return;
+  }
   requestAnimationFrame(playFrame);
+}
+
+// ---------------------------------------------------------------- the run in the address
+function allForks() {
+  return [...new Set([...S.linkForks, ...S.forks])].sort((a, b) => a - b);
+}
+
+/** A link to this run, shown at `step` (and playing to `playTo`), optionally for embedding. */
+async function linkFor({ step = S.pg.step_now(), playTo = null, embed = false } = {}) {
+  const code = await encodeRun({
+    config: JSON.parse(S.pg.config()),
+    log: JSON.parse(S.pg.log_json()),
+    head: S.pg.head(),
+    step,
+    forks: allForks(),
+    lang: S.L.lang,
+    speed: S.speed,
+    playTo,
+  });
+  const u = new URL(location.href);
+  u.search = embed ? '?embed=1' : '';
+  u.hash = `run=${code}`;
+  return u.href;
+}
+
+function scheduleUrl() {
+  if (S.embed || S.linkBroken || !S.pg || S.urlTimer) return;
+  S.urlTimer = setTimeout(async () => {
+    try {
+      history.replaceState(null, '', await linkFor());
+    } catch (e) {
+      console.warn('the address could not be updated', e);
+    } finally {
+      S.urlTimer = 0;
+    }
+  }, S.playing ? 1000 : 250);
+}
+
+/** Shows why a link cannot be opened, and nothing else. */
+function showLinkError(err) {
+  S.linkBroken = true;
+  setPlaying(false);
+  const message = () => (err instanceof LinkError ? t(err.key, err.fields) : t('linkNotJson'));
+  document.querySelector('header.top')?.remove();
+  document.querySelector('main.layout')?.remove();
+  const main = el('main', 'link-error');
+  main.id = 'link-error';
+  const box = el('div', 'panel');
+  box.setAttribute('role', 'alert');
+  const fresh = el('a', null, t('linkErrorFresh'));
+  fresh.href = location.pathname;
+  box.append(el('h1', null, t('linkErrorTitle')), el('p', 'link-error-msg', message()), el('p', null));
+  box.lastChild.append(fresh);
+  main.append(box);
+  document.body.append(main);
+  document.title = `${t('linkErrorTitle')} · Kafkascope`;
+  window.kafkascope = { ready: true, linkError: message() };
+  document.body.dataset.ready = 'true';
+}
+
+// ---------------------------------------------------------------- share
+const attr = (s) => String(s).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+
+async function updateShare() {
+  if (!$('share').open || !S.pg) return;
+  const note = $('share-note');
+  note.textContent = '';
+  const head = S.pg.head();
+  let from = Number($('share-from').value);
+  if (!Number.isInteger(from) || from < 0 || from > head) {
+    note.textContent = t('shareFromBad', { head });
+    from = Math.min(head, Math.max(0, Number.isFinite(from) ? Math.round(from) : S.pg.step_now()));
+  }
+  const play = $('share-play').checked;
+  $('share-to').disabled = !play;
+  let to = null;
+  if (play) {
+    to = Number($('share-to').value);
+    if (!Number.isInteger(to) || to <= from) {
+      note.textContent = t('shareToBad', { from });
+      to = null;
+    }
+  }
+  const link = await linkFor({ step: from, playTo: to });
+  const embed = await linkFor({ step: from, playTo: to, embed: true });
+  $('share-link').value = link;
+  $('share-snippet').value = `<iframe src="${attr(embed)}" width="800" height="450" title="${attr(t('embedTitle'))}" style="border:0" loading="lazy"></iframe>`;
+}
+
+async function copyField(input) {
+  input.focus();
+  input.select();
+  let ok = false;
+  try {
+    await navigator.clipboard.writeText(input.value);
+    ok = true;
+  } catch {
+    ok = document.execCommand?.('copy') ?? false;
+  }
+  $('share-note').textContent = ok ? t('copied') : t('copyByHand');
 }
 
 // ---------------------------------------------------------------- drawing
@@ -245,7 +481,7 @@ function queueRender() {
 function render() {
   const v = S.view;
   if (!v) return;
-  $('clock').textContent = t('clock', { step: v.step, time: (v.time_ms / 1000).toFixed(3) });
+  renderTimeline(v);
   const zkSessions = new Set(v.znodes.filter((z) => z.ephemeral).map((z) => z.owner)).size;
   const cl = v.clusters[0];
   $('zk-sub').textContent = [t('zkSessions', { n: zkSessions }), cl && cl.controller != null ? `/controller → ${nodeName(S.L, `broker-${cl.controller}`)}` : ''].filter(Boolean).join(' · ');
@@ -258,6 +494,34 @@ function render() {
   updatePreview();
   applyHighlight();
   wire.invalidate();
+}
+
+/** The timeline under the picture: where the step shown sits in the run, and where the run was forked. */
+function renderTimeline(v) {
+  const head = S.head;
+  const r = $('scrub');
+  r.max = String(head);
+  r.value = String(v.step);
+  r.setAttribute('aria-valuetext', t('scrubValue', { step: v.step, head }));
+  const clock = $('clock');
+  clock.replaceChildren(el('span', null, t('clock', { step: v.step, head, time: (v.time_ms / 1000).toFixed(3) })));
+  if (v.step < head) clock.append(el('span', 'tl-note', t('rewound')));
+  const forks = allForks().filter((f) => f <= head).slice(-FORK_MARKS_MAX);
+  if (forks.length) clock.append(el('span', 'tl-forks', t('forksAt', { steps: forks.slice(-3).join(', ') + (forks.length > 3 ? ', …' : '') })));
+  const key = JSON.stringify([forks, head, S.L.lang]);
+  if (key === S.forksKey) return;
+  S.forksKey = key;
+  $('fork-marks').replaceChildren(...forks.map((f) => {
+    const b = el('button', 'fork-mark');
+    b.type = 'button';
+    b.dataset.step = String(f);
+    b.style.left = `calc(8px + (100% - 16px) * ${head ? f / head : 0})`;
+    b.setAttribute('aria-label', t('forkMark', { step: f }));
+    b.title = t('forkMark', { step: f });
+    b.append(el('span', null, '▼'));
+    b.firstChild.setAttribute('aria-hidden', 'true');
+    return b;
+  }));
 }
 
 function brokerBox(b) {
@@ -388,10 +652,14 @@ function offsetsStrip(b, internal, v) {
     const chip = el('span', `ochip ${r.role}${r.in_isr ? '' : ' out-isr'}${groups.length ? ' coord' : ''}`);
     chip.dataset.tp = tp;
     chip.dataset.role = r.role;
-    chip.append(el('b', null, `${r.partition}${r.role === 'leader' ? '★' : ''}`), el('small', null, r.log_end_offset));
+    // Role and ISR membership in symbols too, never by colour alone (★ leader, ⊘ offline, ✕ out of the ISR).
+    const mark = r.role === 'leader' ? '★' : r.role === 'offline' ? '⊘' : '';
+    chip.append(el('b', null, `${r.partition}${mark}${r.in_isr || r.role === 'offline' ? '' : '✕'}`), el('small', null, r.log_end_offset));
     if (groups.length) chip.append(el('span', 'ogroups', `⚑${groups.join(',')}`));
     chip.title = t('offsetsChipTitle', { p: r.partition, role: t(r.role), leo: r.log_end_offset, hw: r.high_watermark, isr: `[${r.isr.join(',')}]`, epoch: r.leader_epoch })
       + (groups.length ? ` · ${t('coordinates', { groups: groups.join(', ') })}` : '');
+    for (const c of chip.children) c.setAttribute('aria-hidden', 'true');
+    chip.append(el('span', 'sr-only', chip.title));
     div.append(chip);
   }
   return div;
@@ -453,7 +721,9 @@ function consumerEl(c, g, isolated) {
     const tbl = el('table', 'cparts');
     const hr = el('tr');
     for (const [k, title] of [['colPartition'], ['colPosition', 'colPositionTitle'], ['colCommitted', 'colCommittedTitle'], ['colLag', 'colLagTitle']]) {
-      const th = el('th', null, t(k));
+      // The first column's header is read, not shown: the partitions name themselves.
+      const th = el('th', null, k === 'colPartition' ? null : t(k));
+      if (k === 'colPartition') th.append(el('span', 'sr-only', t('colPartitionSr')));
       if (title) th.title = t(title);
       hr.append(th);
     }
@@ -483,7 +753,8 @@ function consumerEl(c, g, isolated) {
     const b = el('button', null, t(act));
     b.type = 'button';
     b.dataset.act = act;
-    b.setAttribute('aria-label', t(label, { name: c.name }));
+    // The accessible name starts with the visible word (WCAG 2.5.3), then says what it does.
+    b.setAttribute('aria-label', `${t(act)} — ${t(label, { name: c.name })}`);
     b.title = t(label, { name: c.name });
     return b;
   };
@@ -655,16 +926,37 @@ let wire;
 
 function intIn(input, lo, hi) {
   const n = Number(input.value);
-  if (!Number.isInteger(n) || n < lo || n > hi) throw new Error(`${input.labels?.[0]?.textContent?.trim() || input.id}: ${lo}–${hi}`);
+  if (!Number.isInteger(n) || n < lo || n > hi) {
+    const e = new Error(`${input.id}: ${lo}–${hi}`);
+    e.render = () => `${input.labels?.[0]?.textContent?.trim() || input.getAttribute('aria-label') || input.id}: ${lo}–${hi}`;
+    throw e;
+  }
   return n;
 }
 
+const isTyping = (target) => !!target.closest?.('input:not([type=range]):not([type=checkbox]), select, textarea, [contenteditable="true"]');
+
 function wireControls() {
-  $('btn-step').addEventListener('click', () => act(() => stepOnce()));
-  $('btn-play').addEventListener('click', () => setPlaying(!S.playing));
+  $('btn-step').addEventListener('click', () => stepForward());
+  $('btn-back').addEventListener('click', () => stepBack());
+  $('btn-play').addEventListener('click', () => togglePlay());
   $('speed').addEventListener('change', (e) => {
     S.speed = Number(e.target.value);
     wire.travelMs = Math.max(120, Math.min(600, 2500 / S.speed));
+    scheduleUrl();
+  });
+  $('scrub').addEventListener('input', (e) => {
+    S.pendingSeek = Number(e.target.value);
+    if (S.seekQueued) return;
+    S.seekQueued = true;
+    requestAnimationFrame(() => {
+      S.seekQueued = false;
+      seekTo(S.pendingSeek);
+    });
+  });
+  $('fork-marks').addEventListener('click', (e) => {
+    const b = e.target.closest('button[data-step]');
+    if (b) seekTo(Number(b.dataset.step));
   });
   $('btn-run1').addEventListener('click', () => act(() => S.pg.run_for(1000)));
   $('btn-run').addEventListener('click', () => act(() => S.pg.run_for(intIn($('run-secs'), 1, 3600) * 1000)));
@@ -675,7 +967,7 @@ function wireControls() {
     const topics = $('c-topics').value.split(',').map((x) => x.trim()).filter(Boolean);
     const cmd = { cmd: 'start_consumer', name, group, topics, config: { 'auto.offset.reset': $('c-reset').value, 'enable.auto.commit': $('c-autocommit').checked } };
     if (act(() => apply(cmd))) {
-      status(t('consumerStarting', { name, group }));
+      sayKey('consumerStarting', { name, group });
       $('c-name').value = nextConsumerName(name);
     }
   });
@@ -704,9 +996,9 @@ function wireControls() {
       const brokers = intIn($('broker-count'), 1, 6);
       setPlaying(false);
       reset(seed, brokers);
-      status('');
+      say(null);
     } catch (err) {
-      status(t('error', { error: errorText(err) }), true);
+      sayError(err);
     }
   });
   $('lang').addEventListener('change', async (e) => setLang(e.target.value));
@@ -714,7 +1006,7 @@ function wireControls() {
     e.preventDefault();
     const args = { topic: $('p-topic').value, key: $('p-key').value, value: $('p-value').value, acks: $('p-acks').value, partitioner: $('p-partitioner').value };
     let name;
-    if (act(() => { name = produce(args); })) status(t('sent', { producer: name, value: args.value, topic: args.topic }));
+    if (act(() => { name = produce(args); })) sayKey('sent', { producer: name, value: args.value, topic: args.topic });
   });
   $('p-key').addEventListener('input', updatePreview);
   $('p-topic').addEventListener('change', updatePreview);
@@ -725,7 +1017,7 @@ function wireControls() {
       cmd = { cmd: 'create_topic', topic: $('t-name').value.trim(), partitions: intIn($('t-partitions'), 1, 12), replication_factor: intIn($('t-rf'), 1, 6) };
       apply(cmd);
     });
-    if (ok) status(t('created', { topic: cmd.topic }));
+    if (ok) sayKey('created', { topic: cmd.topic });
   });
   $('show-housekeeping').addEventListener('change', (e) => {
     for (const li of document.querySelectorAll('#log li.hk')) li.hidden = !e.target.checked;
@@ -734,11 +1026,34 @@ function wireControls() {
     const li = e.target.closest('li');
     if (li) select(li);
   });
+  $('share').addEventListener('toggle', () => {
+    if (!$('share').open) return;
+    const now = S.pg.step_now();
+    $('share-from').value = String(now);
+    $('share-from').max = String(S.pg.head());
+    $('share-to').value = String(Math.max(now + 1, Math.min(S.pg.head(), now + 200)));
+    updateShare();
+  });
+  for (const id of ['share-from', 'share-to', 'share-play']) $(id).addEventListener('input', () => updateShare());
+  $('copy-link').addEventListener('click', () => copyField($('share-link')));
+  $('copy-snippet').addEventListener('click', () => copyField($('share-snippet')));
   document.addEventListener('keydown', (e) => {
-    if (e.target.closest('input, select, textarea') || e.ctrlKey || e.metaKey || e.altKey) return;
-    if (e.key === 'n') { e.preventDefault(); act(() => stepOnce()); }
-    else if (e.key === 'p') { e.preventDefault(); setPlaying(!S.playing); }
-    else if (e.key === 'Escape') select(null);
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key === 'Escape') {
+      if ($('share')?.open) { $('share').open = false; $('share').querySelector('summary').focus(); } else select(null);
+      return;
+    }
+    if (isTyping(e.target)) return;
+    const onRange = e.target.id === 'scrub';
+    if (e.key === ' ' || e.key === 'Spacebar') {
+      // A focused button, link or checkbox keeps its own meaning of Space.
+      if (e.target.closest('button, summary, a, input[type=checkbox]')) return;
+      e.preventDefault();
+      togglePlay();
+    } else if (e.key === 'ArrowLeft' && !onRange) { e.preventDefault(); stepBack(); }
+    else if (e.key === 'ArrowRight' && !onRange) { e.preventDefault(); stepForward(); }
+    else if (e.key === 'n') { e.preventDefault(); stepForward(); }
+    else if (e.key === 'p') { e.preventDefault(); togglePlay(); }
   });
   window.addEventListener('resize', () => wire.invalidate());
 }
@@ -746,7 +1061,7 @@ function wireControls() {
 async function setLang(lang) {
   if (!LOCALES[lang]) lang = 'en';
   S.L = await LOCALES[lang]();
-  $('lang').value = lang;
+  if ($('lang')) $('lang').value = lang;
   applyI18n();
   // Re-narrate the log in the new language.
   for (const li of document.querySelectorAll('#log li')) {
@@ -756,24 +1071,22 @@ async function setLang(lang) {
   for (const box of S.brokerBoxes.values()) box.key = '';
   S.consumersKey = '';
   S.netKey = '';
+  S.forksKey = '';
+  renderStatus();
   render();
+  updateShare();
+  scheduleUrl();
 }
 
-async function main() {
-  applyI18n();
-  $('clock').textContent = t('loading');
-  const params = new URLSearchParams(location.search);
-  const seed = Number(params.get('seed') ?? 1);
-  const brokers = Number(params.get('brokers') ?? 3);
-  $('seed').value = String(Number.isInteger(seed) && seed >= 0 ? seed : 1);
-  $('broker-count').value = String(Number.isInteger(brokers) && brokers >= 1 && brokers <= 6 ? brokers : 3);
-  wire = new Wire($('wire'), $('stage'), (kind) => kind);
-  await init();
-  wireControls();
-  reset(Number($('seed').value), Number($('broker-count').value));
-  if (params.get('lang') && params.get('lang') !== 'en') await setLang(params.get('lang'));
-  render();
-  // For tests and the curious: the engine's state, and a few of the page's actions.
+/** ?lang= first, then the link's language, then the browser's. */
+function pickLang(query, fromLink) {
+  const known = (x) => (x && LOCALES[x] ? x : null);
+  const nav = String(navigator.language || '').toLowerCase().split('-')[0];
+  return known(query) || known(fromLink) || known(nav) || 'en';
+}
+
+/** For tests and the curious: the engine's state, and a few of the page's actions. */
+function expose() {
   window.kafkascope = {
     view: () => JSON.parse(S.pg.view()),
     events: (cursor = 0) => JSON.parse(S.pg.events_since(cursor)),
@@ -781,10 +1094,71 @@ async function main() {
     apply: (cmd) => act(() => apply(cmd)),
     step: () => act(() => stepOnce()),
     runFor: (ms) => act(() => S.pg.run_for(ms)),
+    seek: (step) => seekTo(step),
+    head: () => S.pg.head(),
+    stepNow: () => S.pg.step_now(),
+    forks: () => allForks(),
+    log: () => JSON.parse(S.pg.log_json()),
+    link: (opts) => linkFor(opts),
     partitionForKey: (key, n) => partition_for_key(key, n),
     ready: true,
   };
   document.body.dataset.ready = 'true';
+}
+
+async function main() {
+  const params = new URLSearchParams(location.search);
+  S.embed = params.get('embed') === '1';
+  document.documentElement.classList.toggle('embed', S.embed);
+  if (S.embed) {
+    // The header is not shown in an embed; its heading still names the page.
+    const h1 = el('h1', 'sr-only');
+    h1.dataset.i18n = 'title';
+    document.querySelector('main.layout')?.prepend(h1);
+  }
+  const code = new URLSearchParams(location.hash.slice(1)).get('run');
+  let run = null;
+  let linkError = null;
+  if (code !== null) {
+    try {
+      run = await decodeRun(code);
+    } catch (e) {
+      linkError = e;
+    }
+  }
+  await setLang(pickLang(params.get('lang'), run?.lang));
+  $('clock').textContent = t('loading');
+  if (linkError) { showLinkError(linkError); return; }
+  wire = new Wire($('wire'), $('stage'), (kind) => kind);
+  await init();
+  if (run) {
+    let pg;
+    try {
+      pg = Playground.replay(JSON.stringify(run.config), JSON.stringify(run.log), run.head, run.step);
+    } catch (e) {
+      showLinkError(new LinkError('linkReplay', { error: errorText(e) }));
+      return;
+    }
+    if (SPEEDS.includes(run.speed)) S.speed = run.speed;
+    applyI18n();
+    const cfg = run.config;
+    if (Number.isInteger(cfg.seed)) $('seed').value = String(cfg.seed);
+    const n = cfg.clusters?.[0]?.brokers?.length;
+    if (Number.isInteger(n) && n >= 1 && n <= 6) $('broker-count').value = String(n);
+    wireControls();
+    adopt(pg, run.forks.filter((f) => f <= run.head));
+    S.playTo = run.playTo;
+  } else {
+    const seed = Number(params.get('seed') ?? 1);
+    const brokers = Number(params.get('brokers') ?? 3);
+    $('seed').value = String(Number.isInteger(seed) && seed >= 0 && seed <= 4294967295 ? seed : 1);
+    $('broker-count').value = String(Number.isInteger(brokers) && brokers >= 1 && brokers <= 6 ? brokers : 3);
+    wireControls();
+    reset(Number($('seed').value), Number($('broker-count').value));
+  }
+  render();
+  expose();
+  if (S.playTo !== null) setPlaying(true);
 }
 
 main().catch((e) => {

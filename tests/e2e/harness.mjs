@@ -50,17 +50,25 @@ export function useBrowser() {
   });
 }
 
-/** Opens the page; collects console errors, page errors and dialogs. */
-export async function open(viewport = { width: 1280, height: 800 }) {
-  const page = await browser.newPage({ viewport });
+/** The served page's address (after useBrowser's before hook ran). */
+export const baseUrl = () => base;
+
+/**
+ * Opens the page in a fresh browser context (no storage shared with any other page);
+ * `at` is appended to the page's address (a query and/or a #run= link). Collects
+ * console errors, page errors and dialogs. With `cluster: false` it waits only for the
+ * page to be ready (a link that cannot be opened draws no cluster).
+ */
+export async function open(viewport = { width: 1280, height: 800 }, { at = '', cluster = true, locale } = {}) {
+  const page = await browser.newPage({ viewport, ...(locale ? { locale } : {}) });
   const problems = [];
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); d.dismiss(); });
   const t0 = Date.now();
-  await page.goto(base);
-  await page.waitForFunction(() => window.kafkascope?.ready === true, null, { timeout: 15000 });
-  await page.locator('.broker').first().waitFor();
+  await page.goto(base + at);
+  await page.waitForFunction(() => window.kafkascope?.ready === true, null, { timeout: 30000 });
+  if (cluster) await page.locator('.broker').first().waitFor();
   return { page, problems, loadMs: Date.now() - t0 };
 }
 

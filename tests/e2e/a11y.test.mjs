@@ -1,0 +1,85 @@
+// Accessibility: axe-core (from node_modules, injected into the page) finds no
+// violations on the main view, the share panel, the embed view and the link error.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { useBrowser, open, produce, baseUrl } from './harness.mjs';
+
+useBrowser();
+
+const AXE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../node_modules/axe-core/axe.min.js');
+
+async function violations(page) {
+  await page.addScriptTag({ path: AXE });
+  const found = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')} — ${n.failureSummary.split('\n').slice(1, 2).join('')}`) }));
+  });
+  return found;
+}
+
+const show = (vs) => vs.map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.join('\n    ')}`).join('\n');
+
+/** A page with something in every part: a consumer group, records, a stopped broker, a fork. */
+async function busy(page) {
+  await page.evaluate(() => window.kafkascope.apply({ cmd: 'start_consumer', name: 'c1', group: 'g1', topics: ['orders'], config: { 'auto.offset.reset': 'earliest' } }));
+  await produce(page, { key: 'a', value: 'one' });
+  await page.evaluate(() => window.kafkascope.runFor(8000));
+  await page.evaluate(() => window.kafkascope.apply({ cmd: 'poll', consumer: 'c1' }));
+  await page.click('button[aria-label="Stop broker 2"]');
+  await page.evaluate(() => window.kafkascope.runFor(20000));
+  const head = await page.evaluate(() => window.kafkascope.head());
+  await page.evaluate((s) => window.kafkascope.seek(s), head - 40);
+  await produce(page, { key: 'b', value: 'forked' });
+  await page.evaluate(() => window.kafkascope.runFor(500));
+}
+
+test('axe finds no violations on the main view (English and Korean), with the share panel open', async () => {
+  const { page, problems } = await open();
+  await busy(page);
+  for (const lang of ['en', 'ko']) {
+    await page.selectOption('#lang', lang);
+    await page.waitForTimeout(100);
+    const main = await violations(page);
+    assert.equal(main.length, 0, `main view (${lang}):\n${show(main)}`);
+  }
+  await page.click('#share > summary');
+  await page.waitForFunction(() => document.getElementById('share-link').value !== '');
+  const share = await violations(page);
+  assert.equal(share.length, 0, `share panel:\n${show(share)}`);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('axe finds no violations on the embed view and on a link error', async () => {
+  const { page } = await open();
+  await busy(page);
+  const link = await page.evaluate(() => window.kafkascope.link({ embed: true }));
+  await page.close();
+  const e = await open({ width: 800, height: 450 }, { at: link.slice(baseUrl().length) });
+  const embed = await violations(e.page);
+  assert.equal(embed.length, 0, `embed view:\n${show(embed)}`);
+  assert.deepEqual(e.problems, []);
+  await e.page.close();
+  const bad = await open({ width: 800, height: 450 }, { at: '#run=99.x', cluster: false });
+  const err = await violations(bad.page);
+  assert.equal(err.length, 0, `link error:\n${show(err)}`);
+  await bad.page.close();
+});
+
+test('every control has a name and the narration has a live region', async () => {
+  const { page } = await open();
+  const unnamed = await page.$$eval('button, input, select, summary, textarea', (els) => els
+    .filter((e) => e.offsetParent !== null || e.tagName === 'SUMMARY')
+    .filter((e) => {
+      const name = e.getAttribute('aria-label') || e.labels?.[0]?.textContent?.trim() || e.textContent.trim() || e.getAttribute('aria-labelledby');
+      return !name;
+    })
+    .map((e) => e.outerHTML.slice(0, 80)));
+  assert.deepEqual(unnamed, []);
+  assert.equal(await page.locator('.log-panel [aria-live="polite"]').count(), 1);
+  await page.click('#btn-step');
+  await page.waitForFunction(() => document.getElementById('live').textContent.length > 0);
+  await page.close();
+});

@@ -1,0 +1,81 @@
+// A whole run in a link. The part after `#run=` is `<format version>.<data>`, where
+// data is the run as JSON, deflated (raw DEFLATE, the browser's CompressionStream)
+// and written in base64url. Format 1's JSON:
+//   { "c": WorldConfig, "l": [[step, {"command": {...}} | {"clock": ms}], ...],
+//     "h": last step, "s": step shown, "f": [fork steps], "lang": "en" | "ko",
+//     "sp": speed (events/s), "to": step to play to (optional) }
+// Opening it replays the log to "h" and shows step "s": the same engine state, exactly.
+// Anything wrong is a LinkError naming what, never a different run.
+
+export const FORMAT = 1;
+
+export class LinkError extends Error {
+  /** `key` names a sentence in the locale tables (ui), `fields` fills it. */
+  constructor(key, fields = {}) {
+    super(key);
+    this.key = key;
+    this.fields = fields;
+  }
+}
+
+function toBase64url(bytes) {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromBase64url(text) {
+  if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) throw new LinkError('linkNotBase64');
+  const s = atob(text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4));
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+async function through(bytes, stream) {
+  const out = await new Response(new Blob([bytes]).stream().pipeThrough(stream)).arrayBuffer();
+  return new Uint8Array(out);
+}
+
+/** The run as link text: `1.<base64url of deflated JSON>`. */
+export async function encodeRun({ config, log, head, step, forks = [], lang, speed, playTo = null }) {
+  const json = { c: config, l: log, h: head, s: step, f: forks, lang, sp: speed };
+  if (playTo !== null && playTo !== undefined) json.to = playTo;
+  const packed = await through(new TextEncoder().encode(JSON.stringify(json)), new CompressionStream('deflate-raw'));
+  return `${FORMAT}.${toBase64url(packed)}`;
+}
+
+const isStep = (x) => Number.isSafeInteger(x) && x >= 0;
+
+/** Reads link text back into a run; throws a LinkError naming what is wrong. */
+export async function decodeRun(text) {
+  const m = /^(\d{1,6})\.(.*)$/s.exec(String(text));
+  if (!m) throw new LinkError('linkFormat');
+  const version = Number(m[1]);
+  if (version !== FORMAT) throw new LinkError('linkVersion', { version, supported: FORMAT });
+  const packed = fromBase64url(m[2]);
+  let bytes;
+  try {
+    bytes = await through(packed, new DecompressionStream('deflate-raw'));
+  } catch {
+    throw new LinkError('linkNotDeflate');
+  }
+  let json;
+  try {
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    throw new LinkError('linkNotJson');
+  }
+  const bad = (field) => new LinkError('linkBadField', { field });
+  if (!json || typeof json !== 'object' || Array.isArray(json)) throw bad('{…}');
+  if (!json.c || typeof json.c !== 'object' || Array.isArray(json.c)) throw bad('c');
+  if (!Array.isArray(json.l) || !json.l.every((e) => Array.isArray(e) && e.length === 2 && isStep(e[0]) && e[1] && typeof e[1] === 'object')) throw bad('l');
+  if (!isStep(json.h)) throw bad('h');
+  if (!isStep(json.s) || json.s > json.h) throw bad('s');
+  const forks = json.f ?? [];
+  if (!Array.isArray(forks) || !forks.every(isStep)) throw bad('f');
+  if (json.lang !== undefined && typeof json.lang !== 'string') throw bad('lang');
+  if (json.sp !== undefined && !(Number.isFinite(json.sp) && json.sp > 0)) throw bad('sp');
+  if (json.to !== undefined && !(isStep(json.to) && json.to > json.s)) throw bad('to');
+  return { config: json.c, log: json.l, head: json.h, step: json.s, forks, lang: json.lang, speed: json.sp, playTo: json.to ?? null };
+}
