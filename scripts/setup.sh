@@ -56,6 +56,12 @@ if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium
 fi
 
+# 3b. A font with Hangul, so Korean screenshots show text (the page itself ships no fonts).
+if ! fc-list 2>/dev/null | grep -qi nanum; then
+  echo "setup: installing fonts-nanum"
+  apt_install fonts-nanum fontconfig || echo "setup: fonts-nanum not installed: Korean screenshots will show boxes" >&2
+fi
+
 # 4. Node and the npm devDependencies.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   echo "setup: installing node and npm"
