@@ -95,7 +95,7 @@ impl Timeline {
         }
         self.head = self.world.step;
         self.trace.append(&mut self.world.trace);
-        if self.head % self.stride == 0 {
+        if self.head.is_multiple_of(self.stride) {
             self.snapshots.push((self.head, self.world.clone()));
         }
         true

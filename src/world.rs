@@ -590,7 +590,7 @@ fn check_client_name(name: &str) -> Result<(), SimError> {
 }
 
 pub fn decode_hex(s: &str) -> Result<Vec<u8>, String> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return Err(format!("\"{s}\" has an odd number of hex digits"));
     }
     (0..s.len())
