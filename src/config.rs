@@ -85,6 +85,10 @@ pub struct ProducerConfig {
     pub delivery_timeout_ms: u64,
     #[serde(rename = "retry.backoff.ms")]
     pub retry_backoff_ms: u64,
+    #[serde(rename = "key.serializer")]
+    pub key_serializer: crate::serialization::Serde,
+    #[serde(rename = "value.serializer")]
+    pub value_serializer: crate::serialization::Serde,
 }
 
 impl Default for ProducerConfig {
@@ -97,6 +101,8 @@ impl Default for ProducerConfig {
             request_timeout_ms: 30_000,
             delivery_timeout_ms: 120_000,
             retry_backoff_ms: 100,
+            key_serializer: Default::default(),
+            value_serializer: Default::default(),
         }
     }
 }
@@ -131,6 +137,10 @@ pub struct ConsumerConfig {
     pub request_timeout_ms: u64,
     #[serde(rename = "retry.backoff.ms")]
     pub retry_backoff_ms: u64,
+    #[serde(rename = "key.deserializer")]
+    pub key_deserializer: crate::serialization::Serde,
+    #[serde(rename = "value.deserializer")]
+    pub value_deserializer: crate::serialization::Serde,
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]
@@ -155,6 +165,8 @@ impl Default for ConsumerConfig {
             fetch_max_wait_ms: 500,
             request_timeout_ms: 30_000,
             retry_backoff_ms: 100,
+            key_deserializer: Default::default(),
+            value_deserializer: Default::default(),
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod partitioner;
 pub mod protocol;
 pub mod replica;
 pub mod scenario;
+pub mod serialization;
 pub mod sim;
 pub mod timeline;
 pub mod trace;

@@ -95,6 +95,8 @@ pub enum Event {
     PartitionsRevoked { consumer: Name, partitions: Vec<TopicPartition> },
     PositionSet { consumer: Name, tp: TopicPartition, offset: u64, from: PositionSource },
     RecordsPolled { consumer: Name, records: Vec<PolledRecord> },
+    /// `poll` threw RecordDeserializationException (KIP-334): the position stays at `offset`.
+    PollFailed { consumer: Name, tp: TopicPartition, offset: u64, error: String },
     OffsetsCommitted { consumer: Name, group: String, offsets: Vec<(TopicPartition, u64)>, auto: bool },
     OffsetCommitFailed { consumer: Name, group: String, error: ErrorCode },
 }

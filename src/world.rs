@@ -340,19 +340,27 @@ impl World {
                 self.producers.insert(name.clone(), Producer::new(name, ci, config, bootstrap));
             }
             Command::Produce { producer, topic, key, key_hex, value, partition, headers } => {
-                let key: Option<Bytes> = match (key, key_hex) {
-                    (_, Some(hex)) => Some(decode_hex(&hex).expect("checked").into()),
-                    (Some(k), None) => Some(k.into_bytes().into()),
-                    (None, None) => None,
-                };
-                let record = ProducerRecord {
-                    key,
-                    value: value.map(|v| v.into_bytes().into()),
-                    headers: headers.into_iter().map(|(k, v)| (k.as_str().into(), v.into_bytes().into())).collect(),
-                    timestamp_ms: self.sched.now_ms,
-                };
                 let p = self.producers.get_mut(producer.as_str()).expect("checked");
-                p.send(&mut self.sched, topic.as_str().into(), partition, record);
+                // `KafkaProducer.send` serializes first; a value its serializer cannot take fails
+                // the send before anything leaves the client. Hex keys are raw bytes.
+                let serialized = (|| {
+                    let key: Option<Bytes> = match (key, key_hex) {
+                        (_, Some(hex)) => Some(decode_hex(&hex).expect("checked").into()),
+                        (Some(k), None) => Some(p.config.key_serializer.serialize(&k)?.into()),
+                        (None, None) => None,
+                    };
+                    let value: Option<Bytes> = value.map(|v| p.config.value_serializer.serialize(&v)).transpose()?.map(Into::into);
+                    Ok::<_, String>((key, value))
+                })();
+                let topic: Name = topic.as_str().into();
+                match serialized {
+                    Ok((key, value)) => {
+                        let headers = headers.into_iter().map(|(k, v)| (k.as_str().into(), v.into_bytes().into())).collect();
+                        let timestamp_ms = self.sched.now_ms;
+                        p.send(&mut self.sched, topic, partition, ProducerRecord { key, value, headers, timestamp_ms });
+                    }
+                    Err(error) => p.refuse(&mut self.sched, topic, error),
+                }
             }
             Command::StopBroker { broker } => {
                 self.brokers.get_mut(&broker).expect("checked").stop(&mut self.sched);

@@ -121,6 +121,7 @@ const FIELDS = {
     offsets: ev.offsets.map(([tp, o]) => `${tpName(tp)} → ${o}`).join(', '),
   }),
   offset_commit_failed: (ev) => ({ consumer: ev.consumer, group: ev.group, error: ev.error }),
+  poll_failed: (ev) => ({ consumer: ev.consumer, tp: tpName(ev.tp), offset: ev.offset, error: ev.error }),
 };
 
 /** The event kinds narrated (for tests). */

@@ -380,18 +380,39 @@ impl Consumer {
         true
     }
 
-    /// `poll()`: up to `max.poll.records` fetched records, in partition order; positions move past them.
+    /// `poll()`: up to `max.poll.records` fetched records, in partition order, deserialized;
+    /// positions move past them. A record the deserializers cannot read stops the poll there
+    /// (KIP-334): if it is the first, `poll` fails with RecordDeserializationException naming
+    /// its partition and offset, and every later poll fails the same until the application seeks past it.
     pub fn poll(&mut self, sched: &mut Scheduler) -> usize {
+        let (keys, values) = (self.config.key_deserializer, self.config.value_deserializer);
         let mut out = Vec::new();
-        for (tp, q) in self.buffer.iter_mut() {
+        let mut failed = None;
+        'partitions: for (tp, q) in self.buffer.iter_mut() {
             while out.len() < self.config.max_poll_records {
-                let Some(r) = q.pop_front() else { break };
-                self.positions.insert(tp.clone(), r.offset + 1);
-                out.push(PolledRecord { tp: tp.clone(), offset: r.offset, key: r.key.as_deref().map(display_bytes), value: r.value.as_deref().map(display_bytes) });
+                let Some(r) = q.front() else { break };
+                let read = |bytes: &Option<Bytes>, serde: crate::serialization::Serde| bytes.as_deref().map(|b| serde.deserialize(b)).transpose();
+                match (read(&r.key, keys), read(&r.value, values)) {
+                    (Ok(key), Ok(value)) => {
+                        self.positions.insert(tp.clone(), r.offset + 1);
+                        out.push(PolledRecord { tp: tp.clone(), offset: r.offset, key, value });
+                        q.pop_front();
+                    }
+                    (Err(cause), _) | (_, Err(cause)) => {
+                        failed = Some((tp.clone(), r.offset, cause));
+                        break 'partitions;
+                    }
+                }
             }
         }
         let n = out.len();
-        sched.emit(Event::RecordsPolled { consumer: self.name.clone(), records: out });
+        match failed {
+            Some((tp, offset, cause)) if out.is_empty() => {
+                let error = format!("RecordDeserializationException: Error deserializing key/value for partition {tp} at offset {offset}. If needed, please seek past the record to continue consumption. ({cause})");
+                sched.emit(Event::PollFailed { consumer: self.name.clone(), tp, offset, error });
+            }
+            _ => sched.emit(Event::RecordsPolled { consumer: self.name.clone(), records: out }),
+        }
         self.drive(sched);
         n
     }

@@ -122,6 +122,13 @@ impl Producer {
         seq
     }
 
+    /// A send the application's serializer refused: it fails at once, nothing is sent.
+    pub fn refuse(&mut self, sched: &mut Scheduler, topic: Name, error: String) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        sched.emit(Event::ProduceFailed { producer: self.name.clone(), topic, seqs: vec![seq], error });
+    }
+
     fn available(meta: &TopicMetadata) -> Vec<u32> {
         meta.leaders.iter().enumerate().filter(|(_, l)| l.is_some()).map(|(p, _)| p as u32).collect()
     }

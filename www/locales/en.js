@@ -324,6 +324,7 @@ export default {
     offsets_committed: '{consumer} commits offsets for group {group}: {offsets}{auto}.',
     offsets_committed_auto: ' (auto-commit)',
     offset_commit_failed: '{consumer}’s offset commit for group {group} fails: {error}.',
+    poll_failed: '{consumer}’s poll fails at {tp} offset {offset}: the record cannot be deserialized, and the position stays there until the consumer seeks past it ({error}).',
     unknown: 'Event {type}.',
   },
 };

@@ -322,6 +322,7 @@ export default {
     offsets_committed: '{consumer}이(가) 컨슈머 그룹 {group}의 오프셋을 커밋합니다: {offsets}{auto}.',
     offsets_committed_auto: ' (자동 커밋)',
     offset_commit_failed: '{consumer}의 컨슈머 그룹 {group} 오프셋 커밋이 실패합니다: {error}.',
+    poll_failed: '{consumer}의 poll()이 {tp} 오프셋 {offset}에서 실패합니다. 레코드를 역직렬화할 수 없어서, 컨슈머가 seek로 건너뛰기 전까지 위치가 그대로 머뭅니다 ({error}).',
     unknown: '이벤트 {type}.',
   },
 };
