@@ -10,7 +10,7 @@ WASM_OPT="$ROOT/node_modules/binaryen/bin/wasm-opt"
 [ -x "$WASM_OPT" ] || { echo "build-web: $WASM_OPT missing; run scripts/setup.sh" >&2; exit 1; }
 
 echo "build-web: cargo build (wasm32, profile wasm)"
-cargo rustc --lib --crate-type cdylib --target wasm32-unknown-unknown --profile wasm
+cargo rustc --lib --crate-type cdylib --target wasm32-unknown-unknown --profile wasm --no-default-features
 
 PKG="$ROOT/target/web-pkg"
 rm -rf "$PKG"

@@ -14,6 +14,7 @@ pub mod partitioner;
 pub mod protocol;
 pub mod replica;
 pub mod scenario;
+pub mod schema_registry;
 pub mod serialization;
 pub mod sim;
 pub mod timeline;

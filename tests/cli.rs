@@ -106,3 +106,24 @@ fn run_shows_the_whole_produce_replicate_poll_commit_flow() {
     assert!(first("records_polled") < first("offsets_committed"));
     assert!(types.iter().any(|t| t == "high_watermark_advanced"));
 }
+
+#[test]
+fn schema_check_prints_compatible_or_the_reason() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/schemas/");
+    let (code, out, _) = kafkascope(&["schema", "check", "--level", "BACKWARD", &format!("{dir}user-v1.avsc"), &format!("{dir}user-v2-with-default.avsc")], "");
+    assert_eq!((code, out.trim()), (0, "compatible"));
+    let (code, out, _) = kafkascope(&["schema", "check", "--level", "BACKWARD", &format!("{dir}user-v1.avsc"), &format!("{dir}user-v2-no-default.avsc")], "");
+    assert_eq!(code, 0);
+    assert!(out.starts_with("incompatible: "), "{out}");
+}
+
+#[test]
+fn schema_encode_prints_wire_format_hex_per_record_and_refuses_a_bad_schema_file() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/schemas/user-v2-with-default.avsc");
+    let (code, out, err) = kafkascope(&["schema", "encode", "--schema", file, "--id", "7"], "{\"name\": \"kim\", \"email\": \"k@x\"}\n{\"name\": \"lee\", \"email\": null}\n");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "0000000007066b696d02066b4078\n0000000007066c656500\n");
+    let (code, _, err) = kafkascope(&["schema", "check", "--level", "FULL", "/dev/null", file], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("not a valid Avro schema"), "{err}");
+}

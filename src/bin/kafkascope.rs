@@ -14,6 +14,10 @@ const USAGE: &str = r#"usage:
   kafkascope assign --strategy NAME            read {"topics": {...}, "members": [...]} on standard input and print
                                                the assignment Kafka's assignor NAME gives (range, roundrobin,
                                                sticky, cooperative-sticky)
+  kafkascope schema check --level LEVEL EARLIER.avsc... NEW.avsc
+                                               prints "compatible" or "incompatible: REASON" (earlier schemas oldest first)
+  kafkascope schema encode --schema FILE --id N
+                                               reads one JSON record per line and prints its wire-format bytes as hex
   kafkascope check --seeds N --profile safe|acks1|unclean [--start SEED]
                                                N seeded fault runs, each checked for broken guarantees; a failing
                                                seed prints its report and a shrunk scenario; ends "N runs, V violations""#;
@@ -25,6 +29,7 @@ fn main() -> ExitCode {
         Some("partition") => partition(&args[1..]),
         Some("assign") => assign(&args[1..]),
         Some("check") => check(&args[1..]),
+        Some("schema") => schema(&args[1..]),
         Some("-h") | Some("--help") | Some("help") => {
             println!("{USAGE}");
             Ok(())
@@ -151,4 +156,47 @@ fn check(args: &[String]) -> Result<(), String> {
     }
     println!("{seeds} runs, {violations} violations");
     Ok(())
+}
+
+fn read_schema(file: &str) -> Result<apache_avro::Schema, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+    kafkascope::schema_registry::avro::parse(&text).map_err(|e| format!("{file}: {e}"))
+}
+
+fn schema(args: &[String]) -> Result<(), String> {
+    match args.first().map(String::as_str) {
+        Some("check") => {
+            let (level, files) = match &args[1..] {
+                [flag, level, files @ ..] if flag == "--level" && files.len() >= 2 => (kafkascope::schema_registry::Compatibility::from_name(level)?, files),
+                _ => return Err(format!("schema check takes --level LEVEL and at least two schema files\n{USAGE}")),
+            };
+            let schemas = files.iter().map(|f| read_schema(f)).collect::<Result<Vec<_>, _>>()?;
+            let (new, earlier) = schemas.split_last().expect("two or more");
+            match kafkascope::schema_registry::avro::check(level, earlier, new) {
+                Ok(()) => println!("compatible"),
+                Err(reason) => println!("incompatible: {reason}"),
+            }
+            Ok(())
+        }
+        Some("encode") => {
+            let (file, id) = match &args[1..] {
+                [a, file, b, id] if a == "--schema" && b == "--id" => (file, id),
+                [b, id, a, file] if a == "--schema" && b == "--id" => (file, id),
+                _ => return Err(format!("schema encode takes --schema FILE --id N\n{USAGE}")),
+            };
+            let id: u32 = id.parse().map_err(|_| format!("--id: \"{id}\" is not a schema id (a whole number)"))?;
+            let schema = read_schema(file)?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            for (n, line) in std::io::stdin().lock().lines().enumerate() {
+                let line = line.map_err(|e| format!("standard input: {e}"))?;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let bytes = kafkascope::schema_registry::avro::encode(&schema, id, &line).map_err(|e| format!("line {}: {e}", n + 1))?;
+                writeln!(out, "{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()).map_err(|e| e.to_string())?;
+            }
+            Ok(())
+        }
+        _ => Err(format!("schema takes check or encode\n{USAGE}")),
+    }
 }
