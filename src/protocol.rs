@@ -96,7 +96,7 @@ pub fn display_bytes(b: &[u8]) -> String {
     }
 }
 
-fn ser_opt_bytes<S: Serializer>(b: &Option<Bytes>, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn ser_opt_bytes<S: Serializer>(b: &Option<Bytes>, s: S) -> Result<S::Ok, S::Error> {
     match b {
         Some(b) => s.serialize_str(&display_bytes(b)),
         None => s.serialize_none(),

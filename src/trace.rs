@@ -2,7 +2,7 @@
 //! checker share. One event per observable fact; the engine states facts and
 //! never narrates.
 
-use crate::protocol::{BrokerId, ErrorCode, Name, NodeId, TopicPartition, WatchKind};
+use crate::protocol::{BrokerId, Bytes, ErrorCode, Name, NodeId, TopicPartition, WatchKind};
 use serde::Serialize;
 
 /// One event with the step and virtual time that produced it.
@@ -74,7 +74,16 @@ pub enum Event {
     AlterPartitionRefused { broker: BrokerId, tp: TopicPartition, error: ErrorCode },
 
     // Producers.
-    ProduceQueued { producer: Name, tp: TopicPartition, seq: u64, key: Option<String>, value: Option<String> },
+    /// The record's serialized key and value (shared with the batch, written as text or hex).
+    ProduceQueued {
+        producer: Name,
+        tp: TopicPartition,
+        seq: u64,
+        #[serde(serialize_with = "crate::protocol::ser_opt_bytes")]
+        key: Option<Bytes>,
+        #[serde(serialize_with = "crate::protocol::ser_opt_bytes")]
+        value: Option<Bytes>,
+    },
     ProduceAcknowledged { producer: Name, tp: TopicPartition, base_offset: Option<u64>, seqs: Vec<u64> },
     ProduceRefused { producer: Name, tp: TopicPartition, error: ErrorCode, retrying: bool, seqs: Vec<u64> },
     ProduceFailed { producer: Name, topic: Name, seqs: Vec<u64>, error: String },

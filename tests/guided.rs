@@ -36,7 +36,7 @@ fn every_guided_scenario_has_a_title_a_goal_and_questions_in_both_languages() {
 #[test]
 fn the_partitioner_scenario_puts_each_key_where_kafkas_client_would() {
     let (_, w) = run("01-partitioner");
-    let placed = |v: &str| events(&w).find_map(|e| match e { Event::ProduceQueued { value: Some(x), tp, .. } if x == v => Some(tp.partition), _ => None });
+    let placed = |v: &str| events(&w).find_map(|e| match e { Event::ProduceQueued { value: Some(x), tp, .. } if **x == *v.as_bytes() => Some(tp.partition), _ => None });
     assert_eq!((placed("first"), placed("second"), placed("third"), placed("fourth")), (Some(0), Some(2), Some(1), Some(0)));
 }
 

@@ -57,7 +57,7 @@ fn sticky_partitioner_keeps_unkeyed_records_of_one_batch_together() {
     w.run_until_quiet(10_000);
     let partitions: Vec<u32> = events(&w)
         .filter_map(|e| match e {
-            Event::ProduceQueued { tp, value: Some(v), .. } if v.starts_with('r') => Some(tp.partition),
+            Event::ProduceQueued { tp, value: Some(v), .. } if v.starts_with(b"r") => Some(tp.partition),
             _ => None,
         })
         .collect();

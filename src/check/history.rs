@@ -104,7 +104,7 @@ pub fn check(w: &World) -> Vec<Violation> {
         match &r.event {
             Event::LeaderChanged { tp, reason: crate::trace::ElectionReason::Unclean, .. } if &*tp.topic == crate::coordinator::OFFSETS_TOPIC => unclean_offsets_election = true,
             Event::ProduceQueued { seq, value: Some(v), .. } => {
-                values.insert(*seq, v.clone());
+                values.insert(*seq, crate::protocol::display_bytes(v));
             }
             Event::ProduceAcknowledged { tp, base_offset: Some(base), seqs, .. } => {
                 for (i, s) in seqs.iter().enumerate() {

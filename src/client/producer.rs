@@ -173,8 +173,8 @@ impl Producer {
             producer: self.name.clone(),
             tp: tp.clone(),
             seq: p.seq,
-            key: p.record.key.as_deref().map(display_bytes),
-            value: p.record.value.as_deref().map(display_bytes),
+            key: p.record.key.clone(),
+            value: p.record.value.clone(),
         });
         let now = sched.now_ms;
         let batch_size = self.config.batch_size;
