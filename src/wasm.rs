@@ -214,6 +214,12 @@ impl Playground {
         to_json(&v)
     }
 
+    /// Kafka's metrics at the current step (`kafkascope::metrics::Metrics`: per broker, per
+    /// cluster, per consumer, under Kafka's own names), as JSON.
+    pub fn metrics(&self) -> String {
+        to_json(&crate::metrics::metrics(self.run.world()))
+    }
+
     /// Trace records from index `cursor` on (of the trace up to the current step), as a JSON array.
     pub fn events_since(&self, cursor: usize) -> Result<String, JsError> {
         let trace = self.run.trace();

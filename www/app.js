@@ -8,6 +8,8 @@ import en from './locales/en.js';
 import { narrate, refsOf, fill, nodeName, tpName } from './narrate.js';
 import { Wire } from './wire.js';
 import { encodeRun, decodeRun, LinkError } from './link.js';
+import { createLessons } from './lessons.js';
+import { download, traceLines, scenarioOf, stepTimes, pictureSvg, picturePng } from './takeaway.js';
 
 const $ = (id) => document.getElementById(id);
 const LOCALES = { en: () => Promise.resolve(en), ko: () => import('./locales/ko.js').then((m) => m.default) };
@@ -51,7 +53,10 @@ const S = {
   seekQueued: false,
   pendingSeek: 0,
   lastSeekMs: null,
+  metrics: null, // Kafka's metrics at the step shown (src/metrics.rs)
+  metricsKey: '',
 };
+let lessons = null;
 
 // ---------------------------------------------------------------- text helpers
 function t(key, fields) {
@@ -169,6 +174,7 @@ function sync({ animate = true, jumped = false } = {}) {
   S.forks = forks;
   S.head = S.pg.head();
   S.view = JSON.parse(S.pg.view());
+  S.metrics = JSON.parse(S.pg.metrics());
   announce(fresh, jumped);
   renderStatus();
   queueRender();
@@ -490,10 +496,75 @@ function render() {
   renderConsumers(v);
   renderNetwork(v);
   renderTree(v);
+  renderMetrics(S.metrics);
   renderTopicsSelect(v);
   updatePreview();
   applyHighlight();
   wire.invalidate();
+}
+
+const rate = (x) => (x ? x.toFixed(2) : '0');
+
+/** Kafka's metrics at the step shown, under Kafka's names (computed by the engine, src/metrics.rs). */
+function renderMetrics(m) {
+  const root = $('metrics');
+  if (!m || !root) return;
+  const key = JSON.stringify([m, S.L.lang]);
+  if (key === S.metricsKey) return;
+  S.metricsKey = key;
+  const table = (headers, rows, cls) => {
+    const tbl = el('table', `mtable ${cls}`);
+    const hr = el('tr');
+    for (const h of headers) {
+      const th = el('th', null, h);
+      th.scope = 'col';
+      hr.append(th);
+    }
+    tbl.append(hr);
+    for (const r of rows) {
+      const tr = el('tr');
+      r.forEach((cell, i) => {
+        const td = el(i === 0 ? 'th' : 'td', cell.bad ? 'bad' : null, cell.text);
+        if (i === 0) td.scope = 'row';
+        if (cell.metric) td.dataset.metric = cell.metric;
+        if (cell.metric) td.dataset.value = String(cell.value);
+        tr.append(td);
+      });
+      tbl.append(tr);
+    }
+    return tbl;
+  };
+  const cell = (metric, value, text = String(value), bad = false) => ({ metric, value, text, bad });
+  const clusters = table([t('metricsCluster'), 'OfflinePartitionsCount', 'ActiveControllerCount'], m.clusters.map((c) => [
+    { text: S.view?.clusters?.[c.cluster]?.name ?? String(c.cluster) },
+    cell('OfflinePartitionsCount', c.OfflinePartitionsCount, undefined, c.OfflinePartitionsCount > 0),
+    cell('ActiveControllerCount', c.ActiveControllerCount, undefined, c.ActiveControllerCount !== 1),
+  ]), 'mclusters');
+  const brokers = table([t('metricsBroker'), 'UnderReplicatedPartitions', 'ActiveControllerCount', 'LeaderCount', 'IsrShrinksPerSec', 'IsrExpandsPerSec', 'FailedProduceRequestsPerSec'], m.brokers.map((b) => [
+    { text: String(b.broker) },
+    cell('UnderReplicatedPartitions', b.UnderReplicatedPartitions, undefined, b.UnderReplicatedPartitions > 0),
+    cell('ActiveControllerCount', b.ActiveControllerCount),
+    cell('LeaderCount', b.LeaderCount),
+    cell('IsrShrinksPerSec', b.IsrShrinksPerSec, rate(b.IsrShrinksPerSec), b.IsrShrinksPerSec > 0),
+    cell('IsrExpandsPerSec', b.IsrExpandsPerSec, rate(b.IsrExpandsPerSec)),
+    cell('FailedProduceRequestsPerSec', b.FailedProduceRequestsPerSec, rate(b.FailedProduceRequestsPerSec), b.FailedProduceRequestsPerSec > 0),
+  ]), 'mbrokers');
+  brokers.querySelectorAll('tr').forEach((tr) => {
+    const th = tr.firstElementChild;
+    if (th.scope === 'row') tr.dataset.broker = th.textContent;
+  });
+  const parts = [clusters, brokers];
+  if (m.consumers.length) {
+    const consumers = table([t('metricsConsumer'), 'records-lag-max'], m.consumers.map((c) => [
+      { text: c.consumer },
+      cell('records-lag-max', c['records-lag-max'], undefined, c['records-lag-max'] > 0),
+    ]), 'mconsumers');
+    parts.push(consumers);
+  } else {
+    parts.push(el('p', 'hint', t('metricsNoConsumers')));
+  }
+  parts.push(el('p', 'hint', t('metricsRateNote')));
+  root.replaceChildren(...parts);
 }
 
 /** The timeline under the picture: where the step shown sits in the run, and where the run was forked. */
@@ -936,7 +1007,93 @@ function intIn(input, lo, hi) {
 
 const isTyping = (target) => !!target.closest?.('input:not([type=range]):not([type=checkbox]), select, textarea, [contenteditable="true"]');
 
+/** A fresh run from a scenario's configuration (a lesson's start). */
+function startFrom(config) {
+  setPlaying(false);
+  const pg = new Playground(JSON.stringify(config));
+  const n = config.clusters?.[0]?.brokers?.length;
+  if (Number.isInteger(config.seed)) $('seed').value = String(config.seed);
+  if (Number.isInteger(n) && n >= 1 && n <= 6) $('broker-count').value = String(n);
+  adopt(pg);
+  say(null);
+}
+
+function wireLessons() {
+  lessons = createLessons({
+    $, el, t,
+    lang: () => S.L.lang,
+    start: startFrom,
+    act,
+    apply,
+    pg: () => S.pg,
+    view: () => S.view,
+    sayKey,
+    isError: () => !!S.said?.isError,
+  });
+  lessons.wire();
+}
+
+/** The run up to the step shown, as a scenario file `kafkascope run` replays. */
+function scenarioText() {
+  const records = JSON.parse(S.pg.events_since(0));
+  return scenarioOf({
+    config: JSON.parse(S.pg.config()),
+    log: JSON.parse(S.pg.log_json()),
+    step: S.pg.step_now(),
+    nowMs: S.view.time_ms,
+    stepTime: stepTimes(records),
+  });
+}
+
+function wireFiles() {
+  const stamp = () => `seed${JSON.parse(S.pg.config()).seed ?? ''}-step${S.pg.step_now()}`;
+  const done = (name) => sayKey('downloaded', { name });
+  $('dl-trace').addEventListener('click', () => {
+    const name = `kafkascope-trace-${stamp()}.jsonl`;
+    download(name, traceLines(JSON.parse(S.pg.events_since(0))), 'application/x-ndjson');
+    done(name);
+  });
+  $('dl-scenario').addEventListener('click', () => {
+    const name = `kafkascope-scenario-${stamp()}.json`;
+    download(name, scenarioText());
+    done(name);
+  });
+  $('dl-svg').addEventListener('click', async () => {
+    const name = `kafkascope-${stamp()}.svg`;
+    download(name, await pictureSvg($('stage')), 'image/svg+xml');
+    done(name);
+  });
+  $('dl-png').addEventListener('click', async () => {
+    const name = `kafkascope-${stamp()}.png`;
+    try {
+      download(name, await picturePng(await pictureSvg($('stage'))));
+      done(name);
+    } catch (e) {
+      sayKey('pngFailed', { error: errorText(e) }, true);
+    }
+  });
+  $('open-scenario').addEventListener('change', async (e) => {
+    const f = e.target.files?.[0];
+    if (!f) return;
+    let sc;
+    try {
+      sc = JSON.parse(await f.text());
+      if (!sc || typeof sc !== 'object' || Array.isArray(sc)) throw new Error('a scenario is a JSON object with "config" and "commands"');
+      if (sc.commands !== undefined && !Array.isArray(sc.commands)) throw new Error('commands: expected a list');
+      if (!(sc.commands ?? []).every((c) => c && typeof c.cmd === 'string')) throw new Error('every command needs "cmd"');
+    } catch (err) {
+      sayKey('scenarioBad', { error: errorText(err) }, true);
+      return;
+    } finally {
+      e.target.value = '';
+    }
+    lessons.load(sc, f.name);
+  });
+}
+
 function wireControls() {
+  wireLessons();
+  wireFiles();
   $('btn-step').addEventListener('click', () => stepForward());
   $('btn-back').addEventListener('click', () => stepBack());
   $('btn-play').addEventListener('click', () => togglePlay());
@@ -995,6 +1152,7 @@ function wireControls() {
       const seed = intIn($('seed'), 0, 4294967295);
       const brokers = intIn($('broker-count'), 1, 6);
       setPlaying(false);
+      lessons?.leave(); // a new run is no longer the lesson's
       reset(seed, brokers);
       say(null);
     } catch (err) {
@@ -1074,6 +1232,7 @@ async function setLang(lang) {
   S.forksKey = '';
   renderStatus();
   render();
+  lessons?.render();
   updateShare();
   scheduleUrl();
 }
@@ -1101,6 +1260,9 @@ function expose() {
     log: () => JSON.parse(S.pg.log_json()),
     link: (opts) => linkFor(opts),
     partitionForKey: (key, n) => partition_for_key(key, n),
+    metrics: () => JSON.parse(S.pg.metrics()),
+    lesson: () => lessons?.state(),
+    scenario: () => scenarioText(),
     ready: true,
   };
   document.body.dataset.ready = 'true';

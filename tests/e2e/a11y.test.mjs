@@ -83,3 +83,28 @@ test('every control has a name and the narration has a live region', async () =>
   await page.waitForFunction(() => document.getElementById('live').textContent.length > 0);
   await page.close();
 });
+
+test('axe finds no violations with a lesson open at its answered question, and the take-away panel and metrics shown', async () => {
+  const { page, problems } = await open();
+  await page.selectOption('#lesson-select', '04-failover.json');
+  await page.click('#lesson-open');
+  await page.waitForFunction(() => window.kafkascope.lesson()?.file === '04-failover.json');
+  for (let i = 0; i < 7; i++) await page.click('#lesson-next');
+  await page.locator('#lesson-q').waitFor();
+  const asked = await violations(page);
+  assert.equal(asked.length, 0, `lesson question:\n${show(asked)}`);
+  await page.click('#lesson-choices button[data-choice="1"]');
+  await page.click('#files-panel > summary');
+  for (const lang of ['en', 'ko']) {
+    await page.selectOption('#lang', lang);
+    await page.waitForTimeout(100);
+    const found = await violations(page);
+    assert.equal(found.length, 0, `lesson answered (${lang}):\n${show(found)}`);
+  }
+  for (let i = 0; i < 3; i++) await page.click('#lesson-next');
+  await page.locator('#lesson-done').waitFor();
+  const done = await violations(page);
+  assert.equal(done.length, 0, `lesson finished:\n${show(done)}`);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
