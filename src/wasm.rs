@@ -255,11 +255,6 @@ impl Playground {
         to_json(&out)
     }
 
-    /// The commands that made the world at the current step, as JSON: `[[step, command], ...]`.
-    pub fn commands(&self) -> String {
-        to_json(&self.run.world().commands)
-    }
-
     /// The configuration the run was built with, as JSON.
     pub fn config(&self) -> String {
         to_json(self.run.config())

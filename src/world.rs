@@ -137,8 +137,6 @@ pub struct World {
     pub consumers: BTreeMap<Name, Consumer>,
     pub step: u64,
     pub trace: Vec<TraceRecord>,
-    /// The run's command log: (step it was applied at, command).
-    pub commands: Vec<(u64, Command)>,
     /// A bound on steps for runs nobody watches (the fault sweep): past it, time stops moving,
     /// so a livelock shows up as a finding instead of eating the machine's memory.
     pub step_budget: Option<u64>,
@@ -156,7 +154,6 @@ impl World {
             consumers: BTreeMap::new(),
             step: 0,
             trace: Vec::new(),
-            commands: Vec::new(),
             step_budget: None,
             config,
         };
@@ -320,8 +317,6 @@ impl World {
     /// Applies a command: checks it whole first, so an error leaves the world unchanged.
     pub fn apply(&mut self, cmd: Command) -> Result<(), SimError> {
         self.check(&cmd)?;
-        let first = self.trace.len();
-        self.commands.push((self.step, cmd.clone()));
         match cmd {
             Command::CreateTopic { topic, partitions, replication_factor, cluster } => {
                 let ci = self.cluster_index(&cluster)?;
@@ -425,7 +420,6 @@ impl World {
             }
         }
         self.flush_events();
-        let _ = first;
         Ok(())
     }
 
