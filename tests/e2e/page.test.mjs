@@ -144,7 +144,8 @@ test('screenshots at 1280×800 and 800×600, in English and Korean', async () =>
     // Something in flight, to show the wire.
     await produce(page, { key: 'hello', value: 'on the way' });
     for (let i = 0; i < 3; i++) await page.click('#btn-step');
-    await page.locator('#log li:not([hidden]) button').last().click();
+    // The log scrolls inside its own column: bring the line into view, then click it.
+    await page.locator('#log li:not([hidden]) button').last().evaluate((b) => { b.scrollIntoView({ block: 'nearest' }); b.click(); });
     await page.waitForTimeout(400);
     await page.screenshot({ path: path.join(ARTIFACTS, `page-${w}x${h}.png`) });
     await page.screenshot({ path: path.join(ARTIFACTS, `page-${w}x${h}-full.png`), fullPage: true });
