@@ -2,7 +2,7 @@
 //! Reads the trace, and at the end the logs of the partitions' final leaders.
 
 use super::workload::{TOPIC, VERIFIER};
-use crate::protocol::{BrokerId, TopicPartition};
+use crate::protocol::{display_bytes, BrokerId, Bytes, Name, TopicPartition};
 use crate::replica::Role;
 use crate::trace::Event;
 use crate::world::World;
@@ -92,23 +92,24 @@ pub fn check(w: &World) -> Vec<Violation> {
         return vec![Violation::Runaway { steps: w.step }];
     }
     let mut out = Vec::new();
-    let mut values: BTreeMap<u64, String> = BTreeMap::new();
-    let mut acked: Vec<(String, TopicPartition, u64)> = Vec::new();
+    // Records are followed by (producer, sequence) and compared as bytes; text only for reports.
+    let mut values: BTreeMap<(Name, u64), Bytes> = BTreeMap::new();
+    let mut acked: Vec<(Bytes, TopicPartition, u64)> = Vec::new();
     let mut max_hw: BTreeMap<TopicPartition, u64> = BTreeMap::new();
     let mut leaders: BTreeMap<(TopicPartition, u32), BrokerId> = BTreeMap::new();
     let mut controllers: BTreeMap<(usize, u32), BrokerId> = BTreeMap::new();
     let mut owners: BTreeMap<(String, i32, TopicPartition), String> = BTreeMap::new();
-    let mut read_by_group: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut read_by_group: BTreeMap<&str, BTreeSet<(TopicPartition, u64)>> = BTreeMap::new();
     let mut unclean_offsets_election = false;
     for r in &w.trace {
         match &r.event {
             Event::LeaderChanged { tp, reason: crate::trace::ElectionReason::Unclean, .. } if &*tp.topic == crate::coordinator::OFFSETS_TOPIC => unclean_offsets_election = true,
-            Event::ProduceQueued { seq, value: Some(v), .. } => {
-                values.insert(*seq, crate::protocol::display_bytes(v));
+            Event::ProduceQueued { producer, seq, value: Some(v), .. } => {
+                values.insert((producer.clone(), *seq), v.clone());
             }
-            Event::ProduceAcknowledged { tp, base_offset: Some(base), seqs, .. } => {
+            Event::ProduceAcknowledged { producer, tp, base_offset: Some(base), seqs } => {
                 for (i, s) in seqs.iter().enumerate() {
-                    if let Some(v) = values.get(s) {
+                    if let Some(v) = values.get(&(producer.clone(), *s)) {
                         acked.push((v.clone(), tp.clone(), base + i as u64));
                     }
                 }
@@ -124,9 +125,7 @@ pub fn check(w: &World) -> Vec<Violation> {
                     if rec.offset >= hw {
                         out.push(Violation::ReadPastHighWatermark { consumer: consumer.to_string(), tp: rec.tp.clone(), offset: rec.offset, high_watermark: hw });
                     }
-                    if let Some(v) = &rec.value {
-                        read_by_group.entry(group.to_string()).or_default().insert(v.clone());
-                    }
+                    read_by_group.entry(group).or_default().insert((rec.tp.clone(), rec.offset));
                 }
             }
             Event::OffsetsCommitted { group, offsets, .. } => {
@@ -177,16 +176,16 @@ pub fn check(w: &World) -> Vec<Violation> {
     }
     for (value, tp, offset) in &acked {
         let Some(leader) = leader_replica(w, tp) else { continue };
-        let found = leader.log.records.get(*offset as usize).filter(|_| *offset < leader.high_watermark).and_then(|r| r.value.as_deref().map(|v| String::from_utf8_lossy(v).into_owned()));
-        if found.as_deref() != Some(value.as_str()) {
-            out.push(Violation::AckedRecordLost { value: value.clone(), tp: tp.clone(), offset: *offset, found });
+        let found = leader.log.records.get(*offset as usize).filter(|_| *offset < leader.high_watermark).and_then(|r| r.value.as_ref());
+        if found.map(|f| &**f) != Some(&**value) {
+            out.push(Violation::AckedRecordLost { value: display_bytes(value), tp: tp.clone(), offset: *offset, found: found.map(|f| display_bytes(f)) });
         }
     }
     for group in ["group-1", "verify"] {
         let read = read_by_group.get(group);
-        for (value, _, _) in &acked {
-            if !read.is_some_and(|r| r.contains(value)) {
-                out.push(Violation::GroupMissedRecord { group: group.to_string(), value: value.clone() });
+        for (value, tp, offset) in &acked {
+            if !read.is_some_and(|r| r.contains(&(tp.clone(), *offset))) {
+                out.push(Violation::GroupMissedRecord { group: group.to_string(), value: display_bytes(value) });
             }
         }
     }
