@@ -75,6 +75,8 @@ async function playLesson(page, file, lang = 'en') {
 
 test('every lesson opens, asks its question, takes the right answer and finishes, with no console error', async () => {
   const { page, problems } = await open({ width: 1280, height: 900 });
+  // The list arrives with scenarios/index.json, after the page is ready.
+  await page.waitForFunction((n) => document.querySelectorAll('#lesson-select option').length >= n, index.length);
   const opts = await page.locator('#lesson-select option').allInnerTexts();
   assert.equal(opts.length, index.length);
   index.forEach((x, i) => assert.ok(opts[i].includes(x.title.en), x.file));
@@ -94,6 +96,7 @@ test('every lesson opens, asks its question, takes the right answer and finishes
 
 test('a lesson in Korean: titles, question and verdict from the file’s ko texts', async () => {
   const { page, problems } = await open({ width: 1280, height: 900 }, { at: '?lang=ko' });
+  await page.waitForFunction((n) => document.querySelectorAll('#lesson-select option').length >= n, index.length);
   const opts = await page.locator('#lesson-select option').allInnerTexts();
   assert.ok(opts[3].includes(index[3].title.ko));
   const sc = JSON.parse(fs.readFileSync(path.join(SCEN, '04-failover.json'), 'utf8'));
