@@ -46,6 +46,8 @@ pub enum Event {
     NodeHealed { node: NodeId },
     LinkCut { a: NodeId, b: NodeId },
     LinkHealed { a: NodeId, b: NodeId },
+    /// Every message between a and b now takes `extra_ms` longer (0: back to normal).
+    LinkSlowed { a: NodeId, b: NodeId, extra_ms: u64 },
 
     // ZooKeeper.
     ZkSessionCreated { session_id: u64, owner: NodeId, timeout_ms: u64 },

@@ -59,6 +59,8 @@ pub enum Command {
     Heal { node: String },
     CutLink { a: String, b: String },
     HealLink { a: String, b: String },
+    /// Delays every message between two nodes by `ms` more (0 restores the link).
+    SlowLink { a: String, b: String, ms: u64 },
     /// Starts a consumer (or restarts a stopped one, with nothing in memory). With `topics`
     /// it subscribes through its group; with `partitions` it assigns them by hand.
     StartConsumer {
@@ -381,6 +383,11 @@ impl World {
                 self.sched.net.heal(&a, &b);
                 self.sched.emit(Event::LinkHealed { a, b });
             }
+            Command::SlowLink { a, b, ms } => {
+                let (a, b) = (self.parse_node(&a)?, self.parse_node(&b)?);
+                self.sched.net.slow(&a, &b, ms);
+                self.sched.emit(Event::LinkSlowed { a, b, extra_ms: ms });
+            }
             Command::StartConsumer { name, group, topics, partitions, cluster, config } => {
                 let ci = self.cluster_index(&cluster)?;
                 let bootstrap = self.cluster_spec(ci).brokers.clone();
@@ -512,9 +519,14 @@ impl World {
             Command::Isolate { node } | Command::Heal { node } => {
                 self.parse_node(node)?;
             }
-            Command::CutLink { a, b } | Command::HealLink { a, b } => {
+            Command::CutLink { a, b } | Command::HealLink { a, b } | Command::SlowLink { a, b, .. } => {
                 if self.parse_node(a)? == self.parse_node(b)? {
                     return invalid("a link needs two different nodes");
+                }
+                if let Command::SlowLink { ms, .. } = cmd {
+                    if *ms > 60_000 {
+                        return invalid(format!("slow_link: {ms} ms is more than a minute of extra delay"));
+                    }
                 }
             }
             Command::StartConsumer { name, group, topics, partitions, cluster, config } => {

@@ -58,6 +58,7 @@ const FIELDS = {
   node_healed: (ev, h) => ({ node: h.n0(ev.node) }),
   link_cut: (ev, h) => ({ a: h.n(ev.a), b: h.n(ev.b) }),
   link_healed: (ev, h) => ({ a: h.n(ev.a), b: h.n(ev.b) }),
+  link_slowed: (ev, h) => ({ a: h.n(ev.a), b: h.n(ev.b), ms: ev.extra_ms }),
   zk_session_created: (ev, h) => ({ session: `0x${ev.session_id.toString(16)}`, owner: h.n(ev.owner), timeout: ev.timeout_ms / 1000 }),
   zk_session_expired: (ev, h) => ({ owner: h.n(ev.owner) }),
   znode_created: (ev, h) => ({ path: ev.path, ephemeral: ev.ephemeral ? h.E.znode_created_ephemeral : '' }),

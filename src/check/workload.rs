@@ -151,6 +151,13 @@ fn workload(seed: u64, profile: Profile) -> (WorldConfig, Vec<ScenarioStep>) {
                 let (a, b) = cut.remove(rng.below(cut.len() as u64) as usize);
                 steps.push(cmd(json!({"cmd": "heal_link", "a": a, "b": b})));
             }
+            7 => {
+                // A slow path: every message on one broker's link waits longer (or the link recovers).
+                let a = rng.pick(&BROKERS);
+                let others: Vec<String> = BROKERS.iter().filter(|b| **b != a).map(|b| node(*b)).chain(["zookeeper".to_string(), "producer-1".to_string()]).collect();
+                let ms = if rng.chance(300) { 0 } else { 50 + rng.below(2_000) };
+                steps.push(cmd(json!({"cmd": "slow_link", "a": node(a), "b": rng.pick(&others), "ms": ms})));
+            }
             6 => {
                 let c = rng.pick(&CONSUMERS);
                 if crashed.contains(&c) {
@@ -170,13 +177,14 @@ fn workload(seed: u64, profile: Profile) -> (WorldConfig, Vec<ScenarioStep>) {
 /// Appends how every run ends: each fault still in force repaired, time to recover, then
 /// every consumer and a fresh verifying group read to the end.
 fn finish(name: String, config: WorldConfig, mut steps: Vec<ScenarioStep>) -> Scenario {
-    let (mut stopped, mut cut, mut crashed) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut stopped, mut cut, mut crashed, mut slow) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for s in &steps {
         match s {
             ScenarioStep::Command(Command::StopBroker { broker }) => stopped.push(*broker),
             ScenarioStep::Command(Command::StartBroker { broker }) => stopped.retain(|b| b != broker),
             ScenarioStep::Command(Command::CutLink { a, b }) => cut.push((a.clone(), b.clone())),
             ScenarioStep::Command(Command::HealLink { a, b }) => cut.retain(|l| l != &(a.clone(), b.clone())),
+            ScenarioStep::Command(Command::SlowLink { a, b, .. }) => slow.push((a.clone(), b.clone())),
             ScenarioStep::Command(Command::StopConsumer { name, .. }) => crashed.push(name.clone()),
             ScenarioStep::Command(Command::StartConsumer { name, .. }) => crashed.retain(|c| c != name),
             _ => {}
@@ -184,6 +192,9 @@ fn finish(name: String, config: WorldConfig, mut steps: Vec<ScenarioStep>) -> Sc
     }
     for (a, b) in cut {
         steps.push(cmd(json!({"cmd": "heal_link", "a": a, "b": b})));
+    }
+    for (a, b) in slow {
+        steps.push(cmd(json!({"cmd": "slow_link", "a": a, "b": b, "ms": 0})));
     }
     for b in stopped {
         steps.push(cmd(json!({"cmd": "start_broker", "broker": b})));

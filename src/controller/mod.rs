@@ -20,6 +20,8 @@ pub const RESEND_BACKOFF_MS: u64 = 100;
 pub struct Controller {
     pub epoch: u32,
     pub live_brokers: BTreeSet<BrokerId>,
+    /// Each live broker's epoch (its registration's czxid): a new one means it restarted.
+    pub broker_epochs: BTreeMap<BrokerId, u64>,
     pub assignments: BTreeMap<Name, Vec<Vec<BrokerId>>>,
     pub states: BTreeMap<TopicPartition, LeaderAndIsr>,
 }
@@ -47,8 +49,9 @@ impl Controller {
                 next
             }
         };
-        let live_brokers: BTreeSet<BrokerId> = zk.live_brokers()?.into_iter().collect();
-        let mut c = Controller { epoch, live_brokers, assignments: BTreeMap::new(), states: BTreeMap::new() };
+        let broker_epochs = zk.broker_epochs()?;
+        let live_brokers: BTreeSet<BrokerId> = broker_epochs.keys().copied().collect();
+        let mut c = Controller { epoch, live_brokers, broker_epochs, assignments: BTreeMap::new(), states: BTreeMap::new() };
         ctx.sched.emit(Event::ControllerElected { cluster: ctx.cluster, broker: me, epoch });
         let mut batch = Batch::default();
         c.read_topics(me, session, ctx, &mut batch)?;
@@ -168,15 +171,24 @@ impl Controller {
         Ok(())
     }
 
-    /// The `/brokers/ids` watch fired: `onBrokerFailure` for the dead, `onBrokerStartup` for the new.
+    /// The `/brokers/ids` watch fired: `onBrokerFailure` for the dead, `onBrokerStartup` for the
+    /// new. A broker whose registration is newer than the one known restarted in between
+    /// ("bounced", `KafkaController.processBrokerChange`): it goes through both.
     pub fn on_broker_change(&mut self, me: BrokerId, session: u64, ctx: &mut Ctx) -> Result<(), ZkError> {
-        let now: BTreeSet<BrokerId> = ctx.zk_client(me, session).live_brokers()?.into_iter().collect();
-        let dead: Vec<BrokerId> = self.live_brokers.difference(&now).copied().collect();
-        let born: Vec<BrokerId> = now.difference(&self.live_brokers).copied().collect();
-        self.live_brokers = now;
+        let epochs = ctx.zk_client(me, session).broker_epochs()?;
+        let now: BTreeSet<BrokerId> = epochs.keys().copied().collect();
+        let bounced: Vec<BrokerId> = epochs.iter().filter(|(b, e)| self.broker_epochs.get(b).is_some_and(|old| old != *e)).map(|(b, _)| *b).collect();
+        let dead: Vec<BrokerId> = self.live_brokers.difference(&now).copied().chain(bounced.iter().copied()).collect();
+        let born: Vec<BrokerId> = now.difference(&self.live_brokers).copied().chain(bounced.iter().copied()).collect();
+        self.broker_epochs = epochs;
         let mut batch = Batch::default();
+        self.live_brokers = now.iter().filter(|b| !bounced.contains(b)).copied().collect();
         self.elect_offline(me, session, ctx, &mut batch)?;
         self.remove_from_isr(me, session, ctx, &mut batch, &dead)?;
+        self.live_brokers = now;
+        if !bounced.is_empty() {
+            self.elect_offline(me, session, ctx, &mut batch)?;
+        }
         // A returning broker hears the state of every partition it hosts.
         for b in &born {
             for (tp, _) in self.states.iter().filter(|(tp, _)| self.assignments[&tp.topic][tp.partition as usize].contains(b)) {

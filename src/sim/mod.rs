@@ -138,7 +138,7 @@ impl Scheduler {
     /// Sends a message after `delay_ms` (a retry after a back-off).
     pub fn send_later(&mut self, delay_ms: u64, from: NodeId, to: NodeId, msg: Message) {
         let jitter = if self.latency.jitter_ms > 0 { self.rng.rand_range(0..self.latency.jitter_ms + 1) } else { 0 };
-        let at = self.now_ms + delay_ms + self.latency.base_ms + jitter;
+        let at = self.now_ms + delay_ms + self.latency.base_ms + jitter + self.net.extra_delay(&from, &to);
         let id = self.next_message_id;
         self.next_message_id += 1;
         let (kind, summary) = (msg.kind(), msg.summary());

@@ -9,6 +9,8 @@ use std::collections::BTreeSet;
 pub struct Network {
     pub isolated: BTreeSet<NodeId>,
     pub cut_links: BTreeSet<(NodeId, NodeId)>,
+    /// Links that add this many milliseconds to every message (a slow or congested path).
+    pub slow_links: std::collections::BTreeMap<(NodeId, NodeId), u64>,
 }
 
 impl Network {
@@ -32,5 +34,21 @@ impl Network {
 
     pub fn heal(&mut self, a: &NodeId, b: &NodeId) -> bool {
         self.cut_links.remove(&Self::link(a, b))
+    }
+
+    /// Sets a link's extra delay; 0 makes it ordinary again.
+    pub fn slow(&mut self, a: &NodeId, b: &NodeId, extra_ms: u64) {
+        if extra_ms == 0 {
+            self.slow_links.remove(&Self::link(a, b));
+        } else {
+            self.slow_links.insert(Self::link(a, b), extra_ms);
+        }
+    }
+
+    pub fn extra_delay(&self, a: &NodeId, b: &NodeId) -> u64 {
+        if self.slow_links.is_empty() {
+            return 0;
+        }
+        self.slow_links.get(&Self::link(a, b)).copied().unwrap_or(0)
     }
 }

@@ -135,6 +135,17 @@ impl KafkaZkClient<'_> {
         Ok(ids)
     }
 
+    /// The live brokers with their broker epochs (the czxid of their registration), watched.
+    pub fn broker_epochs(&mut self) -> Result<BTreeMap<BrokerId, u64>, ZkError> {
+        let mut out = BTreeMap::new();
+        for id in self.live_brokers()? {
+            if let Some(node) = self.get(&broker_path(id), false)? {
+                out.insert(id, node.czxid);
+            }
+        }
+        Ok(out)
+    }
+
     pub fn partition_state(&mut self, topic: &str, partition: u32) -> Result<Option<LeaderAndIsr>, ZkError> {
         Ok(self.get(&partition_state_path(topic, partition), false)?.and_then(|n| partition_state_of(&n.data, n.version)))
     }

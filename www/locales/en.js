@@ -302,6 +302,7 @@ export default {
     node_healed: '{node} is back on the network.',
     link_cut: 'The link between {a} and {b} is cut.',
     link_healed: 'The link between {a} and {b} works again.',
+    link_slowed: 'Messages between {a} and {b} now take {ms} ms longer (0: back to normal).',
     zk_session_created: 'ZooKeeper opens session {session} for {owner} (timeout {timeout} s).',
     zk_session_expired: 'ZooKeeper expires the session of {owner}: its ephemeral znodes go.',
     znode_created: 'Znode {path} is created{ephemeral}.',

@@ -300,6 +300,7 @@ export default {
     node_healed: '{node}이(가) 네트워크에 돌아옵니다.',
     link_cut: '{a}와(과) {b} 사이의 연결이 끊깁니다.',
     link_healed: '{a}와(과) {b} 사이의 연결이 복구됩니다.',
+    link_slowed: '{a}와(과) {b} 사이의 메시지가 이제 {ms}ms 더 걸립니다(0이면 정상으로 돌아옴).',
     zk_session_created: 'ZooKeeper가 {owner}에게 세션 {session}을 엽니다 (타임아웃 {timeout}초).',
     zk_session_expired: 'ZooKeeper가 {owner}의 세션을 만료시킵니다. 그 임시 znode가 사라집니다.',
     znode_created: 'znode {path}가 생성됩니다{ephemeral}.',
