@@ -75,7 +75,8 @@ static GLOBAL: Counting = Counting;
 const BURST: usize = 1000;
 const TICK_MS: u64 = 10;
 const TOPIC: &str = "bench";
-const CONFIG: &str = r#"{"seed":1,"clusters":[{"name":"kafka","chroot":"","brokers":[1,2,3],"config":{"min.insync.replicas":2,"offsets.topic.num.partitions":3}}]}"#;
+const CONFIG: &str =
+    r#"{"seed":1,"clusters":[{"name":"kafka","chroot":"","brokers":[1,2,3],"config":{"min.insync.replicas":2,"offsets.topic.num.partitions":3}}]}"#;
 const SETUP: [&str; 3] = [
     r#"{"cmd":"create_topic","topic":"bench","partitions":3,"replication_factor":3}"#,
     r#"{"cmd":"add_producer","name":"p1","config":{"acks":"all","batch.size":16384,"linger.ms":5}}"#,
@@ -130,7 +131,12 @@ fn setup() -> World {
 }
 
 fn consumed(w: &World) -> u64 {
-    w.consumers.values().flat_map(|c| c.positions.iter()).filter(|(tp, _)| &*tp.topic == TOPIC).map(|(_, o)| *o).sum()
+    w.consumers
+        .values()
+        .flat_map(|c| c.positions.iter())
+        .filter(|(tp, _)| &*tp.topic == TOPIC)
+        .map(|(_, o)| *o)
+        .sum()
 }
 
 struct Outcome {
@@ -145,7 +151,11 @@ struct Outcome {
 /// The commands are made before the clock starts, except when stopping early (the memory
 /// figure), where they are made burst by burst so that they do not count as the engine's.
 fn workload(w: &mut World, n: usize, stop_at_events: Option<usize>) -> Outcome {
-    let commands: Vec<String> = if stop_at_events.is_none() { (0..n).map(produce_json).collect() } else { Vec::new() };
+    let commands: Vec<String> = if stop_at_events.is_none() {
+        (0..n).map(produce_json).collect()
+    } else {
+        Vec::new()
+    };
     let (t0, v0, s0) = (Instant::now(), w.now_ms(), w.step);
     let done = |w: &World| stop_at_events.is_some_and(|e| w.trace.len() >= e);
     'run: {
@@ -170,13 +180,22 @@ fn workload(w: &mut World, n: usize, stop_at_events: Option<usize>) -> Outcome {
             assert!(ticks < 100_000, "the consumer never caught up");
         }
     }
-    Outcome { secs: t0.elapsed().as_secs_f64(), trace_len: w.trace.len(), virtual_ms: w.now_ms() - v0, steps: w.step - s0 }
+    Outcome {
+        secs: t0.elapsed().as_secs_f64(),
+        trace_len: w.trace.len(),
+        virtual_ms: w.now_ms() - v0,
+        steps: w.step - s0,
+    }
 }
 
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
     let m = xs.len() / 2;
-    if xs.len() % 2 == 1 { xs[m] } else { (xs[m - 1] + xs[m]) / 2.0 }
+    if xs.len() % 2 == 1 {
+        xs[m]
+    } else {
+        (xs[m - 1] + xs[m]) / 2.0
+    }
 }
 
 fn throughput(records: usize, runs: usize) -> serde_json::Value {
@@ -194,7 +213,15 @@ fn throughput(records: usize, runs: usize) -> serde_json::Value {
         let o = workload(&mut w, records, None);
         assert_eq!(consumed(&w), records as u64);
         let rate = records as f64 / o.secs;
-        eprintln!("  native throughput run {}: {records} records in {:.3} s wall ({:.0} records/s; {} steps, {} trace events, {} ms virtual)", i + 1, o.secs, rate, o.steps, o.trace_len, o.virtual_ms);
+        eprintln!(
+            "  native throughput run {}: {records} records in {:.3} s wall ({:.0} records/s; {} steps, {} trace events, {} ms virtual)",
+            i + 1,
+            o.secs,
+            rate,
+            o.steps,
+            o.trace_len,
+            o.virtual_ms
+        );
         rates.push(rate);
         last = Some(o);
         drop(w);
@@ -202,7 +229,12 @@ fn throughput(records: usize, runs: usize) -> serde_json::Value {
     let o = last.expect("at least one run");
     if PHASES.load(Relaxed) {
         let ms = |a: &AtomicUsize| a.load(Relaxed) as f64 / 1e6 / runs as f64;
-        eprintln!("  phases per run: parse JSON {:.1} ms, World::apply {:.1} ms, run_for (steps) {:.1} ms", ms(&PARSE_NS), ms(&APPLY_NS), ms(&RUN_NS));
+        eprintln!(
+            "  phases per run: parse JSON {:.1} ms, World::apply {:.1} ms, run_for (steps) {:.1} ms",
+            ms(&PARSE_NS),
+            ms(&APPLY_NS),
+            ms(&RUN_NS)
+        );
     }
     serde_json::json!({
         "records": records, "runs": runs, "burst": BURST, "tick_ms": TICK_MS,
@@ -223,7 +255,10 @@ fn memory() -> serde_json::Value {
     let live = LIVE.load(Relaxed) - base;
     let peak = PEAK.load(Relaxed) - base;
     let trace_bytes = w.trace.capacity() * std::mem::size_of::<kafkascope::trace::TraceRecord>();
-    eprintln!("  native memory: {} trace events, {} steps; live {live} B, peak {peak} B (the trace's Vec alone {trace_bytes} B)", o.trace_len, w.step);
+    eprintln!(
+        "  native memory: {} trace events, {} steps; live {live} B, peak {peak} B (the trace's Vec alone {trace_bytes} B)",
+        o.trace_len, w.step
+    );
     let out = serde_json::json!({ "events": o.trace_len, "steps": w.step, "live_bytes": live, "peak_bytes": peak, "trace_vec_bytes": trace_bytes });
     drop(w);
     out
@@ -249,7 +284,10 @@ fn loaded_fault_run(seed: u64) -> Scenario {
         while v.len() < 100 {
             v.push('x');
         }
-        ScenarioStep::Command(serde_json::from_value(serde_json::json!({"cmd": "produce", "producer": "producer-1", "topic": check::workload::TOPIC, "value": v})).expect("produce"))
+        ScenarioStep::Command(
+            serde_json::from_value(serde_json::json!({"cmd": "produce", "producer": "producer-1", "topic": check::workload::TOPIC, "value": v}))
+                .expect("produce"),
+        )
     };
     let per_slice = (SIM_RATE_PER_S * TICK_MS / 1000) as usize;
     for s in std::mem::take(&mut scenario.steps) {
@@ -315,7 +353,12 @@ fn sim_speed(seeds: u64) -> serde_json::Value {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let arg = |name: &str, default: usize| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map_or(default, |v| v.parse().expect("a number"));
+    let arg = |name: &str, default: usize| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .map_or(default, |v| v.parse().expect("a number"))
+    };
     let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).cloned();
     PHASES.store(args.iter().any(|a| a == "--phases"), Relaxed);
     let want = |what: &str| only.as_deref().is_none_or(|o| o == what);

@@ -16,15 +16,24 @@ fn main() {
     config.clusters[0].config.offsets_topic_num_partitions = 3;
     let mut t = Timeline::new(config).expect("default config");
     t.run_for(100);
-    t.apply(cmd(serde_json::json!({"cmd": "create_topic", "topic": "orders", "partitions": 6, "replication_factor": 3}))).unwrap();
+    t.apply(cmd(
+        serde_json::json!({"cmd": "create_topic", "topic": "orders", "partitions": 6, "replication_factor": 3}),
+    ))
+    .unwrap();
     t.apply(cmd(serde_json::json!({"cmd": "add_producer", "name": "p"}))).unwrap();
     for c in ["c1", "c2"] {
-        t.apply(cmd(serde_json::json!({"cmd": "start_consumer", "name": c, "group": "g", "topics": ["orders"], "config": {"auto.offset.reset": "earliest"}}))).unwrap();
+        t.apply(cmd(
+            serde_json::json!({"cmd": "start_consumer", "name": c, "group": "g", "topics": ["orders"], "config": {"auto.offset.reset": "earliest"}}),
+        ))
+        .unwrap();
     }
     let built = Instant::now();
     let mut i = 0;
     while t.head() < steps {
-        t.apply(cmd(serde_json::json!({"cmd": "produce", "producer": "p", "topic": "orders", "key": format!("k{i}"), "value": format!("v{i}")}))).unwrap();
+        t.apply(cmd(
+            serde_json::json!({"cmd": "produce", "producer": "p", "topic": "orders", "key": format!("k{i}"), "value": format!("v{i}")}),
+        ))
+        .unwrap();
         if i % 10 == 0 {
             for c in ["c1", "c2"] {
                 t.apply(cmd(serde_json::json!({"cmd": "poll", "consumer": c}))).unwrap();
@@ -46,6 +55,15 @@ fn main() {
         .collect();
     times.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
     let pct = |p: f64| times[((times.len() - 1) as f64 * p) as usize];
-    println!("rewind: {head} steps recorded in {build_ms:.0} ms ({} trace events, snapshot every {} steps)", t.trace().len(), kafkascope::timeline::DEFAULT_STRIDE);
-    println!("rewind: 200 jumps to random steps: median {:.2} ms, p95 {:.2} ms, max {:.2} ms (target: under 50 ms)", pct(0.5), pct(0.95), pct(1.0));
+    println!(
+        "rewind: {head} steps recorded in {build_ms:.0} ms ({} trace events, snapshot every {} steps)",
+        t.trace().len(),
+        kafkascope::timeline::DEFAULT_STRIDE
+    );
+    println!(
+        "rewind: 200 jumps to random steps: median {:.2} ms, p95 {:.2} ms, max {:.2} ms (target: under 50 ms)",
+        pct(0.5),
+        pct(0.95),
+        pct(1.0)
+    );
 }

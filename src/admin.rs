@@ -36,7 +36,9 @@ pub fn validate_topic_name(name: &str) -> Result<(), TopicError> {
         return Err(TopicError::InvalidTopic("Topic name cannot be \".\" or \"..\"".into()));
     }
     if name.len() > 249 {
-        return Err(TopicError::InvalidTopic(format!("Topic name is illegal, it can't be longer than 249 characters, topic name: {name}")));
+        return Err(TopicError::InvalidTopic(format!(
+            "Topic name is illegal, it can't be longer than 249 characters, topic name: {name}"
+        )));
     }
     if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-') {
         return Err(TopicError::InvalidTopic(format!(

@@ -204,7 +204,12 @@ impl Default for WorldConfig {
     fn default() -> Self {
         WorldConfig {
             seed: 1,
-            clusters: vec![ClusterSpec { name: default_cluster_name(), chroot: String::new(), brokers: vec![1, 2, 3], config: BrokerConfig::default() }],
+            clusters: vec![ClusterSpec {
+                name: default_cluster_name(),
+                chroot: String::new(),
+                brokers: vec![1, 2, 3],
+                config: BrokerConfig::default(),
+            }],
             latency_ms: 1,
             jitter_ms: 1,
         }

@@ -66,7 +66,11 @@ pub fn metrics(w: &World) -> Metrics {
     let now = w.now_ms();
     let since = now.saturating_sub(RATE_WINDOW_MS);
     let recent = w.trace.iter().rev().take_while(|r| r.time_ms >= since).map(|r| &r.event);
-    let (mut shrinks, mut expands, mut failed) = (std::collections::BTreeMap::new(), std::collections::BTreeMap::new(), std::collections::BTreeMap::new());
+    let (mut shrinks, mut expands, mut failed) = (
+        std::collections::BTreeMap::new(),
+        std::collections::BTreeMap::new(),
+        std::collections::BTreeMap::new(),
+    );
     for e in recent {
         match e {
             Event::IsrChanged { old, new, by, .. } if new.len() < old.len() => *shrinks.entry(*by).or_insert(0u32) += 1,
@@ -102,7 +106,11 @@ pub fn metrics(w: &World) -> Metrics {
                 let ctl = c.controller.as_ref().expect("found as controller");
                 ctl.states.values().filter(|s| s.leader.is_none_or(|l| !ctl.live_brokers.contains(&l))).count() as u32
             });
-            ClusterMetrics { cluster: ci, offline_partitions_count: offline, active_controller_count: w.brokers.values().filter(|b| b.cluster == ci && b.running && b.controller.is_some()).count() as u32 }
+            ClusterMetrics {
+                cluster: ci,
+                offline_partitions_count: offline,
+                active_controller_count: w.brokers.values().filter(|b| b.cluster == ci && b.running && b.controller.is_some()).count() as u32,
+            }
         })
         .collect();
     let consumers = w
@@ -111,12 +119,30 @@ pub fn metrics(w: &World) -> Metrics {
         .filter(|c| c.running)
         .map(|c| ConsumerMetrics {
             consumer: c.name.to_string(),
-            records_lag_max: c.positions.iter().filter_map(|(tp, pos)| Some(w.brokers.values().filter(|b| b.running).find_map(|b| b.partitions.get(tp).filter(|p| p.role == Role::Leader))?.high_watermark.saturating_sub(*pos))).max().unwrap_or(0),
+            records_lag_max: c
+                .positions
+                .iter()
+                .filter_map(|(tp, pos)| {
+                    Some(
+                        w.brokers
+                            .values()
+                            .filter(|b| b.running)
+                            .find_map(|b| b.partitions.get(tp).filter(|p| p.role == Role::Leader))?
+                            .high_watermark
+                            .saturating_sub(*pos),
+                    )
+                })
+                .max()
+                .unwrap_or(0),
         })
         .collect();
     Metrics { brokers, clusters, consumers }
 }
 
 fn leader_of(w: &World, tp: &crate::protocol::TopicPartition) -> Option<BrokerId> {
-    w.brokers.values().filter(|b| b.running).find(|b| b.partitions.get(tp).is_some_and(|p| p.role == Role::Leader)).map(|b| b.id)
+    w.brokers
+        .values()
+        .filter(|b| b.running)
+        .find(|b| b.partitions.get(tp).is_some_and(|p| p.role == Role::Leader))
+        .map(|b| b.id)
 }

@@ -93,12 +93,7 @@ pub struct StickyState {
 /// `previous` is the partition being left, never picked again while another is available.
 /// KIP-794's `BuiltInPartitioner.nextPartition` weighs partitions by their leaders' queue
 /// sizes; queues are equal in this simulation, so it passes `previous = None` and draws uniformly.
-pub fn random_partition(
-    rng: &mut oorandom::Rand64,
-    num_partitions: u32,
-    available: &[u32],
-    previous: Option<u32>,
-) -> u32 {
+pub fn random_partition(rng: &mut oorandom::Rand64, num_partitions: u32, available: &[u32], previous: Option<u32>) -> u32 {
     if available.is_empty() {
         return rng.rand_range(0..num_partitions as u64) as u32;
     }

@@ -44,7 +44,10 @@ pub struct TopicPartition {
 
 impl TopicPartition {
     pub fn new(topic: &Name, partition: u32) -> Self {
-        TopicPartition { topic: topic.clone(), partition }
+        TopicPartition {
+            topic: topic.clone(),
+            partition,
+        }
     }
 }
 
@@ -214,57 +217,176 @@ pub struct ProduceResult {
 #[derive(Clone, Debug)]
 pub enum Message {
     /// ZooKeeper client heartbeat; keeps the session (and its ephemeral znodes) alive.
-    ZkPing { session_id: u64 },
-    ZkPingResponse { session_id: u64, expired: bool },
+    ZkPing {
+        session_id: u64,
+    },
+    ZkPingResponse {
+        session_id: u64,
+        expired: bool,
+    },
     /// A one-shot watch fired: the watcher must read again (and set a new watch).
-    ZkWatchEvent { path: String, kind: WatchKind },
+    ZkWatchEvent {
+        path: String,
+        kind: WatchKind,
+    },
 
-    MetadataRequest { correlation_id: u64, topics: Vec<Name> },
-    MetadataResponse { correlation_id: u64, brokers: Vec<BrokerId>, partitions: Vec<PartitionMetadata>, errors: Vec<(Name, ErrorCode)> },
+    MetadataRequest {
+        correlation_id: u64,
+        topics: Vec<Name>,
+    },
+    MetadataResponse {
+        correlation_id: u64,
+        brokers: Vec<BrokerId>,
+        partitions: Vec<PartitionMetadata>,
+        errors: Vec<(Name, ErrorCode)>,
+    },
 
-    ProduceRequest { correlation_id: u64, acks: Acks, timeout_ms: u64, batches: Vec<(TopicPartition, Vec<ProducerRecord>)> },
-    ProduceResponse { correlation_id: u64, results: Vec<ProduceResult> },
+    ProduceRequest {
+        correlation_id: u64,
+        acks: Acks,
+        timeout_ms: u64,
+        batches: Vec<(TopicPartition, Vec<ProducerRecord>)>,
+    },
+    ProduceResponse {
+        correlation_id: u64,
+        results: Vec<ProduceResult>,
+    },
 
     /// A follower's (`replica_id` Some) or a consumer's fetch.
-    FetchRequest { correlation_id: u64, replica_id: Option<BrokerId>, partitions: Vec<FetchPartition>, max_wait_ms: u64 },
-    FetchResponse { correlation_id: u64, partitions: Vec<FetchedPartition> },
+    FetchRequest {
+        correlation_id: u64,
+        replica_id: Option<BrokerId>,
+        partitions: Vec<FetchPartition>,
+        max_wait_ms: u64,
+    },
+    FetchResponse {
+        correlation_id: u64,
+        partitions: Vec<FetchedPartition>,
+    },
 
     /// KIP-101/KIP-279: a new follower asks where its last epoch ends on the leader.
-    OffsetsForLeaderEpochRequest { correlation_id: u64, partitions: Vec<(TopicPartition, u32)> },
+    OffsetsForLeaderEpochRequest {
+        correlation_id: u64,
+        partitions: Vec<(TopicPartition, u32)>,
+    },
     /// `Ok(None)`: the leader knows no end for that epoch (UNDEFINED_EPOCH_OFFSET).
-    OffsetsForLeaderEpochResponse { correlation_id: u64, partitions: Vec<(TopicPartition, Result<Option<(u32, u64)>, ErrorCode>)> },
+    OffsetsForLeaderEpochResponse {
+        correlation_id: u64,
+        partitions: Vec<(TopicPartition, Result<Option<(u32, u64)>, ErrorCode>)>,
+    },
 
-    LeaderAndIsrRequest { controller_id: BrokerId, controller_epoch: u32, partitions: Vec<PartitionMetadata> },
-    UpdateMetadataRequest { controller_id: BrokerId, controller_epoch: u32, live_brokers: Vec<BrokerId>, partitions: Vec<PartitionMetadata> },
+    LeaderAndIsrRequest {
+        controller_id: BrokerId,
+        controller_epoch: u32,
+        partitions: Vec<PartitionMetadata>,
+    },
+    UpdateMetadataRequest {
+        controller_id: BrokerId,
+        controller_epoch: u32,
+        live_brokers: Vec<BrokerId>,
+        partitions: Vec<PartitionMetadata>,
+    },
 
     /// A client asks any broker which one coordinates its group.
-    FindCoordinatorRequest { correlation_id: u64, group_id: String },
-    FindCoordinatorResponse { correlation_id: u64, result: Result<BrokerId, ErrorCode> },
+    FindCoordinatorRequest {
+        correlation_id: u64,
+        group_id: String,
+    },
+    FindCoordinatorResponse {
+        correlation_id: u64,
+        result: Result<BrokerId, ErrorCode>,
+    },
     /// Classic group protocol: join, then the leader's SyncGroup hands out the assignment.
-    JoinGroupRequest { correlation_id: u64, group_id: String, member_id: String, session_timeout_ms: u64, rebalance_timeout_ms: u64, protocols: Vec<(String, Subscription)> },
-    JoinGroupResponse { correlation_id: u64, result: Result<JoinResult, (ErrorCode, String)> },
-    SyncGroupRequest { correlation_id: u64, group_id: String, generation: i32, member_id: String, assignments: Assignment },
-    SyncGroupResponse { correlation_id: u64, result: Result<BTreeMap<String, Vec<u32>>, ErrorCode> },
-    HeartbeatRequest { correlation_id: u64, group_id: String, generation: i32, member_id: String },
-    HeartbeatResponse { correlation_id: u64, error: Option<ErrorCode> },
-    LeaveGroupRequest { correlation_id: u64, group_id: String, member_id: String },
-    LeaveGroupResponse { correlation_id: u64 },
+    JoinGroupRequest {
+        correlation_id: u64,
+        group_id: String,
+        member_id: String,
+        session_timeout_ms: u64,
+        rebalance_timeout_ms: u64,
+        protocols: Vec<(String, Subscription)>,
+    },
+    JoinGroupResponse {
+        correlation_id: u64,
+        result: Result<JoinResult, (ErrorCode, String)>,
+    },
+    SyncGroupRequest {
+        correlation_id: u64,
+        group_id: String,
+        generation: i32,
+        member_id: String,
+        assignments: Assignment,
+    },
+    SyncGroupResponse {
+        correlation_id: u64,
+        result: Result<BTreeMap<String, Vec<u32>>, ErrorCode>,
+    },
+    HeartbeatRequest {
+        correlation_id: u64,
+        group_id: String,
+        generation: i32,
+        member_id: String,
+    },
+    HeartbeatResponse {
+        correlation_id: u64,
+        error: Option<ErrorCode>,
+    },
+    LeaveGroupRequest {
+        correlation_id: u64,
+        group_id: String,
+        member_id: String,
+    },
+    LeaveGroupResponse {
+        correlation_id: u64,
+    },
     /// `generation` -1 and an empty member id: a consumer outside group management.
-    OffsetCommitRequest { correlation_id: u64, group_id: String, generation: i32, member_id: String, offsets: Vec<(TopicPartition, u64)> },
-    OffsetCommitResponse { correlation_id: u64, results: Vec<(TopicPartition, Option<ErrorCode>)> },
-    OffsetFetchRequest { correlation_id: u64, group_id: String, partitions: Vec<TopicPartition> },
-    OffsetFetchResponse { correlation_id: u64, result: Result<Vec<(TopicPartition, Option<u64>)>, ErrorCode> },
+    OffsetCommitRequest {
+        correlation_id: u64,
+        group_id: String,
+        generation: i32,
+        member_id: String,
+        offsets: Vec<(TopicPartition, u64)>,
+    },
+    OffsetCommitResponse {
+        correlation_id: u64,
+        results: Vec<(TopicPartition, Option<ErrorCode>)>,
+    },
+    OffsetFetchRequest {
+        correlation_id: u64,
+        group_id: String,
+        partitions: Vec<TopicPartition>,
+    },
+    OffsetFetchResponse {
+        correlation_id: u64,
+        result: Result<Vec<(TopicPartition, Option<u64>)>, ErrorCode>,
+    },
     /// Earliest (`true`) or latest offset of partitions, for `auto.offset.reset`.
-    ListOffsetsRequest { correlation_id: u64, partitions: Vec<(TopicPartition, bool)> },
-    ListOffsetsResponse { correlation_id: u64, results: Vec<(TopicPartition, Result<u64, ErrorCode>)> },
+    ListOffsetsRequest {
+        correlation_id: u64,
+        partitions: Vec<(TopicPartition, bool)>,
+    },
+    ListOffsetsResponse {
+        correlation_id: u64,
+        results: Vec<(TopicPartition, Result<u64, ErrorCode>)>,
+    },
 
     /// Not a Kafka message: the TCP reset a crashed broker's host sends back, which the
     /// sender's `NetworkClient` sees as a disconnect, failing the request at once.
-    Disconnected { correlation_id: u64 },
+    Disconnected {
+        correlation_id: u64,
+    },
 
     /// KIP-497: a leader asks the controller to change the ISR.
-    AlterPartitionRequest { broker_id: BrokerId, tp: TopicPartition, leader_epoch: u32, partition_epoch: u32, new_isr: Vec<BrokerId> },
-    AlterPartitionResponse { tp: TopicPartition, result: Result<LeaderAndIsr, ErrorCode> },
+    AlterPartitionRequest {
+        broker_id: BrokerId,
+        tp: TopicPartition,
+        leader_epoch: u32,
+        partition_epoch: u32,
+        new_isr: Vec<BrokerId>,
+    },
+    AlterPartitionResponse {
+        tp: TopicPartition,
+        result: Result<LeaderAndIsr, ErrorCode>,
+    },
 }
 
 /// What the coordinator tells a member when a rebalance's join phase completes.
@@ -361,9 +483,19 @@ impl Message {
         match self {
             Message::ZkPing { session_id } => format!("session 0x{session_id:x}"),
             Message::ZkPingResponse { session_id, expired } => {
-                if *expired { format!("session 0x{session_id:x} expired") } else { format!("session 0x{session_id:x} alive") }
+                if *expired {
+                    format!("session 0x{session_id:x} expired")
+                } else {
+                    format!("session 0x{session_id:x} alive")
+                }
             }
-            Message::ZkWatchEvent { path, kind } => format!("{} changed: {path}", match kind { WatchKind::Data => "node", WatchKind::Children => "children" }),
+            Message::ZkWatchEvent { path, kind } => format!(
+                "{} changed: {path}",
+                match kind {
+                    WatchKind::Data => "node",
+                    WatchKind::Children => "children",
+                }
+            ),
             Message::MetadataRequest { topics, .. } => join(topics.iter().map(|t| t.to_string())),
             Message::MetadataResponse { partitions, errors, .. } => {
                 let mut parts: Vec<String> = partitions
@@ -374,7 +506,11 @@ impl Message {
                 join(parts.into_iter())
             }
             Message::ProduceRequest { acks, batches, .. } => {
-                let acks = match acks { Acks::None => "0", Acks::Leader => "1", Acks::All => "all" };
+                let acks = match acks {
+                    Acks::None => "0",
+                    Acks::Leader => "1",
+                    Acks::All => "all",
+                };
                 format!("acks={acks} {}", join(batches.iter().map(|(tp, r)| format!("{tp} ×{}", r.len()))))
             }
             Message::ProduceResponse { results, .. } => join(results.iter().map(|r| match r.error {
@@ -392,8 +528,16 @@ impl Message {
                 Ok(None) => format!("{tp} epoch unknown"),
                 Err(e) => format!("{tp} {e}"),
             })),
-            Message::LeaderAndIsrRequest { controller_epoch, partitions, .. } | Message::UpdateMetadataRequest { controller_epoch, partitions, .. } => {
-                format!("controller epoch {controller_epoch}: {}", join(partitions.iter().map(|p| describe_state(&p.tp, &p.state))))
+            Message::LeaderAndIsrRequest {
+                controller_epoch, partitions, ..
+            }
+            | Message::UpdateMetadataRequest {
+                controller_epoch, partitions, ..
+            } => {
+                format!(
+                    "controller epoch {controller_epoch}: {}",
+                    join(partitions.iter().map(|p| describe_state(&p.tp, &p.state)))
+                )
             }
             Message::AlterPartitionRequest { tp, new_isr, .. } => format!("{tp} isr {new_isr:?}"),
             Message::Disconnected { .. } => "connection refused".to_string(),
@@ -402,12 +546,26 @@ impl Message {
                 Ok(b) => format!("coordinator broker-{b}"),
                 Err(e) => e.to_string(),
             },
-            Message::JoinGroupRequest { group_id, member_id, .. } => format!("group {group_id} member {}", if member_id.is_empty() { "(new)" } else { member_id }),
+            Message::JoinGroupRequest { group_id, member_id, .. } => {
+                format!("group {group_id} member {}", if member_id.is_empty() { "(new)" } else { member_id })
+            }
             Message::JoinGroupResponse { result, .. } => match result {
                 Ok(j) => format!("generation {} leader {} member {}", j.generation, j.leader, j.member_id),
                 Err((e, m)) => format!("{e} {m}"),
             },
-            Message::SyncGroupRequest { group_id, generation, assignments, .. } => format!("group {group_id} generation {generation}{}", if assignments.is_empty() { String::new() } else { format!(" with {} assignments", assignments.len()) }),
+            Message::SyncGroupRequest {
+                group_id,
+                generation,
+                assignments,
+                ..
+            } => format!(
+                "group {group_id} generation {generation}{}",
+                if assignments.is_empty() {
+                    String::new()
+                } else {
+                    format!(" with {} assignments", assignments.len())
+                }
+            ),
             Message::SyncGroupResponse { result, .. } => match result {
                 Ok(a) => join(a.iter().map(|(t, ps)| format!("{t} {ps:?}"))),
                 Err(e) => e.to_string(),
@@ -417,7 +575,9 @@ impl Message {
             Message::LeaveGroupRequest { member_id, .. } => member_id.clone(),
             Message::LeaveGroupResponse { .. } => "OK".to_string(),
             Message::OffsetCommitRequest { offsets, .. } => join(offsets.iter().map(|(tp, o)| format!("{tp} → {o}"))),
-            Message::OffsetCommitResponse { results, .. } => join(results.iter().map(|(tp, e)| format!("{tp} {}", e.map_or("OK".to_string(), |e| e.to_string())))),
+            Message::OffsetCommitResponse { results, .. } => {
+                join(results.iter().map(|(tp, e)| format!("{tp} {}", e.map_or("OK".to_string(), |e| e.to_string()))))
+            }
             Message::OffsetFetchRequest { partitions, .. } => join(partitions.iter().map(|tp| tp.to_string())),
             Message::OffsetFetchResponse { result, .. } => match result {
                 Ok(v) => join(v.iter().map(|(tp, o)| format!("{tp} {}", o.map_or("none".to_string(), |o| o.to_string())))),

@@ -21,7 +21,10 @@ pub enum ScenarioStep {
     Command(Command),
     /// A command Kafka refuses, to show the refusal: the run goes on only if it is refused
     /// with an error containing `contains` (and then the world is unchanged).
-    ExpectError { command: Command, contains: String },
+    ExpectError {
+        command: Command,
+        contains: String,
+    },
 }
 
 /// A text in both of the page's languages.
@@ -100,7 +103,11 @@ impl Scenario {
         };
         let mut steps = Vec::with_capacity(list.len());
         for (i, c) in list.into_iter().enumerate() {
-            let cmd = c.get("cmd").and_then(Value::as_str).map(str::to_string).ok_or_else(|| format!("commands[{i}]: missing \"cmd\""))?;
+            let cmd = c
+                .get("cmd")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| format!("commands[{i}]: missing \"cmd\""))?;
             let step = if cmd.starts_with("run_") {
                 let r: Run = serde_json::from_value(c).map_err(|e| format!("commands[{i}] ({cmd}): {e}"))?;
                 let ms = match r {
@@ -113,8 +120,15 @@ impl Scenario {
                 }
                 ScenarioStep::Run(r)
             } else if cmd == "expect_error" {
-                let contains = c.get("contains").and_then(Value::as_str).ok_or_else(|| format!("commands[{i}] (expect_error): missing \"contains\""))?.to_string();
-                let inner = c.get("command").cloned().ok_or_else(|| format!("commands[{i}] (expect_error): missing \"command\""))?;
+                let contains = c
+                    .get("contains")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| format!("commands[{i}] (expect_error): missing \"contains\""))?
+                    .to_string();
+                let inner = c
+                    .get("command")
+                    .cloned()
+                    .ok_or_else(|| format!("commands[{i}] (expect_error): missing \"command\""))?;
                 if c.as_object().is_some_and(|o| o.len() != 3) {
                     return Err(format!("commands[{i}] (expect_error): takes only \"command\" and \"contains\""));
                 }
@@ -153,7 +167,9 @@ impl Scenario {
             .map(|s| match s {
                 ScenarioStep::Run(r) => serde_json::to_value(r),
                 ScenarioStep::Command(c) => serde_json::to_value(c),
-                ScenarioStep::ExpectError { command, contains } => serde_json::to_value(command).map(|c| serde_json::json!({"cmd": "expect_error", "command": c, "contains": contains})),
+                ScenarioStep::ExpectError { command, contains } => {
+                    serde_json::to_value(command).map(|c| serde_json::json!({"cmd": "expect_error", "command": c, "contains": contains}))
+                }
             })
             .collect::<Result<_, _>>()
             .expect("steps serialize");
@@ -181,8 +197,16 @@ impl Scenario {
                 ScenarioStep::Command(c) => w.apply(c.clone()).map_err(|e| format!("commands[{i}]: {e}"))?,
                 ScenarioStep::ExpectError { command, contains } => match w.apply(command.clone()) {
                     Err(e) if e.to_string().contains(contains.as_str()) => {}
-                    Err(e) => return Err(format!("commands[{i}]: refused, but with \"{e}\" instead of an error containing \"{contains}\"")),
-                    Ok(()) => return Err(format!("commands[{i}]: expected an error containing \"{contains}\", but the command was accepted")),
+                    Err(e) => {
+                        return Err(format!(
+                            "commands[{i}]: refused, but with \"{e}\" instead of an error containing \"{contains}\""
+                        ))
+                    }
+                    Ok(()) => {
+                        return Err(format!(
+                            "commands[{i}]: expected an error containing \"{contains}\", but the command was accepted"
+                        ))
+                    }
                 },
             }
         }

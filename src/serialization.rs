@@ -9,16 +9,32 @@ use serde::{Deserialize, Serialize};
 pub enum Serde {
     /// UTF-8 text.
     #[default]
-    #[serde(rename = "string", alias = "org.apache.kafka.common.serialization.StringSerializer", alias = "org.apache.kafka.common.serialization.StringDeserializer")]
+    #[serde(
+        rename = "string",
+        alias = "org.apache.kafka.common.serialization.StringSerializer",
+        alias = "org.apache.kafka.common.serialization.StringDeserializer"
+    )]
     String,
     /// A Java int, 4 bytes big-endian.
-    #[serde(rename = "integer", alias = "org.apache.kafka.common.serialization.IntegerSerializer", alias = "org.apache.kafka.common.serialization.IntegerDeserializer")]
+    #[serde(
+        rename = "integer",
+        alias = "org.apache.kafka.common.serialization.IntegerSerializer",
+        alias = "org.apache.kafka.common.serialization.IntegerDeserializer"
+    )]
     Integer,
     /// A Java long, 8 bytes big-endian.
-    #[serde(rename = "long", alias = "org.apache.kafka.common.serialization.LongSerializer", alias = "org.apache.kafka.common.serialization.LongDeserializer")]
+    #[serde(
+        rename = "long",
+        alias = "org.apache.kafka.common.serialization.LongSerializer",
+        alias = "org.apache.kafka.common.serialization.LongDeserializer"
+    )]
     Long,
     /// The bytes as they are (written here as hex).
-    #[serde(rename = "bytearray", alias = "org.apache.kafka.common.serialization.ByteArraySerializer", alias = "org.apache.kafka.common.serialization.ByteArrayDeserializer")]
+    #[serde(
+        rename = "bytearray",
+        alias = "org.apache.kafka.common.serialization.ByteArraySerializer",
+        alias = "org.apache.kafka.common.serialization.ByteArrayDeserializer"
+    )]
     ByteArray,
     /// Plain JSON text, no schema.
     #[serde(rename = "json")]

@@ -46,7 +46,16 @@ impl Timeline {
     pub fn with_stride(config: WorldConfig, stride: u64) -> Result<Timeline, SimError> {
         let mut world = World::new(config.clone())?;
         let trace = std::mem::take(&mut world.trace);
-        Ok(Timeline { snapshots: vec![(0, world.clone())], config, world, log: Vec::new(), stride: stride.max(1), trace, head: 0, forks: Vec::new() })
+        Ok(Timeline {
+            snapshots: vec![(0, world.clone())],
+            config,
+            world,
+            log: Vec::new(),
+            stride: stride.max(1),
+            trace,
+            head: 0,
+            forks: Vec::new(),
+        })
     }
 
     pub fn config(&self) -> &WorldConfig {

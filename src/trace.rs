@@ -35,45 +35,172 @@ pub enum ElectionReason {
 pub enum Event {
     // The network.
     /// `background`: housekeeping (heartbeats, idle fetches) a picture may draw faintly.
-    MessageSent { id: u64, from: NodeId, to: NodeId, kind: &'static str, summary: String, deliver_at_ms: u64, background: bool },
-    MessageDelivered { id: u64, from: NodeId, to: NodeId, kind: &'static str },
-    MessageDropped { id: u64, from: NodeId, to: NodeId, kind: &'static str, reason: &'static str },
+    MessageSent {
+        id: u64,
+        from: NodeId,
+        to: NodeId,
+        kind: &'static str,
+        summary: String,
+        deliver_at_ms: u64,
+        background: bool,
+    },
+    MessageDelivered {
+        id: u64,
+        from: NodeId,
+        to: NodeId,
+        kind: &'static str,
+    },
+    MessageDropped {
+        id: u64,
+        from: NodeId,
+        to: NodeId,
+        kind: &'static str,
+        reason: &'static str,
+    },
 
     // Faults and lifecycle, as commanded.
-    BrokerStarted { broker: BrokerId },
-    BrokerStopped { broker: BrokerId },
-    NodeIsolated { node: NodeId },
-    NodeHealed { node: NodeId },
-    LinkCut { a: NodeId, b: NodeId },
-    LinkHealed { a: NodeId, b: NodeId },
+    BrokerStarted {
+        broker: BrokerId,
+    },
+    BrokerStopped {
+        broker: BrokerId,
+    },
+    NodeIsolated {
+        node: NodeId,
+    },
+    NodeHealed {
+        node: NodeId,
+    },
+    LinkCut {
+        a: NodeId,
+        b: NodeId,
+    },
+    LinkHealed {
+        a: NodeId,
+        b: NodeId,
+    },
     /// Every message between a and b now takes `extra_ms` longer (0: back to normal).
-    LinkSlowed { a: NodeId, b: NodeId, extra_ms: u64 },
+    LinkSlowed {
+        a: NodeId,
+        b: NodeId,
+        extra_ms: u64,
+    },
 
     // ZooKeeper.
-    ZkSessionCreated { session_id: u64, owner: NodeId, timeout_ms: u64 },
-    ZkSessionExpired { session_id: u64, owner: NodeId },
-    ZnodeCreated { path: String, data: String, ephemeral: bool },
-    ZnodeChanged { path: String, data: String, version: u32 },
-    ZnodeDeleted { path: String },
-    WatchFired { path: String, watcher: NodeId, kind: WatchKind },
-    BrokerRegistered { cluster: usize, broker: BrokerId },
+    ZkSessionCreated {
+        session_id: u64,
+        owner: NodeId,
+        timeout_ms: u64,
+    },
+    ZkSessionExpired {
+        session_id: u64,
+        owner: NodeId,
+    },
+    ZnodeCreated {
+        path: String,
+        data: String,
+        ephemeral: bool,
+    },
+    ZnodeChanged {
+        path: String,
+        data: String,
+        version: u32,
+    },
+    ZnodeDeleted {
+        path: String,
+    },
+    WatchFired {
+        path: String,
+        watcher: NodeId,
+        kind: WatchKind,
+    },
+    BrokerRegistered {
+        cluster: usize,
+        broker: BrokerId,
+    },
 
     // The controller.
-    ControllerElected { cluster: usize, broker: BrokerId, epoch: u32 },
-    ControllerResigned { cluster: usize, broker: BrokerId, epoch: u32 },
-    TopicCreated { cluster: usize, topic: Name, assignment: Vec<Vec<BrokerId>> },
-    LeaderChanged { cluster: usize, tp: TopicPartition, old: Option<BrokerId>, new: Option<BrokerId>, leader_epoch: u32, isr: Vec<BrokerId>, reason: ElectionReason },
-    IsrChanged { cluster: usize, tp: TopicPartition, old: Vec<BrokerId>, new: Vec<BrokerId>, leader_epoch: u32, by: BrokerId },
+    ControllerElected {
+        cluster: usize,
+        broker: BrokerId,
+        epoch: u32,
+    },
+    ControllerResigned {
+        cluster: usize,
+        broker: BrokerId,
+        epoch: u32,
+    },
+    TopicCreated {
+        cluster: usize,
+        topic: Name,
+        assignment: Vec<Vec<BrokerId>>,
+    },
+    LeaderChanged {
+        cluster: usize,
+        tp: TopicPartition,
+        old: Option<BrokerId>,
+        new: Option<BrokerId>,
+        leader_epoch: u32,
+        isr: Vec<BrokerId>,
+        reason: ElectionReason,
+    },
+    IsrChanged {
+        cluster: usize,
+        tp: TopicPartition,
+        old: Vec<BrokerId>,
+        new: Vec<BrokerId>,
+        leader_epoch: u32,
+        by: BrokerId,
+    },
 
     // Brokers and their replicas.
-    BecameLeader { broker: BrokerId, tp: TopicPartition, leader_epoch: u32 },
-    BecameFollower { broker: BrokerId, tp: TopicPartition, leader: Option<BrokerId>, leader_epoch: u32 },
-    RecordsAppended { broker: BrokerId, tp: TopicPartition, base_offset: u64, count: u64, leader_epoch: u32, log_end_offset: u64 },
-    HighWatermarkAdvanced { broker: BrokerId, tp: TopicPartition, old: u64, new: u64 },
-    LogTruncated { broker: BrokerId, tp: TopicPartition, old_log_end_offset: u64, new_log_end_offset: u64, lost: u64 },
-    IsrShrinkProposed { broker: BrokerId, tp: TopicPartition, out_of_sync: Vec<BrokerId> },
-    IsrExpandProposed { broker: BrokerId, tp: TopicPartition, caught_up: BrokerId },
-    AlterPartitionRefused { broker: BrokerId, tp: TopicPartition, error: ErrorCode },
+    BecameLeader {
+        broker: BrokerId,
+        tp: TopicPartition,
+        leader_epoch: u32,
+    },
+    BecameFollower {
+        broker: BrokerId,
+        tp: TopicPartition,
+        leader: Option<BrokerId>,
+        leader_epoch: u32,
+    },
+    RecordsAppended {
+        broker: BrokerId,
+        tp: TopicPartition,
+        base_offset: u64,
+        count: u64,
+        leader_epoch: u32,
+        log_end_offset: u64,
+    },
+    HighWatermarkAdvanced {
+        broker: BrokerId,
+        tp: TopicPartition,
+        old: u64,
+        new: u64,
+    },
+    LogTruncated {
+        broker: BrokerId,
+        tp: TopicPartition,
+        old_log_end_offset: u64,
+        new_log_end_offset: u64,
+        lost: u64,
+    },
+    IsrShrinkProposed {
+        broker: BrokerId,
+        tp: TopicPartition,
+        out_of_sync: Vec<BrokerId>,
+    },
+    IsrExpandProposed {
+        broker: BrokerId,
+        tp: TopicPartition,
+        caught_up: BrokerId,
+    },
+    AlterPartitionRefused {
+        broker: BrokerId,
+        tp: TopicPartition,
+        error: ErrorCode,
+    },
 
     // Producers.
     /// The record's serialized key and value (shared with the batch, written as text or hex).
@@ -86,30 +213,113 @@ pub enum Event {
         #[serde(serialize_with = "crate::protocol::ser_opt_bytes")]
         value: Option<Bytes>,
     },
-    ProduceAcknowledged { producer: Name, tp: TopicPartition, base_offset: Option<u64>, seqs: Vec<u64> },
-    ProduceRefused { producer: Name, tp: TopicPartition, error: ErrorCode, retrying: bool, seqs: Vec<u64> },
-    ProduceFailed { producer: Name, topic: Name, seqs: Vec<u64>, error: String },
-    MetadataUpdated { client: Name, topic: Name, leaders: Vec<Option<BrokerId>> },
+    ProduceAcknowledged {
+        producer: Name,
+        tp: TopicPartition,
+        base_offset: Option<u64>,
+        seqs: Vec<u64>,
+    },
+    ProduceRefused {
+        producer: Name,
+        tp: TopicPartition,
+        error: ErrorCode,
+        retrying: bool,
+        seqs: Vec<u64>,
+    },
+    ProduceFailed {
+        producer: Name,
+        topic: Name,
+        seqs: Vec<u64>,
+        error: String,
+    },
+    MetadataUpdated {
+        client: Name,
+        topic: Name,
+        leaders: Vec<Option<BrokerId>>,
+    },
 
     // The group coordinator.
-    CoordinatorLoaded { broker: BrokerId, partition: u32, groups: Vec<String> },
-    GroupMemberAdded { group: String, member: String, client: NodeId },
-    GroupMemberRemoved { group: String, member: String, reason: String },
-    RebalanceStarted { group: String, generation: i32, reason: String },
-    GroupStateChanged { group: String, state: crate::coordinator::GroupState, generation: i32, leader: Option<String>, protocol: Option<String> },
+    CoordinatorLoaded {
+        broker: BrokerId,
+        partition: u32,
+        groups: Vec<String>,
+    },
+    GroupMemberAdded {
+        group: String,
+        member: String,
+        client: NodeId,
+    },
+    GroupMemberRemoved {
+        group: String,
+        member: String,
+        reason: String,
+    },
+    RebalanceStarted {
+        group: String,
+        generation: i32,
+        reason: String,
+    },
+    GroupStateChanged {
+        group: String,
+        state: crate::coordinator::GroupState,
+        generation: i32,
+        leader: Option<String>,
+        protocol: Option<String>,
+    },
 
     // Consumers.
-    ConsumerStarted { consumer: Name, group: Option<String> },
-    ConsumerStopped { consumer: Name, left_group: bool },
-    CoordinatorFound { consumer: Name, broker: BrokerId },
-    AssignmentReceived { consumer: Name, group: String, generation: i32, member: String, partitions: Vec<TopicPartition>, leader: bool },
-    PartitionsRevoked { consumer: Name, partitions: Vec<TopicPartition> },
-    PositionSet { consumer: Name, tp: TopicPartition, offset: u64, from: PositionSource },
-    RecordsPolled { consumer: Name, records: Vec<PolledRecord> },
+    ConsumerStarted {
+        consumer: Name,
+        group: Option<String>,
+    },
+    ConsumerStopped {
+        consumer: Name,
+        left_group: bool,
+    },
+    CoordinatorFound {
+        consumer: Name,
+        broker: BrokerId,
+    },
+    AssignmentReceived {
+        consumer: Name,
+        group: String,
+        generation: i32,
+        member: String,
+        partitions: Vec<TopicPartition>,
+        leader: bool,
+    },
+    PartitionsRevoked {
+        consumer: Name,
+        partitions: Vec<TopicPartition>,
+    },
+    PositionSet {
+        consumer: Name,
+        tp: TopicPartition,
+        offset: u64,
+        from: PositionSource,
+    },
+    RecordsPolled {
+        consumer: Name,
+        records: Vec<PolledRecord>,
+    },
     /// `poll` threw RecordDeserializationException (KIP-334): the position stays at `offset`.
-    PollFailed { consumer: Name, tp: TopicPartition, offset: u64, error: String },
-    OffsetsCommitted { consumer: Name, group: String, offsets: Vec<(TopicPartition, u64)>, auto: bool },
-    OffsetCommitFailed { consumer: Name, group: String, error: ErrorCode },
+    PollFailed {
+        consumer: Name,
+        tp: TopicPartition,
+        offset: u64,
+        error: String,
+    },
+    OffsetsCommitted {
+        consumer: Name,
+        group: String,
+        offsets: Vec<(TopicPartition, u64)>,
+        auto: bool,
+    },
+    OffsetCommitFailed {
+        consumer: Name,
+        group: String,
+        error: ErrorCode,
+    },
 }
 
 /// Where a consumer's position came from.

@@ -286,7 +286,10 @@ fn coordinating<'a>(world: &'a World, cluster: usize, group_id: &str) -> Option<
         .filter(|b| b.cluster == cluster && b.running)
         .filter_map(|b| {
             let g = b.coordinator.groups.get(group_id)?;
-            let epoch = b.partitions.get(&TopicPartition::new(&OFFSETS_TOPIC.into(), g.partition)).map_or(0, |p| p.leader_epoch);
+            let epoch = b
+                .partitions
+                .get(&TopicPartition::new(&OFFSETS_TOPIC.into(), g.partition))
+                .map_or(0, |p| p.leader_epoch);
             Some((epoch, b.id, g))
         })
         .max_by_key(|(epoch, id, _)| (*epoch, std::cmp::Reverse(*id)))
@@ -376,7 +379,16 @@ fn group_views(world: &World) -> Vec<GroupView> {
                         member_id: m.member_id.clone(),
                         client: client_of(m),
                         is_leader: g.leader.as_deref() == Some(m.member_id.as_str()),
-                        assignment: m.assignment.iter().flat_map(|(t, ps)| ps.iter().map(move |p| PartitionId { topic: t.clone(), partition: *p })).collect(),
+                        assignment: m
+                            .assignment
+                            .iter()
+                            .flat_map(|(t, ps)| {
+                                ps.iter().map(move |p| PartitionId {
+                                    topic: t.clone(),
+                                    partition: *p,
+                                })
+                            })
+                            .collect(),
                     })
                     .collect(),
                 offsets: g
@@ -384,7 +396,13 @@ fn group_views(world: &World) -> Vec<GroupView> {
                     .iter()
                     .map(|(tp, committed)| {
                         let high_watermark = leader_high_watermark(world, cluster, tp);
-                        GroupOffsetView { topic: tp.topic.to_string(), partition: tp.partition, committed: *committed, high_watermark, lag: lag(high_watermark, Some(*committed)) }
+                        GroupOffsetView {
+                            topic: tp.topic.to_string(),
+                            partition: tp.partition,
+                            committed: *committed,
+                            high_watermark,
+                            lag: lag(high_watermark, Some(*committed)),
+                        }
                     })
                     .collect(),
             })
@@ -401,7 +419,11 @@ pub fn view(world: &World) -> View {
         .enumerate()
         .map(|(index, spec)| {
             let running_controller = world.brokers.values().find(|b| b.cluster == index && b.running && b.controller.is_some());
-            let stored_epoch = world.zk.nodes.get(&under(&spec.chroot, zkdata::CONTROLLER_EPOCH)).and_then(|n| n.data.parse().ok());
+            let stored_epoch = world
+                .zk
+                .nodes
+                .get(&under(&spec.chroot, zkdata::CONTROLLER_EPOCH))
+                .and_then(|n| n.data.parse().ok());
             ClusterView {
                 index,
                 name: spec.name.clone(),
@@ -468,7 +490,12 @@ pub fn view(world: &World) -> View {
                 continue;
             }
             if let Some(assignment) = zkdata::assignment_of(&node.data) {
-                topics.push(TopicView { cluster: ci, name: name.to_string(), internal: is_internal(name), assignment });
+                topics.push(TopicView {
+                    cluster: ci,
+                    name: name.to_string(),
+                    internal: is_internal(name),
+                    assignment,
+                });
             }
         }
     }
@@ -496,7 +523,14 @@ pub fn view(world: &World) -> View {
             acks: acks_name(p.config.acks),
             partitioner: p.config.partitioner.name(),
             outstanding: p.outstanding(),
-            metadata: p.metadata.iter().map(|(t, m)| ProducerTopicView { topic: t.to_string(), leaders: m.leaders.clone() }).collect(),
+            metadata: p
+                .metadata
+                .iter()
+                .map(|(t, m)| ProducerTopicView {
+                    topic: t.to_string(),
+                    leaders: m.leaders.clone(),
+                })
+                .collect(),
         })
         .collect();
 
@@ -509,7 +543,13 @@ pub fn view(world: &World) -> View {
         .sched
         .pending()
         .filter_map(|(key, item)| match item {
-            Item::Deliver { id, from, to, msg } => Some(InFlightView { id: *id, from: from.to_string(), to: to.to_string(), kind: msg.kind(), deliver_at_ms: key.at_ms }),
+            Item::Deliver { id, from, to, msg } => Some(InFlightView {
+                id: *id,
+                from: from.to_string(),
+                to: to.to_string(),
+                kind: msg.kind(),
+                deliver_at_ms: key.at_ms,
+            }),
             Item::Fire { .. } => None,
         })
         .collect();
@@ -544,15 +584,35 @@ mod tests {
     }
 
     fn create(w: &mut World, topic: &str, partitions: u32, rf: u32) {
-        w.apply(Command::CreateTopic { topic: topic.into(), partitions, replication_factor: rf, cluster: None }).unwrap();
+        w.apply(Command::CreateTopic {
+            topic: topic.into(),
+            partitions,
+            replication_factor: rf,
+            cluster: None,
+        })
+        .unwrap();
         w.run_for(100);
     }
 
     fn produce(w: &mut World, key: &str, value: &str) {
         if !w.producers.contains_key("p") {
-            w.apply(Command::AddProducer { name: "p".into(), cluster: None, config: ProducerConfig::default() }).unwrap();
+            w.apply(Command::AddProducer {
+                name: "p".into(),
+                cluster: None,
+                config: ProducerConfig::default(),
+            })
+            .unwrap();
         }
-        w.apply(Command::Produce { producer: "p".into(), topic: "t".into(), key: Some(key.into()), key_hex: None, value: Some(value.into()), partition: None, headers: Default::default() }).unwrap();
+        w.apply(Command::Produce {
+            producer: "p".into(),
+            topic: "t".into(),
+            key: Some(key.into()),
+            key_hex: None,
+            value: Some(value.into()),
+            partition: None,
+            headers: Default::default(),
+        })
+        .unwrap();
         w.run_until_quiet(5_000);
     }
 
@@ -589,7 +649,12 @@ mod tests {
         assert_eq!(v.topics.len(), 1);
         assert_eq!(v.topics[0].assignment.len(), 3);
         // Kafka's murmur2 partitioner: "hello" with 3 partitions → 0.
-        let on_0: Vec<&ReplicaView> = v.brokers.iter().flat_map(|b| &b.replicas).filter(|r| r.topic == "t" && r.partition == 0).collect();
+        let on_0: Vec<&ReplicaView> = v
+            .brokers
+            .iter()
+            .flat_map(|b| &b.replicas)
+            .filter(|r| r.topic == "t" && r.partition == 0)
+            .collect();
         assert_eq!(on_0.len(), 3);
         assert_eq!(on_0.iter().filter(|r| r.role == Role::Leader).count(), 1);
         for r in on_0 {
@@ -600,7 +665,12 @@ mod tests {
             assert_eq!(r.isr.len(), 3);
             assert!(r.in_isr);
         }
-        let leader = v.brokers.iter().flat_map(|b| &b.replicas).find(|r| r.partition == 0 && r.role == Role::Leader).unwrap();
+        let leader = v
+            .brokers
+            .iter()
+            .flat_map(|b| &b.replicas)
+            .find(|r| r.partition == 0 && r.role == Role::Leader)
+            .unwrap();
         assert_eq!(leader.high_watermark, 1);
     }
 
@@ -634,7 +704,11 @@ mod tests {
     fn isolation_and_cut_links_are_listed() {
         let mut w = settled(3);
         w.apply(Command::Isolate { node: "broker-1".into() }).unwrap();
-        w.apply(Command::CutLink { a: "broker-3".into(), b: "broker-2".into() }).unwrap();
+        w.apply(Command::CutLink {
+            a: "broker-3".into(),
+            b: "broker-2".into(),
+        })
+        .unwrap();
         let v = view(&w);
         assert!(v.brokers[0].isolated);
         assert_eq!(v.network.isolated, vec!["broker-1".to_string()]);
@@ -678,8 +752,20 @@ mod tests {
     }
 
     fn start_consumer(w: &mut World, name: &str) {
-        let config = ConsumerConfig { auto_offset_reset: OffsetReset::Earliest, enable_auto_commit: false, ..ConsumerConfig::default() };
-        w.apply(Command::StartConsumer { name: name.into(), group: Some("g".into()), topics: vec!["t".into()], partitions: vec![], cluster: None, config }).unwrap();
+        let config = ConsumerConfig {
+            auto_offset_reset: OffsetReset::Earliest,
+            enable_auto_commit: false,
+            ..ConsumerConfig::default()
+        };
+        w.apply(Command::StartConsumer {
+            name: name.into(),
+            group: Some("g".into()),
+            topics: vec!["t".into()],
+            partitions: vec![],
+            cluster: None,
+            config,
+        })
+        .unwrap();
     }
 
     fn consumer<'a>(v: &'a View, name: &str) -> &'a ConsumerView {
@@ -709,11 +795,17 @@ mod tests {
             assert_eq!(c.coordinator, Some(g.coordinator));
             assert_eq!(c.is_leader, m.is_leader);
             assert!(!c.idle);
-            assert_eq!(c.partitions.iter().map(|p| p.partition).collect::<Vec<_>>(), m.assignment.iter().map(|p| p.partition).collect::<Vec<_>>());
+            assert_eq!(
+                c.partitions.iter().map(|p| p.partition).collect::<Vec<_>>(),
+                m.assignment.iter().map(|p| p.partition).collect::<Vec<_>>()
+            );
         }
         // The coordinator leads the group's __consumer_offsets partition.
         let coord = v.brokers.iter().find(|b| b.id == g.coordinator).unwrap();
-        assert!(coord.replicas.iter().any(|r| r.internal && r.partition == g.offsets_partition && r.role == Role::Leader));
+        assert!(coord
+            .replicas
+            .iter()
+            .any(|r| r.internal && r.partition == g.offsets_partition && r.role == Role::Leader));
     }
 
     #[test]
@@ -748,7 +840,11 @@ mod tests {
         let c = consumer(&polled, "c1");
         assert_eq!(c.partitions.len(), 3);
         assert!(c.partitions.iter().all(|p| p.position == p.high_watermark), "{:?}", c.partitions);
-        assert!(c.partitions.iter().map(|p| p.lag.unwrap_or(p.high_watermark.unwrap())).sum::<u64>() == 4, "nothing committed yet: {:?}", c.partitions);
+        assert!(
+            c.partitions.iter().map(|p| p.lag.unwrap_or(p.high_watermark.unwrap())).sum::<u64>() == 4,
+            "nothing committed yet: {:?}",
+            c.partitions
+        );
         w.apply(Command::Commit { consumer: "c1".into() }).unwrap();
         w.run_until_quiet(5_000);
         let v = view(&w);
@@ -772,7 +868,11 @@ mod tests {
         w.run_for(10_000);
         let v = view(&w);
         assert_eq!(v.clusters[0].offsets_topic_num_partitions, 3);
-        let t = v.topics.iter().find(|t| t.name == OFFSETS_TOPIC).expect("__consumer_offsets created on first use");
+        let t = v
+            .topics
+            .iter()
+            .find(|t| t.name == OFFSETS_TOPIC)
+            .expect("__consumer_offsets created on first use");
         assert!(t.internal);
         assert_eq!(t.assignment.len(), 3);
         assert!(!v.topics.iter().find(|t| t.name == "t").unwrap().internal);
@@ -787,7 +887,11 @@ mod tests {
         start_consumer(&mut w, "c2");
         w.run_for(10_000);
         let gen = view(&w).groups[0].generation;
-        w.apply(Command::StopConsumer { name: "c2".into(), leave_group: false }).unwrap();
+        w.apply(Command::StopConsumer {
+            name: "c2".into(),
+            leave_group: false,
+        })
+        .unwrap();
         let v = view(&w);
         let c2 = consumer(&v, "c2");
         assert!(!c2.running && !c2.idle && !c2.is_leader && c2.coordinator.is_none());
@@ -803,7 +907,13 @@ mod tests {
     fn messages_on_the_wire_are_listed_with_their_ends() {
         let mut w = World::new(WorldConfig::with_brokers(3)).unwrap();
         w.run_for(100);
-        w.apply(Command::CreateTopic { topic: "t".into(), partitions: 1, replication_factor: 3, cluster: None }).unwrap();
+        w.apply(Command::CreateTopic {
+            topic: "t".into(),
+            partitions: 1,
+            replication_factor: 3,
+            cluster: None,
+        })
+        .unwrap();
         // Step until something is on the wire.
         for _ in 0..50 {
             if !view(&w).in_flight.is_empty() {

@@ -46,7 +46,10 @@ fn whole_ms(name: &str, ms: f64) -> Result<u64, JsError> {
         return Err(error(format!("{name}: the duration must be a whole, non-negative number of milliseconds")));
     }
     if ms > MAX_RUN_MS as f64 {
-        return Err(error(format!("{name}: {} ms is more than the playground runs at once ({MAX_RUN_MS} ms)", ms as u64)));
+        return Err(error(format!(
+            "{name}: {} ms is more than the playground runs at once ({MAX_RUN_MS} ms)",
+            ms as u64
+        )));
     }
     Ok(ms as u64)
 }
@@ -104,7 +107,10 @@ impl Playground {
         let go_to = |run: &mut Timeline, to: u64, what: &str| -> Result<(), JsError> {
             while run.step_now() < to {
                 if !run.step() {
-                    return Err(error(format!("{what} is at step {to}, but the run has nothing left to do after step {}", run.step_now())));
+                    return Err(error(format!(
+                        "{what} is at step {to}, but the run has nothing left to do after step {}",
+                        run.step_now()
+                    )));
                 }
             }
             Ok(())
@@ -112,7 +118,10 @@ impl Playground {
         for (i, (at, entry)) in log.into_iter().enumerate() {
             let n = i + 1;
             if at < run.step_now() {
-                return Err(error(format!("entry {n} of the log is at step {at}, before the entry ahead of it (step {})", run.step_now())));
+                return Err(error(format!(
+                    "entry {n} of the log is at step {at}, before the entry ahead of it (step {})",
+                    run.step_now()
+                )));
             }
             go_to(&mut run, at, &format!("entry {n} of the log"))?;
             match entry {
@@ -123,13 +132,18 @@ impl Playground {
                     }
                     run.run_until(t);
                     if run.step_now() != at {
-                        return Err(error(format!("entry {n} of the log (step {at}) lets time pass over events that were still due")));
+                        return Err(error(format!(
+                            "entry {n} of the log (step {at}) lets time pass over events that were still due"
+                        )));
                     }
                 }
             }
         }
         if head < run.step_now() {
-            return Err(error(format!("the run's last step ({head}) is before its last entry (step {})", run.step_now())));
+            return Err(error(format!(
+                "the run's last step ({head}) is before its last entry (step {})",
+                run.step_now()
+            )));
         }
         go_to(&mut run, head, "the run's last step")?;
         if step > head {
@@ -224,7 +238,10 @@ impl Playground {
     pub fn events_since(&self, cursor: usize) -> Result<String, JsError> {
         let trace = self.run.trace();
         if cursor > trace.len() {
-            return Err(error(format!("events_since: cursor {cursor} is past the end of the trace ({} records)", trace.len())));
+            return Err(error(format!(
+                "events_since: cursor {cursor} is past the end of the trace ({} records)",
+                trace.len()
+            )));
         }
         Ok(to_json(&trace[cursor..]))
     }

@@ -52,15 +52,33 @@ pub enum Command {
         #[serde(default)]
         headers: BTreeMap<String, String>,
     },
-    StopBroker { broker: BrokerId },
-    StartBroker { broker: BrokerId },
+    StopBroker {
+        broker: BrokerId,
+    },
+    StartBroker {
+        broker: BrokerId,
+    },
     /// Cuts a node off from every other node (a broker, a client, or "zookeeper").
-    Isolate { node: String },
-    Heal { node: String },
-    CutLink { a: String, b: String },
-    HealLink { a: String, b: String },
+    Isolate {
+        node: String,
+    },
+    Heal {
+        node: String,
+    },
+    CutLink {
+        a: String,
+        b: String,
+    },
+    HealLink {
+        a: String,
+        b: String,
+    },
     /// Delays every message between two nodes by `ms` more (0 restores the link).
-    SlowLink { a: String, b: String, ms: u64 },
+    SlowLink {
+        a: String,
+        b: String,
+        ms: u64,
+    },
     /// Starts a consumer (or restarts a stopped one, with nothing in memory). With `topics`
     /// it subscribes through its group; with `partitions` it assigns them by hand.
     StartConsumer {
@@ -83,10 +101,19 @@ pub enum Command {
         leave_group: bool,
     },
     /// The application calls `poll()`.
-    Poll { consumer: String },
+    Poll {
+        consumer: String,
+    },
     /// The application calls `commitSync()`.
-    Commit { consumer: String },
-    Seek { consumer: String, topic: String, partition: u32, offset: u64 },
+    Commit {
+        consumer: String,
+    },
+    Seek {
+        consumer: String,
+        topic: String,
+        partition: u32,
+        offset: u64,
+    },
     /// `kafka-leader-election.sh --election-type preferred` (all partitions).
     ElectPreferredLeaders {
         #[serde(default)]
@@ -149,7 +176,13 @@ impl World {
     pub fn new(config: WorldConfig) -> Result<World, SimError> {
         validate_config(&config)?;
         let mut w = World {
-            sched: Scheduler::new(config.seed, Latency { base_ms: config.latency_ms, jitter_ms: config.jitter_ms }),
+            sched: Scheduler::new(
+                config.seed,
+                Latency {
+                    base_ms: config.latency_ms,
+                    jitter_ms: config.jitter_ms,
+                },
+            ),
             zk: ZooKeeper::new(),
             brokers: BTreeMap::new(),
             producers: BTreeMap::new(),
@@ -180,17 +213,29 @@ impl World {
         match name {
             None => Ok(0),
             Some(n) => self.config.clusters.iter().position(|c| &c.name == n).map_or_else(
-                || invalid(format!("unknown cluster \"{n}\"; clusters: {}", self.config.clusters.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "))),
+                || {
+                    invalid(format!(
+                        "unknown cluster \"{n}\"; clusters: {}",
+                        self.config.clusters.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+                    ))
+                },
                 Ok,
             ),
         }
     }
 
     fn start_broker(&mut self, id: BrokerId) {
-        let World { sched, zk, brokers, config, .. } = self;
+        let World {
+            sched, zk, brokers, config, ..
+        } = self;
         let b = brokers.get_mut(&id).expect("broker exists");
         let spec = &config.clusters[b.cluster];
-        let mut ctx = Ctx { sched, zk, cluster: b.cluster, config: &spec.config };
+        let mut ctx = Ctx {
+            sched,
+            zk,
+            cluster: b.cluster,
+            config: &spec.config,
+        };
         b.start(&mut ctx, &spec.chroot);
     }
 
@@ -228,10 +273,20 @@ impl World {
     fn deliver(&mut self, id: u64, from: NodeId, to: NodeId, msg: Message) {
         let kind = msg.kind();
         if !self.sched.net.reachable(&from, &to) {
-            self.sched.emit(Event::MessageDropped { id, from: from.clone(), to: to.clone(), kind, reason: "network_partition" });
+            self.sched.emit(Event::MessageDropped {
+                id,
+                from: from.clone(),
+                to: to.clone(),
+                kind,
+                reason: "network_partition",
+            });
             // `ControllerChannelManager`: the controller keeps re-sending to a broker it counts as alive.
             if let (NodeId::Broker(c), NodeId::Broker(b)) = (&from, &to) {
-                if self.brokers.get(c).is_some_and(|c| c.running && c.controller.as_ref().is_some_and(|ctl| ctl.should_resend(*b, &msg))) {
+                if self
+                    .brokers
+                    .get(c)
+                    .is_some_and(|c| c.running && c.controller.as_ref().is_some_and(|ctl| ctl.should_resend(*b, &msg)))
+                {
                     self.sched.send_later(crate::controller::RESEND_BACKOFF_MS, from, to, msg);
                 }
             }
@@ -239,21 +294,47 @@ impl World {
         }
         if !self.node_is_up(&to) {
             // The crashed process's host resets the connection: a waiting sender learns at once.
-            let refused = msg.request_correlation_id().filter(|_| matches!(to, NodeId::Broker(_)) && self.node_is_up(&from));
-            self.sched.emit(Event::MessageDropped { id, from: from.clone(), to: to.clone(), kind, reason: "node_down" });
+            let refused = msg
+                .request_correlation_id()
+                .filter(|_| matches!(to, NodeId::Broker(_)) && self.node_is_up(&from));
+            self.sched.emit(Event::MessageDropped {
+                id,
+                from: from.clone(),
+                to: to.clone(),
+                kind,
+                reason: "node_down",
+            });
             if let Some(correlation_id) = refused {
                 self.sched.send(to, from, Message::Disconnected { correlation_id });
             }
             return;
         }
-        self.sched.emit(Event::MessageDelivered { id, from: from.clone(), to: to.clone(), kind });
-        let World { sched, zk, brokers, producers, consumers, config, .. } = self;
+        self.sched.emit(Event::MessageDelivered {
+            id,
+            from: from.clone(),
+            to: to.clone(),
+            kind,
+        });
+        let World {
+            sched,
+            zk,
+            brokers,
+            producers,
+            consumers,
+            config,
+            ..
+        } = self;
         match &to {
             NodeId::ZooKeeper => zk.handle(sched, from, msg),
             NodeId::Broker(b) => {
                 let b = brokers.get_mut(b).expect("checked up");
                 let spec = &config.clusters[b.cluster];
-                let mut ctx = Ctx { sched, zk, cluster: b.cluster, config: &spec.config };
+                let mut ctx = Ctx {
+                    sched,
+                    zk,
+                    cluster: b.cluster,
+                    config: &spec.config,
+                };
                 b.handle(&mut ctx, &spec.chroot, from, msg);
             }
             NodeId::Client(c) => {
@@ -267,13 +348,26 @@ impl World {
     }
 
     fn fire(&mut self, node: NodeId, timer: crate::sim::Timer) {
-        let World { sched, zk, brokers, producers, consumers, config, .. } = self;
+        let World {
+            sched,
+            zk,
+            brokers,
+            producers,
+            consumers,
+            config,
+            ..
+        } = self;
         match &node {
             NodeId::ZooKeeper => zk.tick(sched),
             NodeId::Broker(b) => {
                 let Some(b) = brokers.get_mut(b).filter(|b| b.running) else { return };
                 let spec = &config.clusters[b.cluster];
-                let mut ctx = Ctx { sched, zk, cluster: b.cluster, config: &spec.config };
+                let mut ctx = Ctx {
+                    sched,
+                    zk,
+                    cluster: b.cluster,
+                    config: &spec.config,
+                };
                 b.handle_timer(&mut ctx, &spec.chroot, timer);
             }
             NodeId::Client(c) => {
@@ -320,7 +414,12 @@ impl World {
     pub fn apply(&mut self, cmd: Command) -> Result<(), SimError> {
         self.check(&cmd)?;
         match cmd {
-            Command::CreateTopic { topic, partitions, replication_factor, cluster } => {
+            Command::CreateTopic {
+                topic,
+                partitions,
+                replication_factor,
+                cluster,
+            } => {
                 let ci = self.cluster_index(&cluster)?;
                 let live = self.registered_brokers(ci);
                 let n = live.len().max(1) as u64;
@@ -336,7 +435,15 @@ impl World {
                 let name: Name = name.as_str().into();
                 self.producers.insert(name.clone(), Producer::new(name, ci, config, bootstrap));
             }
-            Command::Produce { producer, topic, key, key_hex, value, partition, headers } => {
+            Command::Produce {
+                producer,
+                topic,
+                key,
+                key_hex,
+                value,
+                partition,
+                headers,
+            } => {
                 let p = self.producers.get_mut(producer.as_str()).expect("checked");
                 // `KafkaProducer.send` serializes first; a value its serializer cannot take fails
                 // the send before anything leaves the client. Hex keys are raw bytes.
@@ -354,7 +461,17 @@ impl World {
                     Ok((key, value)) => {
                         let headers = headers.into_iter().map(|(k, v)| (k.as_str().into(), v.into_bytes().into())).collect();
                         let timestamp_ms = self.sched.now_ms;
-                        p.send(&mut self.sched, topic, partition, ProducerRecord { key, value, headers, timestamp_ms });
+                        p.send(
+                            &mut self.sched,
+                            topic,
+                            partition,
+                            ProducerRecord {
+                                key,
+                                value,
+                                headers,
+                                timestamp_ms,
+                            },
+                        );
                     }
                     Err(error) => p.refuse(&mut self.sched, topic, error),
                 }
@@ -388,14 +505,31 @@ impl World {
                 self.sched.net.slow(&a, &b, ms);
                 self.sched.emit(Event::LinkSlowed { a, b, extra_ms: ms });
             }
-            Command::StartConsumer { name, group, topics, partitions, cluster, config } => {
+            Command::StartConsumer {
+                name,
+                group,
+                topics,
+                partitions,
+                cluster,
+                config,
+            } => {
                 let ci = self.cluster_index(&cluster)?;
                 let bootstrap = self.cluster_spec(ci).brokers.clone();
                 let key: Name = name.as_str().into();
                 let (group, topics, partitions, config) = match self.consumers.get(&key) {
                     // A restart keeps who it is (its configuration), not what it knew.
-                    Some(old) if group.is_none() && topics.is_empty() && partitions.is_empty() => (old.group_id.clone(), old.topics.clone(), old.manual.clone(), old.config.clone()),
-                    _ => (group, topics, partitions.into_iter().map(|p| TopicPartition::new(&p.topic.as_str().into(), p.partition)).collect(), config),
+                    Some(old) if group.is_none() && topics.is_empty() && partitions.is_empty() => {
+                        (old.group_id.clone(), old.topics.clone(), old.manual.clone(), old.config.clone())
+                    }
+                    _ => (
+                        group,
+                        topics,
+                        partitions
+                            .into_iter()
+                            .map(|p| TopicPartition::new(&p.topic.as_str().into(), p.partition))
+                            .collect(),
+                        config,
+                    ),
                 };
                 let mut c = Consumer::new(key.clone(), ci, config, group, topics, partitions, bootstrap);
                 c.start(&mut self.sched);
@@ -410,17 +544,31 @@ impl World {
             Command::Commit { consumer } => {
                 self.consumers.get_mut(consumer.as_str()).expect("checked").commit(&mut self.sched, false);
             }
-            Command::Seek { consumer, topic, partition, offset } => {
+            Command::Seek {
+                consumer,
+                topic,
+                partition,
+                offset,
+            } => {
                 let tp = TopicPartition::new(&topic.as_str().into(), partition);
                 self.consumers.get_mut(consumer.as_str()).expect("checked").seek(&mut self.sched, tp, offset);
             }
             Command::ElectPreferredLeaders { cluster } => {
                 let ci = self.cluster_index(&cluster)?;
-                let World { sched, zk, brokers, config, .. } = self;
+                let World {
+                    sched, zk, brokers, config, ..
+                } = self;
                 if let Some(b) = brokers.values_mut().find(|b| b.cluster == ci && b.running && b.controller.is_some()) {
                     let spec = &config.clusters[ci];
-                    let mut ctx = Ctx { sched, zk, cluster: ci, config: &spec.config };
-                    let (Some(mut c), Some(s)) = (b.controller.take(), b.zk_session) else { unreachable!("found above") };
+                    let mut ctx = Ctx {
+                        sched,
+                        zk,
+                        cluster: ci,
+                        config: &spec.config,
+                    };
+                    let (Some(mut c), Some(s)) = (b.controller.take(), b.zk_session) else {
+                        unreachable!("found above")
+                    };
                     let _ = c.elect_preferred(b.id, s, &mut ctx, &[]);
                     b.controller = Some(c);
                 }
@@ -433,11 +581,18 @@ impl World {
     /// Consumer lag of a group, per partition it committed: the partition leader's high
     /// watermark minus the committed offset (`records-lag` as the operator sees it).
     pub fn group_lag(&self, group: &str) -> BTreeMap<TopicPartition, u64> {
-        let Some(g) = self.brokers.values().filter(|b| b.running).find_map(|b| b.coordinator.groups.get(group)) else { return BTreeMap::new() };
+        let Some(g) = self.brokers.values().filter(|b| b.running).find_map(|b| b.coordinator.groups.get(group)) else {
+            return BTreeMap::new();
+        };
         g.offsets
             .iter()
             .filter_map(|(tp, committed)| {
-                let hw = self.brokers.values().filter(|b| b.running).find_map(|b| b.partitions.get(tp).filter(|p| p.role == crate::replica::Role::Leader))?.high_watermark;
+                let hw = self
+                    .brokers
+                    .values()
+                    .filter(|b| b.running)
+                    .find_map(|b| b.partitions.get(tp).filter(|p| p.role == crate::replica::Role::Leader))?
+                    .high_watermark;
                 Some((tp.clone(), hw.saturating_sub(*committed)))
             })
             .collect()
@@ -446,7 +601,12 @@ impl World {
     /// Brokers registered in the cluster's `/brokers/ids`: those the cluster counts as alive.
     pub fn registered_brokers(&self, cluster: usize) -> Vec<BrokerId> {
         let prefix = format!("{}{}/", self.cluster_spec(cluster).chroot, zkdata::BROKER_IDS);
-        self.zk.nodes.keys().filter_map(|p| p.strip_prefix(&prefix)).filter_map(|id| id.parse().ok()).collect()
+        self.zk
+            .nodes
+            .keys()
+            .filter_map(|p| p.strip_prefix(&prefix))
+            .filter_map(|id| id.parse().ok())
+            .collect()
     }
 
     fn parse_node(&self, s: &str) -> Result<NodeId, SimError> {
@@ -469,7 +629,12 @@ impl World {
 
     fn check(&self, cmd: &Command) -> Result<(), SimError> {
         match cmd {
-            Command::CreateTopic { topic, partitions, replication_factor, cluster } => {
+            Command::CreateTopic {
+                topic,
+                partitions,
+                replication_factor,
+                cluster,
+            } => {
                 let ci = self.cluster_index(cluster)?;
                 admin::validate_topic_name(topic)?;
                 let path = format!("{}{}", self.cluster_spec(ci).chroot, zkdata::topic_path(topic));
@@ -477,7 +642,9 @@ impl World {
                     return Err(TopicError::TopicExists(format!("Topic '{topic}' already exists.")).into());
                 }
                 if *partitions > MAX_PARTITIONS {
-                    return invalid(format!("partitions: {partitions} is more than this playground holds (at most {MAX_PARTITIONS})"));
+                    return invalid(format!(
+                        "partitions: {partitions} is more than this playground holds (at most {MAX_PARTITIONS})"
+                    ));
                 }
                 let live = self.registered_brokers(ci);
                 admin::assign_replicas(&live, *partitions, *replication_factor, 0, 0)?;
@@ -492,7 +659,13 @@ impl World {
                     return invalid("batch.size must be at least 1");
                 }
             }
-            Command::Produce { producer, topic, key_hex, partition, .. } => {
+            Command::Produce {
+                producer,
+                topic,
+                key_hex,
+                partition,
+                ..
+            } => {
                 let Some(p) = self.producers.get(producer.as_str()) else {
                     return invalid(format!("unknown producer \"{producer}\"; add it first with add_producer"));
                 };
@@ -502,7 +675,10 @@ impl World {
                 }
                 if let (Some(part), Some(meta)) = (partition, p.metadata.get(topic.as_str())) {
                     if *part as usize >= meta.leaders.len() {
-                        return invalid(format!("partition {part} does not exist: topic \"{topic}\" has {} partitions", meta.leaders.len()));
+                        return invalid(format!(
+                            "partition {part} does not exist: topic \"{topic}\" has {} partitions",
+                            meta.leaders.len()
+                        ));
                     }
                 }
             }
@@ -529,7 +705,14 @@ impl World {
                     }
                 }
             }
-            Command::StartConsumer { name, group, topics, partitions, cluster, config } => {
+            Command::StartConsumer {
+                name,
+                group,
+                topics,
+                partitions,
+                cluster,
+                config,
+            } => {
                 self.cluster_index(cluster)?;
                 check_client_name(name)?;
                 if self.producers.contains_key(name.as_str()) {
@@ -558,8 +741,15 @@ impl World {
                     for s in &config.partition_assignment_strategy {
                         crate::assignor::Strategy::from_name(s).map_err(|e| SimError::Invalid(format!("partition.assignment.strategy: {e}")))?;
                     }
-                    if config.partition_assignment_strategy.is_empty() || config.max_poll_records == 0 || config.heartbeat_interval_ms == 0 || config.auto_commit_interval_ms == 0 || config.heartbeat_interval_ms >= config.session_timeout_ms {
-                        return invalid(format!("consumer \"{name}\": needs at least one assignor, max.poll.records ≥ 1, and 0 < heartbeat.interval.ms < session.timeout.ms"));
+                    if config.partition_assignment_strategy.is_empty()
+                        || config.max_poll_records == 0
+                        || config.heartbeat_interval_ms == 0
+                        || config.auto_commit_interval_ms == 0
+                        || config.heartbeat_interval_ms >= config.session_timeout_ms
+                    {
+                        return invalid(format!(
+                            "consumer \"{name}\": needs at least one assignor, max.poll.records ≥ 1, and 0 < heartbeat.interval.ms < session.timeout.ms"
+                        ));
                     }
                 }
             }
@@ -629,16 +819,28 @@ fn validate_config(c: &WorldConfig) -> Result<(), SimError> {
             }
         }
         if !(cl.chroot.is_empty() || (cl.chroot.starts_with('/') && cl.chroot.len() > 1 && !cl.chroot.ends_with('/') && !cl.chroot.contains("//"))) {
-            return invalid(format!("config: clusters[{i}].chroot \"{}\" must be empty or a path like \"/cluster-a\"", cl.chroot));
+            return invalid(format!(
+                "config: clusters[{i}].chroot \"{}\" must be empty or a path like \"/cluster-a\"",
+                cl.chroot
+            ));
         }
         if !seen_roots.insert(cl.chroot.clone()) {
             return invalid(format!("config: two clusters share the chroot \"{}\"", cl.chroot));
         }
         let k = &cl.config;
-        if [k.num_partitions, k.offsets_topic_num_partitions].iter().any(|n| *n == 0 || *n > MAX_PARTITIONS) {
-            return invalid(format!("config: clusters[{i}].config: num.partitions and offsets.topic.num.partitions must be 1 to {MAX_PARTITIONS}"));
+        if [k.num_partitions, k.offsets_topic_num_partitions]
+            .iter()
+            .any(|n| *n == 0 || *n > MAX_PARTITIONS)
+        {
+            return invalid(format!(
+                "config: clusters[{i}].config: num.partitions and offsets.topic.num.partitions must be 1 to {MAX_PARTITIONS}"
+            ));
         }
-        if k.zookeeper_session_timeout_ms < 3 || k.replica_lag_time_max_ms < 2 || k.leader_imbalance_check_interval_seconds == 0 || k.replica_socket_timeout_ms == 0 {
+        if k.zookeeper_session_timeout_ms < 3
+            || k.replica_lag_time_max_ms < 2
+            || k.leader_imbalance_check_interval_seconds == 0
+            || k.replica_socket_timeout_ms == 0
+        {
             return invalid(format!("config: clusters[{i}].config has a timeout too small to run"));
         }
     }

@@ -46,7 +46,11 @@ fn expect(spec: &[Expected]) -> Assignment {
 fn rejoin(members: &[Subscription], previous: &Assignment, generation: i32) -> Vec<Subscription> {
     members
         .iter()
-        .map(|m| Subscription { owned: previous[&m.member_id].clone(), generation: Some(generation), ..m.clone() })
+        .map(|m| Subscription {
+            owned: previous[&m.member_id].clone(),
+            generation: Some(generation),
+            ..m.clone()
+        })
         .collect()
 }
 
@@ -100,7 +104,13 @@ fn unknown_strategy_error_lists_the_valid_names() {
 #[test]
 fn subscribing_to_a_topic_missing_from_metadata_is_an_error() {
     let err = assign(Strategy::Range, &topics(&[("t0", 3)]), &[member("c0", &["t0", "ghost"])]).unwrap_err();
-    assert_eq!(err, AssignError::UnknownTopic { member_id: "c0".into(), topic: "ghost".into() });
+    assert_eq!(
+        err,
+        AssignError::UnknownTopic {
+            member_id: "c0".into(),
+            topic: "ghost".into()
+        }
+    );
     assert!(err.to_string().contains("'ghost'"));
 }
 
@@ -113,7 +123,14 @@ fn duplicate_member_id_is_an_error() {
 #[test]
 fn owning_a_partition_the_topic_does_not_have_is_an_error() {
     let err = assign(Strategy::Sticky, &topics(&[("t0", 3)]), &[owning("c0", &["t0"], &[("t0", &[3])], 1)]).unwrap_err();
-    assert_eq!(err, AssignError::InvalidOwnedPartition { member_id: "c0".into(), topic: "t0".into(), partition: 3 });
+    assert_eq!(
+        err,
+        AssignError::InvalidOwnedPartition {
+            member_id: "c0".into(),
+            topic: "t0".into(),
+            partition: 3
+        }
+    );
 }
 
 #[test]
@@ -159,14 +176,24 @@ fn unsubscribed_topics_are_not_assigned() {
 #[test]
 fn range_javadoc_two_consumers_two_topics() {
     // RangeAssignor javadoc: C0 gets [t0p0, t0p1, t1p0, t1p1], C1 gets [t0p2, t1p2].
-    let a = assign(Strategy::Range, &topics(&[("t0", 3), ("t1", 3)]), &[member("C0", &["t0", "t1"]), member("C1", &["t0", "t1"])]).unwrap();
+    let a = assign(
+        Strategy::Range,
+        &topics(&[("t0", 3), ("t1", 3)]),
+        &[member("C0", &["t0", "t1"]), member("C1", &["t0", "t1"])],
+    )
+    .unwrap();
     assert_eq!(a, expect(&[("C0", &[("t0", &[0, 1]), ("t1", &[0, 1])]), ("C1", &[("t0", &[2]), ("t1", &[2])])]));
 }
 
 #[test]
 fn range_orders_members_by_id_not_by_join_order() {
     // Same as the javadoc case, members listed in the opposite order.
-    let a = assign(Strategy::Range, &topics(&[("t0", 3), ("t1", 3)]), &[member("C1", &["t0", "t1"]), member("C0", &["t0", "t1"])]).unwrap();
+    let a = assign(
+        Strategy::Range,
+        &topics(&[("t0", 3), ("t1", 3)]),
+        &[member("C1", &["t0", "t1"]), member("C0", &["t0", "t1"])],
+    )
+    .unwrap();
     assert_eq!(a, expect(&[("C0", &[("t0", &[0, 1]), ("t1", &[0, 1])]), ("C1", &[("t0", &[2]), ("t1", &[2])])]));
 }
 
@@ -174,7 +201,11 @@ fn range_orders_members_by_id_not_by_join_order() {
 fn range_splits_each_topic_among_its_own_subscribers() {
     // RangeAssignorTest.testMultipleConsumersMixedTopics
     let tp = topics(&[("topic1", 3), ("topic2", 2)]);
-    let members = [member("consumer1", &["topic1"]), member("consumer2", &["topic1", "topic2"]), member("consumer3", &["topic1"])];
+    let members = [
+        member("consumer1", &["topic1"]),
+        member("consumer2", &["topic1", "topic2"]),
+        member("consumer3", &["topic1"]),
+    ];
     let a = assign(Strategy::Range, &tp, &members).unwrap();
     assert_eq!(
         a,
@@ -200,7 +231,12 @@ fn range_more_members_than_partitions_leaves_members_idle() {
 #[test]
 fn roundrobin_javadoc_two_consumers_two_topics() {
     // RoundRobinAssignor javadoc: C0 gets [t0p0, t0p2, t1p1], C1 gets [t0p1, t1p0, t1p2].
-    let a = assign(Strategy::RoundRobin, &topics(&[("t0", 3), ("t1", 3)]), &[member("C0", &["t0", "t1"]), member("C1", &["t0", "t1"])]).unwrap();
+    let a = assign(
+        Strategy::RoundRobin,
+        &topics(&[("t0", 3), ("t1", 3)]),
+        &[member("C0", &["t0", "t1"]), member("C1", &["t0", "t1"])],
+    )
+    .unwrap();
     assert_eq!(a, expect(&[("C0", &[("t0", &[0, 2]), ("t1", &[1])]), ("C1", &[("t0", &[1]), ("t1", &[0, 2])])]));
 }
 
@@ -208,10 +244,19 @@ fn roundrobin_javadoc_two_consumers_two_topics() {
 fn roundrobin_javadoc_three_consumers() {
     // RoundRobinAssignor javadoc (static membership section): C0 [t0p0, t1p0], C1 [t0p1, t1p1], C2 [t0p2, t1p2].
     let all = ["t0", "t1"];
-    let a = assign(Strategy::RoundRobin, &topics(&[("t0", 3), ("t1", 3)]), &[member("C2", &all), member("C0", &all), member("C1", &all)]).unwrap();
+    let a = assign(
+        Strategy::RoundRobin,
+        &topics(&[("t0", 3), ("t1", 3)]),
+        &[member("C2", &all), member("C0", &all), member("C1", &all)],
+    )
+    .unwrap();
     assert_eq!(
         a,
-        expect(&[("C0", &[("t0", &[0]), ("t1", &[0])]), ("C1", &[("t0", &[1]), ("t1", &[1])]), ("C2", &[("t0", &[2]), ("t1", &[2])])])
+        expect(&[
+            ("C0", &[("t0", &[0]), ("t1", &[0])]),
+            ("C1", &[("t0", &[1]), ("t1", &[1])]),
+            ("C2", &[("t0", &[2]), ("t1", &[2])])
+        ])
     );
 }
 
@@ -221,14 +266,21 @@ fn roundrobin_with_differing_subscriptions_skips_unsubscribed_members() {
     let tp = topics(&[("t0", 1), ("t1", 2), ("t2", 3)]);
     let members = [member("C0", &["t0"]), member("C1", &["t0", "t1"]), member("C2", &["t0", "t1", "t2"])];
     let a = assign(Strategy::RoundRobin, &tp, &members).unwrap();
-    assert_eq!(a, expect(&[("C0", &[("t0", &[0])]), ("C1", &[("t1", &[0])]), ("C2", &[("t1", &[1]), ("t2", &[0, 1, 2])])]));
+    assert_eq!(
+        a,
+        expect(&[("C0", &[("t0", &[0])]), ("C1", &[("t1", &[0])]), ("C2", &[("t1", &[1]), ("t2", &[0, 1, 2])])])
+    );
 }
 
 #[test]
 fn roundrobin_mixed_topics() {
     // RoundRobinAssignorTest.testMultipleConsumersMixedTopics
     let tp = topics(&[("topic1", 3), ("topic2", 2)]);
-    let members = [member("consumer1", &["topic1"]), member("consumer2", &["topic1", "topic2"]), member("consumer3", &["topic1"])];
+    let members = [
+        member("consumer1", &["topic1"]),
+        member("consumer2", &["topic1", "topic2"]),
+        member("consumer3", &["topic1"]),
+    ];
     let a = assign(Strategy::RoundRobin, &tp, &members).unwrap();
     assert_eq!(
         a,
@@ -246,7 +298,12 @@ fn roundrobin_poor_scenario_leaves_a_member_idle() {
     let tp = topics(&[("topic1", 2), ("topic2", 1), ("topic3", 2), ("topic4", 1), ("topic5", 2)]);
     let all = ["topic1", "topic2", "topic3", "topic4", "topic5"];
     let odd = ["topic1", "topic3", "topic5"];
-    let members = [member("consumer1", &all), member("consumer2", &odd), member("consumer3", &odd), member("consumer4", &all)];
+    let members = [
+        member("consumer1", &all),
+        member("consumer2", &odd),
+        member("consumer3", &odd),
+        member("consumer4", &all),
+    ];
     let a = assign(Strategy::RoundRobin, &tp, &members).unwrap();
     assert_eq!(
         a,
@@ -305,7 +362,10 @@ fn sticky_two_consumers_two_topics_six_partitions() {
     let a = assign(Strategy::Sticky, &tp, &[member("consumer1", &all), member("consumer2", &all)]).unwrap();
     assert_eq!(
         a,
-        expect(&[("consumer1", &[("topic1", &[0, 2]), ("topic2", &[1])]), ("consumer2", &[("topic1", &[1]), ("topic2", &[0, 2])])])
+        expect(&[
+            ("consumer1", &[("topic1", &[0, 2]), ("topic2", &[1])]),
+            ("consumer2", &[("topic1", &[1]), ("topic2", &[0, 2])])
+        ])
     );
 }
 
@@ -313,11 +373,19 @@ fn sticky_two_consumers_two_topics_six_partitions() {
 fn sticky_mixed_subscriptions_use_the_general_algorithm() {
     // AbstractStickyAssignorTest.testMultipleConsumersMixedTopicSubscriptions
     let tp = topics(&[("topic1", 3), ("topic2", 2)]);
-    let members = [member("consumer1", &["topic1"]), member("consumer2", &["topic1", "topic2"]), member("consumer3", &["topic1"])];
+    let members = [
+        member("consumer1", &["topic1"]),
+        member("consumer2", &["topic1", "topic2"]),
+        member("consumer3", &["topic1"]),
+    ];
     let a = assign(Strategy::Sticky, &tp, &members).unwrap();
     assert_eq!(
         a,
-        expect(&[("consumer1", &[("topic1", &[0, 2])]), ("consumer2", &[("topic2", &[0, 1])]), ("consumer3", &[("topic1", &[1])])])
+        expect(&[
+            ("consumer1", &[("topic1", &[0, 2])]),
+            ("consumer2", &[("topic2", &[0, 1])]),
+            ("consumer3", &[("topic1", &[1])])
+        ])
     );
 }
 
@@ -327,7 +395,12 @@ fn sticky_fixes_the_poor_roundrobin_scenario() {
     let tp = topics(&[("topic1", 2), ("topic2", 1), ("topic3", 2), ("topic4", 1), ("topic5", 2)]);
     let all = ["topic1", "topic2", "topic3", "topic4", "topic5"];
     let odd = ["topic1", "topic3", "topic5"];
-    let members = [member("consumer1", &all), member("consumer2", &odd), member("consumer3", &odd), member("consumer4", &all)];
+    let members = [
+        member("consumer1", &all),
+        member("consumer2", &odd),
+        member("consumer3", &odd),
+        member("consumer4", &all),
+    ];
     let a = assign(Strategy::Sticky, &tp, &members).unwrap();
     assert_eq!(
         a,
@@ -343,7 +416,12 @@ fn sticky_fixes_the_poor_roundrobin_scenario() {
 #[test]
 fn sticky_more_members_than_partitions_leaves_members_idle() {
     // AbstractStickyAssignorTest.testStickiness (first round): 4 members, 3 partitions.
-    let members = [member("consumer1", &["topic1"]), member("consumer2", &["topic1"]), member("consumer3", &["topic1"]), member("consumer4", &["topic1"])];
+    let members = [
+        member("consumer1", &["topic1"]),
+        member("consumer2", &["topic1"]),
+        member("consumer3", &["topic1"]),
+        member("consumer4", &["topic1"]),
+    ];
     let a = assign(Strategy::Sticky, &topics(&[("topic1", 3)]), &members).unwrap();
     assert_eq!(
         a,
@@ -392,7 +470,11 @@ fn sticky_javadoc_example_2_member_leaves() {
         // The departed member's partition has no owner left to revoke it, so even the
         // cooperative assignor hands it over at once.
         let a = assign(strategy, &tp, &members).unwrap();
-        assert_eq!(a, expect(&[("C1", &[("t0", &[0]), ("t1", &[0, 1])]), ("C2", &[("t2", &[0, 1, 2])])]), "{strategy}");
+        assert_eq!(
+            a,
+            expect(&[("C1", &[("t0", &[0]), ("t1", &[0, 1])]), ("C2", &[("t2", &[0, 1, 2])])]),
+            "{strategy}"
+        );
     }
 }
 
@@ -408,7 +490,10 @@ fn sticky_owner_of_min_quota_tops_up_to_max_quota() {
     let a = assign(Strategy::Sticky, &tp, &members).unwrap();
     assert_eq!(
         a,
-        expect(&[("consumer1", &[("topic1", &[0]), ("topic2", &[0, 1])]), ("consumer2", &[("topic1", &[1]), ("topic2", &[2])])])
+        expect(&[
+            ("consumer1", &[("topic1", &[0]), ("topic2", &[0, 1])]),
+            ("consumer2", &[("topic1", &[1]), ("topic2", &[2])])
+        ])
     );
 }
 
@@ -471,7 +556,11 @@ fn sticky_members_at_expected_quota_are_left_alone() {
         let a = assign(strategy, &topics(&[("topic", 4)]), &members).unwrap();
         assert_eq!(
             a,
-            expect(&[("consumer1", &[("topic", &[0, 1])]), ("consumer2", &[("topic", &[2])]), ("consumer3", &[("topic", &[3])])]),
+            expect(&[
+                ("consumer1", &[("topic", &[0, 1])]),
+                ("consumer2", &[("topic", &[2])]),
+                ("consumer3", &[("topic", &[3])])
+            ]),
             "{strategy}"
         );
     }
@@ -485,7 +574,10 @@ fn sticky_add_then_remove_two_consumers() {
     let first = assign(Strategy::Sticky, &tp, &[member("consumer1", &all), member("consumer2", &all)]).unwrap();
     assert_eq!(
         first,
-        expect(&[("consumer1", &[("topic1", &[0, 2]), ("topic2", &[1, 3])]), ("consumer2", &[("topic1", &[1]), ("topic2", &[0, 2])])])
+        expect(&[
+            ("consumer1", &[("topic1", &[0, 2]), ("topic2", &[1, 3])]),
+            ("consumer2", &[("topic1", &[1]), ("topic2", &[0, 2])])
+        ])
     );
 
     let mut members = rejoin(&[member("consumer1", &all), member("consumer2", &all)], &first, 1);
@@ -547,7 +639,10 @@ fn sticky_claims_without_generation_lose() {
     let a = assign(Strategy::Sticky, &tp, &[owning("consumer1", &all, claim, 10), stale]).unwrap();
     assert_eq!(
         a,
-        expect(&[("consumer1", &[("topic", &[0, 2]), ("topic2", &[1])]), ("consumer2", &[("topic", &[1]), ("topic2", &[0, 2])])])
+        expect(&[
+            ("consumer1", &[("topic", &[0, 2]), ("topic2", &[1])]),
+            ("consumer2", &[("topic", &[1]), ("topic2", &[0, 2])])
+        ])
     );
 }
 
@@ -590,7 +685,10 @@ fn sticky_older_generations_do_not_disturb_current_members() {
     ];
     for strategy in [Strategy::Sticky, Strategy::CooperativeSticky] {
         let a = assign(strategy, &tp, &members).unwrap();
-        let newcomer_gets: BTreeMap<String, Vec<u32>> = [("topic1", 2), ("topic2", 1), ("topic3", 0)].iter().map(|(t, p)| (t.to_string(), vec![*p])).collect();
+        let newcomer_gets: BTreeMap<String, Vec<u32>> = [("topic1", 2), ("topic2", 1), ("topic3", 0)]
+            .iter()
+            .map(|(t, p)| (t.to_string(), vec![*p]))
+            .collect();
         assert_eq!(a["consumer1"], newcomer_gets, "{strategy}");
         for m in ["consumer2", "consumer3", "consumer4"] {
             assert_eq!(a[m], members.iter().find(|s| s.member_id == m).unwrap().owned, "{strategy} {m}");
@@ -610,7 +708,10 @@ fn sticky_newer_generation_keeps_partitions_claimed_by_an_older_one() {
     let a = assign(Strategy::Sticky, &tp, &members).unwrap();
     assert_eq!(
         a,
-        expect(&[("consumer1", &[("topic", &[0, 1]), ("topic2", &[1])]), ("consumer2", &[("topic", &[2]), ("topic2", &[0, 2])])])
+        expect(&[
+            ("consumer1", &[("topic", &[0, 1]), ("topic2", &[1])]),
+            ("consumer2", &[("topic", &[2]), ("topic2", &[0, 2])])
+        ])
     );
 }
 
@@ -623,7 +724,14 @@ fn sticky_same_generation_double_claim_is_given_to_someone_else() {
         owning("consumer3", &["topic"], &[], 1),
     ];
     let a = assign(Strategy::Sticky, &topics(&[("topic", 3)]), &members).unwrap();
-    assert_eq!(a, expect(&[("consumer1", &[("topic", &[1])]), ("consumer2", &[("topic", &[2])]), ("consumer3", &[("topic", &[0])])]));
+    assert_eq!(
+        a,
+        expect(&[
+            ("consumer1", &[("topic", &[1])]),
+            ("consumer2", &[("topic", &[2])]),
+            ("consumer3", &[("topic", &[0])])
+        ])
+    );
 }
 
 #[test]
@@ -635,7 +743,14 @@ fn sticky_same_generation_double_claim_with_unequal_quotas() {
         owning("consumer3", &["topic"], &[], 1),
     ];
     let a = assign(Strategy::Sticky, &topics(&[("topic", 4)]), &members).unwrap();
-    assert_eq!(a, expect(&[("consumer1", &[("topic", &[1, 3])]), ("consumer2", &[("topic", &[2])]), ("consumer3", &[("topic", &[0])])]));
+    assert_eq!(
+        a,
+        expect(&[
+            ("consumer1", &[("topic", &[1, 3])]),
+            ("consumer2", &[("topic", &[2])]),
+            ("consumer3", &[("topic", &[0])])
+        ])
+    );
 }
 
 #[test]
@@ -724,7 +839,10 @@ fn cooperative_withholds_moving_partitions_then_assigns_them_next_round() {
     // AbstractStickyAssignorTest.testAddRemoveConsumerOneTopic with CooperativeStickyAssignorTest's
     // follow-up rebalance: consumer1 owns all 3, consumer2 joins.
     let tp = topics(&[("topic", 3)]);
-    let members = [owning("consumer1", &["topic"], &[("topic", &[0, 1, 2])], 1), owning("consumer2", &["topic"], &[], 1)];
+    let members = [
+        owning("consumer1", &["topic"], &[("topic", &[0, 1, 2])], 1),
+        owning("consumer2", &["topic"], &[], 1),
+    ];
 
     let eager = assign(Strategy::Sticky, &tp, &members).unwrap();
     assert_eq!(eager, expect(&[("consumer1", &[("topic", &[0, 1])]), ("consumer2", &[("topic", &[2])])]));
@@ -787,7 +905,11 @@ fn cooperative_withholds_the_revoked_max_quota_partition() {
     let round1 = assign(Strategy::CooperativeSticky, &tp, &members).unwrap();
     assert_eq!(
         round1,
-        expect(&[("consumer1", &[("topic1", &[0])]), ("consumer2", &[("topic1", &[1]), ("topic2", &[1])]), ("consumer3", &[])])
+        expect(&[
+            ("consumer1", &[("topic1", &[0])]),
+            ("consumer2", &[("topic1", &[1]), ("topic2", &[1])]),
+            ("consumer3", &[])
+        ])
     );
     let round2 = assign(Strategy::CooperativeSticky, &tp, &rejoin(&members, &round1, 2)).unwrap();
     assert_eq!(
@@ -809,7 +931,10 @@ fn cooperative_withholds_a_partition_claimed_twice_in_the_same_generation() {
         owning("consumer3", &["topic"], &[], 1),
     ];
     let a = assign(Strategy::CooperativeSticky, &topics(&[("topic", 3)]), &members).unwrap();
-    assert_eq!(a, expect(&[("consumer1", &[("topic", &[1])]), ("consumer2", &[("topic", &[2])]), ("consumer3", &[])]));
+    assert_eq!(
+        a,
+        expect(&[("consumer1", &[("topic", &[1])]), ("consumer2", &[("topic", &[2])]), ("consumer3", &[])])
+    );
 }
 
 #[test]
@@ -821,7 +946,10 @@ fn cooperative_withholds_a_double_claim_with_unequal_quotas() {
         owning("consumer3", &["topic"], &[], 1),
     ];
     let a = assign(Strategy::CooperativeSticky, &topics(&[("topic", 4)]), &members).unwrap();
-    assert_eq!(a, expect(&[("consumer1", &[("topic", &[1, 3])]), ("consumer2", &[("topic", &[2])]), ("consumer3", &[])]));
+    assert_eq!(
+        a,
+        expect(&[("consumer1", &[("topic", &[1, 3])]), ("consumer2", &[("topic", &[2])]), ("consumer3", &[])])
+    );
 }
 
 #[test]
@@ -847,7 +975,10 @@ fn cooperative_first_assignment_moves_nothing_so_withholds_nothing() {
     let a = assign(Strategy::CooperativeSticky, &tp, &[member("consumer1", &all), member("consumer2", &all)]).unwrap();
     assert_eq!(
         a,
-        expect(&[("consumer1", &[("topic1", &[0, 2]), ("topic2", &[1])]), ("consumer2", &[("topic1", &[1]), ("topic2", &[0, 2])])])
+        expect(&[
+            ("consumer1", &[("topic1", &[0, 2]), ("topic2", &[1])]),
+            ("consumer2", &[("topic1", &[1]), ("topic2", &[0, 2])])
+        ])
     );
 }
 
@@ -896,12 +1027,17 @@ fn cooperative_never_gives_a_member_a_partition_another_member_still_owns() {
             for m in &members {
                 for (t, ps) in &a[&m.member_id] {
                     for p in ps {
-                        let theirs = members.iter().any(|o| o.member_id != m.member_id && o.owned.get(t).is_some_and(|x| x.contains(p)));
+                        let theirs = members
+                            .iter()
+                            .any(|o| o.member_id != m.member_id && o.owned.get(t).is_some_and(|x| x.contains(p)));
                         let mine = m.owned.get(t).is_some_and(|x| x.contains(p));
                         assert!(mine || !theirs, "{t}-{p} given to {} while another member owns it", m.member_id);
                     }
                 }
-                revoked |= m.owned.iter().any(|(t, ps)| ps.iter().any(|p| !a[&m.member_id].get(t).is_some_and(|x| x.contains(p))));
+                revoked |= m
+                    .owned
+                    .iter()
+                    .any(|(t, ps)| ps.iter().any(|p| !a[&m.member_id].get(t).is_some_and(|x| x.contains(p))));
             }
             generation += 1;
             members = rejoin(&members, &a, generation);

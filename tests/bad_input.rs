@@ -15,9 +15,37 @@ fn commands_naming_things_that_do_not_exist_are_refused_without_a_change() {
     let mut w = cluster(3);
     assert_refused_unchanged(&mut w, Command::StopBroker { broker: 9 }, "unknown broker 9");
     assert_refused_unchanged(&mut w, Command::Isolate { node: "broker-x".into() }, "unknown node");
-    assert_refused_unchanged(&mut w, Command::CutLink { a: "broker-1".into(), b: "broker-1".into() }, "two different nodes");
-    assert_refused_unchanged(&mut w, Command::Produce { producer: "ghost".into(), topic: "t".into(), key: None, key_hex: None, value: None, partition: None, headers: Default::default() }, "unknown producer");
-    assert_refused_unchanged(&mut w, Command::CreateTopic { topic: "t".into(), partitions: 1, replication_factor: 1, cluster: Some("nope".into()) }, "unknown cluster");
+    assert_refused_unchanged(
+        &mut w,
+        Command::CutLink {
+            a: "broker-1".into(),
+            b: "broker-1".into(),
+        },
+        "two different nodes",
+    );
+    assert_refused_unchanged(
+        &mut w,
+        Command::Produce {
+            producer: "ghost".into(),
+            topic: "t".into(),
+            key: None,
+            key_hex: None,
+            value: None,
+            partition: None,
+            headers: Default::default(),
+        },
+        "unknown producer",
+    );
+    assert_refused_unchanged(
+        &mut w,
+        Command::CreateTopic {
+            topic: "t".into(),
+            partitions: 1,
+            replication_factor: 1,
+            cluster: Some("nope".into()),
+        },
+        "unknown cluster",
+    );
 }
 
 #[test]
@@ -33,12 +61,52 @@ fn bad_producer_input_is_refused() {
     let mut w = cluster(3);
     create_topic(&mut w, "t", 2, 1);
     add_producer(&mut w, "p", "1");
-    assert_refused_unchanged(&mut w, Command::AddProducer { name: "p".into(), cluster: None, config: Default::default() }, "already exists");
-    assert_refused_unchanged(&mut w, Command::AddProducer { name: "broker-7".into(), cluster: None, config: Default::default() }, "taken");
-    assert_refused_unchanged(&mut w, Command::Produce { producer: "p".into(), topic: "t".into(), key: None, key_hex: Some("zz".into()), value: None, partition: None, headers: Default::default() }, "key_hex");
+    assert_refused_unchanged(
+        &mut w,
+        Command::AddProducer {
+            name: "p".into(),
+            cluster: None,
+            config: Default::default(),
+        },
+        "already exists",
+    );
+    assert_refused_unchanged(
+        &mut w,
+        Command::AddProducer {
+            name: "broker-7".into(),
+            cluster: None,
+            config: Default::default(),
+        },
+        "taken",
+    );
+    assert_refused_unchanged(
+        &mut w,
+        Command::Produce {
+            producer: "p".into(),
+            topic: "t".into(),
+            key: None,
+            key_hex: Some("zz".into()),
+            value: None,
+            partition: None,
+            headers: Default::default(),
+        },
+        "key_hex",
+    );
     produce(&mut w, "p", "t", None, "x");
     w.run_until_quiet(5_000);
-    assert_refused_unchanged(&mut w, Command::Produce { producer: "p".into(), topic: "t".into(), key: None, key_hex: None, value: None, partition: Some(5), headers: Default::default() }, "has 2 partitions");
+    assert_refused_unchanged(
+        &mut w,
+        Command::Produce {
+            producer: "p".into(),
+            topic: "t".into(),
+            key: None,
+            key_hex: None,
+            value: None,
+            partition: Some(5),
+            headers: Default::default(),
+        },
+        "has 2 partitions",
+    );
 }
 
 #[test]
@@ -56,7 +124,17 @@ fn an_impossible_configuration_is_refused() {
 
 #[test]
 fn scenario_parsing_never_panics_on_garbage() {
-    for text in ["", "[]", "{", "{\"commands\": 3}", "{\"commands\": [{}]}", "{\"commands\": [{\"cmd\": \"run_for\", \"ms\": -1}]}", "{\"seed\": \"x\"}", "{\"commands\": [{\"cmd\": \"run_for\", \"ms\": 99999999999}]}", "{\"bogus\": 1}"] {
+    for text in [
+        "",
+        "[]",
+        "{",
+        "{\"commands\": 3}",
+        "{\"commands\": [{}]}",
+        "{\"commands\": [{\"cmd\": \"run_for\", \"ms\": -1}]}",
+        "{\"seed\": \"x\"}",
+        "{\"commands\": [{\"cmd\": \"run_for\", \"ms\": 99999999999}]}",
+        "{\"bogus\": 1}",
+    ] {
         assert!(kafkascope::scenario::Scenario::parse(text).is_err(), "{text}");
     }
 }
@@ -65,7 +143,16 @@ fn scenario_parsing_never_panics_on_garbage() {
 fn a_topic_with_four_billion_partitions_is_refused_before_anything_is_allocated() {
     // Found by the command fuzzer (tests/fuzz.rs): the placement used to reserve room first.
     let mut w = cluster(3);
-    assert_refused_unchanged(&mut w, Command::CreateTopic { topic: "t".into(), partitions: u32::MAX, replication_factor: 1, cluster: None }, "at most 1000");
+    assert_refused_unchanged(
+        &mut w,
+        Command::CreateTopic {
+            topic: "t".into(),
+            partitions: u32::MAX,
+            replication_factor: 1,
+            cluster: None,
+        },
+        "at most 1000",
+    );
 }
 
 #[test]

@@ -40,7 +40,9 @@ fn a_fault_run_is_a_scenario_that_replays_to_the_same_trace() {
 
 #[test]
 fn a_failing_seed_shrinks_to_a_smaller_scenario_that_still_fails() {
-    let seed = (0..20).find(|s| violations(*s, Profile::Acks1).iter().any(|v| v.kind() == "acked_record_lost")).expect("a lossy seed");
+    let seed = (0..20)
+        .find(|s| violations(*s, Profile::Acks1).iter().any(|v| v.kind() == "acked_record_lost"))
+        .expect("a lossy seed");
     let full = fault_run(seed, Profile::Acks1);
     let small = shrink(seed, Profile::Acks1, "acked_record_lost", 40);
     assert!(small.steps.len() < full.steps.len());

@@ -3,11 +3,21 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 fn kafkascope(args: &[&str], stdin: &str) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kafkascope")).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kafkascope"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     // A command that fails before reading its input closes the pipe: that is not the test's concern.
     let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
     let out = child.wait_with_output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
 }
 
 #[test]
@@ -69,7 +79,10 @@ fn a_bad_config_field_is_named() {
 fn a_command_the_cluster_refuses_stops_the_run_with_its_index() {
     let (code, err) = run_text(r#"{"commands": [{"cmd": "create_topic", "topic": "t", "partitions": 1, "replication_factor": 4}]}"#);
     assert_eq!(code, 2);
-    assert!(err.contains("commands[0]: InvalidReplicationFactorException: Replication factor: 4 larger than available brokers: 3."), "{err}");
+    assert!(
+        err.contains("commands[0]: InvalidReplicationFactorException: Replication factor: 4 larger than available brokers: 3."),
+        "{err}"
+    );
 }
 
 #[test]
@@ -100,7 +113,10 @@ fn assign_rejects_an_unknown_strategy_and_bad_json() {
 fn run_shows_the_whole_produce_replicate_poll_commit_flow() {
     let (code, out, err) = kafkascope(&["run", concat!(env!("CARGO_MANIFEST_DIR"), "/tests/scenarios/produce-consume.json")], "");
     assert_eq!(code, 0, "{err}");
-    let types: Vec<String> = out.lines().filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()?.get("type")?.as_str().map(String::from)).collect();
+    let types: Vec<String> = out
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()?.get("type")?.as_str().map(String::from))
+        .collect();
     let first = |t: &str| types.iter().position(|x| x == t).unwrap_or_else(|| panic!("no {t}"));
     assert!(first("produce_acknowledged") < first("records_polled"));
     assert!(first("records_polled") < first("offsets_committed"));
@@ -110,9 +126,29 @@ fn run_shows_the_whole_produce_replicate_poll_commit_flow() {
 #[test]
 fn schema_check_prints_compatible_or_the_reason() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/schemas/");
-    let (code, out, _) = kafkascope(&["schema", "check", "--level", "BACKWARD", &format!("{dir}user-v1.avsc"), &format!("{dir}user-v2-with-default.avsc")], "");
+    let (code, out, _) = kafkascope(
+        &[
+            "schema",
+            "check",
+            "--level",
+            "BACKWARD",
+            &format!("{dir}user-v1.avsc"),
+            &format!("{dir}user-v2-with-default.avsc"),
+        ],
+        "",
+    );
     assert_eq!((code, out.trim()), (0, "compatible"));
-    let (code, out, _) = kafkascope(&["schema", "check", "--level", "BACKWARD", &format!("{dir}user-v1.avsc"), &format!("{dir}user-v2-no-default.avsc")], "");
+    let (code, out, _) = kafkascope(
+        &[
+            "schema",
+            "check",
+            "--level",
+            "BACKWARD",
+            &format!("{dir}user-v1.avsc"),
+            &format!("{dir}user-v2-no-default.avsc"),
+        ],
+        "",
+    );
     assert_eq!(code, 0);
     assert!(out.starts_with("incompatible: "), "{out}");
 }
@@ -120,7 +156,10 @@ fn schema_check_prints_compatible_or_the_reason() {
 #[test]
 fn schema_encode_prints_wire_format_hex_per_record_and_refuses_a_bad_schema_file() {
     let file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/schemas/user-v2-with-default.avsc");
-    let (code, out, err) = kafkascope(&["schema", "encode", "--schema", file, "--id", "7"], "{\"name\": \"kim\", \"email\": \"k@x\"}\n{\"name\": \"lee\", \"email\": null}\n");
+    let (code, out, err) = kafkascope(
+        &["schema", "encode", "--schema", file, "--id", "7"],
+        "{\"name\": \"kim\", \"email\": \"k@x\"}\n{\"name\": \"lee\", \"email\": null}\n",
+    );
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, "0000000007066b696d02066b4078\n0000000007066c656500\n");
     let (code, _, err) = kafkascope(&["schema", "check", "--level", "FULL", "/dev/null", file], "");

@@ -57,11 +57,19 @@ fn a_consumer_polls_every_record_in_partition_order_and_commits_them_as_records(
     let p = records::partition_for_group("g", 50);
     let leader = leader_of(&w, "__consumer_offsets", p).unwrap();
     let log = &w.brokers[&leader].partitions[&tp("__consumer_offsets", p)].log.records;
-    let commits: Vec<OffsetsRecord> = log.iter().filter_map(|r| records::decode(r.key.as_deref()?, r.value.as_deref())).filter(|r| matches!(r, OffsetsRecord::Offset { .. })).collect();
+    let commits: Vec<OffsetsRecord> = log
+        .iter()
+        .filter_map(|r| records::decode(r.key.as_deref()?, r.value.as_deref()))
+        .filter(|r| matches!(r, OffsetsRecord::Offset { .. }))
+        .collect();
     assert!(matches!(commits.last(), Some(OffsetsRecord::Offset { group, topic, partition: 0, offset: 5, .. }) if group == "g" && topic == "orders"));
     // The commit is replicated like any record.
     for b in 1..=3 {
-        assert_eq!(w.brokers[&b].partitions[&tp("__consumer_offsets", p)].log_end_offset(), log.len() as u64, "broker {b}");
+        assert_eq!(
+            w.brokers[&b].partitions[&tp("__consumer_offsets", p)].log_end_offset(),
+            log.len() as u64,
+            "broker {b}"
+        );
     }
 }
 
@@ -72,7 +80,11 @@ fn a_consumer_never_reads_past_the_high_watermark() {
     w.run_for(10_000);
     let leader = leader_of(&w, "orders", 0).unwrap();
     for f in (1..=3).filter(|b| *b != leader) {
-        w.apply(Command::CutLink { a: format!("broker-{leader}"), b: format!("broker-{f}") }).unwrap();
+        w.apply(Command::CutLink {
+            a: format!("broker-{leader}"),
+            b: format!("broker-{f}"),
+        })
+        .unwrap();
     }
     produce_n(&mut w, 0, 1);
     assert_eq!(w.brokers[&leader].partitions[&tp("orders", 0)].log_end_offset(), 1);
@@ -133,7 +145,11 @@ fn a_crashed_member_is_removed_after_the_session_timeout_and_the_survivors_resum
         commit(&mut w, c);
     }
     produce_n(&mut w, 12, 24);
-    w.apply(Command::StopConsumer { name: "c3".into(), leave_group: false }).unwrap();
+    w.apply(Command::StopConsumer {
+        name: "c3".into(),
+        leave_group: false,
+    })
+    .unwrap();
     w.run_for(30_000);
     assert_eq!(w.consumers["c1"].generation, 1, "not yet: the session has not timed out");
     w.run_for(SESSION_EXPIRY_MS);
@@ -164,7 +180,11 @@ fn records_polled_but_not_committed_before_a_crash_are_delivered_again() {
     commit(&mut w, owner);
     produce_n(&mut w, 3, 5);
     assert_eq!(poll(&mut w, owner), vec!["v3", "v4"], "processed, never committed");
-    w.apply(Command::StopConsumer { name: owner.into(), leave_group: false }).unwrap();
+    w.apply(Command::StopConsumer {
+        name: owner.into(),
+        leave_group: false,
+    })
+    .unwrap();
     w.run_for(SESSION_EXPIRY_MS);
     assert_eq!(assignment_of(&w, other), vec![tp("orders", 0)]);
     assert!(events(&w).any(|e| matches!(e, Event::PositionSet { consumer, offset: 3, from: PositionSource::Committed, .. } if **consumer == *other)));
@@ -179,9 +199,14 @@ fn a_restarted_consumer_resumes_from_its_groups_committed_offset() {
     produce_n(&mut w, 0, 4);
     assert_eq!(poll(&mut w, "c1"), vec!["v0", "v1", "v2", "v3"]);
     commit(&mut w, "c1");
-    w.apply(Command::StopConsumer { name: "c1".into(), leave_group: true }).unwrap();
+    w.apply(Command::StopConsumer {
+        name: "c1".into(),
+        leave_group: true,
+    })
+    .unwrap();
     produce_n(&mut w, 4, 6);
-    w.apply(serde_json::from_value(json!({"cmd": "start_consumer", "name": "c1"})).unwrap()).unwrap();
+    w.apply(serde_json::from_value(json!({"cmd": "start_consumer", "name": "c1"})).unwrap())
+        .unwrap();
     w.run_for(10_000);
     assert_eq!(poll(&mut w, "c1"), vec!["v4", "v5"]);
 }
@@ -213,7 +238,10 @@ fn two_groups_each_read_every_record_with_their_own_offsets() {
     assert_eq!(a, b);
     assert_eq!(a.len(), 6);
     assert_eq!(w.group_lag("analytics").values().sum::<u64>(), 0);
-    assert!(w.group_lag("billing").is_empty(), "billing committed nothing: no lag to show, as kafka-consumer-groups shows \"-\"");
+    assert!(
+        w.group_lag("billing").is_empty(),
+        "billing committed nothing: no lag to show, as kafka-consumer-groups shows \"-\""
+    );
 }
 
 #[test]
@@ -267,7 +295,11 @@ fn leaving_the_group_rebalances_at_once_without_waiting_for_the_session_timeout(
     start_consumer(&mut w, "c1", "g", &["orders"], earliest());
     start_consumer(&mut w, "c2", "g", &["orders"], earliest());
     w.run_for(15_000);
-    w.apply(Command::StopConsumer { name: "c2".into(), leave_group: true }).unwrap();
+    w.apply(Command::StopConsumer {
+        name: "c2".into(),
+        leave_group: true,
+    })
+    .unwrap();
     w.run_for(5_000);
     assert_eq!(assignment_of(&w, "c1").len(), 2);
     assert!(events(&w).any(|e| matches!(e, Event::GroupMemberRemoved { reason, .. } if reason == "left the group")));
@@ -285,13 +317,23 @@ fn cooperative_sticky_revokes_moving_partitions_in_one_rebalance_and_assigns_the
     assert_eq!((assignment_of(&w, "c1").len(), assignment_of(&w, "c2").len()), (2, 2));
     let c2_assignments: Vec<(i32, usize)> = events(&w)
         .filter_map(|e| match e {
-            Event::AssignmentReceived { consumer, generation, partitions, .. } if &**consumer == "c2" => Some((*generation, partitions.len())),
+            Event::AssignmentReceived {
+                consumer,
+                generation,
+                partitions,
+                ..
+            } if &**consumer == "c2" => Some((*generation, partitions.len())),
             _ => None,
         })
         .collect();
     assert_eq!(c2_assignments, vec![(2, 0), (3, 2)], "first round: nothing yet; second: the revoked partitions");
     // c1 never gave up the partitions it kept.
-    let revoked: Vec<usize> = events(&w).filter_map(|e| match e { Event::PartitionsRevoked { consumer, partitions } if &**consumer == "c1" => Some(partitions.len()), _ => None }).collect();
+    let revoked: Vec<usize> = events(&w)
+        .filter_map(|e| match e {
+            Event::PartitionsRevoked { consumer, partitions } if &**consumer == "c1" => Some(partitions.len()),
+            _ => None,
+        })
+        .collect();
     assert_eq!(revoked, vec![2]);
 }
 
@@ -303,7 +345,11 @@ fn an_emptied_group_is_empty_with_its_offsets_kept() {
     produce_n(&mut w, 0, 2);
     poll(&mut w, "c1");
     commit(&mut w, "c1");
-    w.apply(Command::StopConsumer { name: "c1".into(), leave_group: true }).unwrap();
+    w.apply(Command::StopConsumer {
+        name: "c1".into(),
+        leave_group: true,
+    })
+    .unwrap();
     w.run_for(5_000);
     let coordinator = w.brokers.values().find(|b| b.coordinator.groups.contains_key("g")).unwrap();
     let g = &coordinator.coordinator.groups["g"];

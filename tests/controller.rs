@@ -31,10 +31,18 @@ fn when_the_controller_dies_another_broker_takes_over_with_a_higher_epoch() {
 #[test]
 fn a_deposed_controller_cut_from_zookeeper_resigns_when_it_returns() {
     let mut w = cluster(3);
-    w.apply(Command::CutLink { a: "broker-1".into(), b: "zookeeper".into() }).unwrap();
+    w.apply(Command::CutLink {
+        a: "broker-1".into(),
+        b: "zookeeper".into(),
+    })
+    .unwrap();
     w.run_for(25_000);
     assert!(w.brokers.values().filter(|b| b.controller.is_some()).count() >= 1);
-    w.apply(Command::HealLink { a: "broker-1".into(), b: "zookeeper".into() }).unwrap();
+    w.apply(Command::HealLink {
+        a: "broker-1".into(),
+        b: "zookeeper".into(),
+    })
+    .unwrap();
     w.run_for(10_000);
     let controllers: Vec<u32> = w.brokers.values().filter(|b| b.controller.is_some()).map(|b| b.id).collect();
     assert_eq!(controllers.len(), 1, "{controllers:?}");
@@ -46,8 +54,18 @@ fn a_deposed_controller_cut_from_zookeeper_resigns_when_it_returns() {
 fn two_clusters() -> World {
     let mut c = WorldConfig::default();
     c.clusters = vec![
-        ClusterSpec { name: "a".into(), chroot: "/cluster-a".into(), brokers: vec![1, 2, 3], config: Default::default() },
-        ClusterSpec { name: "b".into(), chroot: "/cluster-b".into(), brokers: vec![4, 5, 6], config: Default::default() },
+        ClusterSpec {
+            name: "a".into(),
+            chroot: "/cluster-a".into(),
+            brokers: vec![1, 2, 3],
+            config: Default::default(),
+        },
+        ClusterSpec {
+            name: "b".into(),
+            chroot: "/cluster-b".into(),
+            brokers: vec![4, 5, 6],
+            config: Default::default(),
+        },
     ];
     let mut w = World::new(c).unwrap();
     w.run_for(100);
@@ -58,7 +76,17 @@ fn two_clusters() -> World {
 fn two_clusters_share_one_zookeeper_under_their_own_chroots() {
     let w = two_clusters();
     let ids: Vec<&String> = w.zk.nodes.keys().filter(|p| p.contains("/brokers/ids/")).collect();
-    assert_eq!(ids, vec!["/cluster-a/brokers/ids/1", "/cluster-a/brokers/ids/2", "/cluster-a/brokers/ids/3", "/cluster-b/brokers/ids/4", "/cluster-b/brokers/ids/5", "/cluster-b/brokers/ids/6"]);
+    assert_eq!(
+        ids,
+        vec![
+            "/cluster-a/brokers/ids/1",
+            "/cluster-a/brokers/ids/2",
+            "/cluster-a/brokers/ids/3",
+            "/cluster-b/brokers/ids/4",
+            "/cluster-b/brokers/ids/5",
+            "/cluster-b/brokers/ids/6"
+        ]
+    );
     assert!(w.zk.nodes["/cluster-a/controller"].data.contains("\"brokerid\":1"));
     assert!(w.zk.nodes["/cluster-b/controller"].data.contains("\"brokerid\":4"));
     assert!(!w.zk.nodes.contains_key("/controller"));
@@ -67,12 +95,24 @@ fn two_clusters_share_one_zookeeper_under_their_own_chroots() {
 #[test]
 fn a_topic_of_one_chrooted_cluster_is_invisible_to_the_other() {
     let mut w = two_clusters();
-    w.apply(Command::CreateTopic { topic: "orders".into(), partitions: 2, replication_factor: 3, cluster: Some("a".into()) }).unwrap();
+    w.apply(Command::CreateTopic {
+        topic: "orders".into(),
+        partitions: 2,
+        replication_factor: 3,
+        cluster: Some("a".into()),
+    })
+    .unwrap();
     w.run_for(100);
     assert!(w.zk.nodes.contains_key("/cluster-a/brokers/topics/orders"));
     assert!(!w.zk.nodes.contains_key("/cluster-b/brokers/topics/orders"));
     assert!((4..=6).all(|b| w.brokers[&b].partitions.is_empty()));
-    w.apply(Command::CreateTopic { topic: "orders".into(), partitions: 1, replication_factor: 3, cluster: Some("b".into()) }).unwrap();
+    w.apply(Command::CreateTopic {
+        topic: "orders".into(),
+        partitions: 1,
+        replication_factor: 3,
+        cluster: Some("b".into()),
+    })
+    .unwrap();
     w.run_for(100);
     assert!((4..=6).all(|b| w.brokers[&b].partitions.len() == 1));
     assert!((1..=3).all(|b| w.brokers[&b].partitions.len() == 2));

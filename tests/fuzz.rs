@@ -5,7 +5,22 @@ use proptest::prelude::*;
 
 /// Commands as JSON with the fields each command takes, filled with values often wrong.
 fn command_json() -> impl Strategy<Value = serde_json::Value> {
-    let word = || prop::sample::select(vec!["t", "orders", "", "a b", "broker-1", "broker-9", "zookeeper", "p", "c", "g", "..", "카프카"]);
+    let word = || {
+        prop::sample::select(vec![
+            "t",
+            "orders",
+            "",
+            "a b",
+            "broker-1",
+            "broker-9",
+            "zookeeper",
+            "p",
+            "c",
+            "g",
+            "..",
+            "카프카",
+        ])
+    };
     let number = || prop::sample::select(vec![0u64, 1, 2, 3, 4, 1000, 5000, u32::MAX as u64]);
     (0..15usize, word(), word(), word(), number(), number()).prop_map(|(i, a, b, c, n, m)| match i {
         0 => serde_json::json!({"cmd": "create_topic", "topic": a, "partitions": n, "replication_factor": m}),
@@ -27,7 +42,13 @@ fn command_json() -> impl Strategy<Value = serde_json::Value> {
 }
 
 fn fingerprint(w: &World) -> String {
-    format!("{} {} {} {}", w.step, w.now_ms(), w.trace.len(), serde_json::to_string(&kafkascope::view::view(w)).unwrap())
+    format!(
+        "{} {} {} {}",
+        w.step,
+        w.now_ms(),
+        w.trace.len(),
+        serde_json::to_string(&kafkascope::view::view(w)).unwrap()
+    )
 }
 
 proptest! {

@@ -48,7 +48,12 @@ fn sticky_partitioner_keeps_unkeyed_records_of_one_batch_together() {
     let mut w = cluster(3);
     create_topic(&mut w, "logs", 3, 1);
     let config = serde_json::from_value(serde_json::json!({"acks": "1", "partitioner": "sticky", "linger.ms": 50})).unwrap();
-    w.apply(kafkascope::Command::AddProducer { name: "p".into(), cluster: None, config }).unwrap();
+    w.apply(kafkascope::Command::AddProducer {
+        name: "p".into(),
+        cluster: None,
+        config,
+    })
+    .unwrap();
     produce(&mut w, "p", "logs", None, "warm-up");
     w.run_until_quiet(10_000);
     for i in 0..5 {
@@ -70,13 +75,23 @@ fn round_robin_partitioner_deals_records_in_turn_even_with_keys() {
     let mut w = cluster(3);
     create_topic(&mut w, "logs", 3, 1);
     let config = serde_json::from_value(serde_json::json!({"acks": "1", "partitioner": "round-robin"})).unwrap();
-    w.apply(kafkascope::Command::AddProducer { name: "p".into(), cluster: None, config }).unwrap();
+    w.apply(kafkascope::Command::AddProducer {
+        name: "p".into(),
+        cluster: None,
+        config,
+    })
+    .unwrap();
     produce(&mut w, "p", "logs", Some("same"), "first");
     w.run_until_quiet(10_000);
     for i in 0..5 {
         produce(&mut w, "p", "logs", Some("same"), &format!("r{i}"));
     }
     w.run_until_quiet(10_000);
-    let partitions: Vec<u32> = events(&w).filter_map(|e| match e { Event::ProduceQueued { tp, .. } => Some(tp.partition), _ => None }).collect();
+    let partitions: Vec<u32> = events(&w)
+        .filter_map(|e| match e {
+            Event::ProduceQueued { tp, .. } => Some(tp.partition),
+            _ => None,
+        })
+        .collect();
     assert_eq!(partitions, vec![0, 1, 2, 0, 1, 2]);
 }

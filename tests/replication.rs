@@ -79,14 +79,25 @@ fn acks_1_loses_an_acknowledged_record_when_the_leader_dies_before_followers_fet
     let leader = leader_of(&w, "orders", 0).unwrap();
     // The followers cannot fetch from the leader; the producer still reaches it.
     for f in (1..=3).filter(|b| *b != leader) {
-        w.apply(Command::CutLink { a: format!("broker-{leader}"), b: format!("broker-{f}") }).unwrap();
+        w.apply(Command::CutLink {
+            a: format!("broker-{leader}"),
+            b: format!("broker-{f}"),
+        })
+        .unwrap();
     }
     produce(&mut w, "p", "orders", None, "doomed");
     w.run_until_quiet(5_000);
-    assert!(acked(&w, "p").iter().any(|(seq, _, off)| *seq == 1 && *off == Some(1)), "acks=1 acknowledged offset 1");
+    assert!(
+        acked(&w, "p").iter().any(|(seq, _, off)| *seq == 1 && *off == Some(1)),
+        "acks=1 acknowledged offset 1"
+    );
     w.apply(Command::StopBroker { broker: leader }).unwrap();
     for f in (1..=3).filter(|b| *b != leader) {
-        w.apply(Command::HealLink { a: format!("broker-{leader}"), b: format!("broker-{f}") }).unwrap();
+        w.apply(Command::HealLink {
+            a: format!("broker-{leader}"),
+            b: format!("broker-{f}"),
+        })
+        .unwrap();
     }
     w.run_for(SESSION_EXPIRY_MS);
     w.apply(Command::StartBroker { broker: leader }).unwrap();
@@ -106,7 +117,11 @@ fn a_follower_that_stops_fetching_leaves_the_isr_after_replica_lag_time_max() {
     create_topic(&mut w, "orders", 1, 3);
     let leader = leader_of(&w, "orders", 0).unwrap();
     let follower = (1..=3).find(|b| *b != leader && Some(*b) != controller_of(&w)).unwrap_or((leader % 3) + 1);
-    w.apply(Command::CutLink { a: format!("broker-{leader}"), b: format!("broker-{follower}") }).unwrap();
+    w.apply(Command::CutLink {
+        a: format!("broker-{leader}"),
+        b: format!("broker-{follower}"),
+    })
+    .unwrap();
     // Kafka measures lag in time since the follower last caught up; an idle partition never lags.
     add_producer(&mut w, "p", "1");
     produce(&mut w, "p", "orders", None, "new");
@@ -126,11 +141,19 @@ fn a_caught_up_follower_rejoins_the_isr() {
     let leader = leader_of(&w, "orders", 0).unwrap();
     // KIP-497: the leader changes the ISR through the controller, so keep that path open.
     let follower = (1..=3).find(|b| *b != leader && Some(*b) != controller_of(&w)).unwrap();
-    w.apply(Command::CutLink { a: format!("broker-{leader}"), b: format!("broker-{follower}") }).unwrap();
+    w.apply(Command::CutLink {
+        a: format!("broker-{leader}"),
+        b: format!("broker-{follower}"),
+    })
+    .unwrap();
     produce(&mut w, "p", "orders", None, "while-away");
     w.run_for(50_000);
     assert!(!w.brokers[&leader].partitions[&tp("orders", 0)].isr.contains(&follower));
-    w.apply(Command::HealLink { a: format!("broker-{leader}"), b: format!("broker-{follower}") }).unwrap();
+    w.apply(Command::HealLink {
+        a: format!("broker-{leader}"),
+        b: format!("broker-{follower}"),
+    })
+    .unwrap();
     w.run_for(40_000);
     assert!(w.brokers[&leader].partitions[&tp("orders", 0)].isr.contains(&follower));
     assert_eq!(values_on(&w, follower, "orders", 0), vec!["while-away"]);
@@ -141,7 +164,12 @@ fn min_insync_replicas_refuses_acks_all_writes_with_not_enough_replicas() {
     let mut w = cluster_with(3, 1, |c| c.min_insync_replicas = 2);
     create_topic(&mut w, "orders", 1, 3);
     let config = serde_json::from_value(serde_json::json!({"acks": "all", "delivery.timeout.ms": 1000})).unwrap();
-    w.apply(Command::AddProducer { name: "p".into(), cluster: None, config }).unwrap();
+    w.apply(Command::AddProducer {
+        name: "p".into(),
+        cluster: None,
+        config,
+    })
+    .unwrap();
     let leader = leader_of(&w, "orders", 0).unwrap();
     add_producer(&mut w, "one", "1");
     produce(&mut w, "one", "orders", None, "before");
@@ -154,7 +182,13 @@ fn min_insync_replicas_refuses_acks_all_writes_with_not_enough_replicas() {
     produce(&mut w, "p", "orders", None, "refused");
     // Up to one request.timeout.ms while the producer's first bootstrap broker is down.
     w.run_for(35_000);
-    assert!(events(&w).any(|e| matches!(e, Event::ProduceRefused { error: ErrorCode::NotEnoughReplicas, .. })));
+    assert!(events(&w).any(|e| matches!(
+        e,
+        Event::ProduceRefused {
+            error: ErrorCode::NotEnoughReplicas,
+            ..
+        }
+    )));
     assert!(events(&w).any(|e| matches!(e, Event::ProduceFailed { .. })));
     assert_eq!(values_on(&w, leader, "orders", 0), vec!["before"], "the refused record was not appended");
 }
@@ -170,17 +204,40 @@ fn an_isolated_leader_is_replaced_and_on_return_truncates_to_the_new_leaders_log
     produce_to(&mut w, "p", "orders", p, "before");
     w.run_for(2_000);
     // Cut the leader off from ZooKeeper and the other brokers; the producer can still reach it.
-    for n in ["zookeeper".to_string()].into_iter().chain((1..=3).filter(|b| *b != old).map(|b| format!("broker-{b}"))) {
-        w.apply(Command::CutLink { a: format!("broker-{old}"), b: n }).unwrap();
+    for n in ["zookeeper".to_string()]
+        .into_iter()
+        .chain((1..=3).filter(|b| *b != old).map(|b| format!("broker-{b}")))
+    {
+        w.apply(Command::CutLink {
+            a: format!("broker-{old}"),
+            b: n,
+        })
+        .unwrap();
     }
     produce_to(&mut w, "p", "orders", p, "diverging");
     w.run_for(SESSION_EXPIRY_MS);
-    let new = leader_of(&w, "orders", p).filter(|l| *l != old).or_else(|| w.brokers.values().filter(|b| b.id != old).find(|b| b.partitions[&tp("orders", p)].role == kafkascope::replica::Role::Leader).map(|b| b.id)).unwrap();
+    let new = leader_of(&w, "orders", p)
+        .filter(|l| *l != old)
+        .or_else(|| {
+            w.brokers
+                .values()
+                .filter(|b| b.id != old)
+                .find(|b| b.partitions[&tp("orders", p)].role == kafkascope::replica::Role::Leader)
+                .map(|b| b.id)
+        })
+        .unwrap();
     assert_ne!(new, old);
     produce_to(&mut w, "p", "orders", p, "after");
     w.run_for(40_000);
-    for n in ["zookeeper".to_string()].into_iter().chain((1..=3).filter(|b| *b != old).map(|b| format!("broker-{b}"))) {
-        w.apply(Command::HealLink { a: format!("broker-{old}"), b: n }).unwrap();
+    for n in ["zookeeper".to_string()]
+        .into_iter()
+        .chain((1..=3).filter(|b| *b != old).map(|b| format!("broker-{b}")))
+    {
+        w.apply(Command::HealLink {
+            a: format!("broker-{old}"),
+            b: n,
+        })
+        .unwrap();
     }
     w.run_for(30_000);
     assert_eq!(values_on(&w, old, "orders", p), values_on(&w, new, "orders", p));
@@ -207,7 +264,13 @@ fn preferred_leader_election_moves_leadership_back_to_the_first_replica() {
     w.apply(Command::ElectPreferredLeaders { cluster: None }).unwrap();
     w.run_for(1_000);
     assert_eq!(leader_of(&w, "orders", 0), Some(preferred));
-    assert!(events(&w).any(|e| matches!(e, Event::LeaderChanged { reason: ElectionReason::Preferred, .. })));
+    assert!(events(&w).any(|e| matches!(
+        e,
+        Event::LeaderChanged {
+            reason: ElectionReason::Preferred,
+            ..
+        }
+    )));
 }
 
 #[test]
@@ -223,12 +286,20 @@ fn without_unclean_election_a_partition_whose_isr_is_all_dead_stays_offline() {
     create_topic(&mut w, "orders", 1, 2);
     let leader = leader_of(&w, "orders", 0).unwrap();
     let other = 3 - leader;
-    w.apply(Command::CutLink { a: "broker-1".into(), b: "broker-2".into() }).unwrap();
+    w.apply(Command::CutLink {
+        a: "broker-1".into(),
+        b: "broker-2".into(),
+    })
+    .unwrap();
     add_producer(&mut w, "p", "1");
     produce(&mut w, "p", "orders", None, "lost-with-the-leader");
     w.run_for(50_000);
     assert_eq!(w.brokers[&leader].partitions[&tp("orders", 0)].isr, vec![leader]);
-    w.apply(Command::HealLink { a: "broker-1".into(), b: "broker-2".into() }).unwrap();
+    w.apply(Command::HealLink {
+        a: "broker-1".into(),
+        b: "broker-2".into(),
+    })
+    .unwrap();
     w.apply(Command::StopBroker { broker: leader }).unwrap();
     w.run_for(SESSION_EXPIRY_MS);
     assert_eq!(leader_of(&w, "orders", 0), None, "broker {other} is alive but out of sync");
@@ -241,14 +312,28 @@ fn unclean_election_lets_an_out_of_sync_replica_lead_and_loses_what_it_lacked() 
     add_producer(&mut w, "p", "all");
     let leader = leader_of(&w, "orders", 0).unwrap();
     let other = 3 - leader;
-    w.apply(Command::CutLink { a: "broker-1".into(), b: "broker-2".into() }).unwrap();
+    w.apply(Command::CutLink {
+        a: "broker-1".into(),
+        b: "broker-2".into(),
+    })
+    .unwrap();
     produce(&mut w, "p", "orders", None, "only-on-leader");
     w.run_for(50_000);
     assert_eq!(acked(&w, "p").len(), 1, "acknowledged once the ISR shrank to the leader");
-    w.apply(Command::HealLink { a: "broker-1".into(), b: "broker-2".into() }).unwrap();
+    w.apply(Command::HealLink {
+        a: "broker-1".into(),
+        b: "broker-2".into(),
+    })
+    .unwrap();
     w.apply(Command::StopBroker { broker: leader }).unwrap();
     w.run_for(SESSION_EXPIRY_MS);
     assert_eq!(leader_of(&w, "orders", 0), Some(other));
-    assert!(events(&w).any(|e| matches!(e, Event::LeaderChanged { reason: ElectionReason::Unclean, .. })));
+    assert!(events(&w).any(|e| matches!(
+        e,
+        Event::LeaderChanged {
+            reason: ElectionReason::Unclean,
+            ..
+        }
+    )));
     assert!(values_on(&w, other, "orders", 0).is_empty());
 }

@@ -55,7 +55,10 @@ fn none_accepts_anything() {
 
 #[test]
 fn subjects_follow_the_topic_name_strategy() {
-    assert_eq!((subject("orders", true), subject("orders", false)), ("orders-key".to_string(), "orders-value".to_string()));
+    assert_eq!(
+        (subject("orders", true), subject("orders", false)),
+        ("orders-key".to_string(), "orders-value".to_string())
+    );
 }
 
 #[test]

@@ -8,7 +8,12 @@ use kafkascope::Command;
 use serde_json::json;
 
 fn producer_with(w: &mut kafkascope::World, name: &str, config: serde_json::Value) {
-    w.apply(Command::AddProducer { name: name.into(), cluster: None, config: serde_json::from_value(config).unwrap() }).unwrap();
+    w.apply(Command::AddProducer {
+        name: name.into(),
+        cluster: None,
+        config: serde_json::from_value(config).unwrap(),
+    })
+    .unwrap();
 }
 
 fn one_partition_topic() -> kafkascope::World {
@@ -24,7 +29,10 @@ fn the_built_in_serializers_write_kafkas_bytes() {
     assert_eq!(Serde::String.serialize("카프카").unwrap(), "카프카".as_bytes());
     assert_eq!(Serde::Json.serialize("{ \"a\" : 1 }").unwrap(), b"{\"a\":1}");
     assert_eq!(Serde::Integer.deserialize(&[0, 0, 1, 0]).unwrap(), "256");
-    assert!(Serde::Integer.serialize("forty-two").unwrap_err().starts_with("SerializationException: IntegerSerializer"));
+    assert!(Serde::Integer
+        .serialize("forty-two")
+        .unwrap_err()
+        .starts_with("SerializationException: IntegerSerializer"));
 }
 
 #[test]
@@ -42,7 +50,13 @@ fn an_integer_written_and_read_as_a_string_gives_garbled_text_and_no_error() {
 fn five_bytes_for_the_integer_deserializer_are_a_poison_pill_until_the_consumer_seeks_past() {
     let mut w = one_partition_topic();
     add_producer(&mut w, "p", "all");
-    start_consumer(&mut w, "c", "g", &["orders"], json!({"auto.offset.reset": "earliest", "value.deserializer": "integer"}));
+    start_consumer(
+        &mut w,
+        "c",
+        "g",
+        &["orders"],
+        json!({"auto.offset.reset": "earliest", "value.deserializer": "integer"}),
+    );
     w.run_for(10_000);
     producer_with(&mut w, "ints", json!({"value.serializer": "integer"}));
     for (producer, value) in [("ints", "7"), ("p", "hello"), ("ints", "8")] {
@@ -53,12 +67,24 @@ fn five_bytes_for_the_integer_deserializer_are_a_poison_pill_until_the_consumer_
     for _ in 0..2 {
         let before = w.trace.len();
         assert!(poll(&mut w, "c").is_empty());
-        let failure = w.trace[before..].iter().find_map(|r| match &r.event { Event::PollFailed { offset, error, .. } => Some((*offset, error.clone())), _ => None });
+        let failure = w.trace[before..].iter().find_map(|r| match &r.event {
+            Event::PollFailed { offset, error, .. } => Some((*offset, error.clone())),
+            _ => None,
+        });
         let (offset, error) = failure.expect("poll fails");
         assert_eq!(offset, 1);
-        assert!(error.contains("partition orders-0 at offset 1") && error.contains("Size of data received by IntegerDeserializer is not 4"), "{error}");
+        assert!(
+            error.contains("partition orders-0 at offset 1") && error.contains("Size of data received by IntegerDeserializer is not 4"),
+            "{error}"
+        );
     }
-    w.apply(Command::Seek { consumer: "c".into(), topic: "orders".into(), partition: 0, offset: 2 }).unwrap();
+    w.apply(Command::Seek {
+        consumer: "c".into(),
+        topic: "orders".into(),
+        partition: 0,
+        offset: 2,
+    })
+    .unwrap();
     w.run_for(1_000);
     assert_eq!(poll(&mut w, "c"), vec!["8"]);
 }
@@ -71,7 +97,9 @@ fn a_value_the_serializer_refuses_fails_the_send_before_anything_reaches_a_broke
     produce(&mut w, "p", "orders", None, "not a number");
     w.run_for(2_000);
     let after = &w.trace[before..];
-    assert!(after.iter().any(|r| matches!(&r.event, Event::ProduceFailed { error, .. } if error.starts_with("SerializationException"))));
+    assert!(after
+        .iter()
+        .any(|r| matches!(&r.event, Event::ProduceFailed { error, .. } if error.starts_with("SerializationException"))));
     assert!(!after.iter().any(|r| matches!(&r.event, Event::MessageSent { kind: "Produce", .. })));
 }
 

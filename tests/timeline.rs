@@ -4,7 +4,12 @@ use kafkascope::timeline::Timeline;
 use kafkascope::{Command, WorldConfig};
 
 fn state(t: &Timeline) -> String {
-    format!("{} {} {}", t.step_now(), serde_json::to_string(&kafkascope::view::view(t.world())).unwrap(), serde_json::to_string(t.trace()).unwrap())
+    format!(
+        "{} {} {}",
+        t.step_now(),
+        serde_json::to_string(&kafkascope::view::view(t.world())).unwrap(),
+        serde_json::to_string(t.trace()).unwrap()
+    )
 }
 
 /// Compares without printing two whole worlds when they differ.
@@ -12,7 +17,11 @@ fn assert_same(a: &Timeline, b: &Timeline, what: &str) {
     let (x, y) = (state(a), state(b));
     if x != y {
         let at = x.bytes().zip(y.bytes()).position(|(p, q)| p != q).unwrap_or(x.len().min(y.len()));
-        panic!("{what}: states differ from byte {at}: …{}… vs …{}…", &x[at.saturating_sub(80)..(at + 80).min(x.len())], &y[at.saturating_sub(80)..(at + 80).min(y.len())]);
+        panic!(
+            "{what}: states differ from byte {at}: …{}… vs …{}…",
+            &x[at.saturating_sub(80)..(at + 80).min(x.len())],
+            &y[at.saturating_sub(80)..(at + 80).min(y.len())]
+        );
     }
 }
 
@@ -21,10 +30,21 @@ fn assert_same(a: &Timeline, b: &Timeline, what: &str) {
 fn busy_run(stride: u64) -> Timeline {
     let mut t = Timeline::with_stride(WorldConfig::default(), stride).unwrap();
     t.run_for(100);
-    t.apply(Command::CreateTopic { topic: "orders".into(), partitions: 3, replication_factor: 3, cluster: None }).unwrap();
-    t.apply(serde_json::from_value(serde_json::json!({"cmd": "add_producer", "name": "p"})).unwrap()).unwrap();
+    t.apply(Command::CreateTopic {
+        topic: "orders".into(),
+        partitions: 3,
+        replication_factor: 3,
+        cluster: None,
+    })
+    .unwrap();
+    t.apply(serde_json::from_value(serde_json::json!({"cmd": "add_producer", "name": "p"})).unwrap())
+        .unwrap();
     for i in 0..40 {
-        t.apply(serde_json::from_value(serde_json::json!({"cmd": "produce", "producer": "p", "topic": "orders", "key": format!("k{i}"), "value": format!("v{i}")})).unwrap()).unwrap();
+        t.apply(
+            serde_json::from_value(serde_json::json!({"cmd": "produce", "producer": "p", "topic": "orders", "key": format!("k{i}"), "value": format!("v{i}")}))
+                .unwrap(),
+        )
+        .unwrap();
         if i == 20 {
             t.apply(Command::StopBroker { broker: 2 }).unwrap();
         }
@@ -73,8 +93,16 @@ fn acting_at_an_earlier_step_forks_the_run_there() {
     assert_eq!(t.head(), at, "the old future is gone");
     assert!(t.head() < head);
     t.run_for(1_000);
-    assert!(t.trace().iter().any(|r| matches!(&r.event, kafkascope::trace::Event::BrokerStopped { broker: 3 })));
-    assert!(!t.trace().iter().any(|r| matches!(&r.event, kafkascope::trace::Event::BrokerStopped { broker: 2 })), "broker 2's stop was in the dropped future");
+    assert!(t
+        .trace()
+        .iter()
+        .any(|r| matches!(&r.event, kafkascope::trace::Event::BrokerStopped { broker: 3 })));
+    assert!(
+        !t.trace()
+            .iter()
+            .any(|r| matches!(&r.event, kafkascope::trace::Event::BrokerStopped { broker: 2 })),
+        "broker 2's stop was in the dropped future"
+    );
 }
 
 #[test]

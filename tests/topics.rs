@@ -33,8 +33,20 @@ fn replicas_of_one_partition_sit_on_distinct_brokers() {
 fn replication_factor_four_on_three_brokers_is_refused_and_creates_nothing() {
     let mut w = cluster(3);
     let before = w.trace.len();
-    let err = w.apply(Command::CreateTopic { topic: "t".into(), partitions: 1, replication_factor: 4, cluster: None }).unwrap_err();
-    assert_eq!(err, SimError::Topic(TopicError::InvalidReplicationFactor("Replication factor: 4 larger than available brokers: 3.".into())));
+    let err = w
+        .apply(Command::CreateTopic {
+            topic: "t".into(),
+            partitions: 1,
+            replication_factor: 4,
+            cluster: None,
+        })
+        .unwrap_err();
+    assert_eq!(
+        err,
+        SimError::Topic(TopicError::InvalidReplicationFactor(
+            "Replication factor: 4 larger than available brokers: 3.".into()
+        ))
+    );
     assert_eq!(w.trace.len(), before);
     assert!(!w.zk.nodes.contains_key("/brokers/topics/t"));
 }
@@ -44,7 +56,14 @@ fn the_replication_factor_counts_only_live_brokers() {
     let mut w = cluster(3);
     w.apply(Command::StopBroker { broker: 3 }).unwrap();
     w.run_for(30_000);
-    let err = w.apply(Command::CreateTopic { topic: "t".into(), partitions: 1, replication_factor: 3, cluster: None }).unwrap_err();
+    let err = w
+        .apply(Command::CreateTopic {
+            topic: "t".into(),
+            partitions: 1,
+            replication_factor: 3,
+            cluster: None,
+        })
+        .unwrap_err();
     assert!(err.to_string().contains("larger than available brokers: 2"), "{err}");
 }
 
@@ -52,7 +71,14 @@ fn the_replication_factor_counts_only_live_brokers() {
 fn bad_names_and_zero_partitions_are_refused() {
     let mut w = cluster(3);
     for (topic, partitions, needle) in [("", 1, "empty"), ("a b", 1, "illegal"), ("..", 1, "cannot be"), ("ok", 0, "larger than 0")] {
-        let err = w.apply(Command::CreateTopic { topic: topic.into(), partitions, replication_factor: 1, cluster: None }).unwrap_err();
+        let err = w
+            .apply(Command::CreateTopic {
+                topic: topic.into(),
+                partitions,
+                replication_factor: 1,
+                cluster: None,
+            })
+            .unwrap_err();
         assert!(err.to_string().contains(needle), "{topic}: {err}");
     }
 }
@@ -61,7 +87,14 @@ fn bad_names_and_zero_partitions_are_refused() {
 fn creating_an_existing_topic_is_refused() {
     let mut w = cluster(3);
     create_topic(&mut w, "t", 1, 1);
-    let err = w.apply(Command::CreateTopic { topic: "t".into(), partitions: 1, replication_factor: 1, cluster: None }).unwrap_err();
+    let err = w
+        .apply(Command::CreateTopic {
+            topic: "t".into(),
+            partitions: 1,
+            replication_factor: 1,
+            cluster: None,
+        })
+        .unwrap_err();
     assert!(err.to_string().starts_with("TopicExistsException"), "{err}");
 }
 

@@ -16,15 +16,12 @@ pub(crate) fn java_cmp(a: &str, b: &str) -> Ordering {
 
 /// `java.lang.String.hashCode`: `s[0]*31^(n-1) + ... + s[n-1]` over UTF-16 code units, wrapping.
 pub(crate) fn java_string_hash(s: &str) -> i32 {
-    s.encode_utf16()
-        .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(c as i32))
+    s.encode_utf16().fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(c as i32))
 }
 
 /// `org.apache.kafka.common.TopicPartition.hashCode`: `31 * (31 + partition) + topic.hashCode()`.
 pub(crate) fn topic_partition_hash(topic_hash: i32, partition: u32) -> i32 {
-    31i32
-        .wrapping_mul(31i32.wrapping_add(partition as i32))
-        .wrapping_add(topic_hash)
+    31i32.wrapping_mul(31i32.wrapping_add(partition as i32)).wrapping_add(topic_hash)
 }
 
 /// `java.util.HashMap.hash`: the key's hash with its high half folded into the low half.
@@ -55,7 +52,10 @@ pub(crate) struct JavaHashOrder<K: PartialEq + Copy> {
 
 impl<K: PartialEq + Copy> JavaHashOrder<K> {
     pub(crate) fn new() -> Self {
-        JavaHashOrder { capacity: DEFAULT_CAPACITY, entries: Vec::new() }
+        JavaHashOrder {
+            capacity: DEFAULT_CAPACITY,
+            entries: Vec::new(),
+        }
     }
 
     fn bucket(&self, hash: i32) -> usize {
@@ -94,12 +94,7 @@ impl<K: PartialEq + Copy> JavaHashOrder<K> {
 
     /// The keys in the order Java's iterator would yield them.
     pub(crate) fn iter_order(&self) -> Vec<K> {
-        let mut indexed: Vec<(usize, usize, K)> = self
-            .entries
-            .iter()
-            .enumerate()
-            .map(|(i, (k, h))| (self.bucket(*h), i, *k))
-            .collect();
+        let mut indexed: Vec<(usize, usize, K)> = self.entries.iter().enumerate().map(|(i, (k, h))| (self.bucket(*h), i, *k)).collect();
         indexed.sort_by_key(|(b, i, _)| (*b, *i));
         indexed.into_iter().map(|(_, _, k)| k).collect()
     }

@@ -37,14 +37,21 @@ pub struct Subscription {
     pub member_id: String,
     pub topics: Vec<String>,
     /// Partitions the member owned before this rebalance (sticky assignors use it).
-    #[serde(default)] pub owned: std::collections::BTreeMap<String, Vec<u32>>,
+    #[serde(default)]
+    pub owned: std::collections::BTreeMap<String, Vec<u32>>,
     /// Generation the owned partitions come from (sticky: user data; cooperative: generationId). None = unknown/default.
-    #[serde(default)] pub generation: Option<i32>,
+    #[serde(default)]
+    pub generation: Option<i32>,
 }
 
 /// The built-in assignors, by their `partition.assignment.strategy` short names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Strategy { Range, RoundRobin, Sticky, CooperativeSticky }
+pub enum Strategy {
+    Range,
+    RoundRobin,
+    Sticky,
+    CooperativeSticky,
+}
 
 impl Strategy {
     /// All strategies, in the order Kafka's documentation lists them.
@@ -151,10 +158,16 @@ fn validate(partitions_per_topic: &BTreeMap<String, u32>, members: &[Subscriptio
         let mut seen = BTreeSet::new();
         for t in &m.topics {
             if !partitions_per_topic.contains_key(t) {
-                return Err(AssignError::UnknownTopic { member_id: m.member_id.clone(), topic: t.clone() });
+                return Err(AssignError::UnknownTopic {
+                    member_id: m.member_id.clone(),
+                    topic: t.clone(),
+                });
             }
             if !seen.insert(t.as_str()) {
-                return Err(AssignError::DuplicateTopic { member_id: m.member_id.clone(), topic: t.clone() });
+                return Err(AssignError::DuplicateTopic {
+                    member_id: m.member_id.clone(),
+                    topic: t.clone(),
+                });
             }
         }
         for (t, parts) in &m.owned {
@@ -162,7 +175,11 @@ fn validate(partitions_per_topic: &BTreeMap<String, u32>, members: &[Subscriptio
             let mut seen = BTreeSet::new();
             for &p in parts {
                 if p >= count || !seen.insert(p) {
-                    return Err(AssignError::InvalidOwnedPartition { member_id: m.member_id.clone(), topic: t.clone(), partition: p });
+                    return Err(AssignError::InvalidOwnedPartition {
+                        member_id: m.member_id.clone(),
+                        topic: t.clone(),
+                        partition: p,
+                    });
                 }
             }
         }

@@ -17,12 +17,7 @@ pub(super) fn assign(topics: &BTreeMap<String, u32>, members: &[Subscription]) -
         return out;
     }
     // allPartitionsSorted: a TreeSet of subscribed topic names (Java String order).
-    let mut subscribed: Vec<&String> = members
-        .iter()
-        .flat_map(|m| m.topics.iter())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let mut subscribed: Vec<&String> = members.iter().flat_map(|m| m.topics.iter()).collect::<BTreeSet<_>>().into_iter().collect();
     subscribed.sort_by(|a, b| java_cmp(a, b));
     let mut cursor = 0usize;
     for topic in subscribed {

@@ -75,7 +75,12 @@ pub(super) fn assign(topics_in: &BTreeMap<String, u32>, members: &[Subscription]
     let counts: Vec<u32> = names.iter().map(|n| topics_in[n]).collect();
     let hashes: Vec<i32> = names.iter().map(|n| java_string_hash(n)).collect();
     let total = counts.iter().map(|&c| c as usize).sum();
-    let topics = Topics { names: names.clone(), counts, hashes, total };
+    let topics = Topics {
+        names: names.clone(),
+        counts,
+        hashes,
+        total,
+    };
 
     // What each member claims (MemberData): owned partitions of topics still taking part.
     let owned: Vec<Vec<Tp>> = members
@@ -192,7 +197,12 @@ fn resolve_claims(members: &[Subscription], order: &[usize], owned: &[Vec<Tp>], 
             }
         }
     }
-    Claims { all_subscriptions_equal: all_equal, owned: kept, multiply_claimed: multi, max_generation }
+    Claims {
+        all_subscriptions_equal: all_equal,
+        owned: kept,
+        multiply_claimed: multi,
+        max_generation,
+    }
 }
 
 /// `ConstrainedAssignmentBuilder.build` (all members subscribe to the same topics).
@@ -207,7 +217,13 @@ fn resolve_claims(members: &[Subscription], order: &[usize], owned: &[Vec<Tp>], 
 ///
 /// Returns the assignment and `partitionsTransferringOwnership` (partitions given to a member other
 /// than one that had to give them up, for the cooperative assignor).
-fn constrained(topics: &Topics, members: &[Subscription], order: &[usize], owned: Vec<Vec<Tp>>, multi: &BTreeSet<Tp>) -> Result<(Vec<Vec<Tp>>, Transfers), AssignError> {
+fn constrained(
+    topics: &Topics,
+    members: &[Subscription],
+    order: &[usize],
+    owned: Vec<Vec<Tp>>,
+    multi: &BTreeSet<Tp>,
+) -> Result<(Vec<Vec<Tp>>, Transfers), AssignError> {
     let n = order.len();
     let min_quota = topics.total / n;
     let max_quota = topics.total.div_ceil(n);
@@ -363,7 +379,12 @@ impl Movements {
 
     fn add_record(&mut self, tp: Tp, pair: (usize, usize), hash: i32) {
         self.moves.insert(tp, pair);
-        self.by_topic.entry(tp.t).or_default().entry(pair).or_insert_with(JavaHashOrder::new).insert(tp, hash);
+        self.by_topic
+            .entry(tp.t)
+            .or_default()
+            .entry(pair)
+            .or_insert_with(JavaHashOrder::new)
+            .insert(tp, hash);
     }
 
     fn move_partition(&mut self, tp: Tp, old: usize, new: usize, hash: i32) {
@@ -452,7 +473,10 @@ impl<'a> General<'a> {
     }
 
     fn size(&self, m: usize) -> Result<usize, AssignError> {
-        self.current[m].as_ref().map(Vec::len).ok_or_else(|| failure("lookup of a member set aside during balancing (NullPointerException in GeneralAssignmentBuilder)"))
+        self.current[m]
+            .as_ref()
+            .map(Vec::len)
+            .ok_or_else(|| failure("lookup of a member set aside during balancing (NullPointerException in GeneralAssignmentBuilder)"))
     }
 
     fn key(&self, m: usize) -> Option<(usize, usize)> {
@@ -637,7 +661,10 @@ impl<'a> General<'a> {
                 if self.is_balanced()? {
                     break;
                 }
-                let consumer = *self.holder.get(&tp).ok_or_else(|| failure("partition without a current consumer in performReassignments"))?;
+                let consumer = *self
+                    .holder
+                    .get(&tp)
+                    .ok_or_else(|| failure("partition without a current consumer in performReassignments"))?;
                 // Prefer handing it back to its previous-generation owner.
                 if let Some(&(prev_owner, _)) = prev.get(&tp) {
                     if self.size(consumer)? > self.size(prev_owner)? + 1 {

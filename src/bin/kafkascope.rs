@@ -86,7 +86,11 @@ fn partition(args: &[String]) -> Result<(), String> {
     }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for k in keys {
-        let bytes = if hex { decode_hex(&k).map_err(|e| format!("key {e}"))? } else { k.clone().into_bytes() };
+        let bytes = if hex {
+            decode_hex(&k).map_err(|e| format!("key {e}"))?
+        } else {
+            k.clone().into_bytes()
+        };
         writeln!(out, "{k}\t{}\t{}", partition_for_key(&bytes, n), murmur2(&bytes)).map_err(|e| e.to_string())?;
     }
     Ok(())
@@ -121,7 +125,12 @@ fn assign(args: &[String]) -> Result<(), String> {
     let members: Vec<kafkascope::assignor::Subscription> = input
         .members
         .into_iter()
-        .map(|m| kafkascope::assignor::Subscription { member_id: m.id, topics: m.topics, owned: m.owned, generation: m.generation })
+        .map(|m| kafkascope::assignor::Subscription {
+            member_id: m.id,
+            topics: m.topics,
+            owned: m.owned,
+            generation: m.generation,
+        })
         .collect();
     let result = kafkascope::assignor::assign(strategy, &input.topics, &members).map_err(|e| e.to_string())?;
     println!("{}", serde_json::to_string(&result).expect("assignment serializes"));
@@ -144,7 +153,9 @@ fn check(args: &[String]) -> Result<(), String> {
     let mut violations = 0;
     for seed in start..start + seeds {
         let scenario = kafkascope::check::fault_run(seed, profile);
-        let world = scenario.run_with_budget(Some(kafkascope::check::STEP_BUDGET)).map_err(|e| format!("seed {seed}: {e}"))?;
+        let world = scenario
+            .run_with_budget(Some(kafkascope::check::STEP_BUDGET))
+            .map_err(|e| format!("seed {seed}: {e}"))?;
         let found = kafkascope::check::check(&world);
         if found.is_empty() {
             continue;

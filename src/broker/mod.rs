@@ -29,7 +29,12 @@ pub struct Ctx<'a> {
 
 impl Ctx<'_> {
     pub fn zk_client(&mut self, me: BrokerId, session: u64) -> KafkaZkClient<'_> {
-        KafkaZkClient { zk: self.zk, sched: self.sched, node: NodeId::Broker(me), session_id: session }
+        KafkaZkClient {
+            zk: self.zk,
+            sched: self.sched,
+            node: NodeId::Broker(me),
+            session_id: session,
+        }
     }
 }
 
@@ -190,9 +195,16 @@ impl Broker {
     fn register(&mut self, ctx: &mut Ctx) {
         let Some(session) = self.zk_session else { return };
         let now = ctx.sched.now_ms;
-        if ctx.zk_client(self.id, session).create(&zkdata::broker_path(self.id), zkdata::broker_info_json(self.id, now), true).is_ok() {
+        if ctx
+            .zk_client(self.id, session)
+            .create(&zkdata::broker_path(self.id), zkdata::broker_info_json(self.id, now), true)
+            .is_ok()
+        {
             self.registered = true;
-            ctx.sched.emit(Event::BrokerRegistered { cluster: ctx.cluster, broker: self.id });
+            ctx.sched.emit(Event::BrokerRegistered {
+                cluster: ctx.cluster,
+                broker: self.id,
+            });
         }
     }
 
@@ -228,7 +240,11 @@ impl Broker {
 
     fn resign(&mut self, ctx: &mut Ctx) {
         if let Some(c) = self.controller.take() {
-            ctx.sched.emit(Event::ControllerResigned { cluster: ctx.cluster, broker: self.id, epoch: c.epoch });
+            ctx.sched.emit(Event::ControllerResigned {
+                cluster: ctx.cluster,
+                broker: self.id,
+                epoch: c.epoch,
+            });
         }
     }
 
@@ -284,7 +300,11 @@ impl Broker {
                     let ok = c.on_imbalance_check(self.id, s, ctx).is_ok();
                     self.controller = Some(c);
                     if !ok {
-                        ctx.sched.set_timer(ctx.config.leader_imbalance_check_interval_seconds * 1000, self.node(), Timer::LeaderImbalanceCheck);
+                        ctx.sched.set_timer(
+                            ctx.config.leader_imbalance_check_interval_seconds * 1000,
+                            self.node(),
+                            Timer::LeaderImbalanceCheck,
+                        );
                     }
                 }
             }
@@ -294,7 +314,9 @@ impl Broker {
 
     /// Runs a controller handler, resigning if ZooKeeper says the session is gone.
     fn with_controller(&mut self, ctx: &mut Ctx, f: impl FnOnce(&mut Controller, BrokerId, u64, &mut Ctx) -> Result<(), ZkError>) {
-        let (Some(mut c), Some(s)) = (self.controller.take(), self.zk_session) else { return };
+        let (Some(mut c), Some(s)) = (self.controller.take(), self.zk_session) else {
+            return;
+        };
         match f(&mut c, self.id, s, ctx) {
             Err(ZkError::SessionExpired) => {
                 self.controller = Some(c);
@@ -326,8 +348,18 @@ impl Broker {
                 _ => {}
             },
             Message::MetadataRequest { correlation_id, topics } => self.handle_metadata(ctx, from, correlation_id, topics),
-            Message::ProduceRequest { correlation_id, acks, timeout_ms, batches } => self.handle_produce(ctx, from, correlation_id, acks, timeout_ms, batches),
-            Message::FetchRequest { correlation_id, replica_id, partitions, max_wait_ms } => self.handle_fetch(ctx, from, correlation_id, replica_id, partitions, max_wait_ms),
+            Message::ProduceRequest {
+                correlation_id,
+                acks,
+                timeout_ms,
+                batches,
+            } => self.handle_produce(ctx, from, correlation_id, acks, timeout_ms, batches),
+            Message::FetchRequest {
+                correlation_id,
+                replica_id,
+                partitions,
+                max_wait_ms,
+            } => self.handle_fetch(ctx, from, correlation_id, replica_id, partitions, max_wait_ms),
             Message::FetchResponse { correlation_id, partitions } => {
                 if let NodeId::Broker(leader) = from {
                     self.handle_fetch_response(ctx, leader, correlation_id, partitions);
@@ -344,15 +376,31 @@ impl Broker {
                         (tp, r)
                     })
                     .collect();
-                ctx.sched.send(self.node(), from, Message::OffsetsForLeaderEpochResponse { correlation_id, partitions: answers });
+                ctx.sched.send(
+                    self.node(),
+                    from,
+                    Message::OffsetsForLeaderEpochResponse {
+                        correlation_id,
+                        partitions: answers,
+                    },
+                );
             }
             Message::OffsetsForLeaderEpochResponse { correlation_id, partitions } => {
                 if let NodeId::Broker(leader) = from {
                     self.handle_epoch_response(ctx, leader, correlation_id, partitions);
                 }
             }
-            Message::LeaderAndIsrRequest { controller_id, controller_epoch, partitions } => self.handle_leader_and_isr(ctx, controller_id, controller_epoch, partitions),
-            Message::UpdateMetadataRequest { controller_id, controller_epoch, live_brokers, partitions } => {
+            Message::LeaderAndIsrRequest {
+                controller_id,
+                controller_epoch,
+                partitions,
+            } => self.handle_leader_and_isr(ctx, controller_id, controller_epoch, partitions),
+            Message::UpdateMetadataRequest {
+                controller_id,
+                controller_epoch,
+                live_brokers,
+                partitions,
+            } => {
                 if controller_epoch >= self.metadata.controller_epoch {
                     self.metadata.controller_id = Some(controller_id);
                     self.metadata.controller_epoch = controller_epoch;
@@ -362,7 +410,13 @@ impl Broker {
                     }
                 }
             }
-            Message::AlterPartitionRequest { broker_id, tp, leader_epoch, partition_epoch, new_isr } => {
+            Message::AlterPartitionRequest {
+                broker_id,
+                tp,
+                leader_epoch,
+                partition_epoch,
+                new_isr,
+            } => {
                 let result = match (self.controller.take(), self.zk_session) {
                     (Some(mut c), Some(s)) => {
                         let r = c.on_alter_partition(self.id, s, ctx, broker_id, &tp, leader_epoch, partition_epoch, new_isr);
@@ -412,7 +466,13 @@ impl Broker {
         let mut partitions = Vec::new();
         let mut errors = Vec::new();
         for topic in topics {
-            let found: Vec<PartitionMetadata> = self.metadata.partitions.range(TopicPartition::new(&topic, 0)..).take_while(|(tp, _)| tp.topic == topic).map(|(_, p)| p.clone()).collect();
+            let found: Vec<PartitionMetadata> = self
+                .metadata
+                .partitions
+                .range(TopicPartition::new(&topic, 0)..)
+                .take_while(|(tp, _)| tp.topic == topic)
+                .map(|(_, p)| p.clone())
+                .collect();
             if !found.is_empty() {
                 partitions.extend(found);
                 continue;
@@ -426,46 +486,101 @@ impl Broker {
             errors.push((topic, error));
         }
         let brokers = self.metadata.live_brokers.clone();
-        ctx.sched.send(self.node(), from, Message::MetadataResponse { correlation_id, brokers, partitions, errors });
+        ctx.sched.send(
+            self.node(),
+            from,
+            Message::MetadataResponse {
+                correlation_id,
+                brokers,
+                partitions,
+                errors,
+            },
+        );
     }
 
     fn auto_create(&mut self, ctx: &mut Ctx, topic: &str) -> bool {
         let Some(session) = self.zk_session else { return false };
         let live = self.metadata.live_brokers.clone();
-        let (start, shift) = (ctx.sched.rng.rand_range(0..live.len().max(1) as u64) as usize, ctx.sched.rng.rand_range(0..live.len().max(1) as u64) as usize);
-        let Ok(assignment) = crate::admin::assign_replicas(&live, ctx.config.num_partitions, ctx.config.default_replication_factor, start, shift) else { return false };
+        let (start, shift) = (
+            ctx.sched.rng.rand_range(0..live.len().max(1) as u64) as usize,
+            ctx.sched.rng.rand_range(0..live.len().max(1) as u64) as usize,
+        );
+        let Ok(assignment) = crate::admin::assign_replicas(&live, ctx.config.num_partitions, ctx.config.default_replication_factor, start, shift) else {
+            return false;
+        };
         let mut zk = ctx.zk_client(self.id, session);
-        matches!(zk.create(&zkdata::topic_path(topic), zkdata::topic_json(&assignment), false), Ok(()) | Err(ZkError::NodeExists))
+        matches!(
+            zk.create(&zkdata::topic_path(topic), zkdata::topic_json(&assignment), false),
+            Ok(()) | Err(ZkError::NodeExists)
+        )
     }
 
     /// `ReplicaManager.appendRecords` and `Partition.appendRecordsToLeader`.
-    fn handle_produce(&mut self, ctx: &mut Ctx, from: NodeId, correlation_id: u64, acks: Acks, timeout_ms: u64, batches: Vec<(TopicPartition, Vec<ProducerRecord>)>) {
+    fn handle_produce(
+        &mut self,
+        ctx: &mut Ctx,
+        from: NodeId,
+        correlation_id: u64,
+        acks: Acks,
+        timeout_ms: u64,
+        batches: Vec<(TopicPartition, Vec<ProducerRecord>)>,
+    ) {
         let mut results = Vec::with_capacity(batches.len());
         let mut waiting = Vec::new();
         let mut appended = Vec::new();
         for (tp, records) in batches {
             let known = self.metadata.partitions.contains_key(&tp) || self.partitions.contains_key(&tp);
             let Some(p) = self.partitions.get_mut(&tp).filter(|p| p.role == Role::Leader) else {
-                let error = if known { ErrorCode::NotLeaderOrFollower } else { ErrorCode::UnknownTopicOrPartition };
-                results.push(ProduceResult { tp, error: Some(error), base_offset: 0 });
+                let error = if known {
+                    ErrorCode::NotLeaderOrFollower
+                } else {
+                    ErrorCode::UnknownTopicOrPartition
+                };
+                results.push(ProduceResult {
+                    tp,
+                    error: Some(error),
+                    base_offset: 0,
+                });
                 continue;
             };
             if acks == Acks::All && p.isr.len() < effective_min_isr(ctx.config, p) {
-                results.push(ProduceResult { tp, error: Some(ErrorCode::NotEnoughReplicas), base_offset: 0 });
+                results.push(ProduceResult {
+                    tp,
+                    error: Some(ErrorCode::NotEnoughReplicas),
+                    base_offset: 0,
+                });
                 continue;
             }
             let base = p.log_end_offset();
             let epoch = p.leader_epoch;
             let count = records.len() as u64;
             for (i, r) in records.into_iter().enumerate() {
-                p.log.append(Record { offset: base + i as u64, timestamp_ms: r.timestamp_ms, key: r.key, value: r.value, headers: r.headers, leader_epoch: epoch });
+                p.log.append(Record {
+                    offset: base + i as u64,
+                    timestamp_ms: r.timestamp_ms,
+                    key: r.key,
+                    value: r.value,
+                    headers: r.headers,
+                    leader_epoch: epoch,
+                });
             }
-            ctx.sched.emit(Event::RecordsAppended { broker: self.id, tp: tp.clone(), base_offset: base, count, leader_epoch: epoch, log_end_offset: p.log_end_offset() });
+            ctx.sched.emit(Event::RecordsAppended {
+                broker: self.id,
+                tp: tp.clone(),
+                base_offset: base,
+                count,
+                leader_epoch: epoch,
+                log_end_offset: p.log_end_offset(),
+            });
             if acks == Acks::All {
                 waiting.push((results.len(), p.log_end_offset()));
             }
             appended.push(tp.clone());
-            results.push(ProduceResult { tp, error: None, base_offset: base });
+            results.push(ProduceResult {
+                tp,
+                error: None,
+                base_offset: base,
+            });
         }
         for tp in &appended {
             self.maybe_increment_hw(ctx, tp);
@@ -474,7 +589,16 @@ impl Broker {
         if acks == Acks::None {
             return;
         }
-        self.wait_for_high_watermark(ctx, DelayedProduce { reply: Reply::Produce { to: from, correlation_id }, results, waiting, timer: TimerKey { at_ms: 0, seq: 0 } }, timeout_ms);
+        self.wait_for_high_watermark(
+            ctx,
+            DelayedProduce {
+                reply: Reply::Produce { to: from, correlation_id },
+                results,
+                waiting,
+                timer: TimerKey { at_ms: 0, seq: 0 },
+            },
+            timeout_ms,
+        );
     }
 
     /// Answers at once if the high watermark already passed every write, else parks the answer.
@@ -490,7 +614,14 @@ impl Broker {
 
     fn finish_write(&mut self, ctx: &mut Ctx, d: DelayedProduce) {
         match d.reply {
-            Reply::Produce { to, correlation_id } => ctx.sched.send(self.node(), to, Message::ProduceResponse { correlation_id, results: d.results }),
+            Reply::Produce { to, correlation_id } => ctx.sched.send(
+                self.node(),
+                to,
+                Message::ProduceResponse {
+                    correlation_id,
+                    results: d.results,
+                },
+            ),
             Reply::Coordinator(then) => {
                 // `GroupMetadataManager` maps write errors to coordinator errors the client understands.
                 let error = d.results.iter().find_map(|r| r.error).map(|e| match e {
@@ -504,19 +635,31 @@ impl Broker {
 
     fn after_coordinator_write(&mut self, ctx: &mut Ctx, then: AfterAppend, error: Option<ErrorCode>) {
         match then {
-            AfterAppend::OffsetCommit { to, correlation_id, group_id, offsets } => {
+            AfterAppend::OffsetCommit {
+                to,
+                correlation_id,
+                group_id,
+                offsets,
+            } => {
                 if error.is_none() {
                     self.coordinator.offsets_committed(&group_id, &offsets);
                 }
                 let results = offsets.into_iter().map(|(tp, _)| (tp, error)).collect();
                 ctx.sched.send(self.node(), to, Message::OffsetCommitResponse { correlation_id, results });
             }
-            AfterAppend::GroupStored { group_id, generation } => self.coordinator.group_stored(&mut Self::group_ctx(self.id, ctx), &group_id, generation, error),
+            AfterAppend::GroupStored { group_id, generation } => {
+                self.coordinator.group_stored(&mut Self::group_ctx(self.id, ctx), &group_id, generation, error)
+            }
         }
     }
 
     fn group_ctx<'a>(me: BrokerId, ctx: &'a mut Ctx) -> GroupCtx<'a> {
-        GroupCtx { sched: ctx.sched, me, num_partitions: ctx.config.offsets_topic_num_partitions, initial_rebalance_delay_ms: ctx.config.group_initial_rebalance_delay_ms }
+        GroupCtx {
+            sched: ctx.sched,
+            me,
+            num_partitions: ctx.config.offsets_topic_num_partitions,
+            initial_rebalance_delay_ms: ctx.config.group_initial_rebalance_delay_ms,
+        }
     }
 
     /// The coordinator's write to its `__consumer_offsets` partition, replicated like any other.
@@ -536,15 +679,42 @@ impl Broker {
         let count = append.records.len() as u64;
         for (i, r) in append.records.iter().enumerate() {
             let (key, value) = records::encode(r);
-            p.log.append(Record { offset: base + i as u64, timestamp_ms: ctx.sched.now_ms, key: Some(key.into()), value: value.map(Into::into), headers: Vec::new(), leader_epoch: epoch });
+            p.log.append(Record {
+                offset: base + i as u64,
+                timestamp_ms: ctx.sched.now_ms,
+                key: Some(key.into()),
+                value: value.map(Into::into),
+                headers: Vec::new(),
+                leader_epoch: epoch,
+            });
         }
         let required = p.log_end_offset();
-        ctx.sched.emit(Event::RecordsAppended { broker: self.id, tp: tp.clone(), base_offset: base, count, leader_epoch: epoch, log_end_offset: required });
+        ctx.sched.emit(Event::RecordsAppended {
+            broker: self.id,
+            tp: tp.clone(),
+            base_offset: base,
+            count,
+            leader_epoch: epoch,
+            log_end_offset: required,
+        });
         self.maybe_increment_hw(ctx, &tp);
         self.complete_delayed_fetches(ctx, &tp);
-        let results = vec![ProduceResult { tp, error: None, base_offset: base }];
+        let results = vec![ProduceResult {
+            tp,
+            error: None,
+            base_offset: base,
+        }];
         // `offsets.commit.timeout.ms`.
-        self.wait_for_high_watermark(ctx, DelayedProduce { reply: Reply::Coordinator(append.then), results, waiting: vec![(0, required)], timer: TimerKey { at_ms: 0, seq: 0 } }, 5_000);
+        self.wait_for_high_watermark(
+            ctx,
+            DelayedProduce {
+                reply: Reply::Coordinator(append.then),
+                results,
+                waiting: vec![(0, required)],
+                timer: TimerKey { at_ms: 0, seq: 0 },
+            },
+            5_000,
+        );
     }
 
     /// `KafkaApis.handleFindCoordinatorRequest`: the leader of the group's `__consumer_offsets`
@@ -567,7 +737,15 @@ impl Broker {
         let n = live.len().max(1) as u64;
         let (start, shift) = (ctx.sched.rng.rand_range(0..n) as usize, ctx.sched.rng.rand_range(0..n) as usize);
         // Kafka refuses to create it with fewer live brokers than `offsets.topic.replication.factor`.
-        let Ok(assignment) = crate::admin::assign_replicas(&live, ctx.config.offsets_topic_num_partitions, ctx.config.offsets_topic_replication_factor, start, shift) else { return };
+        let Ok(assignment) = crate::admin::assign_replicas(
+            &live,
+            ctx.config.offsets_topic_num_partitions,
+            ctx.config.offsets_topic_replication_factor,
+            start,
+            shift,
+        ) else {
+            return;
+        };
         let mut zk = ctx.zk_client(self.id, session);
         let _ = zk.create(&zkdata::topic_path(OFFSETS_TOPIC), zkdata::topic_json(&assignment), false);
     }
@@ -585,12 +763,27 @@ impl Broker {
         if !self.coordinator.owns(&group_id, ctx.config.offsets_topic_num_partitions) {
             let e = ErrorCode::NotCoordinator;
             let reply = match msg {
-                Message::JoinGroupRequest { correlation_id, member_id, .. } => Message::JoinGroupResponse { correlation_id, result: Err((e, member_id)) },
-                Message::SyncGroupRequest { correlation_id, .. } => Message::SyncGroupResponse { correlation_id, result: Err(e) },
-                Message::HeartbeatRequest { correlation_id, .. } => Message::HeartbeatResponse { correlation_id, error: Some(e) },
+                Message::JoinGroupRequest { correlation_id, member_id, .. } => Message::JoinGroupResponse {
+                    correlation_id,
+                    result: Err((e, member_id)),
+                },
+                Message::SyncGroupRequest { correlation_id, .. } => Message::SyncGroupResponse {
+                    correlation_id,
+                    result: Err(e),
+                },
+                Message::HeartbeatRequest { correlation_id, .. } => Message::HeartbeatResponse {
+                    correlation_id,
+                    error: Some(e),
+                },
                 Message::LeaveGroupRequest { correlation_id, .. } => Message::LeaveGroupResponse { correlation_id },
-                Message::OffsetCommitRequest { correlation_id, offsets, .. } => Message::OffsetCommitResponse { correlation_id, results: offsets.into_iter().map(|(tp, _)| (tp, Some(e))).collect() },
-                Message::OffsetFetchRequest { correlation_id, .. } => Message::OffsetFetchResponse { correlation_id, result: Err(e) },
+                Message::OffsetCommitRequest { correlation_id, offsets, .. } => Message::OffsetCommitResponse {
+                    correlation_id,
+                    results: offsets.into_iter().map(|(tp, _)| (tp, Some(e))).collect(),
+                },
+                Message::OffsetFetchRequest { correlation_id, .. } => Message::OffsetFetchResponse {
+                    correlation_id,
+                    result: Err(e),
+                },
                 _ => return,
             };
             ctx.sched.send(self.node(), from, reply);
@@ -598,22 +791,66 @@ impl Broker {
         }
         let mut gctx = Self::group_ctx(self.id, ctx);
         let append = match msg {
-            Message::JoinGroupRequest { correlation_id, group_id, member_id, session_timeout_ms, rebalance_timeout_ms, protocols } => {
-                self.coordinator.join(&mut gctx, from, correlation_id, &group_id, &member_id, session_timeout_ms, rebalance_timeout_ms, protocols)
-            }
-            Message::SyncGroupRequest { correlation_id, group_id, generation, member_id, assignments } => self.coordinator.sync(&mut gctx, from, correlation_id, &group_id, generation, &member_id, assignments),
-            Message::HeartbeatRequest { correlation_id, group_id, generation, member_id } => {
+            Message::JoinGroupRequest {
+                correlation_id,
+                group_id,
+                member_id,
+                session_timeout_ms,
+                rebalance_timeout_ms,
+                protocols,
+            } => self.coordinator.join(
+                &mut gctx,
+                from,
+                correlation_id,
+                &group_id,
+                &member_id,
+                session_timeout_ms,
+                rebalance_timeout_ms,
+                protocols,
+            ),
+            Message::SyncGroupRequest {
+                correlation_id,
+                group_id,
+                generation,
+                member_id,
+                assignments,
+            } => self
+                .coordinator
+                .sync(&mut gctx, from, correlation_id, &group_id, generation, &member_id, assignments),
+            Message::HeartbeatRequest {
+                correlation_id,
+                group_id,
+                generation,
+                member_id,
+            } => {
                 self.coordinator.heartbeat(&mut gctx, from, correlation_id, &group_id, generation, &member_id);
                 None
             }
-            Message::LeaveGroupRequest { correlation_id, group_id, member_id } => {
+            Message::LeaveGroupRequest {
+                correlation_id,
+                group_id,
+                member_id,
+            } => {
                 gctx.sched.send(NodeId::Broker(self.id), from, Message::LeaveGroupResponse { correlation_id });
                 self.coordinator.remove_member(&mut gctx, &group_id, &member_id, "left the group")
             }
-            Message::OffsetCommitRequest { correlation_id, group_id, generation, member_id, offsets } => self.coordinator.commit(&mut gctx, from, correlation_id, &group_id, generation, &member_id, offsets),
-            Message::OffsetFetchRequest { correlation_id, group_id, partitions } => {
+            Message::OffsetCommitRequest {
+                correlation_id,
+                group_id,
+                generation,
+                member_id,
+                offsets,
+            } => self
+                .coordinator
+                .commit(&mut gctx, from, correlation_id, &group_id, generation, &member_id, offsets),
+            Message::OffsetFetchRequest {
+                correlation_id,
+                group_id,
+                partitions,
+            } => {
                 let result = Ok(self.coordinator.fetch_offsets(&group_id, &partitions));
-                gctx.sched.send(NodeId::Broker(self.id), from, Message::OffsetFetchResponse { correlation_id, result });
+                gctx.sched
+                    .send(NodeId::Broker(self.id), from, Message::OffsetFetchResponse { correlation_id, result });
                 None
             }
             _ => None,
@@ -664,17 +901,33 @@ impl Broker {
         let min_isr = effective_min_isr(ctx.config, p);
         if let Some(old) = p.maybe_increment_high_watermark(min_isr, ctx.sched.now_ms, ctx.config.replica_lag_time_max_ms) {
             let new = p.high_watermark;
-            ctx.sched.emit(Event::HighWatermarkAdvanced { broker: self.id, tp: tp.clone(), old, new });
+            ctx.sched.emit(Event::HighWatermarkAdvanced {
+                broker: self.id,
+                tp: tp.clone(),
+                old,
+                new,
+            });
             self.complete_delayed_produces(ctx);
             self.complete_delayed_fetches(ctx, tp);
         }
     }
 
     /// `ReplicaManager.fetchMessages`: followers read up to the log end, consumers up to the high watermark.
-    fn handle_fetch(&mut self, ctx: &mut Ctx, from: NodeId, correlation_id: u64, replica_id: Option<BrokerId>, partitions: Vec<FetchPartition>, max_wait_ms: u64) {
+    fn handle_fetch(
+        &mut self,
+        ctx: &mut Ctx,
+        from: NodeId,
+        correlation_id: u64,
+        replica_id: Option<BrokerId>,
+        partitions: Vec<FetchPartition>,
+        max_wait_ms: u64,
+    ) {
         let mut has_data = false;
         for fp in &partitions {
-            let Some(p) = self.partitions.get_mut(&fp.tp) else { has_data = true; continue };
+            let Some(p) = self.partitions.get_mut(&fp.tp) else {
+                has_data = true;
+                continue;
+            };
             // Followers name the leader epoch they follow; consumers here do not (KIP-320 is optional).
             if p.role != Role::Leader || (replica_id.is_some() && fp.current_leader_epoch != p.leader_epoch) {
                 has_data = true;
@@ -699,7 +952,16 @@ impl Broker {
         } else {
             let id = self.next_id();
             let timer = ctx.sched.set_timer(max_wait_ms, self.node(), Timer::DelayedFetchExpired { id });
-            self.delayed_fetches.insert(id, DelayedFetch { from, correlation_id, replica_id, partitions, timer });
+            self.delayed_fetches.insert(
+                id,
+                DelayedFetch {
+                    from,
+                    correlation_id,
+                    replica_id,
+                    partitions,
+                    timer,
+                },
+            );
         }
     }
 
@@ -707,7 +969,12 @@ impl Broker {
         let fetched = partitions
             .iter()
             .map(|fp| {
-                let mut out = FetchedPartition { tp: fp.tp.clone(), error: None, high_watermark: 0, records: Vec::new() };
+                let mut out = FetchedPartition {
+                    tp: fp.tp.clone(),
+                    error: None,
+                    high_watermark: 0,
+                    records: Vec::new(),
+                };
                 match self.partitions.get(&fp.tp) {
                     Some(p) if p.role == Role::Leader => {
                         out.high_watermark = p.high_watermark;
@@ -731,11 +998,23 @@ impl Broker {
                 out
             })
             .collect();
-        ctx.sched.send(self.node(), to, Message::FetchResponse { correlation_id, partitions: fetched });
+        ctx.sched.send(
+            self.node(),
+            to,
+            Message::FetchResponse {
+                correlation_id,
+                partitions: fetched,
+            },
+        );
     }
 
     fn complete_delayed_fetches(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
-        let ids: Vec<u64> = self.delayed_fetches.iter().filter(|(_, d)| d.partitions.iter().any(|p| &p.tp == tp)).map(|(id, _)| *id).collect();
+        let ids: Vec<u64> = self
+            .delayed_fetches
+            .iter()
+            .filter(|(_, d)| d.partitions.iter().any(|p| &p.tp == tp))
+            .map(|(id, _)| *id)
+            .collect();
         for id in ids {
             let d = self.delayed_fetches.remove(&id).expect("listed above");
             let ready = d.partitions.iter().any(|fp| {
@@ -762,7 +1041,11 @@ impl Broker {
         let mut new_isr = p.isr.clone();
         new_isr.push(follower);
         new_isr.sort_unstable_by_key(|b| p.replicas.iter().position(|r| r == b));
-        ctx.sched.emit(Event::IsrExpandProposed { broker: self.id, tp: tp.clone(), caught_up: follower });
+        ctx.sched.emit(Event::IsrExpandProposed {
+            broker: self.id,
+            tp: tp.clone(),
+            caught_up: follower,
+        });
         self.propose_isr(ctx, tp, new_isr);
     }
 
@@ -771,7 +1054,12 @@ impl Broker {
     fn maybe_shrink_isr(&mut self, ctx: &mut Ctx) {
         let lag = ctx.config.replica_lag_time_max_ms;
         let now = ctx.sched.now_ms;
-        let unanswered: Vec<(TopicPartition, Vec<BrokerId>)> = self.partitions.values().filter(|p| p.role == Role::Leader).filter_map(|p| Some((p.tp.clone(), p.pending_isr.clone()?))).collect();
+        let unanswered: Vec<(TopicPartition, Vec<BrokerId>)> = self
+            .partitions
+            .values()
+            .filter(|p| p.role == Role::Leader)
+            .filter_map(|p| Some((p.tp.clone(), p.pending_isr.clone()?)))
+            .collect();
         for (tp, isr) in unanswered {
             self.propose_isr(ctx, &tp, isr);
         }
@@ -785,7 +1073,11 @@ impl Broker {
             })
             .collect();
         for (tp, out, new_isr) in shrinks {
-            ctx.sched.emit(Event::IsrShrinkProposed { broker: self.id, tp: tp.clone(), out_of_sync: out });
+            ctx.sched.emit(Event::IsrShrinkProposed {
+                broker: self.id,
+                tp: tp.clone(),
+                out_of_sync: out,
+            });
             self.propose_isr(ctx, &tp, new_isr);
         }
     }
@@ -794,7 +1086,13 @@ impl Broker {
         let Some(controller) = self.metadata.controller_id else { return };
         let Some(p) = self.partitions.get_mut(tp) else { return };
         p.pending_isr = Some(new_isr.clone());
-        let msg = Message::AlterPartitionRequest { broker_id: self.id, tp: tp.clone(), leader_epoch: p.leader_epoch, partition_epoch: p.partition_epoch, new_isr };
+        let msg = Message::AlterPartitionRequest {
+            broker_id: self.id,
+            tp: tp.clone(),
+            leader_epoch: p.leader_epoch,
+            partition_epoch: p.partition_epoch,
+            new_isr,
+        };
         ctx.sched.send(self.node(), NodeId::Broker(controller), msg);
     }
 
@@ -836,8 +1134,13 @@ impl Broker {
                 continue;
             }
             let tp = pm.tp.clone();
-            let p = self.partitions.entry(tp.clone()).or_insert_with(|| Partition::new(tp.clone(), pm.replicas.clone()));
-            let newer = p.role == Role::Offline || pm.state.leader_epoch > p.leader_epoch || (pm.state.leader_epoch == p.leader_epoch && pm.state.partition_epoch > p.partition_epoch);
+            let p = self
+                .partitions
+                .entry(tp.clone())
+                .or_insert_with(|| Partition::new(tp.clone(), pm.replicas.clone()));
+            let newer = p.role == Role::Offline
+                || pm.state.leader_epoch > p.leader_epoch
+                || (pm.state.leader_epoch == p.leader_epoch && pm.state.partition_epoch > p.partition_epoch);
             if !newer {
                 continue;
             }
@@ -848,7 +1151,11 @@ impl Broker {
                 let was_leader = p.role == Role::Leader;
                 p.make_leader(self.id, s.leader_epoch, s.isr, s.partition_epoch, now);
                 if !was_leader {
-                    ctx.sched.emit(Event::BecameLeader { broker: self.id, tp: tp.clone(), leader_epoch: s.leader_epoch });
+                    ctx.sched.emit(Event::BecameLeader {
+                        broker: self.id,
+                        tp: tp.clone(),
+                        leader_epoch: s.leader_epoch,
+                    });
                 }
                 for f in self.fetchers.values_mut() {
                     f.partitions.remove(&tp);
@@ -863,7 +1170,12 @@ impl Broker {
                     self.coordinator.unload(&mut Self::group_ctx(self.id, ctx), tp.partition);
                 }
                 p.make_follower(s.leader, s.leader_epoch, s.isr, s.partition_epoch);
-                ctx.sched.emit(Event::BecameFollower { broker: self.id, tp: tp.clone(), leader: s.leader, leader_epoch: s.leader_epoch });
+                ctx.sched.emit(Event::BecameFollower {
+                    broker: self.id,
+                    tp: tp.clone(),
+                    leader: s.leader,
+                    leader_epoch: s.leader_epoch,
+                });
                 for (l, f) in self.fetchers.iter_mut() {
                     if Some(*l) != s.leader {
                         f.partitions.remove(&tp);
@@ -905,21 +1217,35 @@ impl Broker {
         self.next_id += 1;
         let correlation_id = self.next_id;
         let msg = if !truncating.is_empty() {
-            Message::OffsetsForLeaderEpochRequest { correlation_id, partitions: truncating }
+            Message::OffsetsForLeaderEpochRequest {
+                correlation_id,
+                partitions: truncating,
+            }
         } else if !f.partitions.is_empty() {
             let partitions = f
                 .partitions
                 .keys()
                 .filter_map(|tp| {
                     let p = self.partitions.get(tp)?;
-                    Some(FetchPartition { tp: tp.clone(), fetch_offset: p.log_end_offset(), current_leader_epoch: p.leader_epoch })
+                    Some(FetchPartition {
+                        tp: tp.clone(),
+                        fetch_offset: p.log_end_offset(),
+                        current_leader_epoch: p.leader_epoch,
+                    })
                 })
                 .collect();
-            Message::FetchRequest { correlation_id, replica_id: Some(me), partitions, max_wait_ms: ctx.config.replica_fetch_wait_max_ms }
+            Message::FetchRequest {
+                correlation_id,
+                replica_id: Some(me),
+                partitions,
+                max_wait_ms: ctx.config.replica_fetch_wait_max_ms,
+            }
         } else {
             return;
         };
-        let timer = ctx.sched.set_timer(ctx.config.replica_socket_timeout_ms, NodeId::Broker(me), Timer::FetcherWakeup { leader });
+        let timer = ctx
+            .sched
+            .set_timer(ctx.config.replica_socket_timeout_ms, NodeId::Broker(me), Timer::FetcherWakeup { leader });
         f.in_flight = Some((correlation_id, timer));
         ctx.sched.send(NodeId::Broker(me), NodeId::Broker(leader), msg);
     }
@@ -939,7 +1265,13 @@ impl Broker {
     /// KIP-279: truncate to where the leader says our last epoch ends (or, when the
     /// leader only knows an older epoch, to where that epoch ends on both sides); with no
     /// answer for the epoch, to the high watermark, as before KIP-101.
-    fn handle_epoch_response(&mut self, ctx: &mut Ctx, leader: BrokerId, correlation_id: u64, answers: Vec<(TopicPartition, Result<Option<(u32, u64)>, ErrorCode>)>) {
+    fn handle_epoch_response(
+        &mut self,
+        ctx: &mut Ctx,
+        leader: BrokerId,
+        correlation_id: u64,
+        answers: Vec<(TopicPartition, Result<Option<(u32, u64)>, ErrorCode>)>,
+    ) {
         if self.accept_fetcher_response(ctx, leader, correlation_id).is_none() {
             return;
         }
@@ -961,7 +1293,13 @@ impl Broker {
             let lost = p.log.truncate_to(target);
             if lost > 0 {
                 p.high_watermark = p.high_watermark.min(target);
-                ctx.sched.emit(Event::LogTruncated { broker: self.id, tp: tp.clone(), old_log_end_offset: old, new_log_end_offset: target, lost });
+                ctx.sched.emit(Event::LogTruncated {
+                    broker: self.id,
+                    tp: tp.clone(),
+                    old_log_end_offset: old,
+                    new_log_end_offset: target,
+                    lost,
+                });
             }
             if let Some(f) = self.fetchers.get_mut(&leader) {
                 if let Some(s) = f.partitions.get_mut(&tp) {
@@ -978,7 +1316,10 @@ impl Broker {
     fn back_off(&mut self, ctx: &mut Ctx, leader: BrokerId) {
         if let Some(f) = self.fetchers.get_mut(&leader) {
             if f.backoff.is_none() {
-                f.backoff = Some(ctx.sched.set_timer(ctx.config.replica_fetch_backoff_ms, NodeId::Broker(self.id), Timer::FetcherWakeup { leader }));
+                f.backoff = Some(
+                    ctx.sched
+                        .set_timer(ctx.config.replica_fetch_backoff_ms, NodeId::Broker(self.id), Timer::FetcherWakeup { leader }),
+                );
             }
         }
     }
@@ -1013,14 +1354,26 @@ impl Broker {
                     for r in fp.records {
                         p.log.append(r);
                     }
-                    ctx.sched.emit(Event::RecordsAppended { broker: self.id, tp: fp.tp.clone(), base_offset: base, count, leader_epoch: epoch, log_end_offset: p.log_end_offset() });
+                    ctx.sched.emit(Event::RecordsAppended {
+                        broker: self.id,
+                        tp: fp.tp.clone(),
+                        base_offset: base,
+                        count,
+                        leader_epoch: epoch,
+                        log_end_offset: p.log_end_offset(),
+                    });
                 }
             }
             let hw = fp.high_watermark.min(p.log_end_offset());
             if hw > p.high_watermark {
                 let old = p.high_watermark;
                 p.high_watermark = hw;
-                ctx.sched.emit(Event::HighWatermarkAdvanced { broker: self.id, tp: fp.tp.clone(), old, new: hw });
+                ctx.sched.emit(Event::HighWatermarkAdvanced {
+                    broker: self.id,
+                    tp: fp.tp.clone(),
+                    old,
+                    new: hw,
+                });
             }
         }
         if failed {

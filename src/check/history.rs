@@ -14,24 +14,63 @@ use std::fmt;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Violation {
     /// An acknowledged record is not where its acknowledgement said, after recovery.
-    AckedRecordLost { value: String, tp: TopicPartition, offset: u64, found: Option<String> },
+    AckedRecordLost {
+        value: String,
+        tp: TopicPartition,
+        offset: u64,
+        found: Option<String>,
+    },
     /// A replica's committed log differs from its leader's.
-    ReplicaDiverges { broker: BrokerId, tp: TopicPartition, offset: u64 },
+    ReplicaDiverges {
+        broker: BrokerId,
+        tp: TopicPartition,
+        offset: u64,
+    },
     /// A consumer group never read an acknowledged record.
-    GroupMissedRecord { group: String, value: String },
+    GroupMissedRecord {
+        group: String,
+        value: String,
+    },
     /// A consumer got a record at or above every high watermark announced so far.
-    ReadPastHighWatermark { consumer: String, tp: TopicPartition, offset: u64, high_watermark: u64 },
+    ReadPastHighWatermark {
+        consumer: String,
+        tp: TopicPartition,
+        offset: u64,
+        high_watermark: u64,
+    },
     /// A committed offset beyond every high watermark announced so far.
-    CommitPastHighWatermark { group: String, tp: TopicPartition, offset: u64, high_watermark: u64 },
-    TwoLeadersInOneEpoch { tp: TopicPartition, leader_epoch: u32, brokers: Vec<BrokerId> },
-    TwoControllersInOneEpoch { epoch: u32, brokers: Vec<BrokerId> },
+    CommitPastHighWatermark {
+        group: String,
+        tp: TopicPartition,
+        offset: u64,
+        high_watermark: u64,
+    },
+    TwoLeadersInOneEpoch {
+        tp: TopicPartition,
+        leader_epoch: u32,
+        brokers: Vec<BrokerId>,
+    },
+    TwoControllersInOneEpoch {
+        epoch: u32,
+        brokers: Vec<BrokerId>,
+    },
     /// Two members of a group own one partition in the same generation. `after_unclean_election`:
     /// an unclean election of `__consumer_offsets` rewound the group's generations first.
-    PartitionAssignedTwice { group: String, generation: i32, tp: TopicPartition, members: Vec<String>, after_unclean_election: bool },
+    PartitionAssignedTwice {
+        group: String,
+        generation: i32,
+        tp: TopicPartition,
+        members: Vec<String>,
+        after_unclean_election: bool,
+    },
     /// After recovery a partition still has no leader.
-    NoLeaderAfterRecovery { tp: TopicPartition },
+    NoLeaderAfterRecovery {
+        tp: TopicPartition,
+    },
     /// The run needed more steps than any healthy run does: something loops without end.
-    Runaway { steps: u64 },
+    Runaway {
+        steps: u64,
+    },
 }
 
 impl Violation {
@@ -53,7 +92,15 @@ impl Violation {
     /// What Kafka allows under acks=1 or unclean election: lost records, and a group whose
     /// state was rewound by an unclean election of its offsets partition.
     pub fn is_allowed_without_durability(&self) -> bool {
-        matches!(self, Violation::AckedRecordLost { .. } | Violation::GroupMissedRecord { .. } | Violation::PartitionAssignedTwice { after_unclean_election: true, .. })
+        matches!(
+            self,
+            Violation::AckedRecordLost { .. }
+                | Violation::GroupMissedRecord { .. }
+                | Violation::PartitionAssignedTwice {
+                    after_unclean_election: true,
+                    ..
+                }
+        )
     }
 }
 
@@ -61,15 +108,35 @@ impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Violation::AckedRecordLost { value, tp, offset, found } => {
-                write!(f, "acknowledged record {value:?} at {tp} offset {offset} is gone; the log has {}", found.as_deref().map_or("nothing there".to_string(), |v| format!("{v:?} there")))
+                write!(
+                    f,
+                    "acknowledged record {value:?} at {tp} offset {offset} is gone; the log has {}",
+                    found.as_deref().map_or("nothing there".to_string(), |v| format!("{v:?} there"))
+                )
             }
             Violation::ReplicaDiverges { broker, tp, offset } => write!(f, "broker {broker}'s replica of {tp} differs from the leader's at offset {offset}"),
             Violation::GroupMissedRecord { group, value } => write!(f, "group {group} never read acknowledged record {value:?}"),
-            Violation::ReadPastHighWatermark { consumer, tp, offset, high_watermark } => write!(f, "{consumer} read {tp} offset {offset} while the high watermark was {high_watermark}"),
-            Violation::CommitPastHighWatermark { group, tp, offset, high_watermark } => write!(f, "group {group} committed {tp} offset {offset} past high watermark {high_watermark}"),
+            Violation::ReadPastHighWatermark {
+                consumer,
+                tp,
+                offset,
+                high_watermark,
+            } => write!(f, "{consumer} read {tp} offset {offset} while the high watermark was {high_watermark}"),
+            Violation::CommitPastHighWatermark {
+                group,
+                tp,
+                offset,
+                high_watermark,
+            } => write!(f, "group {group} committed {tp} offset {offset} past high watermark {high_watermark}"),
             Violation::TwoLeadersInOneEpoch { tp, leader_epoch, brokers } => write!(f, "{tp} had leaders {brokers:?} in leader epoch {leader_epoch}"),
             Violation::TwoControllersInOneEpoch { epoch, brokers } => write!(f, "controllers {brokers:?} in controller epoch {epoch}"),
-            Violation::PartitionAssignedTwice { group, generation, tp, members, after_unclean_election } => {
+            Violation::PartitionAssignedTwice {
+                group,
+                generation,
+                tp,
+                members,
+                after_unclean_election,
+            } => {
                 write!(f, "group {group} generation {generation} gave {tp} to {members:?}")?;
                 if *after_unclean_election {
                     write!(f, " (an unclean election of __consumer_offsets had rewound the group's generations)")?;
@@ -83,7 +150,11 @@ impl fmt::Display for Violation {
 }
 
 fn leader_replica<'a>(w: &'a World, tp: &TopicPartition) -> Option<&'a crate::replica::Partition> {
-    w.brokers.values().filter(|b| b.running).filter_map(|b| b.partitions.get(tp)).find(|p| p.role == Role::Leader)
+    w.brokers
+        .values()
+        .filter(|b| b.running)
+        .filter_map(|b| b.partitions.get(tp))
+        .find(|p| p.role == Role::Leader)
 }
 
 /// Checks a finished fault run. Every violation found is returned, in the order found.
@@ -103,11 +174,22 @@ pub fn check(w: &World) -> Vec<Violation> {
     let mut unclean_offsets_election = false;
     for r in &w.trace {
         match &r.event {
-            Event::LeaderChanged { tp, reason: crate::trace::ElectionReason::Unclean, .. } if &*tp.topic == crate::coordinator::OFFSETS_TOPIC => unclean_offsets_election = true,
-            Event::ProduceQueued { producer, seq, value: Some(v), .. } => {
+            Event::LeaderChanged {
+                tp,
+                reason: crate::trace::ElectionReason::Unclean,
+                ..
+            } if &*tp.topic == crate::coordinator::OFFSETS_TOPIC => unclean_offsets_election = true,
+            Event::ProduceQueued {
+                producer, seq, value: Some(v), ..
+            } => {
                 values.insert((producer.clone(), *seq), v.clone());
             }
-            Event::ProduceAcknowledged { producer, tp, base_offset: Some(base), seqs } => {
+            Event::ProduceAcknowledged {
+                producer,
+                tp,
+                base_offset: Some(base),
+                seqs,
+            } => {
                 for (i, s) in seqs.iter().enumerate() {
                     if let Some(v) = values.get(&(producer.clone(), *s)) {
                         acked.push((v.clone(), tp.clone(), base + i as u64));
@@ -123,7 +205,12 @@ pub fn check(w: &World) -> Vec<Violation> {
                 for rec in records {
                     let hw = max_hw.get(&rec.tp).copied().unwrap_or(0);
                     if rec.offset >= hw {
-                        out.push(Violation::ReadPastHighWatermark { consumer: consumer.to_string(), tp: rec.tp.clone(), offset: rec.offset, high_watermark: hw });
+                        out.push(Violation::ReadPastHighWatermark {
+                            consumer: consumer.to_string(),
+                            tp: rec.tp.clone(),
+                            offset: rec.offset,
+                            high_watermark: hw,
+                        });
                     }
                     read_by_group.entry(group).or_default().insert((rec.tp.clone(), rec.offset));
                 }
@@ -132,27 +219,51 @@ pub fn check(w: &World) -> Vec<Violation> {
                 for (tp, o) in offsets {
                     let hw = max_hw.get(tp).copied().unwrap_or(0);
                     if *o > hw {
-                        out.push(Violation::CommitPastHighWatermark { group: group.clone(), tp: tp.clone(), offset: *o, high_watermark: hw });
+                        out.push(Violation::CommitPastHighWatermark {
+                            group: group.clone(),
+                            tp: tp.clone(),
+                            offset: *o,
+                            high_watermark: hw,
+                        });
                     }
                 }
             }
             Event::BecameLeader { broker, tp, leader_epoch } => {
                 let first = *leaders.entry((tp.clone(), *leader_epoch)).or_insert(*broker);
                 if first != *broker {
-                    out.push(Violation::TwoLeadersInOneEpoch { tp: tp.clone(), leader_epoch: *leader_epoch, brokers: vec![first, *broker] });
+                    out.push(Violation::TwoLeadersInOneEpoch {
+                        tp: tp.clone(),
+                        leader_epoch: *leader_epoch,
+                        brokers: vec![first, *broker],
+                    });
                 }
             }
             Event::ControllerElected { cluster, broker, epoch } => {
                 let first = *controllers.entry((*cluster, *epoch)).or_insert(*broker);
                 if first != *broker {
-                    out.push(Violation::TwoControllersInOneEpoch { epoch: *epoch, brokers: vec![first, *broker] });
+                    out.push(Violation::TwoControllersInOneEpoch {
+                        epoch: *epoch,
+                        brokers: vec![first, *broker],
+                    });
                 }
             }
-            Event::AssignmentReceived { group, generation, member, partitions, .. } => {
+            Event::AssignmentReceived {
+                group,
+                generation,
+                member,
+                partitions,
+                ..
+            } => {
                 for tp in partitions {
                     let first = owners.entry((group.clone(), *generation, tp.clone())).or_insert_with(|| member.clone()).clone();
                     if &first != member {
-                        out.push(Violation::PartitionAssignedTwice { group: group.clone(), generation: *generation, tp: tp.clone(), members: vec![first, member.clone()], after_unclean_election: unclean_offsets_election });
+                        out.push(Violation::PartitionAssignedTwice {
+                            group: group.clone(),
+                            generation: *generation,
+                            tp: tp.clone(),
+                            members: vec![first, member.clone()],
+                            after_unclean_election: unclean_offsets_election,
+                        });
                     }
                 }
             }
@@ -160,7 +271,11 @@ pub fn check(w: &World) -> Vec<Violation> {
         }
     }
     // After recovery: every partition led, replicas agree below the high watermark, acknowledged records in place.
-    let partitions: BTreeSet<TopicPartition> = w.brokers.values().flat_map(|b| b.partitions.keys().filter(|tp| &*tp.topic == TOPIC).cloned()).collect();
+    let partitions: BTreeSet<TopicPartition> = w
+        .brokers
+        .values()
+        .flat_map(|b| b.partitions.keys().filter(|tp| &*tp.topic == TOPIC).cloned())
+        .collect();
     for tp in &partitions {
         let Some(leader) = leader_replica(w, tp) else {
             out.push(Violation::NoLeaderAfterRecovery { tp: tp.clone() });
@@ -169,23 +284,42 @@ pub fn check(w: &World) -> Vec<Violation> {
         for b in w.brokers.values().filter(|b| b.running) {
             let Some(replica) = b.partitions.get(tp) else { continue };
             let upto = replica.high_watermark.min(leader.high_watermark) as usize;
-            if let Some(i) = (0..upto).find(|i| replica.log.records.get(*i).map(|r| (&r.value, r.leader_epoch)) != leader.log.records.get(*i).map(|r| (&r.value, r.leader_epoch))) {
-                out.push(Violation::ReplicaDiverges { broker: b.id, tp: tp.clone(), offset: i as u64 });
+            if let Some(i) = (0..upto)
+                .find(|i| replica.log.records.get(*i).map(|r| (&r.value, r.leader_epoch)) != leader.log.records.get(*i).map(|r| (&r.value, r.leader_epoch)))
+            {
+                out.push(Violation::ReplicaDiverges {
+                    broker: b.id,
+                    tp: tp.clone(),
+                    offset: i as u64,
+                });
             }
         }
     }
     for (value, tp, offset) in &acked {
         let Some(leader) = leader_replica(w, tp) else { continue };
-        let found = leader.log.records.get(*offset as usize).filter(|_| *offset < leader.high_watermark).and_then(|r| r.value.as_ref());
+        let found = leader
+            .log
+            .records
+            .get(*offset as usize)
+            .filter(|_| *offset < leader.high_watermark)
+            .and_then(|r| r.value.as_ref());
         if found.map(|f| &**f) != Some(&**value) {
-            out.push(Violation::AckedRecordLost { value: display_bytes(value), tp: tp.clone(), offset: *offset, found: found.map(|f| display_bytes(f)) });
+            out.push(Violation::AckedRecordLost {
+                value: display_bytes(value),
+                tp: tp.clone(),
+                offset: *offset,
+                found: found.map(|f| display_bytes(f)),
+            });
         }
     }
     for group in ["group-1", "verify"] {
         let read = read_by_group.get(group);
         for (value, tp, offset) in &acked {
             if !read.is_some_and(|r| r.contains(&(tp.clone(), *offset))) {
-                out.push(Violation::GroupMissedRecord { group: group.to_string(), value: display_bytes(value) });
+                out.push(Violation::GroupMissedRecord {
+                    group: group.to_string(),
+                    value: display_bytes(value),
+                });
             }
         }
     }

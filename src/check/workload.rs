@@ -88,7 +88,12 @@ fn workload(seed: u64, profile: Profile) -> (WorldConfig, Vec<ScenarioStep>) {
     };
     let config = WorldConfig {
         seed,
-        clusters: vec![ClusterSpec { name: "kafka".into(), chroot: String::new(), brokers: BROKERS.to_vec(), config: broker_config }],
+        clusters: vec![ClusterSpec {
+            name: "kafka".into(),
+            chroot: String::new(),
+            brokers: BROKERS.to_vec(),
+            config: broker_config,
+        }],
         latency_ms: 1 + rng.below(3),
         jitter_ms: rng.below(6),
     };
@@ -101,7 +106,9 @@ fn workload(seed: u64, profile: Profile) -> (WorldConfig, Vec<ScenarioStep>) {
         run_for(500),
     ];
     for c in CONSUMERS {
-        steps.push(cmd(json!({"cmd": "start_consumer", "name": c, "group": "group-1", "topics": [TOPIC], "config": consumer_config})));
+        steps.push(cmd(
+            json!({"cmd": "start_consumer", "name": c, "group": "group-1", "topics": [TOPIC], "config": consumer_config}),
+        ));
     }
     let mut stopped: Vec<u32> = Vec::new();
     let mut cut: Vec<(String, String)> = Vec::new();
@@ -112,8 +119,14 @@ fn workload(seed: u64, profile: Profile) -> (WorldConfig, Vec<ScenarioStep>) {
         t += dt;
         steps.push(run_for(dt));
         for _ in 0..1 + rng.below(3) {
-            let key = if rng.chance(700) { json!(format!("k{}", rng.below(20))) } else { serde_json::Value::Null };
-            steps.push(cmd(json!({"cmd": "produce", "producer": "producer-1", "topic": TOPIC, "key": key, "value": format!("r{n}")})));
+            let key = if rng.chance(700) {
+                json!(format!("k{}", rng.below(20)))
+            } else {
+                serde_json::Value::Null
+            };
+            steps.push(cmd(
+                json!({"cmd": "produce", "producer": "producer-1", "topic": TOPIC, "key": key, "value": format!("r{n}")}),
+            ));
             n += 1;
         }
         for c in CONSUMERS {
@@ -140,7 +153,12 @@ fn workload(seed: u64, profile: Profile) -> (WorldConfig, Vec<ScenarioStep>) {
             }
             2 | 3 if cut.len() < 3 => {
                 let a = rng.pick(&BROKERS);
-                let others: Vec<String> = BROKERS.iter().filter(|b| **b != a).map(|b| node(*b)).chain(["zookeeper".to_string(), "producer-1".to_string()]).collect();
+                let others: Vec<String> = BROKERS
+                    .iter()
+                    .filter(|b| **b != a)
+                    .map(|b| node(*b))
+                    .chain(["zookeeper".to_string(), "producer-1".to_string()])
+                    .collect();
                 let link = (node(a), rng.pick(&others));
                 if !cut.contains(&link) {
                     steps.push(cmd(json!({"cmd": "cut_link", "a": link.0, "b": link.1})));
@@ -154,7 +172,12 @@ fn workload(seed: u64, profile: Profile) -> (WorldConfig, Vec<ScenarioStep>) {
             7 => {
                 // A slow path: every message on one broker's link waits longer (or the link recovers).
                 let a = rng.pick(&BROKERS);
-                let others: Vec<String> = BROKERS.iter().filter(|b| **b != a).map(|b| node(*b)).chain(["zookeeper".to_string(), "producer-1".to_string()]).collect();
+                let others: Vec<String> = BROKERS
+                    .iter()
+                    .filter(|b| **b != a)
+                    .map(|b| node(*b))
+                    .chain(["zookeeper".to_string(), "producer-1".to_string()])
+                    .collect();
                 let ms = if rng.chance(300) { 0 } else { 50 + rng.below(2_000) };
                 steps.push(cmd(json!({"cmd": "slow_link", "a": node(a), "b": rng.pick(&others), "ms": ms})));
             }
@@ -210,7 +233,12 @@ fn finish(name: String, config: WorldConfig, mut steps: Vec<ScenarioStep>) -> Sc
             steps.push(cmd(json!({"cmd": "poll", "consumer": c})));
         }
     }
-    Scenario { name, config, steps, guide: None }
+    Scenario {
+        name,
+        config,
+        steps,
+        guide: None,
+    }
 }
 
 /// Shrinks a failing run: drops spans of its workload, halving the span, while the run
@@ -219,7 +247,11 @@ fn finish(name: String, config: WorldConfig, mut steps: Vec<ScenarioStep>) -> Sc
 pub fn shrink(seed: u64, profile: Profile, kind: &str, max_tries: usize) -> Scenario {
     let (config, mut best) = workload(seed, profile);
     let name = format!("fault run, seed {seed} (shrunk)");
-    let still_fails = |steps: &[ScenarioStep]| finish(String::new(), config.clone(), steps.to_vec()).run_with_budget(Some(STEP_BUDGET)).is_ok_and(|w| super::check(&w).iter().any(|v| v.kind() == kind));
+    let still_fails = |steps: &[ScenarioStep]| {
+        finish(String::new(), config.clone(), steps.to_vec())
+            .run_with_budget(Some(STEP_BUDGET))
+            .is_ok_and(|w| super::check(&w).iter().any(|v| v.kind() == kind))
+    };
     let head = 4 + CONSUMERS.len();
     let mut span = best.len().saturating_sub(head) / 2;
     let mut tries = 0;

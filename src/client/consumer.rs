@@ -79,7 +79,15 @@ fn has_pending(pending: &BTreeMap<u64, (Pending, TimerKey)>, f: impl Fn(&Pending
 }
 
 impl Consumer {
-    pub fn new(name: Name, cluster: usize, config: ConsumerConfig, group_id: Option<String>, topics: Vec<String>, manual: Vec<TopicPartition>, bootstrap: Vec<BrokerId>) -> Self {
+    pub fn new(
+        name: Name,
+        cluster: usize,
+        config: ConsumerConfig,
+        group_id: Option<String>,
+        topics: Vec<String>,
+        manual: Vec<TopicPartition>,
+        bootstrap: Vec<BrokerId>,
+    ) -> Self {
         let phase = if manual.is_empty() { Phase::Rejoin } else { Phase::Manual };
         Consumer {
             name,
@@ -114,7 +122,10 @@ impl Consumer {
 
     pub fn start(&mut self, sched: &mut Scheduler) {
         self.running = true;
-        sched.emit(Event::ConsumerStarted { consumer: self.name.clone(), group: self.group_id.clone() });
+        sched.emit(Event::ConsumerStarted {
+            consumer: self.name.clone(),
+            group: self.group_id.clone(),
+        });
         if self.group_id.is_some() && self.manual.is_empty() {
             sched.set_timer(self.config.heartbeat_interval_ms, self.node(), Timer::ConsumerHeartbeat);
         }
@@ -130,7 +141,11 @@ impl Consumer {
         let left = leave && self.phase != Phase::Manual && self.coordinator.is_some() && !self.member_id.is_empty();
         if left {
             let correlation_id = self.next_id();
-            let msg = Message::LeaveGroupRequest { correlation_id, group_id: self.group_id.clone().unwrap_or_default(), member_id: self.member_id.clone() };
+            let msg = Message::LeaveGroupRequest {
+                correlation_id,
+                group_id: self.group_id.clone().unwrap_or_default(),
+                member_id: self.member_id.clone(),
+            };
             sched.send(self.node(), NodeId::Broker(self.coordinator.expect("checked")), msg);
         }
         self.running = false;
@@ -138,7 +153,10 @@ impl Consumer {
             sched.cancel(t);
         }
         sched.cancel_timers_of(&self.node());
-        sched.emit(Event::ConsumerStopped { consumer: self.name.clone(), left_group: left });
+        sched.emit(Event::ConsumerStopped {
+            consumer: self.name.clone(),
+            left_group: left,
+        });
     }
 
     fn next_id(&mut self) -> u64 {
@@ -148,7 +166,11 @@ impl Consumer {
 
     fn request(&mut self, sched: &mut Scheduler, to: BrokerId, kind: Pending, make: impl FnOnce(u64) -> Message) {
         let id = self.next_id();
-        let timer = sched.set_timer(self.config.request_timeout_ms, self.node(), Timer::ConsumerRequestTimeout { correlation_id: id });
+        let timer = sched.set_timer(
+            self.config.request_timeout_ms,
+            self.node(),
+            Timer::ConsumerRequestTimeout { correlation_id: id },
+        );
         self.pending.insert(id, (kind, timer));
         sched.send(self.node(), NodeId::Broker(to), make(id));
     }
@@ -171,15 +193,25 @@ impl Consumer {
         if !self.running || self.retry_timer.is_some() {
             return;
         }
-        let missing: Vec<Name> = self.wanted_topics().into_iter().filter(|t| !self.metadata.contains_key(t.as_str())).map(|t| t.as_str().into()).collect();
+        let missing: Vec<Name> = self
+            .wanted_topics()
+            .into_iter()
+            .filter(|t| !self.metadata.contains_key(t.as_str()))
+            .map(|t| t.as_str().into())
+            .collect();
         let leaderless = self.assignment.iter().any(|tp| self.leader_of(tp).is_none());
         if (!missing.is_empty() || leaderless) && !has_pending(&self.pending, |p| matches!(p, Pending::Metadata)) && self.retry_timer.is_none() {
             let topics: Vec<Name> = self.wanted_topics().into_iter().map(|t| t.as_str().into()).collect();
-            self.request(sched, self.bootstrap_broker(), Pending::Metadata, |correlation_id| Message::MetadataRequest { correlation_id, topics });
+            self.request(sched, self.bootstrap_broker(), Pending::Metadata, |correlation_id| Message::MetadataRequest {
+                correlation_id,
+                topics,
+            });
         }
         if self.group_id.is_some() && self.coordinator.is_none() && !has_pending(&self.pending, |p| matches!(p, Pending::FindCoordinator)) {
             let group_id = self.group_id.clone().unwrap_or_default();
-            self.request(sched, self.bootstrap_broker(), Pending::FindCoordinator, |correlation_id| Message::FindCoordinatorRequest { correlation_id, group_id });
+            self.request(sched, self.bootstrap_broker(), Pending::FindCoordinator, |correlation_id| {
+                Message::FindCoordinatorRequest { correlation_id, group_id }
+            });
         }
         if self.phase == Phase::Rejoin && missing.is_empty() && self.coordinator.is_some() {
             self.send_join(sched);
@@ -194,17 +226,34 @@ impl Consumer {
         for tp in &self.assignment {
             owned.entry(tp.topic.to_string()).or_default().push(tp.partition);
         }
-        let sub = Subscription { member_id: self.member_id.clone(), topics: self.topics.clone(), owned, generation: (self.generation >= 0).then_some(self.generation) };
+        let sub = Subscription {
+            member_id: self.member_id.clone(),
+            topics: self.topics.clone(),
+            owned,
+            generation: (self.generation >= 0).then_some(self.generation),
+        };
         let protocols = self.config.partition_assignment_strategy.iter().map(|s| (s.clone(), sub.clone())).collect();
         let (group_id, member_id) = (self.group_id.clone().unwrap_or_default(), self.member_id.clone());
         let (session_timeout_ms, rebalance_timeout_ms) = (self.config.session_timeout_ms, self.config.max_poll_interval_ms);
         self.phase = Phase::Joining;
-        self.request(sched, coordinator, Pending::Join, |correlation_id| Message::JoinGroupRequest { correlation_id, group_id, member_id, session_timeout_ms, rebalance_timeout_ms, protocols });
+        self.request(sched, coordinator, Pending::Join, |correlation_id| Message::JoinGroupRequest {
+            correlation_id,
+            group_id,
+            member_id,
+            session_timeout_ms,
+            rebalance_timeout_ms,
+            protocols,
+        });
     }
 
     /// Partitions without a position ask the group's committed offset, else `auto.offset.reset`.
     fn fetch_positions(&mut self, sched: &mut Scheduler) {
-        let need: Vec<TopicPartition> = self.assignment.iter().filter(|tp| !self.positions.contains_key(*tp) && !self.awaiting_positions.contains(*tp)).cloned().collect();
+        let need: Vec<TopicPartition> = self
+            .assignment
+            .iter()
+            .filter(|tp| !self.positions.contains_key(*tp) && !self.awaiting_positions.contains(*tp))
+            .cloned()
+            .collect();
         if need.is_empty() {
             return;
         }
@@ -212,7 +261,13 @@ impl Consumer {
             (Some(group_id), Some(c)) => {
                 let group_id = group_id.clone();
                 self.awaiting_positions.extend(need.iter().cloned());
-                self.request(sched, c, Pending::OffsetFetch { partitions: need.clone() }, |correlation_id| Message::OffsetFetchRequest { correlation_id, group_id, partitions: need });
+                self.request(sched, c, Pending::OffsetFetch { partitions: need.clone() }, |correlation_id| {
+                    Message::OffsetFetchRequest {
+                        correlation_id,
+                        group_id,
+                        partitions: need,
+                    }
+                });
             }
             (Some(_), None) => {}
             (None, _) => self.reset_positions(sched, need),
@@ -230,7 +285,9 @@ impl Consumer {
         }
         for (leader, partitions) in by_leader {
             let tps = partitions.iter().map(|(tp, _)| tp.clone()).collect();
-            self.request(sched, leader, Pending::ListOffsets { partitions: tps }, |correlation_id| Message::ListOffsetsRequest { correlation_id, partitions });
+            self.request(sched, leader, Pending::ListOffsets { partitions: tps }, |correlation_id| {
+                Message::ListOffsetsRequest { correlation_id, partitions }
+            });
         }
     }
 
@@ -244,7 +301,11 @@ impl Consumer {
                 continue;
             }
             if let Some(l) = self.leader_of(tp) {
-                by_leader.entry(l).or_default().push(FetchPartition { tp: tp.clone(), fetch_offset: pos + buffered as u64, current_leader_epoch: 0 });
+                by_leader.entry(l).or_default().push(FetchPartition {
+                    tp: tp.clone(),
+                    fetch_offset: pos + buffered as u64,
+                    current_leader_epoch: 0,
+                });
             }
         }
         for (leader, partitions) in by_leader {
@@ -252,7 +313,12 @@ impl Consumer {
                 continue;
             }
             let max_wait_ms = self.config.fetch_max_wait_ms;
-            self.request(sched, leader, Pending::Fetch { leader }, |correlation_id| Message::FetchRequest { correlation_id, replica_id: None, partitions, max_wait_ms });
+            self.request(sched, leader, Pending::Fetch { leader }, |correlation_id| Message::FetchRequest {
+                correlation_id,
+                replica_id: None,
+                partitions,
+                max_wait_ms,
+            });
         }
     }
 
@@ -299,7 +365,10 @@ impl Consumer {
             self.buffer.remove(tp);
             self.awaiting_positions.remove(tp);
         }
-        sched.emit(Event::PartitionsRevoked { consumer: self.name.clone(), partitions: tps.into_iter().collect() });
+        sched.emit(Event::PartitionsRevoked {
+            consumer: self.name.clone(),
+            partitions: tps.into_iter().collect(),
+        });
     }
 
     pub fn handle_timer(&mut self, sched: &mut Scheduler, timer: Timer) {
@@ -311,7 +380,12 @@ impl Consumer {
                 if matches!(self.phase, Phase::Stable | Phase::Syncing) && !has_pending(&self.pending, |p| matches!(p, Pending::Heartbeat)) {
                     if let Some(c) = self.coordinator {
                         let (group_id, generation, member_id) = (self.group_id.clone().unwrap_or_default(), self.generation, self.member_id.clone());
-                        self.request(sched, c, Pending::Heartbeat, |correlation_id| Message::HeartbeatRequest { correlation_id, group_id, generation, member_id });
+                        self.request(sched, c, Pending::Heartbeat, |correlation_id| Message::HeartbeatRequest {
+                            correlation_id,
+                            group_id,
+                            generation,
+                            member_id,
+                        });
                     }
                 }
                 sched.set_timer(self.config.heartbeat_interval_ms, self.node(), Timer::ConsumerHeartbeat);
@@ -371,12 +445,27 @@ impl Consumer {
     pub fn commit(&mut self, sched: &mut Scheduler, auto: bool) -> bool {
         let Some(group_id) = self.group_id.clone() else { return false };
         let Some(c) = self.coordinator else { return false };
-        let offsets: Vec<(TopicPartition, u64)> = self.positions.iter().filter(|(tp, _)| self.assignment.contains(*tp)).map(|(tp, o)| (tp.clone(), *o)).collect();
+        let offsets: Vec<(TopicPartition, u64)> = self
+            .positions
+            .iter()
+            .filter(|(tp, _)| self.assignment.contains(*tp))
+            .map(|(tp, o)| (tp.clone(), *o))
+            .collect();
         if offsets.is_empty() {
             return false;
         }
-        let (generation, member_id) = if self.phase == Phase::Manual { (-1, String::new()) } else { (self.generation, self.member_id.clone()) };
-        self.request(sched, c, Pending::Commit { auto }, |correlation_id| Message::OffsetCommitRequest { correlation_id, group_id, generation, member_id, offsets });
+        let (generation, member_id) = if self.phase == Phase::Manual {
+            (-1, String::new())
+        } else {
+            (self.generation, self.member_id.clone())
+        };
+        self.request(sched, c, Pending::Commit { auto }, |correlation_id| Message::OffsetCommitRequest {
+            correlation_id,
+            group_id,
+            generation,
+            member_id,
+            offsets,
+        });
         true
     }
 
@@ -395,7 +484,12 @@ impl Consumer {
                 match (read(&r.key, keys), read(&r.value, values)) {
                     (Ok(key), Ok(value)) => {
                         self.positions.insert(tp.clone(), r.offset + 1);
-                        out.push(PolledRecord { tp: tp.clone(), offset: r.offset, key, value });
+                        out.push(PolledRecord {
+                            tp: tp.clone(),
+                            offset: r.offset,
+                            key,
+                            value,
+                        });
                         q.pop_front();
                     }
                     (Err(cause), _) | (_, Err(cause)) => {
@@ -409,9 +503,17 @@ impl Consumer {
         match failed {
             Some((tp, offset, cause)) if out.is_empty() => {
                 let error = format!("RecordDeserializationException: Error deserializing key/value for partition {tp} at offset {offset}. If needed, please seek past the record to continue consumption. ({cause})");
-                sched.emit(Event::PollFailed { consumer: self.name.clone(), tp, offset, error });
+                sched.emit(Event::PollFailed {
+                    consumer: self.name.clone(),
+                    tp,
+                    offset,
+                    error,
+                });
             }
-            _ => sched.emit(Event::RecordsPolled { consumer: self.name.clone(), records: out }),
+            _ => sched.emit(Event::RecordsPolled {
+                consumer: self.name.clone(),
+                records: out,
+            }),
         }
         self.drive(sched);
         n
@@ -420,7 +522,12 @@ impl Consumer {
     pub fn seek(&mut self, sched: &mut Scheduler, tp: TopicPartition, offset: u64) {
         self.buffer.remove(&tp);
         self.positions.insert(tp.clone(), offset);
-        sched.emit(Event::PositionSet { consumer: self.name.clone(), tp, offset, from: PositionSource::Seek });
+        sched.emit(Event::PositionSet {
+            consumer: self.name.clone(),
+            tp,
+            offset,
+            from: PositionSource::Seek,
+        });
         self.drive(sched);
     }
 
@@ -441,11 +548,15 @@ impl Consumer {
             | Message::FetchResponse { correlation_id, .. } => Some(*correlation_id),
             _ => None,
         };
-        let Some((kind, timer)) = correlation.and_then(|c| self.pending.remove(&c)) else { return };
+        let Some((kind, timer)) = correlation.and_then(|c| self.pending.remove(&c)) else {
+            return;
+        };
         sched.cancel(timer);
         match msg {
             Message::Disconnected { .. } => self.on_failure(sched, kind),
-            Message::MetadataResponse { partitions, errors, brokers, .. } => {
+            Message::MetadataResponse {
+                partitions, errors, brokers, ..
+            } => {
                 if !brokers.is_empty() {
                     self.bootstrap = brokers;
                 }
@@ -464,7 +575,10 @@ impl Consumer {
             Message::FindCoordinatorResponse { result, .. } => match result {
                 Ok(b) => {
                     self.coordinator = Some(b);
-                    sched.emit(Event::CoordinatorFound { consumer: self.name.clone(), broker: b });
+                    sched.emit(Event::CoordinatorFound {
+                        consumer: self.name.clone(),
+                        broker: b,
+                    });
                 }
                 Err(_) => {
                     self.bootstrap_next += 1;
@@ -494,10 +608,19 @@ impl Consumer {
                             }
                         }
                         let offsets = results.into_iter().filter_map(|(tp, _)| self.committed.get(&tp).map(|o| (tp, *o))).collect();
-                        sched.emit(Event::OffsetsCommitted { consumer: self.name.clone(), group, offsets, auto });
+                        sched.emit(Event::OffsetsCommitted {
+                            consumer: self.name.clone(),
+                            group,
+                            offsets,
+                            auto,
+                        });
                     }
                     Some(error) => {
-                        sched.emit(Event::OffsetCommitFailed { consumer: self.name.clone(), group, error });
+                        sched.emit(Event::OffsetCommitFailed {
+                            consumer: self.name.clone(),
+                            group,
+                            error,
+                        });
                         if matches!(error, ErrorCode::NotCoordinator | ErrorCode::CoordinatorNotAvailable) {
                             self.coordinator_lost();
                         }
@@ -516,7 +639,12 @@ impl Consumer {
                             Some(o) => {
                                 self.positions.insert(tp.clone(), o);
                                 self.committed.insert(tp.clone(), o);
-                                sched.emit(Event::PositionSet { consumer: self.name.clone(), tp, offset: o, from: PositionSource::Committed });
+                                sched.emit(Event::PositionSet {
+                                    consumer: self.name.clone(),
+                                    tp,
+                                    offset: o,
+                                    from: PositionSource::Committed,
+                                });
                             }
                             None => reset.push(tp),
                         }
@@ -534,13 +662,22 @@ impl Consumer {
                 }
             },
             Message::ListOffsetsResponse { results, .. } => {
-                let from = if self.config.auto_offset_reset == OffsetReset::Earliest { PositionSource::ResetEarliest } else { PositionSource::ResetLatest };
+                let from = if self.config.auto_offset_reset == OffsetReset::Earliest {
+                    PositionSource::ResetEarliest
+                } else {
+                    PositionSource::ResetLatest
+                };
                 for (tp, r) in results {
                     self.awaiting_positions.remove(&tp);
                     match r {
                         Ok(o) if self.assignment.contains(&tp) => {
                             self.positions.insert(tp.clone(), o);
-                            sched.emit(Event::PositionSet { consumer: self.name.clone(), tp, offset: o, from });
+                            sched.emit(Event::PositionSet {
+                                consumer: self.name.clone(),
+                                tp,
+                                offset: o,
+                                from,
+                            });
                         }
                         Ok(_) => {}
                         Err(_) => {
@@ -610,7 +747,13 @@ impl Consumer {
                 let Some(c) = self.coordinator else { return };
                 let (group_id, generation, member_id) = (self.group_id.clone().unwrap_or_default(), self.generation, self.member_id.clone());
                 self.phase = Phase::Syncing;
-                self.request(sched, c, Pending::Sync, |correlation_id| Message::SyncGroupRequest { correlation_id, group_id, generation, member_id, assignments });
+                self.request(sched, c, Pending::Sync, |correlation_id| Message::SyncGroupRequest {
+                    correlation_id,
+                    group_id,
+                    generation,
+                    member_id,
+                    assignments,
+                });
             }
         }
     }
@@ -618,12 +761,23 @@ impl Consumer {
     /// The group leader's job (`ConsumerCoordinator.onLeaderElected`): run the chosen assignor
     /// over everyone's subscriptions. Topics this leader has no metadata for are left out.
     fn run_assignor(&self, j: &JoinResult) -> Assignment {
-        let Ok(strategy) = Strategy::from_name(&j.protocol) else { return Default::default() };
+        let Ok(strategy) = Strategy::from_name(&j.protocol) else {
+            return Default::default();
+        };
         let counts: BTreeMap<String, u32> = self.metadata.iter().map(|(t, l)| (t.to_string(), l.len() as u32)).collect();
         let members: Vec<Subscription> = j
             .members
             .iter()
-            .map(|s| Subscription { topics: s.topics.iter().filter(|t| counts.contains_key(*t)).cloned().collect(), owned: s.owned.iter().filter(|(t, _)| counts.contains_key(*t)).map(|(t, p)| (t.clone(), p.clone())).collect(), ..s.clone() })
+            .map(|s| Subscription {
+                topics: s.topics.iter().filter(|t| counts.contains_key(*t)).cloned().collect(),
+                owned: s
+                    .owned
+                    .iter()
+                    .filter(|(t, _)| counts.contains_key(*t))
+                    .map(|(t, p)| (t.clone(), p.clone()))
+                    .collect(),
+                ..s.clone()
+            })
             .collect();
         assignor::assign(strategy, &counts, &members).unwrap_or_default()
     }
@@ -631,7 +785,10 @@ impl Consumer {
     fn on_sync(&mut self, sched: &mut Scheduler, result: Result<BTreeMap<String, Vec<u32>>, ErrorCode>) {
         match result {
             Ok(a) => {
-                let new: BTreeSet<TopicPartition> = a.iter().flat_map(|(t, ps)| ps.iter().map(move |p| TopicPartition::new(&t.as_str().into(), *p))).collect();
+                let new: BTreeSet<TopicPartition> = a
+                    .iter()
+                    .flat_map(|(t, ps)| ps.iter().map(move |p| TopicPartition::new(&t.as_str().into(), *p)))
+                    .collect();
                 let revoked: BTreeSet<TopicPartition> = self.assignment.difference(&new).cloned().collect();
                 self.revoke(sched, revoked.clone());
                 self.assignment = new;

@@ -98,14 +98,21 @@ impl Producer {
 
     /// Records not yet acknowledged or failed.
     pub fn outstanding(&self) -> usize {
-        self.waiting_for_metadata.len() + self.accumulator.values().flatten().map(|b| b.records.len()).sum::<usize>() + self.in_flight.values().flat_map(|f| &f.batches).map(|b| b.records.len()).sum::<usize>()
+        self.waiting_for_metadata.len()
+            + self.accumulator.values().flatten().map(|b| b.records.len()).sum::<usize>()
+            + self.in_flight.values().flat_map(|f| &f.batches).map(|b| b.records.len()).sum::<usize>()
     }
 
     /// `KafkaProducer.send`: returns the record's sequence number in this producer.
     pub fn send(&mut self, sched: &mut Scheduler, topic: Name, partition: Option<u32>, record: ProducerRecord) -> u64 {
         let seq = self.next_seq;
         self.next_seq += 1;
-        let pending = Pending { seq, topic: topic.clone(), partition, record };
+        let pending = Pending {
+            seq,
+            topic: topic.clone(),
+            partition,
+            record,
+        };
         if self.metadata.contains_key(&topic) {
             // The sender wakes when a batch is ready: at once with `linger.ms` 0 or a full
             // batch, else when the new batch has lingered long enough.
@@ -126,7 +133,12 @@ impl Producer {
     pub fn refuse(&mut self, sched: &mut Scheduler, topic: Name, error: String) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        sched.emit(Event::ProduceFailed { producer: self.name.clone(), topic, seqs: vec![seq], error });
+        sched.emit(Event::ProduceFailed {
+            producer: self.name.clone(),
+            topic,
+            seqs: vec![seq],
+            error,
+        });
     }
 
     fn available(meta: &TopicMetadata) -> Vec<u32> {
@@ -162,8 +174,16 @@ impl Producer {
                 };
                 // KIP-480: a record that would open a new batch first moves the sticky partition.
                 let tp = TopicPartition::new(&p.topic, current);
-                let needs_new_batch = self.accumulator.get(&tp).and_then(|q| q.back()).is_none_or(|b| b.bytes + size > self.config.batch_size);
-                let chosen = if needs_new_batch { partitioner::random_partition(&mut sched.rng, n, &available, Some(current)) } else { current };
+                let needs_new_batch = self
+                    .accumulator
+                    .get(&tp)
+                    .and_then(|q| q.back())
+                    .is_none_or(|b| b.bytes + size > self.config.batch_size);
+                let chosen = if needs_new_batch {
+                    partitioner::random_partition(&mut sched.rng, n, &available, Some(current))
+                } else {
+                    current
+                };
                 sticky.sticky = Some(chosen);
                 chosen
             }
@@ -185,7 +205,14 @@ impl Producer {
                 b.seqs.push(p.seq);
                 b.bytes += size;
             }
-            _ => queue.push_back(Batch { tp, records: vec![p.record], seqs: vec![p.seq], bytes: size, created_ms: now, retry_at_ms: 0 }),
+            _ => queue.push_back(Batch {
+                tp,
+                records: vec![p.record],
+                seqs: vec![p.seq],
+                bytes: size,
+                created_ms: now,
+                retry_at_ms: 0,
+            }),
         }
         queue.len() > 1 || queue.back().is_some_and(|b| b.bytes >= batch_size)
     }
@@ -202,14 +229,30 @@ impl Producer {
         let broker = self.bootstrap[self.bootstrap_next % self.bootstrap.len()];
         self.next_correlation += 1;
         let id = self.next_correlation;
-        let timer = sched.set_timer(self.config.request_timeout_ms, self.node(), Timer::ProducerRequestTimeout { correlation_id: id });
+        let timer = sched.set_timer(
+            self.config.request_timeout_ms,
+            self.node(),
+            Timer::ProducerRequestTimeout { correlation_id: id },
+        );
         self.metadata_in_flight = Some((id, timer));
-        sched.send(self.node(), NodeId::Broker(broker), Message::MetadataRequest { correlation_id: id, topics: topics.into_iter().collect() });
+        sched.send(
+            self.node(),
+            NodeId::Broker(broker),
+            Message::MetadataRequest {
+                correlation_id: id,
+                topics: topics.into_iter().collect(),
+            },
+        );
     }
 
     pub fn handle(&mut self, sched: &mut Scheduler, from: NodeId, msg: Message) {
         match msg {
-            Message::MetadataResponse { correlation_id, brokers, partitions, errors } => {
+            Message::MetadataResponse {
+                correlation_id,
+                brokers,
+                partitions,
+                errors,
+            } => {
                 if self.metadata_in_flight.is_some_and(|(id, _)| id == correlation_id) {
                     self.handle_metadata(sched, from, brokers, partitions, errors);
                 }
@@ -220,7 +263,14 @@ impl Producer {
         }
     }
 
-    fn handle_metadata(&mut self, sched: &mut Scheduler, from: NodeId, brokers: Vec<BrokerId>, partitions: Vec<PartitionMetadata>, errors: Vec<(Name, ErrorCode)>) {
+    fn handle_metadata(
+        &mut self,
+        sched: &mut Scheduler,
+        from: NodeId,
+        brokers: Vec<BrokerId>,
+        partitions: Vec<PartitionMetadata>,
+        errors: Vec<(Name, ErrorCode)>,
+    ) {
         let Some((_, timer)) = self.metadata_in_flight.take() else { return };
         sched.cancel(timer);
         if let NodeId::Broker(b) = from {
@@ -243,7 +293,11 @@ impl Producer {
         }
         let retry = errors.iter().any(|(_, e)| *e == ErrorCode::LeaderNotAvailable);
         for (topic, leaders) in by_topic {
-            sched.emit(Event::MetadataUpdated { client: self.name.clone(), topic: topic.clone(), leaders: leaders.clone() });
+            sched.emit(Event::MetadataUpdated {
+                client: self.name.clone(),
+                topic: topic.clone(),
+                leaders: leaders.clone(),
+            });
             let missing_leader = leaders.iter().any(|l| l.is_none());
             self.metadata.insert(topic.clone(), TopicMetadata { leaders });
             if !missing_leader {
@@ -257,7 +311,12 @@ impl Producer {
                 self.waiting_for_metadata = kept;
                 self.stale_topics.remove(&topic);
                 if !failed.is_empty() {
-                    sched.emit(Event::ProduceFailed { producer: self.name.clone(), topic: topic.clone(), seqs: failed.iter().map(|p| p.seq).collect(), error: format!("{error}: Topic {topic} not present in metadata") });
+                    sched.emit(Event::ProduceFailed {
+                        producer: self.name.clone(),
+                        topic: topic.clone(),
+                        seqs: failed.iter().map(|p| p.seq).collect(),
+                        error: format!("{error}: Topic {topic} not present in metadata"),
+                    });
                 }
             }
         }
@@ -336,16 +395,27 @@ impl Producer {
                 expired.push(queue.pop_front().expect("checked"));
             }
             let Some(front) = queue.front() else { continue };
-            next_wake = Some(next_wake.map_or(front.created_ms + self.config.delivery_timeout_ms, |w: u64| w.min(front.created_ms + self.config.delivery_timeout_ms)));
+            next_wake = Some(next_wake.map_or(front.created_ms + self.config.delivery_timeout_ms, |w: u64| {
+                w.min(front.created_ms + self.config.delivery_timeout_ms)
+            }));
             if self.in_flight_partitions.contains(tp) {
                 continue;
             }
-            let ready_at = if front.retry_at_ms > 0 { front.retry_at_ms } else if queue.len() > 1 || front.bytes >= self.config.batch_size { now } else { front.created_ms + self.config.linger_ms };
+            let ready_at = if front.retry_at_ms > 0 {
+                front.retry_at_ms
+            } else if queue.len() > 1 || front.bytes >= self.config.batch_size {
+                now
+            } else {
+                front.created_ms + self.config.linger_ms
+            };
             if ready_at > now {
                 next_wake = Some(next_wake.map_or(ready_at, |w| w.min(ready_at)));
                 continue;
             }
-            let leader = self.metadata.get(&tp.topic).and_then(|m| m.leaders.get(tp.partition as usize).copied().flatten());
+            let leader = self
+                .metadata
+                .get(&tp.topic)
+                .and_then(|m| m.leaders.get(tp.partition as usize).copied().flatten());
             match leader {
                 Some(l) => per_leader.entry(l).or_default().push(queue.pop_front().expect("checked")),
                 None => {
@@ -363,11 +433,25 @@ impl Producer {
             let correlation_id = self.next_correlation;
             let acks = self.config.acks;
             let request = batches.iter().map(|b| (b.tp.clone(), b.records.clone())).collect();
-            sched.send(self.node(), NodeId::Broker(leader), Message::ProduceRequest { correlation_id, acks, timeout_ms: self.config.request_timeout_ms, batches: request });
+            sched.send(
+                self.node(),
+                NodeId::Broker(leader),
+                Message::ProduceRequest {
+                    correlation_id,
+                    acks,
+                    timeout_ms: self.config.request_timeout_ms,
+                    batches: request,
+                },
+            );
             if acks == Acks::None {
                 // acks=0: done as soon as it is on the wire; no offset is ever known.
                 for b in batches {
-                    sched.emit(Event::ProduceAcknowledged { producer: self.name.clone(), tp: b.tp, base_offset: None, seqs: b.seqs });
+                    sched.emit(Event::ProduceAcknowledged {
+                        producer: self.name.clone(),
+                        tp: b.tp,
+                        base_offset: None,
+                        seqs: b.seqs,
+                    });
                 }
                 continue;
             }
@@ -395,9 +479,17 @@ impl Producer {
             self.in_flight_partitions.remove(&b.tp);
             let Some(r) = results.iter().find(|r| r.tp == b.tp) else { continue };
             match r.error {
-                None => sched.emit(Event::ProduceAcknowledged { producer: self.name.clone(), tp: b.tp.clone(), base_offset: Some(r.base_offset), seqs: b.seqs }),
+                None => sched.emit(Event::ProduceAcknowledged {
+                    producer: self.name.clone(),
+                    tp: b.tp.clone(),
+                    base_offset: Some(r.base_offset),
+                    seqs: b.seqs,
+                }),
                 Some(e) => {
-                    if matches!(e, ErrorCode::NotLeaderOrFollower | ErrorCode::UnknownTopicOrPartition | ErrorCode::LeaderNotAvailable) {
+                    if matches!(
+                        e,
+                        ErrorCode::NotLeaderOrFollower | ErrorCode::UnknownTopicOrPartition | ErrorCode::LeaderNotAvailable
+                    ) {
                         self.stale_topics.insert(b.tp.topic.clone());
                     }
                     self.retry_or_fail(sched, b, e);
@@ -415,7 +507,13 @@ impl Producer {
     fn retry_or_fail(&mut self, sched: &mut Scheduler, mut b: Batch, error: ErrorCode) {
         let now = sched.now_ms;
         let retrying = error.is_retriable() && now + self.config.retry_backoff_ms < b.created_ms + self.config.delivery_timeout_ms;
-        sched.emit(Event::ProduceRefused { producer: self.name.clone(), tp: b.tp.clone(), error, retrying, seqs: b.seqs.clone() });
+        sched.emit(Event::ProduceRefused {
+            producer: self.name.clone(),
+            tp: b.tp.clone(),
+            error,
+            retrying,
+            seqs: b.seqs.clone(),
+        });
         if retrying {
             b.retry_at_ms = now + self.config.retry_backoff_ms;
             self.accumulator.entry(b.tp.clone()).or_default().push_front(b);
@@ -427,10 +525,20 @@ impl Producer {
 
     fn fail(&mut self, sched: &mut Scheduler, b: Batch, error: ErrorCode) {
         let message = if error == ErrorCode::DeliveryTimeout {
-            format!("TimeoutException: Expiring {} record(s) for {}: {} ms has passed since batch creation", b.records.len(), b.tp, sched.now_ms - b.created_ms)
+            format!(
+                "TimeoutException: Expiring {} record(s) for {}: {} ms has passed since batch creation",
+                b.records.len(),
+                b.tp,
+                sched.now_ms - b.created_ms
+            )
         } else {
             error.name().to_string()
         };
-        sched.emit(Event::ProduceFailed { producer: self.name.clone(), topic: b.tp.topic.clone(), seqs: b.seqs, error: message });
+        sched.emit(Event::ProduceFailed {
+            producer: self.name.clone(),
+            topic: b.tp.topic.clone(),
+            seqs: b.seqs,
+            error: message,
+        });
     }
 }

@@ -15,7 +15,12 @@ pub fn new_partition_leader(assignment: &[BrokerId], live: &BTreeSet<BrokerId>) 
 /// `offlinePartitionLeaderElection`: the first replica in assignment order that is
 /// alive and in the ISR; failing that, and only with unclean election enabled, the
 /// first live replica, which then forms the ISR alone.
-pub fn offline_partition_leader(assignment: &[BrokerId], isr: &[BrokerId], live: &BTreeSet<BrokerId>, unclean: bool) -> Option<(BrokerId, Vec<BrokerId>, ElectionReason)> {
+pub fn offline_partition_leader(
+    assignment: &[BrokerId],
+    isr: &[BrokerId],
+    live: &BTreeSet<BrokerId>,
+    unclean: bool,
+) -> Option<(BrokerId, Vec<BrokerId>, ElectionReason)> {
     let live_isr: Vec<BrokerId> = isr.iter().filter(|r| live.contains(r)).copied().collect();
     if let Some(leader) = assignment.iter().find(|r| live_isr.contains(r)) {
         return Some((*leader, live_isr, ElectionReason::OfflineLeader));
@@ -39,8 +44,18 @@ pub fn preferred_leader(assignment: &[BrokerId], isr: &[BrokerId], live: &BTreeS
 /// leader. The leader epoch rises either way.
 pub fn remove_replica_from_isr(state: &LeaderAndIsr, replica: BrokerId) -> LeaderAndIsr {
     let leader = if state.leader == Some(replica) { None } else { state.leader };
-    let isr = if state.isr.len() == 1 { state.isr.clone() } else { state.isr.iter().filter(|r| **r != replica).copied().collect() };
-    LeaderAndIsr { leader, leader_epoch: state.leader_epoch + 1, isr, partition_epoch: state.partition_epoch, controller_epoch: state.controller_epoch }
+    let isr = if state.isr.len() == 1 {
+        state.isr.clone()
+    } else {
+        state.isr.iter().filter(|r| **r != replica).copied().collect()
+    };
+    LeaderAndIsr {
+        leader,
+        leader_epoch: state.leader_epoch + 1,
+        isr,
+        partition_epoch: state.partition_epoch,
+        controller_epoch: state.controller_epoch,
+    }
 }
 
 /// `KafkaController.checkAndTriggerAutoLeaderRebalance`: a broker is imbalanced when the

@@ -51,19 +51,39 @@ impl Controller {
         };
         let broker_epochs = zk.broker_epochs()?;
         let live_brokers: BTreeSet<BrokerId> = broker_epochs.keys().copied().collect();
-        let mut c = Controller { epoch, live_brokers, broker_epochs, assignments: BTreeMap::new(), states: BTreeMap::new() };
-        ctx.sched.emit(Event::ControllerElected { cluster: ctx.cluster, broker: me, epoch });
+        let mut c = Controller {
+            epoch,
+            live_brokers,
+            broker_epochs,
+            assignments: BTreeMap::new(),
+            states: BTreeMap::new(),
+        };
+        ctx.sched.emit(Event::ControllerElected {
+            cluster: ctx.cluster,
+            broker: me,
+            epoch,
+        });
         let mut batch = Batch::default();
         c.read_topics(me, session, ctx, &mut batch)?;
         // Every partition's state goes to every replica: brokers may have missed changes.
         batch.changed.extend(c.states.keys().cloned());
         c.elect_offline(me, session, ctx, &mut batch)?;
         // `ReplicaStateMachine.startup`: replicas on brokers that died before this controller took over go offline too.
-        let dead: BTreeSet<BrokerId> = c.states.values().flat_map(|s| s.isr.iter().chain(s.leader.iter())).filter(|b| !c.live_brokers.contains(b)).copied().collect();
+        let dead: BTreeSet<BrokerId> = c
+            .states
+            .values()
+            .flat_map(|s| s.isr.iter().chain(s.leader.iter()))
+            .filter(|b| !c.live_brokers.contains(b))
+            .copied()
+            .collect();
         c.remove_from_isr(me, session, ctx, &mut batch, &dead.into_iter().collect::<Vec<_>>())?;
         c.send(me, ctx, batch, true);
         if ctx.config.auto_leader_rebalance_enable {
-            ctx.sched.set_timer(ctx.config.leader_imbalance_check_interval_seconds * 1000, NodeId::Broker(me), Timer::LeaderImbalanceCheck);
+            ctx.sched.set_timer(
+                ctx.config.leader_imbalance_check_interval_seconds * 1000,
+                NodeId::Broker(me),
+                Timer::LeaderImbalanceCheck,
+            );
         }
         Ok(c)
     }
@@ -83,7 +103,9 @@ impl Controller {
             if self.assignments.contains_key(&name) {
                 continue;
             }
-            let Some(assignment) = zk.get(&zkdata::topic_path(&topic), false)?.and_then(|n| zkdata::assignment_of(&n.data)) else { continue };
+            let Some(assignment) = zk.get(&zkdata::topic_path(&topic), false)?.and_then(|n| zkdata::assignment_of(&n.data)) else {
+                continue;
+            };
             for p in 0..assignment.len() as u32 {
                 if let Some(state) = zk.partition_state(&topic, p)? {
                     self.states.insert(TopicPartition::new(&name, p), state);
@@ -99,12 +121,18 @@ impl Controller {
     fn elect_new(&mut self, me: BrokerId, session: u64, ctx: &mut Ctx, batch: &mut Batch) -> Result<(), ZkError> {
         let mut created = Vec::new();
         for (topic, assignment) in &self.assignments {
-            let new: Vec<u32> = (0..assignment.len() as u32).filter(|p| !self.states.contains_key(&TopicPartition::new(topic, *p))).collect();
+            let new: Vec<u32> = (0..assignment.len() as u32)
+                .filter(|p| !self.states.contains_key(&TopicPartition::new(topic, *p)))
+                .collect();
             if new.is_empty() {
                 continue;
             }
             if new.len() == assignment.len() {
-                ctx.sched.emit(Event::TopicCreated { cluster: ctx.cluster, topic: topic.clone(), assignment: assignment.clone() });
+                ctx.sched.emit(Event::TopicCreated {
+                    cluster: ctx.cluster,
+                    topic: topic.clone(),
+                    assignment: assignment.clone(),
+                });
             }
             for p in new {
                 created.push((TopicPartition::new(topic, p), assignment[p as usize].clone()));
@@ -115,11 +143,29 @@ impl Controller {
                 Some((l, isr)) => (Some(l), isr),
                 None => (None, Vec::new()),
             };
-            let state = LeaderAndIsr { leader, leader_epoch: 0, isr: isr.clone(), partition_epoch: 0, controller_epoch: self.epoch };
+            let state = LeaderAndIsr {
+                leader,
+                leader_epoch: 0,
+                isr: isr.clone(),
+                partition_epoch: 0,
+                controller_epoch: self.epoch,
+            };
             let path = zkdata::partition_state_path(&tp.topic, tp.partition);
             ctx.zk_client(me, session).create_recursive(&path, zkdata::partition_state_json(&state))?;
-            let reason = if leader.is_some() { ElectionReason::NewPartition } else { ElectionReason::NoneAvailable };
-            ctx.sched.emit(Event::LeaderChanged { cluster: ctx.cluster, tp: tp.clone(), old: None, new: leader, leader_epoch: 0, isr, reason });
+            let reason = if leader.is_some() {
+                ElectionReason::NewPartition
+            } else {
+                ElectionReason::NoneAvailable
+            };
+            ctx.sched.emit(Event::LeaderChanged {
+                cluster: ctx.cluster,
+                tp: tp.clone(),
+                old: None,
+                new: leader,
+                leader_epoch: 0,
+                isr,
+                reason,
+            });
             self.states.insert(tp.clone(), state);
             batch.changed.insert(tp);
         }
@@ -138,14 +184,34 @@ impl Controller {
     /// Partitions whose leader is gone (or that never had one) elect from their ISR.
     fn elect_offline(&mut self, me: BrokerId, session: u64, ctx: &mut Ctx, batch: &mut Batch) -> Result<(), ZkError> {
         let unclean = ctx.config.unclean_leader_election_enable;
-        let offline: Vec<TopicPartition> = self.states.iter().filter(|(_, s)| s.leader.is_none_or(|l| !self.live_brokers.contains(&l))).map(|(tp, _)| tp.clone()).collect();
+        let offline: Vec<TopicPartition> = self
+            .states
+            .iter()
+            .filter(|(_, s)| s.leader.is_none_or(|l| !self.live_brokers.contains(&l)))
+            .map(|(tp, _)| tp.clone())
+            .collect();
         for tp in offline {
             let current = self.states[&tp].clone();
             let assignment = self.assignments[&tp.topic][tp.partition as usize].clone();
-            let Some((leader, isr, reason)) = election::offline_partition_leader(&assignment, &current.isr, &self.live_brokers, unclean) else { continue };
-            let next = LeaderAndIsr { leader: Some(leader), leader_epoch: current.leader_epoch + 1, isr: isr.clone(), ..current.clone() };
+            let Some((leader, isr, reason)) = election::offline_partition_leader(&assignment, &current.isr, &self.live_brokers, unclean) else {
+                continue;
+            };
+            let next = LeaderAndIsr {
+                leader: Some(leader),
+                leader_epoch: current.leader_epoch + 1,
+                isr: isr.clone(),
+                ..current.clone()
+            };
             let stored = self.store(me, session, ctx, &tp, next)?;
-            ctx.sched.emit(Event::LeaderChanged { cluster: ctx.cluster, tp: tp.clone(), old: current.leader, new: Some(leader), leader_epoch: stored.leader_epoch, isr, reason });
+            ctx.sched.emit(Event::LeaderChanged {
+                cluster: ctx.cluster,
+                tp: tp.clone(),
+                old: current.leader,
+                new: Some(leader),
+                leader_epoch: stored.leader_epoch,
+                isr,
+                reason,
+            });
             batch.changed.insert(tp);
         }
         Ok(())
@@ -154,16 +220,36 @@ impl Controller {
     /// `OfflineReplica` for replicas on dead brokers: each leaves the ISRs it is in.
     fn remove_from_isr(&mut self, me: BrokerId, session: u64, ctx: &mut Ctx, batch: &mut Batch, dead: &[BrokerId]) -> Result<(), ZkError> {
         for d in dead {
-            let holding: Vec<TopicPartition> = self.states.iter().filter(|(_, s)| s.isr.contains(d) || s.leader == Some(*d)).map(|(tp, _)| tp.clone()).collect();
+            let holding: Vec<TopicPartition> = self
+                .states
+                .iter()
+                .filter(|(_, s)| s.isr.contains(d) || s.leader == Some(*d))
+                .map(|(tp, _)| tp.clone())
+                .collect();
             for tp in holding {
                 let current = self.states[&tp].clone();
                 let next = election::remove_replica_from_isr(&current, *d);
                 let stored = self.store(me, session, ctx, &tp, next)?;
                 if current.leader != stored.leader {
-                    ctx.sched.emit(Event::LeaderChanged { cluster: ctx.cluster, tp: tp.clone(), old: current.leader, new: None, leader_epoch: stored.leader_epoch, isr: stored.isr.clone(), reason: ElectionReason::NoneAvailable });
+                    ctx.sched.emit(Event::LeaderChanged {
+                        cluster: ctx.cluster,
+                        tp: tp.clone(),
+                        old: current.leader,
+                        new: None,
+                        leader_epoch: stored.leader_epoch,
+                        isr: stored.isr.clone(),
+                        reason: ElectionReason::NoneAvailable,
+                    });
                 }
                 if current.isr != stored.isr {
-                    ctx.sched.emit(Event::IsrChanged { cluster: ctx.cluster, tp: tp.clone(), old: current.isr, new: stored.isr.clone(), leader_epoch: stored.leader_epoch, by: me });
+                    ctx.sched.emit(Event::IsrChanged {
+                        cluster: ctx.cluster,
+                        tp: tp.clone(),
+                        old: current.isr,
+                        new: stored.isr.clone(),
+                        leader_epoch: stored.leader_epoch,
+                        by: me,
+                    });
                 }
                 batch.changed.insert(tp);
             }
@@ -177,7 +263,11 @@ impl Controller {
     pub fn on_broker_change(&mut self, me: BrokerId, session: u64, ctx: &mut Ctx) -> Result<(), ZkError> {
         let epochs = ctx.zk_client(me, session).broker_epochs()?;
         let now: BTreeSet<BrokerId> = epochs.keys().copied().collect();
-        let bounced: Vec<BrokerId> = epochs.iter().filter(|(b, e)| self.broker_epochs.get(b).is_some_and(|old| old != *e)).map(|(b, _)| *b).collect();
+        let bounced: Vec<BrokerId> = epochs
+            .iter()
+            .filter(|(b, e)| self.broker_epochs.get(b).is_some_and(|old| old != *e))
+            .map(|(b, _)| *b)
+            .collect();
         let dead: Vec<BrokerId> = self.live_brokers.difference(&now).copied().chain(bounced.iter().copied()).collect();
         let born: Vec<BrokerId> = now.difference(&self.live_brokers).copied().chain(bounced.iter().copied()).collect();
         self.broker_epochs = epochs;
@@ -191,7 +281,11 @@ impl Controller {
         }
         // A returning broker hears the state of every partition it hosts.
         for b in &born {
-            for (tp, _) in self.states.iter().filter(|(tp, _)| self.assignments[&tp.topic][tp.partition as usize].contains(b)) {
+            for (tp, _) in self
+                .states
+                .iter()
+                .filter(|(tp, _)| self.assignments[&tp.topic][tp.partition as usize].contains(b))
+            {
                 batch.changed.insert(tp.clone());
             }
         }
@@ -209,7 +303,17 @@ impl Controller {
 
     /// KIP-497 AlterPartition: the leader asks to change the ISR; the controller checks
     /// the leader and partition epochs, stores the new ISR, and answers.
-    pub fn on_alter_partition(&mut self, me: BrokerId, session: u64, ctx: &mut Ctx, from: BrokerId, tp: &TopicPartition, leader_epoch: u32, partition_epoch: u32, new_isr: Vec<BrokerId>) -> Result<LeaderAndIsr, ErrorCode> {
+    pub fn on_alter_partition(
+        &mut self,
+        me: BrokerId,
+        session: u64,
+        ctx: &mut Ctx,
+        from: BrokerId,
+        tp: &TopicPartition,
+        leader_epoch: u32,
+        partition_epoch: u32,
+        new_isr: Vec<BrokerId>,
+    ) -> Result<LeaderAndIsr, ErrorCode> {
         let current = self.states.get(tp).cloned().ok_or(ErrorCode::UnknownTopicOrPartition)?;
         if current.leader != Some(from) {
             return Err(ErrorCode::NotLeaderOrFollower);
@@ -224,9 +328,19 @@ impl Controller {
         if new_isr.iter().any(|r| !self.live_brokers.contains(r) && !current.isr.contains(r)) {
             return Err(ErrorCode::InvalidUpdateVersion);
         }
-        let next = LeaderAndIsr { isr: new_isr.clone(), ..current.clone() };
+        let next = LeaderAndIsr {
+            isr: new_isr.clone(),
+            ..current.clone()
+        };
         let stored = self.store(me, session, ctx, tp, next).map_err(|_| ErrorCode::NotController)?;
-        ctx.sched.emit(Event::IsrChanged { cluster: ctx.cluster, tp: tp.clone(), old: current.isr, new: new_isr, leader_epoch: stored.leader_epoch, by: from });
+        ctx.sched.emit(Event::IsrChanged {
+            cluster: ctx.cluster,
+            tp: tp.clone(),
+            old: current.isr,
+            new: new_isr,
+            leader_epoch: stored.leader_epoch,
+            by: from,
+        });
         let mut batch = Batch::default();
         batch.changed.insert(tp.clone());
         self.send_update_metadata(me, ctx, &batch.changed);
@@ -241,13 +355,27 @@ impl Controller {
         for tp in candidates {
             let current = self.states[&tp].clone();
             let assignment = &self.assignments[&tp.topic][tp.partition as usize];
-            let Some(preferred) = election::preferred_leader(assignment, &current.isr, &self.live_brokers) else { continue };
+            let Some(preferred) = election::preferred_leader(assignment, &current.isr, &self.live_brokers) else {
+                continue;
+            };
             if current.leader == Some(preferred) {
                 continue;
             }
-            let next = LeaderAndIsr { leader: Some(preferred), leader_epoch: current.leader_epoch + 1, ..current.clone() };
+            let next = LeaderAndIsr {
+                leader: Some(preferred),
+                leader_epoch: current.leader_epoch + 1,
+                ..current.clone()
+            };
             let stored = self.store(me, session, ctx, &tp, next)?;
-            ctx.sched.emit(Event::LeaderChanged { cluster: ctx.cluster, tp: tp.clone(), old: current.leader, new: Some(preferred), leader_epoch: stored.leader_epoch, isr: stored.isr.clone(), reason: ElectionReason::Preferred });
+            ctx.sched.emit(Event::LeaderChanged {
+                cluster: ctx.cluster,
+                tp: tp.clone(),
+                old: current.leader,
+                new: Some(preferred),
+                leader_epoch: stored.leader_epoch,
+                isr: stored.isr.clone(),
+                reason: ElectionReason::Preferred,
+            });
             batch.changed.insert(tp);
         }
         let n = batch.changed.len();
@@ -260,7 +388,11 @@ impl Controller {
     pub fn on_imbalance_check(&mut self, me: BrokerId, session: u64, ctx: &mut Ctx) -> Result<(), ZkError> {
         let mut wanted = Vec::new();
         for b in self.live_brokers.clone() {
-            let preferred: Vec<&TopicPartition> = self.states.keys().filter(|tp| self.assignments[&tp.topic][tp.partition as usize].first() == Some(&b)).collect();
+            let preferred: Vec<&TopicPartition> = self
+                .states
+                .keys()
+                .filter(|tp| self.assignments[&tp.topic][tp.partition as usize].first() == Some(&b))
+                .collect();
             let not_led: Vec<&TopicPartition> = preferred.iter().filter(|tp| self.states[**tp].leader != Some(b)).copied().collect();
             if election::is_imbalanced(preferred.len(), not_led.len(), ctx.config.leader_imbalance_per_broker_percentage) {
                 wanted.extend(not_led.into_iter().cloned());
@@ -269,7 +401,11 @@ impl Controller {
         if !wanted.is_empty() {
             self.elect_preferred(me, session, ctx, &wanted)?;
         }
-        ctx.sched.set_timer(ctx.config.leader_imbalance_check_interval_seconds * 1000, NodeId::Broker(me), Timer::LeaderImbalanceCheck);
+        ctx.sched.set_timer(
+            ctx.config.leader_imbalance_check_interval_seconds * 1000,
+            NodeId::Broker(me),
+            Timer::LeaderImbalanceCheck,
+        );
         Ok(())
     }
 
@@ -284,7 +420,11 @@ impl Controller {
     }
 
     fn metadata(&self, tp: &TopicPartition) -> PartitionMetadata {
-        PartitionMetadata { tp: tp.clone(), replicas: self.assignments[&tp.topic][tp.partition as usize].clone(), state: self.states[tp].clone() }
+        PartitionMetadata {
+            tp: tp.clone(),
+            replicas: self.assignments[&tp.topic][tp.partition as usize].clone(),
+            state: self.states[tp].clone(),
+        }
     }
 
     /// LeaderAndIsr to the live replicas of changed partitions, then UpdateMetadata to every live broker.
@@ -297,7 +437,15 @@ impl Controller {
             }
         }
         for (b, partitions) in per_broker {
-            ctx.sched.send(NodeId::Broker(me), NodeId::Broker(b), Message::LeaderAndIsrRequest { controller_id: me, controller_epoch: self.epoch, partitions });
+            ctx.sched.send(
+                NodeId::Broker(me),
+                NodeId::Broker(b),
+                Message::LeaderAndIsrRequest {
+                    controller_id: me,
+                    controller_epoch: self.epoch,
+                    partitions,
+                },
+            );
         }
         if all_metadata {
             let all: BTreeSet<TopicPartition> = self.states.keys().cloned().collect();
@@ -310,7 +458,12 @@ impl Controller {
     fn send_update_metadata(&self, me: BrokerId, ctx: &mut Ctx, tps: &BTreeSet<TopicPartition>) {
         let partitions: Vec<PartitionMetadata> = tps.iter().map(|tp| self.metadata(tp)).collect();
         for b in &self.live_brokers {
-            let msg = Message::UpdateMetadataRequest { controller_id: me, controller_epoch: self.epoch, live_brokers: self.live_brokers.iter().copied().collect(), partitions: partitions.clone() };
+            let msg = Message::UpdateMetadataRequest {
+                controller_id: me,
+                controller_epoch: self.epoch,
+                live_brokers: self.live_brokers.iter().copied().collect(),
+                partitions: partitions.clone(),
+            };
             ctx.sched.send(NodeId::Broker(me), NodeId::Broker(*b), msg);
         }
     }

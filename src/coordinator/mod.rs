@@ -91,7 +91,12 @@ impl Group {
     fn select_protocol(&self) -> Option<String> {
         let mut candidates: Vec<String> = self.members.first()?.protocols.iter().map(|(n, _)| n.clone()).collect();
         candidates.retain(|c| self.members.iter().all(|m| m.protocols.iter().any(|(n, _)| n == c)));
-        let votes = |c: &String| self.members.iter().filter(|m| m.protocols.iter().find(|(n, _)| candidates.contains(n)).is_some_and(|(n, _)| n == c)).count();
+        let votes = |c: &String| {
+            self.members
+                .iter()
+                .filter(|m| m.protocols.iter().find(|(n, _)| candidates.contains(n)).is_some_and(|(n, _)| n == c))
+                .count()
+        };
         let best = candidates.iter().map(votes).max()?;
         candidates.iter().find(|c| votes(c) == best).cloned()
     }
@@ -102,7 +107,17 @@ impl Group {
         self.members
             .iter()
             .map(|m| {
-                let mut s = m.protocols.iter().find(|(n, _)| *n == protocol).map(|(_, s)| s.clone()).unwrap_or(Subscription { member_id: String::new(), topics: vec![], owned: BTreeMap::new(), generation: None });
+                let mut s = m
+                    .protocols
+                    .iter()
+                    .find(|(n, _)| *n == protocol)
+                    .map(|(_, s)| s.clone())
+                    .unwrap_or(Subscription {
+                        member_id: String::new(),
+                        topics: vec![],
+                        owned: BTreeMap::new(),
+                        generation: None,
+                    });
                 s.member_id = m.member_id.clone();
                 s
             })
@@ -141,8 +156,16 @@ pub struct Append {
 
 #[derive(Clone, Debug)]
 pub enum AfterAppend {
-    OffsetCommit { to: NodeId, correlation_id: u64, group_id: String, offsets: Vec<(TopicPartition, u64)> },
-    GroupStored { group_id: String, generation: i32 },
+    OffsetCommit {
+        to: NodeId,
+        correlation_id: u64,
+        group_id: String,
+        offsets: Vec<(TopicPartition, u64)>,
+    },
+    GroupStored {
+        group_id: String,
+        generation: i32,
+    },
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -179,7 +202,13 @@ impl GroupCoordinator {
         for r in log {
             let Some(key) = &r.key else { continue };
             match records::decode(key, r.value.as_deref()) {
-                Some(OffsetsRecord::Offset { group, topic, partition: p, offset, .. }) => {
+                Some(OffsetsRecord::Offset {
+                    group,
+                    topic,
+                    partition: p,
+                    offset,
+                    ..
+                }) => {
                     let g = loaded.entry(group.clone()).or_insert_with(|| Group::new(&group, partition));
                     g.offsets.insert(TopicPartition::new(&topic.as_str().into(), p), offset);
                 }
@@ -195,7 +224,15 @@ impl GroupCoordinator {
                                 .into_iter()
                                 .map(|m| Member {
                                     client: NodeId::Client(m.client_id.as_str().into()),
-                                    protocols: vec![(g.protocol.clone().unwrap_or_default(), Subscription { member_id: m.member_id.clone(), topics: m.topics, owned: m.assignment.clone(), generation: Some(v.generation) })],
+                                    protocols: vec![(
+                                        g.protocol.clone().unwrap_or_default(),
+                                        Subscription {
+                                            member_id: m.member_id.clone(),
+                                            topics: m.topics,
+                                            owned: m.assignment.clone(),
+                                            generation: Some(v.generation),
+                                        },
+                                    )],
                                     member_id: m.member_id,
                                     session_timeout_ms: m.session_timeout_ms as u64,
                                     rebalance_timeout_ms: m.rebalance_timeout_ms as u64,
@@ -219,11 +256,22 @@ impl GroupCoordinator {
         let names: Vec<String> = loaded.keys().cloned().collect();
         for (id, mut g) in loaded {
             for m in &mut g.members {
-                m.session_timer = Some(ctx.sched.set_timer(m.session_timeout_ms, ctx.node(), Timer::MemberSessionExpired { group_id: id.clone(), member_id: m.member_id.clone() }));
+                m.session_timer = Some(ctx.sched.set_timer(
+                    m.session_timeout_ms,
+                    ctx.node(),
+                    Timer::MemberSessionExpired {
+                        group_id: id.clone(),
+                        member_id: m.member_id.clone(),
+                    },
+                ));
             }
             self.groups.insert(id, g);
         }
-        ctx.sched.emit(Event::CoordinatorLoaded { broker: ctx.me, partition, groups: names });
+        ctx.sched.emit(Event::CoordinatorLoaded {
+            broker: ctx.me,
+            partition,
+            groups: names,
+        });
     }
 
     /// This broker no longer leads the partition: its groups move away; waiting members are told.
@@ -242,10 +290,24 @@ impl GroupCoordinator {
                     ctx.sched.cancel(t);
                 }
                 if let Some(c) = m.awaiting_join {
-                    ctx.sched.send(ctx.node(), m.client.clone(), Message::JoinGroupResponse { correlation_id: c, result: Err((ErrorCode::NotCoordinator, m.member_id.clone())) });
+                    ctx.sched.send(
+                        ctx.node(),
+                        m.client.clone(),
+                        Message::JoinGroupResponse {
+                            correlation_id: c,
+                            result: Err((ErrorCode::NotCoordinator, m.member_id.clone())),
+                        },
+                    );
                 }
                 if let Some(c) = m.awaiting_sync {
-                    ctx.sched.send(ctx.node(), m.client.clone(), Message::SyncGroupResponse { correlation_id: c, result: Err(ErrorCode::NotCoordinator) });
+                    ctx.sched.send(
+                        ctx.node(),
+                        m.client.clone(),
+                        Message::SyncGroupResponse {
+                            correlation_id: c,
+                            result: Err(ErrorCode::NotCoordinator),
+                        },
+                    );
                 }
             }
         }
@@ -257,22 +319,57 @@ impl GroupCoordinator {
     }
 
     /// `GroupCoordinator.handleJoinGroup`.
-    pub fn join(&mut self, ctx: &mut GroupCtx, from: NodeId, correlation_id: u64, group_id: &str, member_id: &str, session_timeout_ms: u64, rebalance_timeout_ms: u64, protocols: Vec<(String, Subscription)>) -> Option<Append> {
+    pub fn join(
+        &mut self,
+        ctx: &mut GroupCtx,
+        from: NodeId,
+        correlation_id: u64,
+        group_id: &str,
+        member_id: &str,
+        session_timeout_ms: u64,
+        rebalance_timeout_ms: u64,
+        protocols: Vec<(String, Subscription)>,
+    ) -> Option<Append> {
         let g = self.group(group_id, ctx.num_partitions);
-        if !g.members.is_empty() && !protocols.iter().any(|(n, _)| g.members.iter().all(|m| m.protocols.iter().any(|(mn, _)| mn == n))) {
-            ctx.sched.send(ctx.node(), from, Message::JoinGroupResponse { correlation_id, result: Err((ErrorCode::InconsistentGroupProtocol, member_id.into())) });
+        if !g.members.is_empty()
+            && !protocols
+                .iter()
+                .any(|(n, _)| g.members.iter().all(|m| m.protocols.iter().any(|(mn, _)| mn == n)))
+        {
+            ctx.sched.send(
+                ctx.node(),
+                from,
+                Message::JoinGroupResponse {
+                    correlation_id,
+                    result: Err((ErrorCode::InconsistentGroupProtocol, member_id.into())),
+                },
+            );
             return None;
         }
         if member_id.is_empty() {
             // KIP-394: a new member first gets its id, then joins with it.
             let id = format!("{from}-{:08x}", ctx.sched.rng.rand_u64() as u32);
             g.pending_member_ids.insert(id.clone());
-            ctx.sched.send(ctx.node(), from, Message::JoinGroupResponse { correlation_id, result: Err((ErrorCode::MemberIdRequired, id)) });
+            ctx.sched.send(
+                ctx.node(),
+                from,
+                Message::JoinGroupResponse {
+                    correlation_id,
+                    result: Err((ErrorCode::MemberIdRequired, id)),
+                },
+            );
             return None;
         }
         let known = g.has_member(member_id);
         if !known && !g.pending_member_ids.remove(member_id) {
-            ctx.sched.send(ctx.node(), from, Message::JoinGroupResponse { correlation_id, result: Err((ErrorCode::UnknownMemberId, member_id.into())) });
+            ctx.sched.send(
+                ctx.node(),
+                from,
+                Message::JoinGroupResponse {
+                    correlation_id,
+                    result: Err((ErrorCode::UnknownMemberId, member_id.into())),
+                },
+            );
             return None;
         }
         if !known {
@@ -287,10 +384,18 @@ impl GroupCoordinator {
                 awaiting_sync: None,
                 session_timer: None,
             });
-            ctx.sched.emit(Event::GroupMemberAdded { group: group_id.into(), member: member_id.into(), client: from.clone() });
+            ctx.sched.emit(Event::GroupMemberAdded {
+                group: group_id.into(),
+                member: member_id.into(),
+                client: from.clone(),
+            });
         }
         let m = g.member_mut(member_id).expect("added above");
-        let changed = m.protocols.iter().map(|(n, s)| (n, &s.topics, &s.owned)).ne(protocols.iter().map(|(n, s)| (n, &s.topics, &s.owned)));
+        let changed = m
+            .protocols
+            .iter()
+            .map(|(n, s)| (n, &s.topics, &s.owned))
+            .ne(protocols.iter().map(|(n, s)| (n, &s.topics, &s.owned)));
         m.protocols = protocols;
         m.client = from;
         m.session_timeout_ms = session_timeout_ms;
@@ -310,12 +415,29 @@ impl GroupCoordinator {
                     Self::prepare_rebalance(ctx, g, if known { "member rejoined with new metadata" } else { "new member joined" });
                 } else {
                     // Nothing changed: the member hears the current generation again (the leader with everyone's subscription).
-                    let members = if g.leader.as_deref() == Some(member_id) { g.subscriptions() } else { Vec::new() };
-                    let result = JoinResult { generation: g.generation, protocol: g.protocol.clone().unwrap_or_default(), leader: g.leader.clone().unwrap_or_default(), member_id: member_id.into(), members };
+                    let members = if g.leader.as_deref() == Some(member_id) {
+                        g.subscriptions()
+                    } else {
+                        Vec::new()
+                    };
+                    let result = JoinResult {
+                        generation: g.generation,
+                        protocol: g.protocol.clone().unwrap_or_default(),
+                        leader: g.leader.clone().unwrap_or_default(),
+                        member_id: member_id.into(),
+                        members,
+                    };
                     let m = g.member_mut(member_id).expect("known");
                     m.awaiting_join = None;
                     let to = m.client.clone();
-                    ctx.sched.send(ctx.node(), to, Message::JoinGroupResponse { correlation_id, result: Ok(result) });
+                    ctx.sched.send(
+                        ctx.node(),
+                        to,
+                        Message::JoinGroupResponse {
+                            correlation_id,
+                            result: Ok(result),
+                        },
+                    );
                     return None;
                 }
             }
@@ -331,13 +453,28 @@ impl GroupCoordinator {
         }
         for m in &mut g.members {
             if let Some(c) = m.awaiting_sync.take() {
-                ctx.sched.send(ctx.node(), m.client.clone(), Message::SyncGroupResponse { correlation_id: c, result: Err(ErrorCode::RebalanceInProgress) });
+                ctx.sched.send(
+                    ctx.node(),
+                    m.client.clone(),
+                    Message::SyncGroupResponse {
+                        correlation_id: c,
+                        result: Err(ErrorCode::RebalanceInProgress),
+                    },
+                );
             }
         }
         g.initial_join = g.state == GroupState::Empty;
-        let delay = if g.initial_join { ctx.initial_rebalance_delay_ms } else { g.members.iter().map(|m| m.rebalance_timeout_ms).max().unwrap_or(0) };
+        let delay = if g.initial_join {
+            ctx.initial_rebalance_delay_ms
+        } else {
+            g.members.iter().map(|m| m.rebalance_timeout_ms).max().unwrap_or(0)
+        };
         g.state = GroupState::PreparingRebalance;
-        ctx.sched.emit(Event::RebalanceStarted { group: g.group_id.clone(), generation: g.generation, reason: reason.into() });
+        ctx.sched.emit(Event::RebalanceStarted {
+            group: g.group_id.clone(),
+            generation: g.generation,
+            reason: reason.into(),
+        });
         Self::set_join_deadline(ctx, g, delay);
     }
 
@@ -345,7 +482,10 @@ impl GroupCoordinator {
         if let Some(t) = g.join_deadline.take() {
             ctx.sched.cancel(t);
         }
-        g.join_deadline = Some(ctx.sched.set_timer(delay_ms, ctx.node(), Timer::GroupJoinDeadline { group_id: g.group_id.clone() }));
+        g.join_deadline = Some(
+            ctx.sched
+                .set_timer(delay_ms, ctx.node(), Timer::GroupJoinDeadline { group_id: g.group_id.clone() }),
+        );
     }
 
     /// Completes the join phase once every member rejoined (never during the initial delay).
@@ -377,7 +517,11 @@ impl GroupCoordinator {
             if let Some(t) = m.session_timer {
                 ctx.sched.cancel(t);
             }
-            ctx.sched.emit(Event::GroupMemberRemoved { group: g.group_id.clone(), member: m.member_id, reason: "did not rejoin in time".into() });
+            ctx.sched.emit(Event::GroupMemberRemoved {
+                group: g.group_id.clone(),
+                member: m.member_id,
+                reason: "did not rejoin in time".into(),
+            });
         }
         g.members = stay;
         g.generation += 1;
@@ -385,8 +529,24 @@ impl GroupCoordinator {
             g.state = GroupState::Empty;
             g.protocol = None;
             g.leader = None;
-            ctx.sched.emit(Event::GroupStateChanged { group: g.group_id.clone(), state: g.state, generation: g.generation, leader: None, protocol: None });
-            return Some(Append { partition: g.partition, records: vec![OffsetsRecord::Group { group: g.group_id.clone(), value: Some(g.value()) }], then: AfterAppend::GroupStored { group_id: g.group_id.clone(), generation: g.generation } });
+            ctx.sched.emit(Event::GroupStateChanged {
+                group: g.group_id.clone(),
+                state: g.state,
+                generation: g.generation,
+                leader: None,
+                protocol: None,
+            });
+            return Some(Append {
+                partition: g.partition,
+                records: vec![OffsetsRecord::Group {
+                    group: g.group_id.clone(),
+                    value: Some(g.value()),
+                }],
+                then: AfterAppend::GroupStored {
+                    group_id: g.group_id.clone(),
+                    generation: g.generation,
+                },
+            });
         }
         if !g.leader.as_ref().is_some_and(|l| g.has_member(l)) {
             g.leader = Some(g.members[0].member_id.clone());
@@ -395,14 +555,33 @@ impl GroupCoordinator {
         g.state = GroupState::CompletingRebalance;
         let protocol = g.protocol.clone().unwrap_or_default();
         let leader = g.leader.clone().expect("set above");
-        ctx.sched.emit(Event::GroupStateChanged { group: g.group_id.clone(), state: g.state, generation: g.generation, leader: Some(leader.clone()), protocol: g.protocol.clone() });
+        ctx.sched.emit(Event::GroupStateChanged {
+            group: g.group_id.clone(),
+            state: g.state,
+            generation: g.generation,
+            leader: Some(leader.clone()),
+            protocol: g.protocol.clone(),
+        });
         let subscriptions = g.subscriptions();
         let generation = g.generation;
         for m in &mut g.members {
             let c = m.awaiting_join.take().expect("stayed because awaiting");
             let members = if m.member_id == leader { subscriptions.clone() } else { Vec::new() };
-            let result = JoinResult { generation, protocol: protocol.clone(), leader: leader.clone(), member_id: m.member_id.clone(), members };
-            ctx.sched.send(ctx.node(), m.client.clone(), Message::JoinGroupResponse { correlation_id: c, result: Ok(result) });
+            let result = JoinResult {
+                generation,
+                protocol: protocol.clone(),
+                leader: leader.clone(),
+                member_id: m.member_id.clone(),
+                members,
+            };
+            ctx.sched.send(
+                ctx.node(),
+                m.client.clone(),
+                Message::JoinGroupResponse {
+                    correlation_id: c,
+                    result: Ok(result),
+                },
+            );
             Self::reset_session(ctx, &g.group_id, m);
         }
         None
@@ -412,7 +591,14 @@ impl GroupCoordinator {
         if let Some(t) = m.session_timer.take() {
             ctx.sched.cancel(t);
         }
-        m.session_timer = Some(ctx.sched.set_timer(m.session_timeout_ms, ctx.node(), Timer::MemberSessionExpired { group_id: group_id.into(), member_id: m.member_id.clone() }));
+        m.session_timer = Some(ctx.sched.set_timer(
+            m.session_timeout_ms,
+            ctx.node(),
+            Timer::MemberSessionExpired {
+                group_id: group_id.into(),
+                member_id: m.member_id.clone(),
+            },
+        ));
     }
 
     fn check_member(g: &Group, member_id: &str, generation: i32) -> Result<(), ErrorCode> {
@@ -426,7 +612,16 @@ impl GroupCoordinator {
     }
 
     /// `GroupCoordinator.handleSyncGroup`: the leader's assignment is stored, then handed out.
-    pub fn sync(&mut self, ctx: &mut GroupCtx, from: NodeId, correlation_id: u64, group_id: &str, generation: i32, member_id: &str, assignments: Assignment) -> Option<Append> {
+    pub fn sync(
+        &mut self,
+        ctx: &mut GroupCtx,
+        from: NodeId,
+        correlation_id: u64,
+        group_id: &str,
+        generation: i32,
+        member_id: &str,
+        assignments: Assignment,
+    ) -> Option<Append> {
         let g = self.group(group_id, ctx.num_partitions);
         let reply = |ctx: &mut GroupCtx, result| ctx.sched.send(ctx.node(), from.clone(), Message::SyncGroupResponse { correlation_id, result });
         if let Err(e) = Self::check_member(g, member_id, generation) {
@@ -446,7 +641,17 @@ impl GroupCoordinator {
                     for m in &mut g.members {
                         m.assignment = assignments.get(&m.member_id).cloned().unwrap_or_default();
                     }
-                    return Some(Append { partition: g.partition, records: vec![OffsetsRecord::Group { group: g.group_id.clone(), value: Some(g.value()) }], then: AfterAppend::GroupStored { group_id: g.group_id.clone(), generation } });
+                    return Some(Append {
+                        partition: g.partition,
+                        records: vec![OffsetsRecord::Group {
+                            group: g.group_id.clone(),
+                            value: Some(g.value()),
+                        }],
+                        then: AfterAppend::GroupStored {
+                            group_id: g.group_id.clone(),
+                            generation,
+                        },
+                    });
                 }
             }
         }
@@ -463,17 +668,37 @@ impl GroupCoordinator {
             for m in &mut g.members {
                 m.assignment.clear();
                 if let Some(c) = m.awaiting_sync.take() {
-                    ctx.sched.send(ctx.node(), m.client.clone(), Message::SyncGroupResponse { correlation_id: c, result: Err(e) });
+                    ctx.sched.send(
+                        ctx.node(),
+                        m.client.clone(),
+                        Message::SyncGroupResponse {
+                            correlation_id: c,
+                            result: Err(e),
+                        },
+                    );
                 }
             }
             Self::prepare_rebalance(ctx, g, "storing the group failed");
             return;
         }
         g.state = GroupState::Stable;
-        ctx.sched.emit(Event::GroupStateChanged { group: g.group_id.clone(), state: g.state, generation: g.generation, leader: g.leader.clone(), protocol: g.protocol.clone() });
+        ctx.sched.emit(Event::GroupStateChanged {
+            group: g.group_id.clone(),
+            state: g.state,
+            generation: g.generation,
+            leader: g.leader.clone(),
+            protocol: g.protocol.clone(),
+        });
         for m in &mut g.members {
             if let Some(c) = m.awaiting_sync.take() {
-                ctx.sched.send(ctx.node(), m.client.clone(), Message::SyncGroupResponse { correlation_id: c, result: Ok(m.assignment.clone()) });
+                ctx.sched.send(
+                    ctx.node(),
+                    m.client.clone(),
+                    Message::SyncGroupResponse {
+                        correlation_id: c,
+                        result: Ok(m.assignment.clone()),
+                    },
+                );
             }
         }
     }
@@ -505,7 +730,11 @@ impl GroupCoordinator {
         if let Some(t) = m.session_timer {
             ctx.sched.cancel(t);
         }
-        ctx.sched.emit(Event::GroupMemberRemoved { group: group_id.into(), member: member_id.into(), reason: reason.into() });
+        ctx.sched.emit(Event::GroupMemberRemoved {
+            group: group_id.into(),
+            member: member_id.into(),
+            reason: reason.into(),
+        });
         match g.state {
             GroupState::Stable | GroupState::CompletingRebalance => {
                 Self::prepare_rebalance(ctx, g, reason);
@@ -534,7 +763,16 @@ impl GroupCoordinator {
 
     /// `GroupCoordinator.handleCommitOffsets`: members commit in their generation;
     /// a consumer outside group management (generation -1) only into an empty group.
-    pub fn commit(&mut self, ctx: &mut GroupCtx, from: NodeId, correlation_id: u64, group_id: &str, generation: i32, member_id: &str, offsets: Vec<(TopicPartition, u64)>) -> Option<Append> {
+    pub fn commit(
+        &mut self,
+        ctx: &mut GroupCtx,
+        from: NodeId,
+        correlation_id: u64,
+        group_id: &str,
+        generation: i32,
+        member_id: &str,
+        offsets: Vec<(TopicPartition, u64)>,
+    ) -> Option<Append> {
         let g = self.group(group_id, ctx.num_partitions);
         let error = if generation < 0 && member_id.is_empty() {
             (g.state != GroupState::Empty).then_some(ErrorCode::UnknownMemberId)
@@ -553,9 +791,25 @@ impl GroupCoordinator {
         let now = ctx.sched.now_ms;
         let records = offsets
             .iter()
-            .map(|(tp, o)| OffsetsRecord::Offset { group: group_id.into(), topic: tp.topic.to_string(), partition: tp.partition, offset: *o, metadata: String::new(), commit_timestamp_ms: now })
+            .map(|(tp, o)| OffsetsRecord::Offset {
+                group: group_id.into(),
+                topic: tp.topic.to_string(),
+                partition: tp.partition,
+                offset: *o,
+                metadata: String::new(),
+                commit_timestamp_ms: now,
+            })
             .collect();
-        Some(Append { partition: g.partition, records, then: AfterAppend::OffsetCommit { to: from, correlation_id, group_id: group_id.into(), offsets } })
+        Some(Append {
+            partition: g.partition,
+            records,
+            then: AfterAppend::OffsetCommit {
+                to: from,
+                correlation_id,
+                group_id: group_id.into(),
+                offsets,
+            },
+        })
     }
 
     pub fn offsets_committed(&mut self, group_id: &str, offsets: &[(TopicPartition, u64)]) {

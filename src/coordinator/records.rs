@@ -9,7 +9,14 @@ use std::collections::BTreeMap;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OffsetsRecord {
     /// A committed offset: the next offset the group will read.
-    Offset { group: String, topic: String, partition: u32, offset: u64, metadata: String, commit_timestamp_ms: u64 },
+    Offset {
+        group: String,
+        topic: String,
+        partition: u32,
+        offset: u64,
+        metadata: String,
+        commit_timestamp_ms: u64,
+    },
     /// A group's membership after a rebalance; `None` is the tombstone of an emptied group.
     Group { group: String, value: Option<GroupValue> },
 }
@@ -132,7 +139,14 @@ impl Reader<'_> {
 /// Encodes a record as (key, value) bytes; a group tombstone has no value.
 pub fn encode(r: &OffsetsRecord) -> (Vec<u8>, Option<Vec<u8>>) {
     match r {
-        OffsetsRecord::Offset { group, topic, partition, offset, metadata, commit_timestamp_ms } => {
+        OffsetsRecord::Offset {
+            group,
+            topic,
+            partition,
+            offset,
+            metadata,
+            commit_timestamp_ms,
+        } => {
             let mut k = Writer::default();
             k.i16(1).string(group).string(topic).i32(*partition as i32);
             let mut v = Writer::default();
@@ -144,7 +158,12 @@ pub fn encode(r: &OffsetsRecord) -> (Vec<u8>, Option<Vec<u8>>) {
             k.i16(2).string(group);
             let v = value.as_ref().map(|g| {
                 let mut v = Writer::default();
-                v.i16(3).string("consumer").i32(g.generation).nullable_string(g.protocol.as_deref()).nullable_string(g.leader.as_deref()).i64(0);
+                v.i16(3)
+                    .string("consumer")
+                    .i32(g.generation)
+                    .nullable_string(g.protocol.as_deref())
+                    .nullable_string(g.leader.as_deref())
+                    .i64(0);
                 v.i32(g.members.len() as i32);
                 for m in &g.members {
                     let mut sub = Writer::default();
@@ -155,7 +174,14 @@ pub fn encode(r: &OffsetsRecord) -> (Vec<u8>, Option<Vec<u8>>) {
                     sub.i32(-1).topic_partitions(&BTreeMap::new());
                     let mut asg = Writer::default();
                     asg.i16(0).topic_partitions(&m.assignment).i32(-1);
-                    v.string(&m.member_id).nullable_string(None).string(&m.client_id).string(&format!("/{}", m.client_id)).i32(m.rebalance_timeout_ms).i32(m.session_timeout_ms).bytes(&sub.0).bytes(&asg.0);
+                    v.string(&m.member_id)
+                        .nullable_string(None)
+                        .string(&m.client_id)
+                        .string(&format!("/{}", m.client_id))
+                        .i32(m.rebalance_timeout_ms)
+                        .i32(m.session_timeout_ms)
+                        .bytes(&sub.0)
+                        .bytes(&asg.0);
                 }
                 v.0
             });
@@ -178,11 +204,20 @@ pub fn decode(key: &[u8], value: Option<&[u8]>) -> Option<OffsetsRecord> {
             }
             let metadata = v.string()?;
             let commit_timestamp_ms = v.i64()? as u64;
-            Some(OffsetsRecord::Offset { group, topic, partition, offset, metadata, commit_timestamp_ms })
+            Some(OffsetsRecord::Offset {
+                group,
+                topic,
+                partition,
+                offset,
+                metadata,
+                commit_timestamp_ms,
+            })
         }
         2 => {
             let group = k.string()?;
-            let Some(value) = value else { return Some(OffsetsRecord::Group { group, value: None }) };
+            let Some(value) = value else {
+                return Some(OffsetsRecord::Group { group, value: None });
+            };
             let mut v = Reader(value);
             v.i16()?;
             v.string()?;
@@ -206,9 +241,24 @@ pub fn decode(key: &[u8], value: Option<&[u8]>) -> Option<OffsetsRecord> {
                 let mut a = Reader(&asg);
                 a.i16()?;
                 let assignment = a.topic_partitions()?;
-                members.push(MemberValue { member_id, client_id, rebalance_timeout_ms, session_timeout_ms, topics, assignment });
+                members.push(MemberValue {
+                    member_id,
+                    client_id,
+                    rebalance_timeout_ms,
+                    session_timeout_ms,
+                    topics,
+                    assignment,
+                });
             }
-            Some(OffsetsRecord::Group { group, value: Some(GroupValue { generation, protocol, leader, members }) })
+            Some(OffsetsRecord::Group {
+                group,
+                value: Some(GroupValue {
+                    generation,
+                    protocol,
+                    leader,
+                    members,
+                }),
+            })
         }
         _ => None,
     }

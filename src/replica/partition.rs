@@ -87,7 +87,15 @@ impl Partition {
             .filter(|r| **r != me)
             .map(|r| {
                 let caught_up = isr.contains(r).then_some(now_ms);
-                (*r, FollowerState { log_end_offset: None, last_caught_up_ms: caught_up, last_fetch_leader_leo: 0, last_fetch_ms: None })
+                (
+                    *r,
+                    FollowerState {
+                        log_end_offset: None,
+                        last_caught_up_ms: caught_up,
+                        last_fetch_leader_leo: 0,
+                        last_fetch_ms: None,
+                    },
+                )
             })
             .collect();
         self.isr = isr;
@@ -166,6 +174,10 @@ impl Partition {
     pub fn may_rejoin_isr(&self, follower: BrokerId) -> bool {
         let epoch_start = self.log.epochs.iter().rev().find(|(e, _)| *e == self.leader_epoch).map_or(0, |(_, s)| *s);
         !self.maximal_isr().contains(&follower)
-            && self.followers.get(&follower).and_then(|f| f.log_end_offset).is_some_and(|leo| leo >= self.high_watermark && leo >= epoch_start)
+            && self
+                .followers
+                .get(&follower)
+                .and_then(|f| f.log_end_offset)
+                .is_some_and(|leo| leo >= self.high_watermark && leo >= epoch_start)
     }
 }

@@ -18,9 +18,17 @@ pub fn check(level: Compatibility, earlier: &[Schema], new: &Schema) -> Result<(
     if level == Compatibility::None {
         return Ok(());
     }
-    let against: Vec<&Schema> = if level.transitive() { earlier.iter().collect() } else { earlier.last().into_iter().collect() };
+    let against: Vec<&Schema> = if level.transitive() {
+        earlier.iter().collect()
+    } else {
+        earlier.last().into_iter().collect()
+    };
     for (i, old) in against.iter().enumerate() {
-        let which = if level.transitive() { format!("version {}", i + 1) } else { "the latest version".to_string() };
+        let which = if level.transitive() {
+            format!("version {}", i + 1)
+        } else {
+            "the latest version".to_string()
+        };
         if level.new_reads_old() {
             SchemaCompatibility::can_read(old, new).map_err(|e| format!("the new schema cannot read data written with {which}: {e}"))?;
         }
@@ -42,7 +50,10 @@ pub fn encode(schema: &Schema, schema_id: u32, json: &str) -> Result<Vec<u8>, St
                 None if field.default.is_none() => return Err(format!("field \"{}\" is missing and has no default", field.name)),
                 None => {}
                 Some(v) => {
-                    Value::try_from(v.clone()).map_err(|e| e.to_string()).and_then(|v| v.resolve(&field.schema).map_err(|e| e.to_string())).map_err(|e| format!("field \"{}\" does not fit its type: {e}", field.name))?;
+                    Value::try_from(v.clone())
+                        .map_err(|e| e.to_string())
+                        .and_then(|v| v.resolve(&field.schema).map_err(|e| e.to_string()))
+                        .map_err(|e| format!("field \"{}\" does not fit its type: {e}", field.name))?;
                 }
             }
         }
@@ -58,6 +69,8 @@ pub fn encode(schema: &Schema, schema_id: u32, json: &str) -> Result<Vec<u8>, St
 pub fn decode(bytes: &[u8], writer: &Schema, reader: &Schema) -> Result<serde_json::Value, String> {
     let (_, mut body) = unframe(bytes)?;
     let r = GenericDatumReader::builder(writer).reader_schema(reader).build().map_err(|e| e.to_string())?;
-    let value = r.read_value(&mut body).map_err(|e| format!("SerializationException: Error deserializing Avro message: {e}"))?;
+    let value = r
+        .read_value(&mut body)
+        .map_err(|e| format!("SerializationException: Error deserializing Avro message: {e}"))?;
     serde_json::Value::try_from(value).map_err(|e| e.to_string())
 }

@@ -32,23 +32,38 @@ impl Compatibility {
 
     /// Whether a new schema is checked against every earlier version or the latest only.
     pub fn transitive(self) -> bool {
-        matches!(self, Compatibility::BackwardTransitive | Compatibility::ForwardTransitive | Compatibility::FullTransitive)
+        matches!(
+            self,
+            Compatibility::BackwardTransitive | Compatibility::ForwardTransitive | Compatibility::FullTransitive
+        )
     }
 
     /// BACKWARD: the new schema reads data written with the earlier one.
     pub fn new_reads_old(self) -> bool {
-        matches!(self, Compatibility::Backward | Compatibility::BackwardTransitive | Compatibility::Full | Compatibility::FullTransitive)
+        matches!(
+            self,
+            Compatibility::Backward | Compatibility::BackwardTransitive | Compatibility::Full | Compatibility::FullTransitive
+        )
     }
 
     /// FORWARD: the earlier schema reads data written with the new one.
     pub fn old_reads_new(self) -> bool {
-        matches!(self, Compatibility::Forward | Compatibility::ForwardTransitive | Compatibility::Full | Compatibility::FullTransitive)
+        matches!(
+            self,
+            Compatibility::Forward | Compatibility::ForwardTransitive | Compatibility::Full | Compatibility::FullTransitive
+        )
     }
 }
 
 impl fmt::Display for Compatibility {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(serde_json::to_value(self).ok().and_then(|v| v.as_str().map(String::from)).as_deref().unwrap_or("?"))
+        f.write_str(
+            serde_json::to_value(self)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .as_deref()
+                .unwrap_or("?"),
+        )
     }
 }
 

@@ -55,7 +55,14 @@ impl Timer {
     fn is_background(&self) -> bool {
         matches!(
             self,
-            Timer::ZkTick | Timer::ZkPing | Timer::IsrExpiration | Timer::DelayedFetchExpired { .. } | Timer::LeaderImbalanceCheck | Timer::ConsumerHeartbeat | Timer::ConsumerAutoCommit | Timer::MemberSessionExpired { .. }
+            Timer::ZkTick
+                | Timer::ZkPing
+                | Timer::IsrExpiration
+                | Timer::DelayedFetchExpired { .. }
+                | Timer::LeaderImbalanceCheck
+                | Timer::ConsumerHeartbeat
+                | Timer::ConsumerAutoCommit
+                | Timer::MemberSessionExpired { .. }
         )
     }
 }
@@ -137,13 +144,30 @@ impl Scheduler {
 
     /// Sends a message after `delay_ms` (a retry after a back-off).
     pub fn send_later(&mut self, delay_ms: u64, from: NodeId, to: NodeId, msg: Message) {
-        let jitter = if self.latency.jitter_ms > 0 { self.rng.rand_range(0..self.latency.jitter_ms + 1) } else { 0 };
+        let jitter = if self.latency.jitter_ms > 0 {
+            self.rng.rand_range(0..self.latency.jitter_ms + 1)
+        } else {
+            0
+        };
         let at = self.now_ms + delay_ms + self.latency.base_ms + jitter + self.net.extra_delay(&from, &to);
         let id = self.next_message_id;
         self.next_message_id += 1;
         let (kind, summary) = (msg.kind(), msg.summary());
-        let item = Item::Deliver { id, from: from.clone(), to: to.clone(), msg };
-        self.events.push(Event::MessageSent { id, from, to, kind, summary, deliver_at_ms: at, background: item.is_background() });
+        let item = Item::Deliver {
+            id,
+            from: from.clone(),
+            to: to.clone(),
+            msg,
+        };
+        self.events.push(Event::MessageSent {
+            id,
+            from,
+            to,
+            kind,
+            summary,
+            deliver_at_ms: at,
+            background: item.is_background(),
+        });
         self.push(at, item);
     }
 

@@ -15,7 +15,11 @@ pub struct Network {
 
 impl Network {
     fn link(a: &NodeId, b: &NodeId) -> (NodeId, NodeId) {
-        if a <= b { (a.clone(), b.clone()) } else { (b.clone(), a.clone()) }
+        if a <= b {
+            (a.clone(), b.clone())
+        } else {
+            (b.clone(), a.clone())
+        }
     }
 
     pub fn reachable(&self, a: &NodeId, b: &NodeId) -> bool {

@@ -55,7 +55,11 @@ pub fn assignment_of(data: &str) -> Option<Vec<Vec<BrokerId>>> {
     for (p, replicas) in parts {
         let p: usize = p.parse().ok()?;
         let slot = out.get_mut(p)?;
-        *slot = replicas.as_array()?.iter().map(|r| r.as_u64().map(|x| x as BrokerId)).collect::<Option<Vec<_>>>()?;
+        *slot = replicas
+            .as_array()?
+            .iter()
+            .map(|r| r.as_u64().map(|x| x as BrokerId))
+            .collect::<Option<Vec<_>>>()?;
     }
     Some(out)
 }
@@ -147,11 +151,17 @@ impl KafkaZkClient<'_> {
     }
 
     pub fn partition_state(&mut self, topic: &str, partition: u32) -> Result<Option<LeaderAndIsr>, ZkError> {
-        Ok(self.get(&partition_state_path(topic, partition), false)?.and_then(|n| partition_state_of(&n.data, n.version)))
+        Ok(self
+            .get(&partition_state_path(topic, partition), false)?
+            .and_then(|n| partition_state_of(&n.data, n.version)))
     }
 
     /// Conditional update of a partition's state, guarded by its partition epoch (the znode version).
     pub fn update_partition_state(&mut self, topic: &str, partition: u32, state: &LeaderAndIsr) -> Result<u32, ZkError> {
-        self.set_data(&partition_state_path(topic, partition), partition_state_json(state), Some(state.partition_epoch))
+        self.set_data(
+            &partition_state_path(topic, partition),
+            partition_state_json(state),
+            Some(state.partition_epoch),
+        )
     }
 }

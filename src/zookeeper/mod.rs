@@ -95,8 +95,19 @@ fn absolute(chroot: &str, path: &str) -> String {
 
 impl ZooKeeper {
     pub fn new() -> Self {
-        let mut zk = ZooKeeper { next_session_id: 0x1000, ..Default::default() };
-        zk.nodes.insert("/".into(), Znode { data: String::new(), ephemeral_owner: None, version: 0, czxid: 0 });
+        let mut zk = ZooKeeper {
+            next_session_id: 0x1000,
+            ..Default::default()
+        };
+        zk.nodes.insert(
+            "/".into(),
+            Znode {
+                data: String::new(),
+                ephemeral_owner: None,
+                version: 0,
+                czxid: 0,
+            },
+        );
         zk
     }
 
@@ -107,8 +118,21 @@ impl ZooKeeper {
     pub fn create_session(&mut self, sched: &mut Scheduler, owner: NodeId, chroot: &str, timeout_ms: u64) -> u64 {
         let id = self.next_session_id;
         self.next_session_id += 1;
-        self.sessions.insert(id, Session { owner: owner.clone(), chroot: chroot.to_string(), timeout_ms, last_heard_ms: sched.now_ms, pending: Vec::new() });
-        sched.emit(Event::ZkSessionCreated { session_id: id, owner, timeout_ms });
+        self.sessions.insert(
+            id,
+            Session {
+                owner: owner.clone(),
+                chroot: chroot.to_string(),
+                timeout_ms,
+                last_heard_ms: sched.now_ms,
+                pending: Vec::new(),
+            },
+        );
+        sched.emit(Event::ZkSessionCreated {
+            session_id: id,
+            owner,
+            timeout_ms,
+        });
         if !self.ticking {
             self.ticking = true;
             sched.set_timer(TICK_TIME_MS, NodeId::ZooKeeper, Timer::ZkTick);
@@ -137,10 +161,18 @@ impl ZooKeeper {
                 abs_path.to_string()
             } else {
                 let r = &abs_path[s.chroot.len()..];
-                if r.is_empty() { "/".to_string() } else { r.to_string() }
+                if r.is_empty() {
+                    "/".to_string()
+                } else {
+                    r.to_string()
+                }
             };
             let owner = s.owner.clone();
-            sched.emit(Event::WatchFired { path: abs_path.to_string(), watcher: owner.clone(), kind });
+            sched.emit(Event::WatchFired {
+                path: abs_path.to_string(),
+                watcher: owner.clone(),
+                kind,
+            });
             if sched.net.reachable(&NodeId::ZooKeeper, &owner) {
                 sched.send(NodeId::ZooKeeper, owner, Message::ZkWatchEvent { path: rel, kind });
             } else {
@@ -188,8 +220,20 @@ impl ZooKeeper {
         }
         self.zxid += 1;
         let owner = if ephemeral { session_id } else { None };
-        self.nodes.insert(abs.to_string(), Znode { data: data.clone(), ephemeral_owner: owner, version: 0, czxid: self.zxid });
-        sched.emit(Event::ZnodeCreated { path: abs.to_string(), data, ephemeral });
+        self.nodes.insert(
+            abs.to_string(),
+            Znode {
+                data: data.clone(),
+                ephemeral_owner: owner,
+                version: 0,
+                czxid: self.zxid,
+            },
+        );
+        sched.emit(Event::ZnodeCreated {
+            path: abs.to_string(),
+            data,
+            ephemeral,
+        });
         self.fire(sched, abs, WatchKind::Data);
         let parent = parent.to_string();
         self.fire(sched, &parent, WatchKind::Children);
@@ -231,7 +275,11 @@ impl ZooKeeper {
         node.data = data.clone();
         let version = node.version;
         self.zxid += 1;
-        sched.emit(Event::ZnodeChanged { path: abs.clone(), data, version });
+        sched.emit(Event::ZnodeChanged {
+            path: abs.clone(),
+            data,
+            version,
+        });
         self.fire(sched, &abs, WatchKind::Data);
         Ok(version)
     }
@@ -287,7 +335,12 @@ impl ZooKeeper {
     /// their ephemeral znodes are deleted (firing the watches Kafka relies on).
     pub fn tick(&mut self, sched: &mut Scheduler) {
         let now = sched.now_ms;
-        let expired: Vec<u64> = self.sessions.iter().filter(|(_, s)| now.saturating_sub(s.last_heard_ms) > s.timeout_ms).map(|(id, _)| *id).collect();
+        let expired: Vec<u64> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| now.saturating_sub(s.last_heard_ms) > s.timeout_ms)
+            .map(|(id, _)| *id)
+            .collect();
         for id in expired {
             self.expire(sched, id);
         }
@@ -300,8 +353,16 @@ impl ZooKeeper {
 
     fn expire(&mut self, sched: &mut Scheduler, session_id: u64) {
         let Some(session) = self.sessions.remove(&session_id) else { return };
-        sched.emit(Event::ZkSessionExpired { session_id, owner: session.owner });
-        let ephemerals: Vec<String> = self.nodes.iter().filter(|(_, n)| n.ephemeral_owner == Some(session_id)).map(|(p, _)| p.clone()).collect();
+        sched.emit(Event::ZkSessionExpired {
+            session_id,
+            owner: session.owner,
+        });
+        let ephemerals: Vec<String> = self
+            .nodes
+            .iter()
+            .filter(|(_, n)| n.ephemeral_owner == Some(session_id))
+            .map(|(p, _)| p.clone())
+            .collect();
         for w in self.data_watches.values_mut().chain(self.child_watches.values_mut()) {
             w.remove(&session_id);
         }

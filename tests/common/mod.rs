@@ -21,13 +21,24 @@ pub fn cluster(n: u32) -> World {
 }
 
 pub fn create_topic(w: &mut World, topic: &str, partitions: u32, rf: u32) {
-    w.apply(Command::CreateTopic { topic: topic.into(), partitions, replication_factor: rf, cluster: None }).expect("topic created");
+    w.apply(Command::CreateTopic {
+        topic: topic.into(),
+        partitions,
+        replication_factor: rf,
+        cluster: None,
+    })
+    .expect("topic created");
     w.run_for(100);
 }
 
 pub fn add_producer(w: &mut World, name: &str, acks: &str) {
     let config: ProducerConfig = serde_json::from_value(serde_json::json!({ "acks": acks })).unwrap();
-    w.apply(Command::AddProducer { name: name.into(), cluster: None, config }).expect("producer added");
+    w.apply(Command::AddProducer {
+        name: name.into(),
+        cluster: None,
+        config,
+    })
+    .expect("producer added");
 }
 
 pub fn produce(w: &mut World, producer: &str, topic: &str, key: Option<&str>, value: &str) {
@@ -57,13 +68,20 @@ pub fn produce_to(w: &mut World, producer: &str, topic: &str, partition: u32, va
 }
 
 pub fn tp(topic: &str, p: u32) -> TopicPartition {
-    TopicPartition { topic: topic.into(), partition: p }
+    TopicPartition {
+        topic: topic.into(),
+        partition: p,
+    }
 }
 
 /// The broker that currently leads the partition (by its own account).
 pub fn leader_of(w: &World, topic: &str, p: u32) -> Option<BrokerId> {
     let t = tp(topic, p);
-    w.brokers.values().filter(|b| b.running).find(|b| b.partitions.get(&t).is_some_and(|r| r.role == Role::Leader)).map(|b| b.id)
+    w.brokers
+        .values()
+        .filter(|b| b.running)
+        .find(|b| b.partitions.get(&t).is_some_and(|r| r.role == Role::Leader))
+        .map(|b| b.id)
 }
 
 pub fn controller_of(w: &World) -> Option<BrokerId> {
@@ -72,7 +90,11 @@ pub fn controller_of(w: &World) -> Option<BrokerId> {
 
 pub fn values_on(w: &World, broker: BrokerId, topic: &str, p: u32) -> Vec<String> {
     w.brokers[&broker].partitions.get(&tp(topic, p)).map_or(Vec::new(), |r| {
-        r.log.records.iter().map(|rec| String::from_utf8_lossy(rec.value.as_deref().unwrap_or(&[])).into_owned()).collect()
+        r.log
+            .records
+            .iter()
+            .map(|rec| String::from_utf8_lossy(rec.value.as_deref().unwrap_or(&[])).into_owned())
+            .collect()
     })
 }
 
@@ -84,7 +106,17 @@ pub fn events(w: &World) -> impl Iterator<Item = &Event> {
 pub fn acked(w: &World, producer: &str) -> Vec<(u64, TopicPartition, Option<u64>)> {
     events(w)
         .filter_map(|e| match e {
-            Event::ProduceAcknowledged { producer: p, tp, base_offset, seqs } if &**p == producer => Some(seqs.iter().enumerate().map(|(i, s)| (*s, tp.clone(), base_offset.map(|b| b + i as u64))).collect::<Vec<_>>()),
+            Event::ProduceAcknowledged {
+                producer: p,
+                tp,
+                base_offset,
+                seqs,
+            } if &**p == producer => Some(
+                seqs.iter()
+                    .enumerate()
+                    .map(|(i, s)| (*s, tp.clone(), base_offset.map(|b| b + i as u64)))
+                    .collect::<Vec<_>>(),
+            ),
             _ => None,
         })
         .flatten()
