@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
 echo "== cargo test"
 cargo test
 echo "== cargo build --target wasm32-unknown-unknown"

@@ -2,17 +2,11 @@
 // and Chromium through playwright-core. Each test file calls useBrowser() once.
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { DIST, ROOT, launchChromium, serveDist } from './serve.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const DIST = path.join(ROOT, 'dist');
 export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.wasm': 'application/wasm', '.json': 'application/json' };
 
 let server;
 let base;
@@ -23,24 +17,8 @@ export function useBrowser() {
   before(async () => {
     assert.ok(fs.existsSync(path.join(DIST, 'index.html')), 'dist/ is missing: run scripts/build-web.sh first');
     fs.mkdirSync(ARTIFACTS, { recursive: true });
-    server = http.createServer((req, res) => {
-      const url = new URL(req.url, 'http://x');
-      let file = path.normalize(path.join(DIST, decodeURIComponent(url.pathname)));
-      if (!file.startsWith(DIST)) { res.writeHead(403).end(); return; }
-      if (file.endsWith(path.sep)) file = path.join(file, 'index.html');
-      fs.readFile(file, (err, data) => {
-        if (err) { res.writeHead(404).end(); return; }
-        res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream' }).end(data);
-      });
-    });
-    await new Promise((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${server.address().port}/`;
-    home = fs.mkdtempSync(path.join(os.tmpdir(), 'kafkascope-e2e-'));
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache') },
-    });
+    ({ server, base } = await serveDist());
+    ({ browser, home } = await launchChromium('kafkascope-e2e-'));
   });
 
   after(async () => {
