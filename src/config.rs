@@ -89,6 +89,15 @@ pub struct ProducerConfig {
     pub key_serializer: crate::serialization::Serde,
     #[serde(rename = "value.serializer")]
     pub value_serializer: crate::serialization::Serde,
+    /// The Avro schema of the application's key or value class (what a `SpecificRecord` or
+    /// `GenericRecord` carries in Java), for `KafkaAvroSerializer`.
+    #[serde(rename = "key.schema", skip_serializing_if = "Option::is_none")]
+    pub key_schema: Option<serde_json::Value>,
+    #[serde(rename = "value.schema", skip_serializing_if = "Option::is_none")]
+    pub value_schema: Option<serde_json::Value>,
+    /// Confluent's serializer setting: register a schema the subject lacks (default), or only look it up.
+    #[serde(rename = "auto.register.schemas")]
+    pub auto_register_schemas: bool,
 }
 
 impl Default for ProducerConfig {
@@ -103,6 +112,9 @@ impl Default for ProducerConfig {
             retry_backoff_ms: 100,
             key_serializer: Default::default(),
             value_serializer: Default::default(),
+            key_schema: None,
+            value_schema: None,
+            auto_register_schemas: true,
         }
     }
 }
@@ -141,6 +153,12 @@ pub struct ConsumerConfig {
     pub key_deserializer: crate::serialization::Serde,
     #[serde(rename = "value.deserializer")]
     pub value_deserializer: crate::serialization::Serde,
+    /// The schema of the application's generated class (`specific.avro.reader=true`): records
+    /// are resolved from the writer's schema into it. Without it, the writer's schema is used.
+    #[serde(rename = "key.reader.schema", skip_serializing_if = "Option::is_none")]
+    pub key_reader_schema: Option<serde_json::Value>,
+    #[serde(rename = "value.reader.schema", skip_serializing_if = "Option::is_none")]
+    pub value_reader_schema: Option<serde_json::Value>,
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]
@@ -167,6 +185,8 @@ impl Default for ConsumerConfig {
             retry_backoff_ms: 100,
             key_deserializer: Default::default(),
             value_deserializer: Default::default(),
+            key_reader_schema: None,
+            value_reader_schema: None,
         }
     }
 }

@@ -91,11 +91,12 @@ impl ProducerRecord {
     }
 }
 
-/// Bytes shown as text when they are UTF-8, as a hex string otherwise.
+/// Bytes shown as text when they are printable UTF-8, as a hex string otherwise (an Integer's
+/// or an Avro record's bytes are valid UTF-8 full of control characters).
 pub fn display_bytes(b: &[u8]) -> String {
     match std::str::from_utf8(b) {
-        Ok(s) => s.to_string(),
-        Err(_) => b.iter().map(|x| format!("{x:02x}")).collect(),
+        Ok(s) if !s.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) => s.to_string(),
+        _ => b.iter().map(|x| format!("{x:02x}")).collect(),
     }
 }
 
@@ -387,6 +388,44 @@ pub enum Message {
         tp: TopicPartition,
         result: Result<LeaderAndIsr, ErrorCode>,
     },
+
+    /// Schema registry REST: `POST /subjects/{subject}/versions` (register) or, with
+    /// `register` false (`auto.register.schemas=false`), `POST /subjects/{subject}` (look up).
+    RegisterSchemaRequest {
+        correlation_id: u64,
+        subject: String,
+        schema: Rc<str>,
+        register: bool,
+    },
+    RegisterSchemaResponse {
+        correlation_id: u64,
+        result: Result<u32, RegistryError>,
+    },
+    /// `GET /schemas/ids/{id}`: a deserializer meets an id it has not seen.
+    SchemaByIdRequest {
+        correlation_id: u64,
+        id: u32,
+    },
+    SchemaByIdResponse {
+        correlation_id: u64,
+        id: u32,
+        result: Result<Rc<str>, RegistryError>,
+    },
+}
+
+/// A schema registry error as its REST API returns it: an HTTP status, the registry's own
+/// error code, and its message (`RestClientException`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RegistryError {
+    pub http_status: u16,
+    pub error_code: u32,
+    pub message: String,
+}
+
+impl fmt::Display for RegistryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}; error code: {}", self.message, self.error_code)
+    }
 }
 
 /// What the coordinator tells a member when a rebalance's join phase completes.
@@ -435,7 +474,9 @@ impl Message {
             | Message::LeaveGroupRequest { correlation_id, .. }
             | Message::OffsetCommitRequest { correlation_id, .. }
             | Message::OffsetFetchRequest { correlation_id, .. }
-            | Message::ListOffsetsRequest { correlation_id, .. } => Some(*correlation_id),
+            | Message::ListOffsetsRequest { correlation_id, .. }
+            | Message::RegisterSchemaRequest { correlation_id, .. }
+            | Message::SchemaByIdRequest { correlation_id, .. } => Some(*correlation_id),
             _ => None,
         }
     }
@@ -475,6 +516,11 @@ impl Message {
             Message::ListOffsetsRequest { .. } => "ListOffsets",
             Message::ListOffsetsResponse { .. } => "ListOffsetsResponse",
             Message::AlterPartitionResponse { .. } => "AlterPartitionResponse",
+            Message::RegisterSchemaRequest { register: true, .. } => "RegisterSchema",
+            Message::RegisterSchemaRequest { register: false, .. } => "LookUpSchema",
+            Message::RegisterSchemaResponse { .. } => "RegisterSchemaResponse",
+            Message::SchemaByIdRequest { .. } => "GetSchemaById",
+            Message::SchemaByIdResponse { .. } => "GetSchemaByIdResponse",
         }
     }
 
@@ -591,6 +637,16 @@ impl Message {
             Message::AlterPartitionResponse { tp, result } => match result {
                 Ok(s) => describe_state(tp, s),
                 Err(e) => format!("{tp} {e}"),
+            },
+            Message::RegisterSchemaRequest { subject, .. } => subject.clone(),
+            Message::RegisterSchemaResponse { result, .. } => match result {
+                Ok(id) => format!("id {id}"),
+                Err(e) => format!("HTTP {} {e}", e.http_status),
+            },
+            Message::SchemaByIdRequest { id, .. } => format!("id {id}"),
+            Message::SchemaByIdResponse { id, result, .. } => match result {
+                Ok(_) => format!("schema {id}"),
+                Err(e) => format!("HTTP {} {e}", e.http_status),
             },
         }
     }

@@ -39,6 +39,14 @@ pub enum Serde {
     /// Plain JSON text, no schema.
     #[serde(rename = "json")]
     Json,
+    /// Confluent's Avro serializer: the schema's id from the registry, then Avro binary.
+    /// The client carries it out (`schema_registry::client`): it needs the registry.
+    #[serde(
+        rename = "avro",
+        alias = "io.confluent.kafka.serializers.KafkaAvroSerializer",
+        alias = "io.confluent.kafka.serializers.KafkaAvroDeserializer"
+    )]
+    Avro,
 }
 
 impl Serde {
@@ -54,6 +62,8 @@ impl Serde {
             (Serde::ByteArray, true) => "ByteArrayDeserializer",
             (Serde::Json, false) => "JsonSerializer",
             (Serde::Json, true) => "JsonDeserializer",
+            (Serde::Avro, false) => "KafkaAvroSerializer",
+            (Serde::Avro, true) => "KafkaAvroDeserializer",
         }
     }
 
@@ -75,6 +85,7 @@ impl Serde {
                 Ok(v) => Ok(v.to_string().into_bytes()),
                 Err(_) => fail("not JSON"),
             },
+            Serde::Avro => fail("it needs a schema and a schema registry"),
         }
     }
 
@@ -96,6 +107,7 @@ impl Serde {
                 Ok(v) => Ok(v.to_string()),
                 Err(e) => Err(format!("SerializationException: JsonDeserializer cannot read the bytes as JSON: {e}")),
             },
+            Serde::Avro => Err("SerializationException: KafkaAvroDeserializer needs a schema registry".into()),
         }
     }
 }

@@ -320,6 +320,27 @@ pub enum Event {
         group: String,
         error: ErrorCode,
     },
+    /// The schema registry came up: it keeps its schemas in the compacted `topic`.
+    SchemaRegistryStarted {
+        topic: String,
+    },
+    /// A schema was written to `_schemas`, acknowledged, and is now served.
+    SchemaRegistered {
+        subject: String,
+        version: u32,
+        id: u32,
+    },
+    /// The registry refused a schema (409 for an incompatible one) or could not store it.
+    SchemaRefused {
+        subject: String,
+        http_status: u16,
+        error: String,
+    },
+    /// A compatibility level was stored (`PUT /config` or `PUT /config/{subject}`).
+    CompatibilitySet {
+        subject: Option<String>,
+        level: String,
+    },
 }
 
 /// Where a consumer's position came from.

@@ -10,6 +10,7 @@ use crate::sim::Item;
 use crate::world::World;
 use crate::zookeeper::kafka_zk_client as zkdata;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// How many of a replica's last records the view carries.
 pub const RECORDS_SHOWN: usize = 20;
@@ -33,6 +34,35 @@ pub struct View {
     pub network: NetworkView,
     /// Messages on the wire, in delivery order.
     pub in_flight: Vec<InFlightView>,
+    pub schema_registry: Option<SchemaRegistryView>,
+}
+
+/// The registry's subjects, versions and compatibility levels, as it serves them.
+#[derive(Clone, Debug, Serialize)]
+pub struct SchemaRegistryView {
+    pub cluster: usize,
+    pub global: String,
+    pub subject_levels: BTreeMap<String, String>,
+    pub subjects: BTreeMap<String, Vec<crate::schema_registry::server::Version>>,
+}
+
+/// A client's (de)serializers: Kafka's class names, and the Avro schema each side uses.
+#[derive(Clone, Debug, Serialize)]
+pub struct SerdeView {
+    pub key: &'static str,
+    pub value: &'static str,
+    pub key_schema: Option<String>,
+    pub value_schema: Option<String>,
+}
+
+fn serde_view(deserializer: bool, serdes: [crate::serialization::Serde; 2], schemas: [&Option<serde_json::Value>; 2]) -> SerdeView {
+    let text = |s: &Option<serde_json::Value>| s.as_ref().map(crate::schema_registry::client::schema_text);
+    SerdeView {
+        key: serdes[0].class(deserializer),
+        value: serdes[1].class(deserializer),
+        key_schema: text(schemas[0]),
+        value_schema: text(schemas[1]),
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -131,6 +161,7 @@ pub struct ProducerView {
     /// Records sent and not yet acknowledged or failed.
     pub outstanding: usize,
     pub metadata: Vec<ProducerTopicView>,
+    pub serializers: SerdeView,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -165,6 +196,8 @@ pub struct ConsumerView {
     pub session_timeout_ms: u64,
     /// Its assigned partitions, each with where it reads and what the group committed.
     pub partitions: Vec<ConsumerPartitionView>,
+    /// Deserializers; the schemas are the reader's (none: the writer's schema is used).
+    pub deserializers: SerdeView,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -343,6 +376,11 @@ fn consumer_views(world: &World) -> Vec<ConsumerView> {
                 },
                 enable_auto_commit: c.config.enable_auto_commit,
                 session_timeout_ms: c.config.session_timeout_ms,
+                deserializers: serde_view(
+                    true,
+                    [c.config.key_deserializer, c.config.value_deserializer],
+                    [&c.config.key_reader_schema, &c.config.value_reader_schema],
+                ),
                 partitions,
             }
         })
@@ -523,6 +561,11 @@ pub fn view(world: &World) -> View {
             acks: acks_name(p.config.acks),
             partitioner: p.config.partitioner.name(),
             outstanding: p.outstanding(),
+            serializers: serde_view(
+                false,
+                [p.config.key_serializer, p.config.value_serializer],
+                [&p.config.key_schema, &p.config.value_schema],
+            ),
             metadata: p
                 .metadata
                 .iter()
@@ -568,7 +611,84 @@ pub fn view(world: &World) -> View {
         groups: group_views(world),
         network,
         in_flight,
+        schema_registry: world.schema_registry.as_ref().map(|r| SchemaRegistryView {
+            cluster: r.cluster,
+            global: r.global.to_string(),
+            subject_levels: r.subject_levels.iter().map(|(s, l)| (s.clone(), l.to_string())).collect(),
+            subjects: r.subjects.clone(),
+        }),
     }
+}
+
+/// One record's bytes as a replica stores them, for the page's byte view.
+#[derive(Clone, Debug, Serialize)]
+pub struct RecordBytes {
+    pub offset: u64,
+    pub key: Option<FieldBytes>,
+    pub value: Option<FieldBytes>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FieldBytes {
+    pub hex: String,
+    /// Confluent's framing, when the bytes carry an id the registry knows.
+    pub frame: Option<Frame>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Frame {
+    pub magic: u8,
+    pub schema_id: u32,
+    pub body_hex: String,
+    /// The writer's schema, and the body read with it.
+    pub schema: String,
+    pub decoded: Option<String>,
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// The bytes of the record at `offset` in `broker`'s replica of the partition.
+pub fn record_bytes(world: &World, broker: BrokerId, topic: &str, partition: u32, offset: u64) -> Result<RecordBytes, String> {
+    let tp = TopicPartition::new(&topic.into(), partition);
+    let replica = world
+        .brokers
+        .get(&broker)
+        .ok_or_else(|| format!("unknown broker {broker}"))?
+        .partitions
+        .get(&tp)
+        .ok_or_else(|| format!("broker {broker} has no replica of {tp}"))?;
+    let record = replica
+        .log
+        .records
+        .iter()
+        .find(|r| r.offset == offset)
+        .ok_or_else(|| format!("broker {broker}'s replica of {tp} has no record at offset {offset}"))?;
+    let field = |bytes: &Option<crate::protocol::Bytes>| {
+        bytes.as_deref().map(|b| FieldBytes {
+            hex: hex(b),
+            frame: crate::schema_registry::unframe(b).ok().and_then(|(id, body)| {
+                let text = world.schema_registry.as_ref()?.schema_by_id(id)?;
+                let decoded = crate::schema_registry::avro::parse(text)
+                    .and_then(|s| crate::schema_registry::avro::decode(b, &s, &s))
+                    .ok()
+                    .map(|v| v.to_string());
+                Some(Frame {
+                    magic: 0,
+                    schema_id: id,
+                    body_hex: hex(body),
+                    schema: text.to_string(),
+                    decoded,
+                })
+            }),
+        })
+    };
+    Ok(RecordBytes {
+        offset,
+        key: field(&record.key),
+        value: field(&record.value),
+    })
 }
 
 #[cfg(test)]

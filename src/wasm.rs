@@ -228,6 +228,15 @@ impl Playground {
         to_json(&v)
     }
 
+    /// One stored record's key and value bytes, with Confluent's framing taken apart where the
+    /// registry knows the schema id (`kafkascope::view::RecordBytes`), as JSON.
+    pub fn record_bytes(&self, broker: u32, topic: &str, partition: u32, offset: f64) -> Result<String, JsError> {
+        let offset = whole_step("offset", offset)?;
+        crate::view::record_bytes(self.run.world(), broker, topic, partition, offset)
+            .map(|r| to_json(&r))
+            .map_err(error)
+    }
+
     /// Kafka's metrics at the current step (`kafkascope::metrics::Metrics`: per broker, per
     /// cluster, per consumer, under Kafka's own names), as JSON.
     pub fn metrics(&self) -> String {

@@ -6,9 +6,13 @@
 use crate::admin::{self, TopicError};
 use crate::broker::{Broker, Ctx};
 use crate::client::consumer::Consumer;
-use crate::client::producer::Producer;
+use crate::client::producer::{Payload, Producer, Unsent};
 use crate::config::{ClusterSpec, ConsumerConfig, ProducerConfig, WorldConfig};
 use crate::protocol::*;
+use crate::schema_registry::client::AvroSchema;
+use crate::schema_registry::server::{self as registry, SchemaRegistry};
+use crate::schema_registry::Compatibility;
+use crate::serialization::Serde;
 use crate::sim::{Item, Latency, Scheduler};
 use crate::trace::{Event, TraceRecord};
 use crate::zookeeper::kafka_zk_client as zkdata;
@@ -119,6 +123,37 @@ pub enum Command {
         #[serde(default)]
         cluster: Option<String>,
     },
+    /// Starts the schema registry against a cluster: it creates its `_schemas` topic
+    /// (compacted) through ZooKeeper if the topic is missing.
+    StartSchemaRegistry {
+        #[serde(default)]
+        cluster: Option<String>,
+    },
+    /// An operator's `POST /subjects/{subject}/versions`; `schema` is the Avro schema as JSON
+    /// (or a string holding it).
+    RegisterSchema {
+        subject: String,
+        schema: serde_json::Value,
+    },
+    /// `PUT /config/{subject}`, or `PUT /config` (the global level) without a subject.
+    SetCompatibility {
+        #[serde(default)]
+        subject: Option<String>,
+        level: String,
+    },
+    /// The application is redeployed with other serializers (a producer) or deserializers
+    /// (a consumer), and for Avro the schema of its record class (a consumer's reader schema).
+    SetSerializers {
+        client: String,
+        #[serde(default)]
+        key: Option<crate::serialization::Serde>,
+        #[serde(default)]
+        value: Option<crate::serialization::Serde>,
+        #[serde(default)]
+        key_schema: Option<serde_json::Value>,
+        #[serde(default)]
+        value_schema: Option<serde_json::Value>,
+    },
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -164,6 +199,7 @@ pub struct World {
     pub brokers: BTreeMap<BrokerId, Broker>,
     pub producers: BTreeMap<Name, Producer>,
     pub consumers: BTreeMap<Name, Consumer>,
+    pub schema_registry: Option<SchemaRegistry>,
     pub step: u64,
     pub trace: Vec<TraceRecord>,
     /// A bound on steps for runs nobody watches (the fault sweep): past it, time stops moving,
@@ -187,6 +223,7 @@ impl World {
             brokers: BTreeMap::new(),
             producers: BTreeMap::new(),
             consumers: BTreeMap::new(),
+            schema_registry: None,
             step: 0,
             trace: Vec::new(),
             step_budget: None,
@@ -266,7 +303,9 @@ impl World {
         match node {
             NodeId::ZooKeeper => true,
             NodeId::Broker(b) => self.brokers.get(b).is_some_and(|b| b.running),
-            NodeId::Client(c) => self.producers.contains_key(c) || self.consumers.get(c).is_some_and(|c| c.running),
+            NodeId::Client(c) => {
+                self.producers.contains_key(c) || self.consumers.get(c).is_some_and(|c| c.running) || (&**c == registry::NAME && self.schema_registry.is_some())
+            }
         }
     }
 
@@ -321,6 +360,7 @@ impl World {
             brokers,
             producers,
             consumers,
+            schema_registry,
             config,
             ..
         } = self;
@@ -342,6 +382,8 @@ impl World {
                     p.handle(sched, from, msg);
                 } else if let Some(c) = consumers.get_mut(c) {
                     c.handle(sched, msg);
+                } else if let Some(r) = schema_registry.as_mut().filter(|_| &**c == registry::NAME) {
+                    r.handle(sched, from, msg);
                 }
             }
         }
@@ -354,6 +396,7 @@ impl World {
             brokers,
             producers,
             consumers,
+            schema_registry,
             config,
             ..
         } = self;
@@ -375,6 +418,8 @@ impl World {
                     p.handle_timer(sched, timer);
                 } else if let Some(c) = consumers.get_mut(c) {
                     c.handle_timer(sched, timer);
+                } else if let Some(r) = schema_registry.as_mut().filter(|_| &**c == registry::NAME) {
+                    r.handle_timer(sched, timer);
                 }
             }
         }
@@ -421,13 +466,7 @@ impl World {
                 cluster,
             } => {
                 let ci = self.cluster_index(&cluster)?;
-                let live = self.registered_brokers(ci);
-                let n = live.len().max(1) as u64;
-                let start = self.sched.rng.rand_range(0..n) as usize;
-                let shift = self.sched.rng.rand_range(0..n) as usize;
-                let assignment = admin::assign_replicas(&live, partitions, replication_factor, start, shift)?;
-                let path = format!("{}{}", self.cluster_spec(ci).chroot, zkdata::topic_path(&topic));
-                self.zk.create_persistent(&mut self.sched, &path, zkdata::topic_json(&assignment));
+                self.create_topic(ci, &topic, partitions, replication_factor)?;
             }
             Command::AddProducer { name, cluster, config } => {
                 let ci = self.cluster_index(&cluster)?;
@@ -444,37 +483,19 @@ impl World {
                 partition,
                 headers,
             } => {
-                let p = self.producers.get_mut(producer.as_str()).expect("checked");
-                // `KafkaProducer.send` serializes first; a value its serializer cannot take fails
-                // the send before anything leaves the client. Hex keys are raw bytes.
-                let serialized = (|| {
-                    let key: Option<Bytes> = match (key, key_hex) {
-                        (_, Some(hex)) => Some(decode_hex(&hex).expect("checked").into()),
-                        (Some(k), None) => Some(p.config.key_serializer.serialize(&k)?.into()),
-                        (None, None) => None,
-                    };
-                    let value: Option<Bytes> = value.map(|v| p.config.value_serializer.serialize(&v)).transpose()?.map(Into::into);
-                    Ok::<_, String>((key, value))
-                })();
-                let topic: Name = topic.as_str().into();
-                match serialized {
-                    Ok((key, value)) => {
-                        let headers = headers.into_iter().map(|(k, v)| (k.as_str().into(), v.into_bytes().into())).collect();
-                        let timestamp_ms = self.sched.now_ms;
-                        p.send(
-                            &mut self.sched,
-                            topic,
-                            partition,
-                            ProducerRecord {
-                                key,
-                                value,
-                                headers,
-                                timestamp_ms,
-                            },
-                        );
-                    }
-                    Err(error) => p.refuse(&mut self.sched, topic, error),
-                }
+                let key = match (key, key_hex) {
+                    (_, Some(hex)) => Some(Payload::Raw(decode_hex(&hex).expect("checked").into())),
+                    (key, None) => key.map(Payload::Object),
+                };
+                let unsent = Unsent {
+                    topic: topic.as_str().into(),
+                    partition,
+                    key,
+                    value: value.map(Payload::Object),
+                    headers: headers.into_iter().map(|(k, v)| (k.as_str().into(), v.into_bytes().into())).collect(),
+                    timestamp_ms: self.sched.now_ms,
+                };
+                self.producers.get_mut(producer.as_str()).expect("checked").produce(&mut self.sched, unsent);
             }
             Command::StopBroker { broker } => {
                 self.brokers.get_mut(&broker).expect("checked").stop(&mut self.sched);
@@ -573,8 +594,126 @@ impl World {
                     b.controller = Some(c);
                 }
             }
+            Command::StartSchemaRegistry { cluster } => {
+                let ci = self.cluster_index(&cluster)?;
+                let chroot = self.cluster_spec(ci).chroot.clone();
+                if !self.zk.nodes.contains_key(&format!("{chroot}{}", zkdata::topic_path(registry::TOPIC))) {
+                    // `KafkaStore.createSchemaTopic`: one partition, compacted; the config znode
+                    // goes first, as `AdminZkClient` writes it.
+                    let config = serde_json::json!({"version": 1, "config": {"cleanup.policy": "compact"}}).to_string();
+                    self.zk
+                        .create_persistent(&mut self.sched, &format!("{chroot}/config/topics/{}", registry::TOPIC), config);
+                    let rf = registry::TOPIC_REPLICATION_FACTOR.min(self.registered_brokers(ci).len() as u32);
+                    self.create_topic(ci, registry::TOPIC, 1, rf)?;
+                }
+                let bootstrap = self.cluster_spec(ci).brokers.clone();
+                self.schema_registry = Some(SchemaRegistry::new(ci, bootstrap));
+                self.sched.emit(Event::SchemaRegistryStarted { topic: registry::TOPIC.into() });
+            }
+            Command::RegisterSchema { subject, schema } => {
+                let schema = crate::schema_registry::client::schema_text(&schema).into();
+                self.schema_registry.as_mut().expect("checked").register(&mut self.sched, subject, schema);
+            }
+            Command::SetCompatibility { subject, level } => {
+                let level = Compatibility::from_name(&level).expect("checked");
+                self.schema_registry
+                    .as_mut()
+                    .expect("checked")
+                    .set_compatibility(&mut self.sched, subject, level);
+            }
+            Command::SetSerializers {
+                client,
+                key,
+                value,
+                key_schema,
+                value_schema,
+            } => {
+                let change = SerdeChange {
+                    key,
+                    value,
+                    key_schema,
+                    value_schema,
+                };
+                match self.reconfigured(&client, change)? {
+                    Reconfigured::Producer(c) => self.producers.get_mut(client.as_str()).expect("checked").reconfigure(c),
+                    Reconfigured::Consumer(c) => self.consumers.get_mut(client.as_str()).expect("checked").reconfigure(c),
+                }
+            }
         }
         self.flush_events();
+        Ok(())
+    }
+
+    /// `AdminZkClient.createTopic`: the replica assignment, written where the controller watches.
+    fn create_topic(&mut self, ci: usize, topic: &str, partitions: u32, replication_factor: u32) -> Result<(), SimError> {
+        let live = self.registered_brokers(ci);
+        let n = live.len().max(1) as u64;
+        let start = self.sched.rng.rand_range(0..n) as usize;
+        let shift = self.sched.rng.rand_range(0..n) as usize;
+        let assignment = admin::assign_replicas(&live, partitions, replication_factor, start, shift)?;
+        let path = format!("{}{}", self.cluster_spec(ci).chroot, zkdata::topic_path(topic));
+        self.zk.create_persistent(&mut self.sched, &path, zkdata::topic_json(&assignment));
+        Ok(())
+    }
+
+    /// The configuration `set_serializers` leaves a client with.
+    fn reconfigured(&self, client: &str, change: SerdeChange) -> Result<Reconfigured, SimError> {
+        let SerdeChange {
+            key,
+            value,
+            key_schema,
+            value_schema,
+        } = change;
+        if let Some(p) = self.producers.get(client) {
+            let mut c = p.config.clone();
+            replace_serde(&mut c.key_serializer, &mut c.key_schema, key, key_schema);
+            replace_serde(&mut c.value_serializer, &mut c.value_schema, value, value_schema);
+            self.check_serdes(client, [c.key_serializer, c.value_serializer], [&c.key_schema, &c.value_schema], false)?;
+            return Ok(Reconfigured::Producer(c));
+        }
+        if let Some(consumer) = self.consumers.get(client) {
+            let mut c = consumer.config.clone();
+            replace_serde(&mut c.key_deserializer, &mut c.key_reader_schema, key, key_schema);
+            replace_serde(&mut c.value_deserializer, &mut c.value_reader_schema, value, value_schema);
+            self.check_serdes(
+                client,
+                [c.key_deserializer, c.value_deserializer],
+                [&c.key_reader_schema, &c.value_reader_schema],
+                true,
+            )?;
+            return Ok(Reconfigured::Consumer(c));
+        }
+        invalid(format!("unknown client \"{client}\": set_serializers takes a producer's or a consumer's name"))
+    }
+
+    /// A client's (de)serializers against what this world has: Avro needs a schema (a reader
+    /// schema is optional), the registry, and a build with Avro; a schema needs Avro.
+    fn check_serdes(&self, client: &str, serdes: [Serde; 2], schemas: [&Option<serde_json::Value>; 2], reader: bool) -> Result<(), SimError> {
+        let role = if reader { "deserializer" } else { "serializer" };
+        for (i, side) in ["key", "value"].into_iter().enumerate() {
+            let schema_key = if reader { format!("{side}.reader.schema") } else { format!("{side}.schema") };
+            match (serdes[i], schemas[i]) {
+                (Serde::Avro, _) if !cfg!(feature = "avro") => return invalid(format!("{client}: {side}.{role}: {}", crate::schema_registry::NO_AVRO)),
+                (Serde::Avro, _) if self.schema_registry.is_none() => {
+                    return invalid(format!(
+                        "{client}: the Avro {side}.{role} needs a schema registry (schema.registry.url): start one first with start_schema_registry"
+                    ))
+                }
+                (Serde::Avro, None) if !reader => return invalid(format!("{client}: the Avro {side}.serializer needs {schema_key}")),
+                (Serde::Avro, Some(v)) => {
+                    AvroSchema::from_config(v).map_err(|e| SimError::Invalid(format!("{client}: {schema_key}: {e}")))?;
+                }
+                (_, Some(_)) => return invalid(format!("{client}: {schema_key} is only used with the Avro {side}.{role}")),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn registry_running(&self, what: &str) -> Result<(), SimError> {
+        if self.schema_registry.is_none() {
+            return invalid(format!("{what}: no schema registry is running; start one with start_schema_registry"));
+        }
         Ok(())
     }
 
@@ -624,6 +763,9 @@ impl World {
         if let Some(c) = self.consumers.get_key_value(s) {
             return Ok(NodeId::Client(c.0.clone()));
         }
+        if s == registry::NAME && self.schema_registry.is_some() {
+            return Ok(SchemaRegistry::node());
+        }
         invalid(format!("unknown node \"{s}\": use \"zookeeper\", \"broker-<id>\" or a client's name"))
     }
 
@@ -658,6 +800,12 @@ impl World {
                 if config.batch_size == 0 {
                     return invalid("batch.size must be at least 1");
                 }
+                self.check_serdes(
+                    name,
+                    [config.key_serializer, config.value_serializer],
+                    [&config.key_schema, &config.value_schema],
+                    false,
+                )?;
             }
             Command::Produce {
                 producer,
@@ -738,6 +886,12 @@ impl World {
                             return invalid("group.id must be 1–249 characters");
                         }
                     }
+                    self.check_serdes(
+                        name,
+                        [config.key_deserializer, config.value_deserializer],
+                        [&config.key_reader_schema, &config.value_reader_schema],
+                        true,
+                    )?;
                     for s in &config.partition_assignment_strategy {
                         crate::assignor::Strategy::from_name(s).map_err(|e| SimError::Invalid(format!("partition.assignment.strategy: {e}")))?;
                     }
@@ -775,8 +929,72 @@ impl World {
             Command::ElectPreferredLeaders { cluster } => {
                 self.cluster_index(cluster)?;
             }
+            Command::StartSchemaRegistry { cluster } => {
+                let ci = self.cluster_index(cluster)?;
+                if !cfg!(feature = "avro") {
+                    return invalid(format!("start_schema_registry: {}", crate::schema_registry::NO_AVRO));
+                }
+                if self.schema_registry.is_some() {
+                    return invalid("the schema registry is already running");
+                }
+                if self.registered_brokers(ci).is_empty() {
+                    return invalid(format!("start_schema_registry: no live broker to keep {} on", registry::TOPIC));
+                }
+            }
+            Command::RegisterSchema { subject, schema } => {
+                self.registry_running("register_schema")?;
+                if subject.is_empty() || subject.len() > 255 {
+                    return invalid("register_schema: subject must be 1–255 characters");
+                }
+                AvroSchema::from_config(schema).map_err(|e| SimError::Invalid(format!("register_schema: schema: {e}")))?;
+            }
+            Command::SetCompatibility { subject, level } => {
+                self.registry_running("set_compatibility")?;
+                if subject.as_ref().is_some_and(|s| s.is_empty()) {
+                    return invalid("set_compatibility: subject must not be empty (leave it out for the global level)");
+                }
+                Compatibility::from_name(level).map_err(|e| SimError::Invalid(format!("set_compatibility: {e}")))?;
+            }
+            Command::SetSerializers {
+                client,
+                key,
+                value,
+                key_schema,
+                value_schema,
+            } => {
+                let change = SerdeChange {
+                    key: *key,
+                    value: *value,
+                    key_schema: key_schema.clone(),
+                    value_schema: value_schema.clone(),
+                };
+                self.reconfigured(client, change)?;
+            }
         }
         Ok(())
+    }
+}
+
+/// What `set_serializers` changes: a (de)serializer given takes its schema with it (none if
+/// none is given); a schema alone keeps the (de)serializer.
+struct SerdeChange {
+    key: Option<Serde>,
+    value: Option<Serde>,
+    key_schema: Option<serde_json::Value>,
+    value_schema: Option<serde_json::Value>,
+}
+
+enum Reconfigured {
+    Producer(ProducerConfig),
+    Consumer(ConsumerConfig),
+}
+
+fn replace_serde(serde: &mut Serde, schema: &mut Option<serde_json::Value>, new: Option<Serde>, new_schema: Option<serde_json::Value>) {
+    if let Some(s) = new {
+        *serde = s;
+        *schema = new_schema;
+    } else if new_schema.is_some() {
+        *schema = new_schema;
     }
 }
 
@@ -787,7 +1005,7 @@ fn check_client_name(name: &str) -> Result<(), SimError> {
     if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
         return invalid(format!("client name \"{name}\" must be 1–64 ASCII letters, digits, '-', '_' or '.'"));
     }
-    if name == "zookeeper" || name.starts_with("broker-") {
+    if name == "zookeeper" || name.starts_with("broker-") || name == registry::NAME {
         return invalid(format!("client name \"{name}\" is taken by the cluster's own nodes"));
     }
     Ok(())

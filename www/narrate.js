@@ -8,6 +8,7 @@ export function fill(template, fields) {
 
 export function nodeName(L, node, atStart = false) {
   if (node === 'zookeeper') return L.nodes.zookeeper;
+  if (node === 'schema-registry') return atStart ? L.nodes.schemaRegistryStart : L.nodes.schemaRegistry;
   const m = /^broker-(\d+)$/.exec(node);
   if (m) return fill(atStart ? L.nodes.brokerStart || L.nodes.broker : L.nodes.broker, { id: m[1] });
   return node;
@@ -123,6 +124,10 @@ const FIELDS = {
   }),
   offset_commit_failed: (ev) => ({ consumer: ev.consumer, group: ev.group, error: ev.error }),
   poll_failed: (ev) => ({ consumer: ev.consumer, tp: tpName(ev.tp), offset: ev.offset, error: ev.error }),
+  schema_registry_started: (ev) => ({ topic: ev.topic }),
+  schema_registered: (ev) => ({ subject: ev.subject, version: ev.version, id: ev.id }),
+  schema_refused: (ev) => ({ subject: ev.subject, status: ev.http_status, error: ev.error }),
+  compatibility_set: (ev) => [ev.subject === null ? 'compatibility_set_global' : 'compatibility_set', { subject: ev.subject, level: ev.level }],
 };
 
 /** The event kinds narrated (for tests). */

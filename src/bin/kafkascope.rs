@@ -169,7 +169,7 @@ fn check(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-fn read_schema(file: &str) -> Result<apache_avro::Schema, String> {
+fn read_schema(file: &str) -> Result<kafkascope::schema_registry::avro::Schema, String> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
     kafkascope::schema_registry::avro::parse(&text).map_err(|e| format!("{file}: {e}"))
 }

@@ -4,8 +4,12 @@
 //! watermark, hands records to the application on `poll`, and commits offsets.
 
 use crate::assignor::{self, Strategy, Subscription};
+use crate::client::producer::configured_schemas;
 use crate::config::{ConsumerConfig, OffsetReset};
 use crate::protocol::*;
+use crate::schema_registry::client::{AvroSchema, RegistryClient, Step};
+use crate::schema_registry::server::SchemaRegistry;
+use crate::serialization::Serde;
 use crate::sim::{Scheduler, Timer, TimerKey};
 use crate::trace::{Event, PolledRecord, PositionSource};
 use serde::Serialize;
@@ -31,10 +35,20 @@ enum Pending {
     Join,
     Sync,
     Heartbeat,
-    Commit { auto: bool },
-    OffsetFetch { partitions: Vec<TopicPartition> },
-    ListOffsets { partitions: Vec<TopicPartition> },
-    Fetch { leader: BrokerId },
+    Commit {
+        auto: bool,
+    },
+    OffsetFetch {
+        partitions: Vec<TopicPartition>,
+    },
+    ListOffsets {
+        partitions: Vec<TopicPartition>,
+    },
+    Fetch {
+        leader: BrokerId,
+    },
+    /// A question to the schema registry.
+    Registry,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -72,6 +86,11 @@ pub struct Consumer {
     next_correlation: u64,
     #[serde(skip)]
     retry_timer: Option<TimerKey>,
+    #[serde(skip)]
+    registry: RegistryClient,
+    /// The key's and the value's reader schemas, parsed from the configuration.
+    #[serde(skip)]
+    reader_schemas: [Option<AvroSchema>; 2],
 }
 
 fn has_pending(pending: &BTreeMap<u64, (Pending, TimerKey)>, f: impl Fn(&Pending) -> bool) -> bool {
@@ -92,6 +111,7 @@ impl Consumer {
         Consumer {
             name,
             cluster,
+            reader_schemas: configured_schemas(&config.key_reader_schema, &config.value_reader_schema),
             config,
             group_id,
             topics,
@@ -113,7 +133,14 @@ impl Consumer {
             awaiting_positions: BTreeSet::new(),
             next_correlation: 0,
             retry_timer: None,
+            registry: RegistryClient::default(),
         }
+    }
+
+    /// The application redeployed with other deserializers or reader schemas (`set_serializers`).
+    pub fn reconfigure(&mut self, config: ConsumerConfig) {
+        self.reader_schemas = configured_schemas(&config.key_reader_schema, &config.value_reader_schema);
+        self.config = config;
     }
 
     fn node(&self) -> NodeId {
@@ -165,6 +192,10 @@ impl Consumer {
     }
 
     fn request(&mut self, sched: &mut Scheduler, to: BrokerId, kind: Pending, make: impl FnOnce(u64) -> Message) {
+        self.request_to(sched, NodeId::Broker(to), kind, make);
+    }
+
+    fn request_to(&mut self, sched: &mut Scheduler, to: NodeId, kind: Pending, make: impl FnOnce(u64) -> Message) -> (u64, TimerKey) {
         let id = self.next_id();
         let timer = sched.set_timer(
             self.config.request_timeout_ms,
@@ -172,7 +203,8 @@ impl Consumer {
             Timer::ConsumerRequestTimeout { correlation_id: id },
         );
         self.pending.insert(id, (kind, timer));
-        sched.send(self.node(), NodeId::Broker(to), make(id));
+        sched.send(self.node(), to, make(id));
+        (id, timer)
     }
 
     fn bootstrap_broker(&self) -> BrokerId {
@@ -399,6 +431,7 @@ impl Consumer {
             }
             Timer::ConsumerRequestTimeout { correlation_id } => {
                 if let Some((kind, _)) = self.pending.remove(&correlation_id) {
+                    self.registry.forget(correlation_id);
                     self.on_failure(sched, kind);
                 }
             }
@@ -437,6 +470,8 @@ impl Consumer {
                     self.forget_leaders(&t);
                 }
             }
+            // Asked again by the next poll that meets the id.
+            Pending::Registry => return,
         }
         self.backoff(sched);
     }
@@ -474,34 +509,41 @@ impl Consumer {
     /// (KIP-334): if it is the first, `poll` fails with RecordDeserializationException naming
     /// its partition and offset, and every later poll fails the same until the application seeks past it.
     pub fn poll(&mut self, sched: &mut Scheduler) -> usize {
-        let (keys, values) = (self.config.key_deserializer, self.config.value_deserializer);
         let mut out = Vec::new();
-        let mut failed = None;
-        'partitions: for (tp, q) in self.buffer.iter_mut() {
-            while out.len() < self.config.max_poll_records {
-                let Some(r) = q.front() else { break };
-                let read = |bytes: &Option<Bytes>, serde: crate::serialization::Serde| bytes.as_deref().map(|b| serde.deserialize(b)).transpose();
-                match (read(&r.key, keys), read(&r.value, values)) {
-                    (Ok(key), Ok(value)) => {
-                        self.positions.insert(tp.clone(), r.offset + 1);
-                        out.push(PolledRecord {
-                            tp: tp.clone(),
-                            offset: r.offset,
-                            key,
-                            value,
-                        });
-                        q.pop_front();
+        let mut stop = None;
+        'partitions: for (tp, q) in self.buffer.iter() {
+            for r in q.iter().take(self.config.max_poll_records - out.len()) {
+                match self.deserialize_record(r) {
+                    Step::Done(Ok((key, value))) => out.push(PolledRecord {
+                        tp: tp.clone(),
+                        offset: r.offset,
+                        key,
+                        value,
+                    }),
+                    Step::Done(Err(cause)) => {
+                        stop = Some(Err((tp.clone(), r.offset, cause)));
+                        break 'partitions;
                     }
-                    (Err(cause), _) | (_, Err(cause)) => {
-                        failed = Some((tp.clone(), r.offset, cause));
+                    Step::Wait => {
+                        stop = Some(Ok(None));
+                        break 'partitions;
+                    }
+                    Step::Ask(question) => {
+                        stop = Some(Ok(Some(question)));
                         break 'partitions;
                     }
                 }
             }
         }
+        for r in &out {
+            self.positions.insert(r.tp.clone(), r.offset + 1);
+            if let Some(q) = self.buffer.get_mut(&r.tp) {
+                q.pop_front();
+            }
+        }
         let n = out.len();
-        match failed {
-            Some((tp, offset, cause)) if out.is_empty() => {
+        match stop {
+            Some(Err((tp, offset, cause))) if out.is_empty() => {
                 let error = format!("RecordDeserializationException: Error deserializing key/value for partition {tp} at offset {offset}. If needed, please seek past the record to continue consumption. ({cause})");
                 sched.emit(Event::PollFailed {
                     consumer: self.name.clone(),
@@ -510,13 +552,41 @@ impl Consumer {
                     error,
                 });
             }
-            _ => sched.emit(Event::RecordsPolled {
-                consumer: self.name.clone(),
-                records: out,
-            }),
+            stop => {
+                if let Some(Ok(Some(question))) = stop {
+                    let (id, timer) = self.request_to(sched, SchemaRegistry::node(), Pending::Registry, |id| question.request(id, false));
+                    self.registry.asking(id, question, timer);
+                }
+                sched.emit(Event::RecordsPolled {
+                    consumer: self.name.clone(),
+                    records: out,
+                });
+            }
         }
         self.drive(sched);
         n
+    }
+
+    /// The configured deserializers on one record; an Avro one may first need the writer's
+    /// schema from the registry (the poll stops there and asks; a later poll goes on).
+    fn deserialize_record(&self, r: &Record) -> Step<(Option<String>, Option<String>)> {
+        let serdes = [self.config.key_deserializer, self.config.value_deserializer];
+        let mut out = [None, None];
+        for (i, bytes) in [&r.key, &r.value].into_iter().enumerate() {
+            let Some(bytes) = bytes else { continue };
+            let step = match serdes[i] {
+                Serde::Avro => self.registry.deserialize(bytes, self.reader_schemas[i].as_ref()),
+                serde => Step::Done(serde.deserialize(bytes)),
+            };
+            out[i] = match step {
+                Step::Done(Ok(text)) => Some(text),
+                Step::Done(Err(e)) => return Step::Done(Err(e)),
+                Step::Wait => return Step::Wait,
+                Step::Ask(q) => return Step::Ask(q),
+            };
+        }
+        let [key, value] = out;
+        Step::Done(Ok((key, value)))
     }
 
     pub fn seek(&mut self, sched: &mut Scheduler, tp: TopicPartition, offset: u64) {
@@ -545,13 +615,18 @@ impl Consumer {
             | Message::OffsetCommitResponse { correlation_id, .. }
             | Message::OffsetFetchResponse { correlation_id, .. }
             | Message::ListOffsetsResponse { correlation_id, .. }
-            | Message::FetchResponse { correlation_id, .. } => Some(*correlation_id),
+            | Message::FetchResponse { correlation_id, .. }
+            | Message::SchemaByIdResponse { correlation_id, .. } => Some(*correlation_id),
             _ => None,
         };
         let Some((kind, timer)) = correlation.and_then(|c| self.pending.remove(&c)) else {
             return;
         };
         sched.cancel(timer);
+        if matches!(kind, Pending::Registry) {
+            self.registry.learn(&msg);
+            return;
+        }
         match msg {
             Message::Disconnected { .. } => self.on_failure(sched, kind),
             Message::MetadataResponse {

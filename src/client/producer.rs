@@ -5,6 +5,9 @@
 use crate::config::ProducerConfig;
 use crate::partitioner::{self, PartitionerKind, StickyState};
 use crate::protocol::*;
+use crate::schema_registry::client::{Asked, AvroSchema, RegistryClient, Step};
+use crate::schema_registry::server::SchemaRegistry;
+use crate::serialization::Serde;
 use crate::sim::{Scheduler, Timer, TimerKey};
 use crate::trace::Event;
 use serde::Serialize;
@@ -32,6 +35,25 @@ struct Batch {
 struct InFlight {
     batches: Vec<Batch>,
     timer: Option<TimerKey>,
+}
+
+/// A key or value as the application hands it to `send`: an object (written as text) for the
+/// serializer, or bytes as they are.
+#[derive(Clone, Debug)]
+pub enum Payload {
+    Object(String),
+    Raw(Bytes),
+}
+
+/// A send the application made, not yet serialized.
+#[derive(Clone, Debug)]
+pub struct Unsent {
+    pub topic: Name,
+    pub partition: Option<u32>,
+    pub key: Option<Payload>,
+    pub value: Option<Payload>,
+    pub headers: Vec<(Name, Bytes)>,
+    pub timestamp_ms: u64,
 }
 
 /// What the producer knows of a topic from Metadata responses: each partition's leader.
@@ -68,6 +90,19 @@ pub struct Producer {
     pub next_seq: u64,
     #[serde(skip)]
     next_correlation: u64,
+    /// Sends whose serializer waits for the registry; the application's thread waits in `send`.
+    #[serde(skip)]
+    blocked: VecDeque<Unsent>,
+    #[serde(skip)]
+    registry: RegistryClient,
+    /// The key's and the value's Avro schema, parsed from the configuration.
+    #[serde(skip)]
+    schemas: [Option<AvroSchema>; 2],
+}
+
+/// The Avro schemas a configuration gives for the key and the value (checked when it was accepted).
+pub fn configured_schemas(key: &Option<serde_json::Value>, value: &Option<serde_json::Value>) -> [Option<AvroSchema>; 2] {
+    [key, value].map(|v| v.as_ref().and_then(|v| AvroSchema::from_config(v).ok()))
 }
 
 impl Producer {
@@ -75,7 +110,6 @@ impl Producer {
         Producer {
             name,
             cluster,
-            config,
             bootstrap,
             metadata: BTreeMap::new(),
             waiting_for_metadata: Vec::new(),
@@ -89,7 +123,17 @@ impl Producer {
             send_timer: None,
             next_seq: 0,
             next_correlation: 0,
+            blocked: VecDeque::new(),
+            registry: RegistryClient::default(),
+            schemas: configured_schemas(&config.key_schema, &config.value_schema),
+            config,
         }
+    }
+
+    /// The application redeployed with other serializers or schemas (`set_serializers`).
+    pub fn reconfigure(&mut self, config: ProducerConfig) {
+        self.schemas = configured_schemas(&config.key_schema, &config.value_schema);
+        self.config = config;
     }
 
     fn node(&self) -> NodeId {
@@ -98,7 +142,8 @@ impl Producer {
 
     /// Records not yet acknowledged or failed.
     pub fn outstanding(&self) -> usize {
-        self.waiting_for_metadata.len()
+        self.blocked.len()
+            + self.waiting_for_metadata.len()
             + self.accumulator.values().flatten().map(|b| b.records.len()).sum::<usize>()
             + self.in_flight.values().flat_map(|f| &f.batches).map(|b| b.records.len()).sum::<usize>()
     }
@@ -129,8 +174,92 @@ impl Producer {
         seq
     }
 
-    /// A send the application's serializer refused: it fails at once, nothing is sent.
-    pub fn refuse(&mut self, sched: &mut Scheduler, topic: Name, error: String) {
+    /// `KafkaProducer.send` as the application calls it: the serializers run first, so a value
+    /// they refuse fails the send before anything leaves the client. An Avro serializer may
+    /// first ask the registry for the schema's id; until it answers, this send and every later
+    /// one wait, as the application's thread waits inside `send`.
+    pub fn produce(&mut self, sched: &mut Scheduler, unsent: Unsent) {
+        self.blocked.push_back(unsent);
+        if self.blocked.len() == 1 {
+            self.unblock(sched);
+        }
+    }
+
+    fn unblock(&mut self, sched: &mut Scheduler) {
+        while let Some(u) = self.blocked.front() {
+            match self.serialize_record(u) {
+                Step::Wait => return,
+                Step::Ask(question) => return self.ask(sched, question),
+                Step::Done(result) => {
+                    let u = self.blocked.pop_front().expect("front exists");
+                    match result {
+                        Ok((key, value)) => {
+                            let record = ProducerRecord {
+                                key,
+                                value,
+                                headers: u.headers,
+                                timestamp_ms: u.timestamp_ms,
+                            };
+                            self.send(sched, u.topic, u.partition, record);
+                        }
+                        Err(error) => self.refuse(sched, u.topic, error),
+                    }
+                }
+            }
+        }
+    }
+
+    fn serialize_record(&self, u: &Unsent) -> Step<(Option<Bytes>, Option<Bytes>)> {
+        let mut out = [None, None];
+        for (i, field) in [&u.key, &u.value].into_iter().enumerate() {
+            out[i] = match field {
+                None => None,
+                Some(Payload::Raw(bytes)) => Some(bytes.clone()),
+                Some(Payload::Object(text)) => {
+                    let serde = if i == 0 { self.config.key_serializer } else { self.config.value_serializer };
+                    let step = match (serde, &self.schemas[i]) {
+                        (Serde::Avro, Some(schema)) => self.registry.serialize(&u.topic, i == 0, schema, text),
+                        _ => Step::Done(serde.serialize(text)),
+                    };
+                    match step {
+                        Step::Done(Ok(bytes)) => Some(bytes.into()),
+                        Step::Done(Err(e)) => return Step::Done(Err(e)),
+                        Step::Wait => return Step::Wait,
+                        Step::Ask(question) => return Step::Ask(question),
+                    }
+                }
+            };
+        }
+        let [key, value] = out;
+        Step::Done(Ok((key, value)))
+    }
+
+    fn ask(&mut self, sched: &mut Scheduler, question: Asked) {
+        self.next_correlation += 1;
+        let id = self.next_correlation;
+        let timer = sched.set_timer(
+            self.config.request_timeout_ms,
+            self.node(),
+            Timer::ProducerRequestTimeout { correlation_id: id },
+        );
+        sched.send(self.node(), SchemaRegistry::node(), question.request(id, self.config.auto_register_schemas));
+        self.registry.asking(id, question, timer);
+    }
+
+    /// The registry answered, or never will: the blocked send goes on, or fails as the
+    /// serializer's SerializationException.
+    fn registry_answered(&mut self, sched: &mut Scheduler, failure: Option<String>) {
+        if let Some(cause) = failure {
+            let action = if self.config.auto_register_schemas { "registering" } else { "retrieving" };
+            if let Some(u) = self.blocked.pop_front() {
+                self.refuse(sched, u.topic, format!("SerializationException: Error {action} Avro schema: {cause}"));
+            }
+        }
+        self.unblock(sched);
+    }
+
+    /// A send that failed before reaching any broker: nothing is sent.
+    fn refuse(&mut self, sched: &mut Scheduler, topic: Name, error: String) {
         let seq = self.next_seq;
         self.next_seq += 1;
         sched.emit(Event::ProduceFailed {
@@ -259,6 +388,12 @@ impl Producer {
             }
             Message::Disconnected { correlation_id } => self.request_failed(sched, correlation_id),
             Message::ProduceResponse { correlation_id, results } => self.handle_produce_response(sched, correlation_id, results),
+            Message::RegisterSchemaResponse { .. } => {
+                if let Some((timer, result)) = self.registry.learn(&msg) {
+                    sched.cancel(timer);
+                    self.registry_answered(sched, result.err().map(|e| format!("RestClientException: {e}")));
+                }
+            }
             _ => {}
         }
     }
@@ -362,7 +497,10 @@ impl Producer {
     /// No answer in time, or the connection dropped: try another broker for metadata;
     /// retry produce batches after refreshing metadata (`NetworkClient` disconnect handling).
     fn request_failed(&mut self, sched: &mut Scheduler, correlation_id: u64) {
-        if let Some((_, t)) = self.metadata_in_flight.filter(|(id, _)| *id == correlation_id) {
+        if let Some((_, t)) = self.registry.forget(correlation_id) {
+            sched.cancel(t);
+            self.registry_answered(sched, Some("the schema registry did not answer within request.timeout.ms".into()));
+        } else if let Some((_, t)) = self.metadata_in_flight.filter(|(id, _)| *id == correlation_id) {
             sched.cancel(t);
             self.metadata_in_flight = None;
             self.bootstrap_next += 1;

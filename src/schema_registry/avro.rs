@@ -6,10 +6,16 @@ use apache_avro::reader::datum::GenericDatumReader;
 use apache_avro::schema_compatibility::SchemaCompatibility;
 use apache_avro::types::Value;
 use apache_avro::writer::datum::GenericDatumWriter;
-use apache_avro::Schema;
+pub use apache_avro::Schema;
 
 pub fn parse(text: &str) -> Result<Schema, String> {
     Schema::parse_str(text).map_err(|e| format!("not a valid Avro schema: {e}"))
+}
+
+/// The text the registry stores and compares schemas by: Avro's normalized JSON, with
+/// docs and defaults kept (unlike the Parsing Canonical Form, which drops them).
+pub fn canonical(schema: &Schema) -> String {
+    serde_json::to_string(schema).unwrap_or_default()
 }
 
 /// The registry's check of a new schema against the earlier versions (oldest first):

@@ -8,6 +8,14 @@ use std::fmt;
 
 #[cfg(feature = "avro")]
 pub mod avro;
+#[cfg(not(feature = "avro"))]
+#[path = "no_avro.rs"]
+pub mod avro;
+pub mod client;
+pub mod server;
+
+/// Why a build without the `avro` feature refuses schemas.
+pub const NO_AVRO: &str = "this build of the engine has no Avro; the page loads the build with Avro when a run uses schemas";
 
 /// A subject's compatibility level; BACKWARD is the registry's default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -226,6 +226,8 @@ export default {
     broker: 'broker {id}',
     // A node named at the start of a sentence.
     brokerStart: 'Broker {id}',
+    schemaRegistry: 'the schema registry',
+    schemaRegistryStart: 'The schema registry',
   },
   kinds: {
     ZkPing: 'a heartbeat',
@@ -260,6 +262,11 @@ export default {
     OffsetFetchResponse: 'an OffsetFetch response',
     ListOffsets: 'a ListOffsets request',
     ListOffsetsResponse: 'a ListOffsets response',
+    RegisterSchema: 'a schema registration (POST /subjects/…/versions)',
+    LookUpSchema: 'a schema lookup (POST /subjects/…)',
+    RegisterSchemaResponse: 'the registry’s answer with a schema id',
+    GetSchemaById: 'a request for a schema by id (GET /schemas/ids/…)',
+    GetSchemaByIdResponse: 'the registry’s answer with a schema',
   },
   reasons: {
     network_partition: 'the network between them is cut',
@@ -356,6 +363,11 @@ export default {
     offsets_committed_auto: ' (auto-commit)',
     offset_commit_failed: '{consumer}’s offset commit for group {group} fails: {error}.',
     poll_failed: '{consumer}’s poll fails at {tp} offset {offset}: the record cannot be deserialized, and the position stays there until the consumer seeks past it ({error}).',
+    schema_registry_started: 'The schema registry starts; it keeps every schema as a record of the compacted topic {topic}.',
+    schema_registered: 'The cluster acknowledged the registry’s write: {subject} version {version} is schema id {id}.',
+    schema_refused: 'The schema registry refuses a schema for {subject} (HTTP {status}): {error}',
+    compatibility_set: 'Subject {subject} now checks new schemas for {level} compatibility.',
+    compatibility_set_global: 'Subjects without their own level now check new schemas for {level} compatibility.',
     unknown: 'Event {type}.',
   },
 };

@@ -221,6 +221,8 @@ export default {
     error: '거부됨: {error}',
   },
   nodes: {
+    schemaRegistry: '스키마 레지스트리',
+    schemaRegistryStart: '스키마 레지스트리',
     zookeeper: 'ZooKeeper',
     broker: '브로커 {id}',
     brokerStart: '브로커 {id}',
@@ -258,6 +260,11 @@ export default {
     OffsetFetchResponse: 'OffsetFetch 응답',
     ListOffsets: 'ListOffsets 요청',
     ListOffsetsResponse: 'ListOffsets 응답',
+    RegisterSchema: '스키마 등록 요청 (POST /subjects/…/versions)',
+    LookUpSchema: '스키마 조회 요청 (POST /subjects/…)',
+    RegisterSchemaResponse: '스키마 ID를 담은 레지스트리 응답',
+    GetSchemaById: 'ID로 스키마를 묻는 요청 (GET /schemas/ids/…)',
+    GetSchemaByIdResponse: '스키마를 담은 레지스트리 응답',
   },
   reasons: {
     network_partition: '둘 사이의 네트워크가 끊겼습니다',
@@ -354,6 +361,11 @@ export default {
     offsets_committed_auto: ' (자동 커밋)',
     offset_commit_failed: '{consumer}의 컨슈머 그룹 {group} 오프셋 커밋이 실패합니다: {error}.',
     poll_failed: '{consumer}의 poll()이 {tp} 오프셋 {offset}에서 실패합니다. 레코드를 역직렬화할 수 없어서, 컨슈머가 seek로 건너뛰기 전까지 위치가 그대로 머뭅니다 ({error}).',
+    schema_registry_started: '스키마 레지스트리가 시작됩니다. 모든 스키마를 컴팩션 토픽 {topic}의 레코드로 보관합니다.',
+    schema_registered: '클러스터가 레지스트리의 쓰기를 확인했습니다: {subject} 버전 {version}은 스키마 ID {id}입니다.',
+    schema_refused: '스키마 레지스트리가 {subject}의 스키마를 거부합니다 (HTTP {status}): {error}',
+    compatibility_set: '서브젝트 {subject}는 이제 새 스키마를 {level} 호환성으로 검사합니다.',
+    compatibility_set_global: '자체 설정이 없는 서브젝트는 이제 새 스키마를 {level} 호환성으로 검사합니다.',
     unknown: '이벤트 {type}.',
   },
 };

@@ -1,0 +1,147 @@
+//! The clients' side of the registry (`CachedSchemaRegistryClient`, as `KafkaAvroSerializer`
+//! and `KafkaAvroDeserializer` use it): a schema's id is asked once per subject, a writer's
+//! schema once per id, and both are cached. The producer or consumer sends the questions
+//! and hands the answers back; this module only decides.
+
+use super::avro::{self, Schema};
+use super::{subject, unframe};
+use crate::protocol::{Message, RegistryError};
+use crate::sim::TimerKey;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// A schema as the application's record class carries it: parsed, and as the registry stores it.
+#[derive(Clone, Debug)]
+pub struct AvroSchema {
+    pub schema: Schema,
+    pub canonical: Rc<str>,
+}
+
+impl AvroSchema {
+    /// From a config value: the schema as JSON, or a string holding it.
+    pub fn from_config(value: &serde_json::Value) -> Result<AvroSchema, String> {
+        let schema = avro::parse(&schema_text(value))?;
+        Ok(AvroSchema {
+            canonical: avro::canonical(&schema).into(),
+            schema,
+        })
+    }
+}
+
+/// A schema given in a configuration or command: the schema as JSON, or a string holding it.
+pub fn schema_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// What a client asked the registry.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Asked {
+    Id { subject: String, schema: Rc<str> },
+    Schema(u32),
+}
+
+impl Asked {
+    pub fn request(&self, correlation_id: u64, register: bool) -> Message {
+        match self {
+            Asked::Id { subject, schema } => Message::RegisterSchemaRequest {
+                correlation_id,
+                subject: subject.clone(),
+                schema: schema.clone(),
+                register,
+            },
+            Asked::Schema(id) => Message::SchemaByIdRequest { correlation_id, id: *id },
+        }
+    }
+}
+
+/// One step of (de)serializing: done, waiting for an answer already asked for, or a question to ask.
+#[derive(Debug)]
+pub enum Step<T> {
+    Done(Result<T, String>),
+    Wait,
+    Ask(Asked),
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct RegistryClient {
+    ids: BTreeMap<(String, Rc<str>), u32>,
+    schemas: BTreeMap<u32, Result<Schema, String>>,
+    asked: BTreeMap<u64, (Asked, TimerKey)>,
+}
+
+impl RegistryClient {
+    fn step_for<T>(&self, question: Asked) -> Step<T> {
+        if self.asked.values().any(|(a, _)| *a == question) {
+            Step::Wait
+        } else {
+            Step::Ask(question)
+        }
+    }
+
+    /// `KafkaAvroSerializer.serialize`: the subject's id for the schema (registered, or looked
+    /// up with `auto.register.schemas=false`), then magic byte, id and the Avro body.
+    pub fn serialize(&self, topic: &str, is_key: bool, schema: &AvroSchema, json: &str) -> Step<Vec<u8>> {
+        let subject = subject(topic, is_key);
+        match self.ids.get(&(subject.clone(), schema.canonical.clone())) {
+            Some(id) => Step::Done(avro::encode(&schema.schema, *id, json).map_err(|e| format!("SerializationException: Error serializing Avro message: {e}"))),
+            None => self.step_for(Asked::Id {
+                subject,
+                schema: schema.canonical.clone(),
+            }),
+        }
+    }
+
+    /// `KafkaAvroDeserializer.deserialize`: the writer's schema by the id in the bytes, then
+    /// Avro's resolution into the reader's schema (the writer's own when there is none).
+    pub fn deserialize(&self, bytes: &[u8], reader: Option<&AvroSchema>) -> Step<String> {
+        let id = match unframe(bytes) {
+            Ok((id, _)) => id,
+            Err(e) => return Step::Done(Err(e)),
+        };
+        match self.schemas.get(&id) {
+            Some(Ok(writer)) => Step::Done(avro::decode(bytes, writer, reader.map_or(writer, |r| &r.schema)).map(|v| v.to_string())),
+            Some(Err(e)) => Step::Done(Err(format!("SerializationException: Error retrieving Avro schema for id {id}: {e}"))),
+            None => self.step_for(Asked::Schema(id)),
+        }
+    }
+
+    pub fn asking(&mut self, correlation_id: u64, question: Asked, timer: TimerKey) {
+        self.asked.insert(correlation_id, (question, timer));
+    }
+
+    /// A question that went unanswered (timeout, refused connection): forgotten, to be asked again.
+    pub fn forget(&mut self, correlation_id: u64) -> Option<(Asked, TimerKey)> {
+        self.asked.remove(&correlation_id)
+    }
+
+    /// Takes the registry's answer. Returns the question's timer, and the registry's
+    /// refusal of a schema the serializer needed an id for.
+    pub fn learn(&mut self, msg: &Message) -> Option<(TimerKey, Result<(), RegistryError>)> {
+        match msg {
+            Message::RegisterSchemaResponse { correlation_id, result } => {
+                let (asked, timer) = self.asked.remove(correlation_id)?;
+                let Asked::Id { subject, schema } = asked else { return None };
+                match result {
+                    Ok(id) => {
+                        self.ids.insert((subject, schema), *id);
+                        Some((timer, Ok(())))
+                    }
+                    Err(e) => Some((timer, Err(e.clone()))),
+                }
+            }
+            Message::SchemaByIdResponse { correlation_id, id, result } => {
+                let (_, timer) = self.asked.remove(correlation_id)?;
+                let schema = match result {
+                    Ok(text) => avro::parse(text),
+                    Err(e) => Err(e.to_string()),
+                };
+                self.schemas.insert(*id, schema);
+                Some((timer, Ok(())))
+            }
+            _ => None,
+        }
+    }
+}
