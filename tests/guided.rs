@@ -169,3 +169,51 @@ fn the_chroot_scenario_keeps_the_two_clusters_apart() {
     assert_eq!(w.zk.nodes["/cluster-b/controller_epoch"].data, "1");
     assert!(w.zk.nodes.contains_key("/cluster-a/brokers/topics/orders") && w.zk.nodes.contains_key("/cluster-b/brokers/topics/orders"));
 }
+
+fn polled_values(w: &World, consumer: &str) -> Vec<String> {
+    events(w)
+        .filter_map(|e| match e {
+            Event::RecordsPolled { consumer: c, records } if &**c == consumer => Some(records.iter().filter_map(|r| r.value.clone()).collect::<Vec<_>>()),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+#[test]
+fn the_garbled_scenario_reads_integers_as_text_without_an_error() {
+    let (_, w) = run("12-serializers-garbled");
+    assert_eq!(polled_values(&w, "text-consumer"), vec!["\u{0}\u{0}\u{0}A", "\u{0}\u{0}\u{3}\u{fffd}"]);
+    assert!(!events(&w).any(|e| matches!(e, Event::PollFailed { .. })));
+}
+
+#[test]
+fn the_poison_pill_scenario_fails_at_offset_1_until_the_seek() {
+    let (_, w) = run("13-poison-pill");
+    let failed: Vec<u64> = events(&w)
+        .filter_map(|e| match e {
+            Event::PollFailed { offset, .. } => Some(*offset),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failed, vec![1, 1]);
+    assert_eq!(polled_values(&w, "int-consumer"), vec!["7", "8"]);
+}
+
+#[test]
+fn the_refused_schema_scenario_fails_app_v2s_send_with_a_409() {
+    let (_, w) = run("14-schema-refused");
+    assert!(events(&w).any(|e| matches!(e, Event::SchemaRefused { http_status: 409, .. })));
+    assert!(events(&w).any(|e| matches!(e, Event::ProduceFailed { producer, .. } if &**producer == "app-v2")));
+    assert!(events(&w).any(|e| matches!(e, Event::ProduceAcknowledged { producer, .. } if &**producer == "app-v1")));
+}
+
+#[test]
+fn the_evolution_scenario_lets_old_and_new_readers_read_both_versions() {
+    let (_, w) = run("15-schema-evolution");
+    assert_eq!(polled_values(&w, "reader-v1"), vec![r#"{"name":"kim"}"#, r#"{"name":"lee"}"#]);
+    assert_eq!(
+        polled_values(&w, "reader-v2"),
+        vec![r#"{"email":null,"name":"kim"}"#, r#"{"email":"lee@example.com","name":"lee"}"#]
+    );
+}

@@ -7,7 +7,7 @@ use crate::assignor::{self, Strategy, Subscription};
 use crate::client::producer::configured_schemas;
 use crate::config::{ConsumerConfig, OffsetReset};
 use crate::protocol::*;
-use crate::schema_registry::client::{AvroSchema, RegistryClient, Step};
+use crate::schema_registry::client::{Asked, AvroSchema, RegistryClient, Step};
 use crate::schema_registry::server::SchemaRegistry;
 use crate::serialization::Serde;
 use crate::sim::{Scheduler, Timer, TimerKey};
@@ -554,8 +554,7 @@ impl Consumer {
             }
             stop => {
                 if let Some(Ok(Some(question))) = stop {
-                    let (id, timer) = self.request_to(sched, SchemaRegistry::node(), Pending::Registry, |id| question.request(id, false));
-                    self.registry.asking(id, question, timer);
+                    self.ask_registry(sched, question);
                 }
                 sched.emit(Event::RecordsPolled {
                     consumer: self.name.clone(),
@@ -565,6 +564,32 @@ impl Consumer {
         }
         self.drive(sched);
         n
+    }
+
+    fn ask_registry(&mut self, sched: &mut Scheduler, question: Asked) {
+        let (id, timer) = self.request_to(sched, SchemaRegistry::node(), Pending::Registry, |id| question.request(id, false));
+        self.registry.asking(id, question, timer);
+    }
+
+    /// Fetched records whose writer's schema is unknown: ask for it now. In Java the poll
+    /// blocks inside the deserializer while it asks; here the answer is on its way before the
+    /// application polls, so a poll returns what a blocking one would.
+    fn ask_for_writer_schemas(&mut self, sched: &mut Scheduler, tp: &TopicPartition) {
+        if ![self.config.key_deserializer, self.config.value_deserializer].contains(&Serde::Avro) {
+            return;
+        }
+        let questions: Vec<Asked> = self.buffer[tp]
+            .iter()
+            .filter_map(|r| match self.deserialize_record(r) {
+                Step::Ask(q) => Some(q),
+                _ => None,
+            })
+            .collect();
+        for q in questions {
+            if !self.registry.is_asking(&q) {
+                self.ask_registry(sched, q);
+            }
+        }
     }
 
     /// The configured deserializers on one record; an Avro one may first need the writer's
@@ -778,6 +803,7 @@ impl Consumer {
                             if fresh.first().is_some_and(|r| r.offset == next) {
                                 q.extend(fresh);
                             }
+                            self.ask_for_writer_schemas(sched, &fp.tp);
                         }
                         Some(ErrorCode::OffsetOutOfRange) => {
                             self.positions.remove(&fp.tp);

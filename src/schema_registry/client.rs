@@ -73,8 +73,12 @@ pub struct RegistryClient {
 }
 
 impl RegistryClient {
+    pub fn is_asking(&self, question: &Asked) -> bool {
+        self.asked.values().any(|(a, _)| a == question)
+    }
+
     fn step_for<T>(&self, question: Asked) -> Step<T> {
-        if self.asked.values().any(|(a, _)| *a == question) {
+        if self.is_asking(&question) {
             Step::Wait
         } else {
             Step::Ask(question)
