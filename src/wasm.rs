@@ -306,3 +306,9 @@ pub fn partition_for_key(key: &str, num_partitions: u32) -> Result<u32, JsError>
     }
     Ok(crate::partitioner::partition_for_key(key.as_bytes(), num_partitions))
 }
+
+/// Whether this build has Avro (the `avro` feature): the page asks which of its two builds it runs.
+#[wasm_bindgen]
+pub fn has_avro() -> bool {
+    cfg!(feature = "avro")
+}

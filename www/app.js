@@ -3,7 +3,8 @@
 // The engine holds the whole run (a timeline): the page can step back, scrub to any
 // step and fork, and it always redraws from the engine at the step shown, never from
 // pictures it kept. The address holds the run (link.js), so a link replays it exactly.
-import init, { Playground, partition_for_key } from './pkg/kafkascope.js';
+// The engine comes in two builds (engine.js): lean, and with Avro for runs that use a schema.
+import { loadEngine, needsAvro } from './engine.js';
 import en from './locales/en.js';
 import { narrate, refsOf, fill, nodeName, tpName } from './narrate.js';
 import { Wire } from './wire.js';
@@ -57,6 +58,8 @@ const S = {
   metricsKey: '',
 };
 let lessons = null;
+/** The engine's module the page runs: the lean build, or the Avro build once a run needs it (engine.js). */
+let E = null;
 
 // ---------------------------------------------------------------- text helpers
 function t(key, fields) {
@@ -113,6 +116,39 @@ function errorText(e) {
 }
 
 // ---------------------------------------------------------------- engine
+/** Runs on `mod` from now on, and says which build it is on the page (data-engine, for tests). */
+function useEngine(mod) {
+  E = mod;
+  document.body.dataset.engine = E.has_avro() ? 'avro' : 'lean';
+}
+
+/**
+ * Makes sure the page runs the Avro build when `avro` is true (it never goes back: the Avro
+ * build runs every run the lean one does). With `carry`, the run on the page moves to the
+ * new engine: its configuration and log replayed to the same step, its fork marks kept.
+ */
+async function needEngine(avro, { carry = true } = {}) {
+  if (!avro || E.has_avro()) return;
+  const next = await loadEngine(true);
+  if (carry && S.pg) {
+    const pg = next.Playground.replay(S.pg.config(), S.pg.log_json(), S.pg.head(), S.pg.step_now());
+    const forks = allForks();
+    useEngine(next);
+    adopt(pg, forks);
+  } else {
+    useEngine(next);
+  }
+}
+
+/** Applies a command as the page's controls do; one that needs Avro moves the run to the Avro build first (then it returns a promise). */
+function applyCommand(cmd) {
+  if (!needsAvro([cmd]) || E.has_avro()) return act(() => apply(cmd));
+  return needEngine(true).then(() => act(() => apply(cmd)), (e) => {
+    sayError(e);
+    return false;
+  });
+}
+
 function configFor(seed, brokers) {
   const config = {
     'offsets.topic.num.partitions': OFFSETS_PARTITIONS,
@@ -123,7 +159,7 @@ function configFor(seed, brokers) {
 }
 
 function boot(seed, brokers) {
-  const pg = new Playground(JSON.stringify(configFor(seed, brokers)));
+  const pg = new E.Playground(JSON.stringify(configFor(seed, brokers)));
   // Start-up (sessions, registration, controller election) and a first topic happen at once,
   // so the page opens on a settled cluster; the narration still tells all of it.
   pg.run_for(100);
@@ -962,7 +998,7 @@ function updatePreview() {
   if (!topic) { out.textContent = ''; return; }
   if (key === '') { out.textContent = t('noKeyPreview'); return; }
   const n = topic.assignment.length;
-  out.textContent = t('keyPreview', { key, partition: partition_for_key(key, n), n });
+  out.textContent = t('keyPreview', { key, partition: E.partition_for_key(key, n), n });
 }
 
 // ---------------------------------------------------------------- highlight
@@ -1007,10 +1043,11 @@ function intIn(input, lo, hi) {
 
 const isTyping = (target) => !!target.closest?.('input:not([type=range]):not([type=checkbox]), select, textarea, [contenteditable="true"]');
 
-/** A fresh run from a scenario's configuration (a lesson's start). */
-function startFrom(config) {
+/** A fresh run from a scenario's configuration (a lesson's start), on the Avro build if its `commands` need it. */
+async function startFrom(config, commands) {
   setPlaying(false);
-  const pg = new Playground(JSON.stringify(config));
+  await needEngine(needsAvro(commands), { carry: false });
+  const pg = new E.Playground(JSON.stringify(config));
   const n = config.clusters?.[0]?.brokers?.length;
   if (Number.isInteger(config.seed)) $('seed').value = String(config.seed);
   if (Number.isInteger(n) && n >= 1 && n <= 6) $('broker-count').value = String(n);
@@ -1087,7 +1124,7 @@ function wireFiles() {
     } finally {
       e.target.value = '';
     }
-    lessons.load(sc, f.name);
+    lessons.load(sc, f.name).catch((err) => sayError(err));
   });
 }
 
@@ -1250,7 +1287,7 @@ function expose() {
     view: () => JSON.parse(S.pg.view()),
     events: (cursor = 0) => JSON.parse(S.pg.events_since(cursor)),
     lastStepEvents: () => S.lastStepEvents,
-    apply: (cmd) => act(() => apply(cmd)),
+    apply: (cmd) => applyCommand(cmd),
     step: () => act(() => stepOnce()),
     runFor: (ms) => act(() => S.pg.run_for(ms)),
     seek: (step) => seekTo(step),
@@ -1259,7 +1296,7 @@ function expose() {
     forks: () => allForks(),
     log: () => JSON.parse(S.pg.log_json()),
     link: (opts) => linkFor(opts),
-    partitionForKey: (key, n) => partition_for_key(key, n),
+    partitionForKey: (key, n) => E.partition_for_key(key, n),
     metrics: () => JSON.parse(S.pg.metrics()),
     lesson: () => lessons?.state(),
     scenario: () => scenarioText(),
@@ -1292,11 +1329,12 @@ async function main() {
   $('clock').textContent = t('loading');
   if (linkError) { showLinkError(linkError); return; }
   wire = new Wire($('wire'), $('stage'), (kind) => kind);
-  await init();
+  // A link whose run uses a schema opens on the Avro build (the lean Wasm is then never fetched).
+  useEngine(await loadEngine(needsAvro(run?.log)));
   if (run) {
     let pg;
     try {
-      pg = Playground.replay(JSON.stringify(run.config), JSON.stringify(run.log), run.head, run.step);
+      pg = E.Playground.replay(JSON.stringify(run.config), JSON.stringify(run.log), run.head, run.step);
     } catch (e) {
       showLinkError(new LinkError('linkReplay', { error: errorText(e) }));
       return;

@@ -31,7 +31,8 @@ function describe(c) {
 }
 
 /**
- * ctx: { $, el, t, lang(): string, start(config): void (a fresh run from a config),
+ * ctx: { $, el, t, lang(): string, start(config, commands): Promise (a fresh run from a config,
+ *        on the engine build its commands need),
  *        act(fn): boolean (runs an engine action; a refusal becomes the status line),
  *        apply(cmd), pg(): Playground, view(): the view shown, sayKey(key, fields, isError) }
  */
@@ -67,10 +68,11 @@ export function createLessons(ctx) {
   }
 
   /** Starts a scenario: a fresh run from its configuration and seed, then its notes at command 0. */
-  function begin(sc, file) {
+  async function begin(sc, file) {
     const config = { ...(sc.config || {}) };
     if (Number.isInteger(sc.seed)) config.seed = sc.seed;
-    ctx.start(config);
+    // The commands go along so a scenario that uses a schema starts on the Avro build (engine.js).
+    await ctx.start(config, sc.commands);
     L.sc = sc;
     L.file = file;
     L.i = 0;
@@ -85,7 +87,7 @@ export function createLessons(ctx) {
     try {
       const res = await fetch(new URL(file, BASE));
       if (!res.ok) throw new Error(`${file}: HTTP ${res.status}`);
-      begin(await res.json(), file);
+      await begin(await res.json(), file);
     } catch (e) {
       ctx.sayKey('lessonLoadFailed', { error: e.message || String(e) }, true);
     }
@@ -202,8 +204,8 @@ export function createLessons(ctx) {
    * A scenario file from disk: with a guide it is a lesson; without one, every command
    * is carried out at once (a refused one shows as any refusal does) and the page says so.
    */
-  function load(sc, name) {
-    begin(sc, name);
+  async function load(sc, name) {
+    await begin(sc, name);
     if (sc.guide) return;
     while (!L.done && L.i < commands().length) next();
     L.done = true;

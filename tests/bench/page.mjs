@@ -1,6 +1,7 @@
 // The page's figures, in headless Chromium (playwright-core, /usr/bin/chromium, the
 // flags of tests/e2e) over dist/ served on 127.0.0.1: the first load's weight, the
-// time to the first drawn cluster, and frame work while playing at top speed.
+// time to the first drawn cluster, frame work while playing at top speed, and what the
+// Avro build (dist/pkg-avro/, loaded when a run uses a schema) adds.
 // Everything is measured in the page by scripts injected before load; www/ is untouched.
 // Run alone: node tests/bench/page.mjs; prints JSON.
 import fs from 'node:fs';
@@ -90,6 +91,19 @@ async function openFresh(browser, url, scripts) {
   return { context, page, fetched, problems };
 }
 
+/** The files of dist/ that the page fetched (gzip -9 each), largest first. */
+function fetchedFiles(base, urls) {
+  const files = [];
+  for (const u of new Set(urls)) {
+    if (!u.startsWith(base)) continue;
+    let rel = decodeURIComponent(new URL(u).pathname).slice(1);
+    if (rel === '' || rel.endsWith('/')) rel += 'index.html';
+    const file = path.join(DIST, rel);
+    files.push({ file: rel, bytes: fs.statSync(file).size, gzip: gzipSize(file) });
+  }
+  return files.sort((a, b) => b.gzip - a.gzip);
+}
+
 /** First load: what it fetches (gzip -9 each), and load → first drawn cluster, median of `loads`. */
 export async function firstLoad({ browser, base }, { loads = 5, log = () => {} } = {}) {
   const times = [];
@@ -103,20 +117,27 @@ export async function firstLoad({ browser, base }, { loads = 5, log = () => {} }
     log(`  load ${i + 1}: broker boxes in the DOM at ${fd.dom.toFixed(1)} ms, painted at ${fd.painted.toFixed(1)} ms`);
     times.push(fd.painted);
     doms.push(fd.dom);
-    if (!files) {
-      files = [];
-      for (const u of new Set(fetched)) {
-        if (!u.startsWith(base)) continue;
-        let rel = decodeURIComponent(new URL(u).pathname).slice(1);
-        if (rel === '' || rel.endsWith('/')) rel += 'index.html';
-        const file = path.join(DIST, rel);
-        files.push({ file: rel, bytes: fs.statSync(file).size, gzip: gzipSize(file) });
-      }
-      files.sort((a, b) => b.gzip - a.gzip);
-    }
+    if (!files) files = fetchedFiles(base, fetched);
     await context.close();
   }
   return { files, total_gzip: files.reduce((s, f) => s + f.gzip, 0), painted_ms: times, dom_ms: doms, median_painted_ms: median(times), median_dom_ms: median(doms) };
+}
+
+/**
+ * The Avro build's extra weight: after a first load, the page's own loader (www/engine.js)
+ * is asked for the Avro build, as a run that uses a schema does; what that fetches is the extra.
+ */
+export async function avroBuild({ browser, base }) {
+  const { context, page, fetched, problems } = await openFresh(browser, base, []);
+  await page.waitForLoadState('networkidle');
+  const before = fetched.length;
+  const hasAvro = await page.evaluate(async () => (await (await import('./engine.js')).loadEngine(true)).has_avro());
+  await page.waitForLoadState('networkidle');
+  if (!hasAvro) throw new Error('the Avro build says it has no Avro');
+  if (problems.length) throw new Error(`page errors: ${problems.join('; ')}`);
+  const files = fetchedFiles(base, fetched.slice(before));
+  await context.close();
+  return { files, extra_gzip: files.reduce((s, f) => s + f.gzip, 0) };
 }
 
 /**
@@ -177,6 +198,6 @@ export async function frameWork({ browser, base }, { seconds = 5, log = () => {}
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const log = (s) => console.error(s);
-  const out = await withPage(async (ctx) => ({ load: await firstLoad(ctx, { log }), frames: await frameWork(ctx, { log }) }));
+  const out = await withPage(async (ctx) => ({ load: await firstLoad(ctx, { log }), avro: await avroBuild(ctx), frames: await frameWork(ctx, { log }) }));
   console.log(JSON.stringify(out));
 }

@@ -35,11 +35,14 @@ export const baseUrl = () => base;
  * Opens the page in a fresh browser context (no storage shared with any other page);
  * `at` is appended to the page's address (a query and/or a #run= link). Collects
  * console errors, page errors and dialogs. With `cluster: false` it waits only for the
- * page to be ready (a link that cannot be opened draws no cluster).
+ * page to be ready (a link that cannot be opened draws no cluster). `requests` lists the
+ * address of every request the page made, from the first on.
  */
 export async function open(viewport = { width: 1280, height: 800 }, { at = '', cluster = true, locale } = {}) {
   const page = await browser.newPage({ viewport, ...(locale ? { locale } : {}) });
   const problems = [];
+  const requests = [];
+  page.on('request', (r) => requests.push(r.url()));
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); d.dismiss(); });
@@ -47,7 +50,7 @@ export async function open(viewport = { width: 1280, height: 800 }, { at = '', c
   await page.goto(base + at);
   await page.waitForFunction(() => window.kafkascope?.ready === true, null, { timeout: 30000 });
   if (cluster) await page.locator('.broker').first().waitFor();
-  return { page, problems, loadMs: Date.now() - t0 };
+  return { page, problems, requests, loadMs: Date.now() - t0 };
 }
 
 export async function produce(page, { topic = 'orders', key = '', value, acks = 'all' }) {
