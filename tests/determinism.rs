@@ -21,3 +21,11 @@ fn another_seed_gives_another_run() {
     assert_ne!(other, SCENARIO, "the scenario names its seed");
     assert_ne!(trace_of(SCENARIO), trace_of(&other));
 }
+
+#[test]
+fn a_run_with_the_schema_registry_and_avro_clients_repeats_byte_for_byte() {
+    let text = include_str!("../www/scenarios/15-schema-evolution.json");
+    let a = trace_of(text);
+    assert!(a.contains("\"type\":\"schema_registered\""));
+    assert_eq!(a, trace_of(text));
+}
