@@ -365,3 +365,23 @@ fn a_stored_avro_record_shows_its_magic_byte_schema_id_body_and_what_it_reads_as
     let err = kafkascope::view::record_bytes(&w, leader, "users", 0, 9).unwrap_err();
     assert!(err.contains("no record at offset 9"), "{err}");
 }
+
+#[test]
+fn an_avro_key_is_partitioned_by_its_framed_bytes_schema_id_included() {
+    let mut w = cluster(3);
+    create_topic(&mut w, "users", 6, 3);
+    apply(&mut w, json!({"cmd": "start_schema_registry"})).unwrap();
+    w.run_for(1_000);
+    let config = json!({"key.serializer": "avro", "key.schema": {"type": "string"}});
+    apply(&mut w, json!({"cmd": "add_producer", "name": "p", "config": config})).unwrap();
+    produce(&mut w, "p", "users", Some("\"kim\""), "hello");
+    w.run_for(2_000);
+    let framed = [0u8, 0, 0, 0, 1, 6, b'k', b'i', b'm'];
+    let expected = kafkascope::partitioner::partition_for_key(&framed, 6);
+    let placed = events(&w).find_map(|e| match e {
+        Event::ProduceQueued { tp, key: Some(k), .. } if **k == framed => Some(tp.partition),
+        _ => None,
+    });
+    assert_eq!(placed, Some(expected), "murmur2 over magic byte, id and body, as Kafka's partitioner sees them");
+    assert_eq!(registered(&w), vec![("users-key".into(), 1, 1)]);
+}
