@@ -324,7 +324,12 @@ pub enum Event {
     SchemaRegistryStarted {
         topic: String,
     },
-    /// A schema was written to `_schemas`, acknowledged, and is now served.
+    /// The registry's reader has read `_schemas` up to its own start marker: it serves now.
+    SchemaRegistryReady {
+        schemas: usize,
+    },
+    SchemaRegistryStopped,
+    /// A schema was written to `_schemas` and read back by the registry: it is served now.
     SchemaRegistered {
         subject: String,
         version: u32,

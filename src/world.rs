@@ -129,6 +129,8 @@ pub enum Command {
         #[serde(default)]
         cluster: Option<String>,
     },
+    /// The registry's process stops; its schemas stay in `_schemas` for the next start.
+    StopSchemaRegistry,
     /// An operator's `POST /subjects/{subject}/versions`; `schema` is the Avro schema as JSON
     /// (or a string holding it).
     RegisterSchema {
@@ -304,7 +306,9 @@ impl World {
             NodeId::ZooKeeper => true,
             NodeId::Broker(b) => self.brokers.get(b).is_some_and(|b| b.running),
             NodeId::Client(c) => {
-                self.producers.contains_key(c) || self.consumers.get(c).is_some_and(|c| c.running) || (&**c == registry::NAME && self.schema_registry.is_some())
+                self.producers.contains_key(c)
+                    || self.consumers.get(c).is_some_and(|c| c.running)
+                    || (&**c == registry::NAME && self.schema_registry.as_ref().is_some_and(|r| r.running))
             }
         }
     }
@@ -418,7 +422,7 @@ impl World {
                     p.handle_timer(sched, timer);
                 } else if let Some(c) = consumers.get_mut(c) {
                     c.handle_timer(sched, timer);
-                } else if let Some(r) = schema_registry.as_mut().filter(|_| &**c == registry::NAME) {
+                } else if let Some(r) = schema_registry.as_mut().filter(|r| r.running && &**c == registry::NAME) {
                     r.handle_timer(sched, timer);
                 }
             }
@@ -607,8 +611,12 @@ impl World {
                     self.create_topic(ci, registry::TOPIC, 1, rf)?;
                 }
                 let bootstrap = self.cluster_spec(ci).brokers.clone();
-                self.schema_registry = Some(SchemaRegistry::new(ci, bootstrap));
                 self.sched.emit(Event::SchemaRegistryStarted { topic: registry::TOPIC.into() });
+                self.schema_registry = Some(SchemaRegistry::start(&mut self.sched, ci, bootstrap));
+            }
+            Command::StopSchemaRegistry => {
+                self.schema_registry.as_mut().expect("checked").stop(&mut self.sched);
+                self.sched.emit(Event::SchemaRegistryStopped);
             }
             Command::RegisterSchema { subject, schema } => {
                 let schema = crate::schema_registry::client::schema_text(&schema).into();
@@ -711,7 +719,7 @@ impl World {
     }
 
     fn registry_running(&self, what: &str) -> Result<(), SimError> {
-        if self.schema_registry.is_none() {
+        if !self.schema_registry.as_ref().is_some_and(|r| r.running) {
             return invalid(format!("{what}: no schema registry is running; start one with start_schema_registry"));
         }
         Ok(())
@@ -934,12 +942,15 @@ impl World {
                 if !cfg!(feature = "avro") {
                     return invalid(format!("start_schema_registry: {}", crate::schema_registry::NO_AVRO));
                 }
-                if self.schema_registry.is_some() {
+                if self.schema_registry.as_ref().is_some_and(|r| r.running) {
                     return invalid("the schema registry is already running");
                 }
                 if self.registered_brokers(ci).is_empty() {
                     return invalid(format!("start_schema_registry: no live broker to keep {} on", registry::TOPIC));
                 }
+            }
+            Command::StopSchemaRegistry => {
+                self.registry_running("stop_schema_registry")?;
             }
             Command::RegisterSchema { subject, schema } => {
                 self.registry_running("register_schema")?;

@@ -66,6 +66,18 @@ fn raw_values(w: &World, topic: &str) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// The keys and values of `_schemas`, as the partition leader stores them.
+fn schemas_records(w: &World) -> Vec<(Value, Value)> {
+    let leader = leader_of(w, "_schemas", 0).unwrap();
+    let json = |b: &Option<kafkascope::protocol::Bytes>| b.as_deref().map_or(Value::Null, |b| serde_json::from_slice(b).unwrap());
+    w.brokers[&leader].partitions[&tp("_schemas", 0)]
+        .log
+        .records
+        .iter()
+        .map(|r| (json(&r.key), json(&r.value)))
+        .collect()
+}
+
 #[test]
 fn the_registry_creates_its_compacted_schemas_topic_through_zookeeper() {
     let w = cluster_with_registry();
@@ -84,11 +96,10 @@ fn a_registered_schema_is_a_record_of_schemas_and_is_served_once_acknowledged() 
     assert!(registered(&w).is_empty(), "not before the cluster acknowledged the write");
     w.run_for(1_000);
     assert_eq!(registered(&w), vec![("users-value".into(), 1, 1)]);
-    let leader = leader_of(&w, "_schemas", 0).unwrap();
-    let record = &w.brokers[&leader].partitions[&tp("_schemas", 0)].log.records[0];
-    let key: Value = serde_json::from_slice(record.key.as_deref().unwrap()).unwrap();
-    let value: Value = serde_json::from_slice(record.value.as_deref().unwrap()).unwrap();
-    assert_eq!(key, json!({"keytype": "SCHEMA", "subject": "users-value", "version": 1, "magic": 1}));
+    let records = schemas_records(&w);
+    assert_eq!(records[0].0, json!({"keytype": "NOOP", "magic": 0}), "the registry's start marker");
+    let (key, value) = &records[1];
+    assert_eq!(*key, json!({"keytype": "SCHEMA", "subject": "users-value", "version": 1, "magic": 1}));
     assert_eq!((value["id"].clone(), value["deleted"].clone()), (json!(1), json!(false)));
 }
 
@@ -228,14 +239,8 @@ fn a_compatibility_level_is_stored_in_schemas_and_then_governs_the_subject() {
     .unwrap();
     w.run_for(1_000);
     assert_eq!(registered(&w).len(), 2, "NONE lets an incompatible version in");
-    let leader = leader_of(&w, "_schemas", 0).unwrap();
-    let keys: Vec<Value> = w.brokers[&leader].partitions[&tp("_schemas", 0)]
-        .log
-        .records
-        .iter()
-        .map(|r| serde_json::from_slice(r.key.as_deref().unwrap()).unwrap())
-        .collect();
-    assert_eq!(keys[1], json!({"keytype": "CONFIG", "subject": "users-value", "magic": 0}));
+    let keys: Vec<Value> = schemas_records(&w).into_iter().map(|(k, _)| k).collect();
+    assert_eq!(keys[2], json!({"keytype": "CONFIG", "subject": "users-value", "magic": 0}));
 }
 
 #[test]
@@ -384,4 +389,39 @@ fn an_avro_key_is_partitioned_by_its_framed_bytes_schema_id_included() {
     });
     assert_eq!(placed, Some(expected), "murmur2 over magic byte, id and body, as Kafka's partitioner sees them");
     assert_eq!(registered(&w), vec![("users-key".into(), 1, 1)]);
+}
+
+#[test]
+fn a_restarted_registry_reads_schemas_back_and_serves_the_same_ids() {
+    let mut w = cluster_with_registry();
+    for (subject, s) in [("users-value", "user-v1"), ("users-value", "user-v2-with-default"), ("audit-value", "user-v1")] {
+        apply(&mut w, json!({"cmd": "register_schema", "subject": subject, "schema": schema(s)})).unwrap();
+    }
+    apply(&mut w, json!({"cmd": "set_compatibility", "subject": "audit-value", "level": "FULL"})).unwrap();
+    w.run_for(2_000);
+    let before = w.schema_registry.as_ref().unwrap().subjects.clone();
+    apply(&mut w, json!({"cmd": "stop_schema_registry"})).unwrap();
+    w.run_for(1_000);
+    apply(&mut w, json!({"cmd": "start_schema_registry"})).unwrap();
+    w.run_for(2_000);
+    let r = w.schema_registry.as_ref().unwrap();
+    assert!(r.ready);
+    assert_eq!(serde_json::to_value(&r.subjects).unwrap(), serde_json::to_value(&before).unwrap());
+    assert_eq!(r.level_of("audit-value").to_string(), "FULL");
+    avro_producer(&mut w, "p", "user-v2-with-default");
+    produce(&mut w, "p", "users", None, r#"{"name": "kim"}"#);
+    w.run_for(10_000);
+    assert_eq!(raw_values(&w, "users")[0][..5], [0, 0, 0, 0, 2], "version 2 keeps id 2 after the restart");
+}
+
+#[test]
+fn a_stopped_registry_leaves_a_serializer_waiting_until_its_request_times_out() {
+    let mut w = cluster_with_registry();
+    apply(&mut w, json!({"cmd": "stop_schema_registry"})).unwrap();
+    avro_producer(&mut w, "p", "user-v1");
+    produce(&mut w, "p", "users", None, r#"{"name": "kim"}"#);
+    w.run_for(40_000);
+    assert!(failures(&w, "p")[0].contains("did not answer"));
+    let err = apply(&mut w, json!({"cmd": "register_schema", "subject": "s", "schema": schema("user-v1")})).unwrap_err();
+    assert!(err.contains("no schema registry is running"), "{err}");
 }

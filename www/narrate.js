@@ -125,6 +125,8 @@ const FIELDS = {
   offset_commit_failed: (ev) => ({ consumer: ev.consumer, group: ev.group, error: ev.error }),
   poll_failed: (ev) => ({ consumer: ev.consumer, tp: tpName(ev.tp), offset: ev.offset, error: ev.error }),
   schema_registry_started: (ev) => ({ topic: ev.topic }),
+  schema_registry_ready: (ev) => ({ schemas: ev.schemas }),
+  schema_registry_stopped: () => ({}),
   schema_registered: (ev) => ({ subject: ev.subject, version: ev.version, id: ev.id }),
   schema_refused: (ev) => ({ subject: ev.subject, status: ev.http_status, error: ev.error }),
   compatibility_set: (ev) => [ev.subject === null ? 'compatibility_set_global' : 'compatibility_set', { subject: ev.subject, level: ev.level }],

@@ -147,6 +147,17 @@ impl Consumer {
         NodeId::Client(self.name.clone())
     }
 
+    /// For a consumer sharing its node with a producer (the schema registry's reader and
+    /// writer): correlation ids from `base` on never collide with the producer's.
+    pub fn start_correlation_ids_at(&mut self, base: u64) {
+        self.next_correlation = base;
+    }
+
+    /// Fetched records wait for the application's `poll`.
+    pub fn has_buffered(&self) -> bool {
+        self.buffer.values().any(|q| !q.is_empty())
+    }
+
     pub fn start(&mut self, sched: &mut Scheduler) {
         self.running = true;
         sched.emit(Event::ConsumerStarted {

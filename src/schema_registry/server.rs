@@ -1,18 +1,21 @@
 //! The schema registry as a node (Confluent Schema Registry's model): it answers the
 //! serializers' REST calls, checks each new schema against the subject's compatibility
 //! level, and keeps every schema and setting as a record of the compacted `_schemas`
-//! topic (its `KafkaStore`). A write counts only once the cluster acknowledged it
-//! (acks=all); only then does the registry serve it and answer the caller.
+//! topic (its `KafkaStore`). Its state is only what its reader has read back from that
+//! topic: a write is sent with acks=all, and the call is answered once the reader has
+//! read past it. On start it writes a NOOP record and serves nothing until it has read
+//! that far, so a restarted registry comes back with every schema and id it had.
 //!
 //! The registry is a client of the cluster, so it lives among the clients' names.
 
 use super::avro::{self, Schema};
 use super::Compatibility;
+use crate::client::consumer::Consumer;
 use crate::client::producer::Producer;
-use crate::config::ProducerConfig;
+use crate::config::{ConsumerConfig, OffsetReset, ProducerConfig};
 use crate::protocol::*;
 use crate::sim::{Scheduler, Timer};
-use crate::trace::Event;
+use crate::trace::{Event, PolledRecord};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::{BTreeMap, VecDeque};
@@ -48,9 +51,14 @@ enum Work {
     },
 }
 
-/// A record sent to `_schemas`, applied once acknowledged.
+/// The registry's reader asks with ids from here on, apart from its writer's.
+const READER_CORRELATION_BASE: u64 = 1 << 40;
+
+/// A record sent to `_schemas`, complete once the reader has read past it.
 #[derive(Clone, Debug)]
 enum Write {
+    /// `KafkaStore.init`: find the end of the topic by writing to it.
+    Noop,
     Schema {
         reply: Option<(NodeId, u64)>,
         subject: String,
@@ -69,10 +77,16 @@ pub struct SchemaRegistry {
     pub global: Compatibility,
     pub subject_levels: BTreeMap<String, Compatibility>,
     pub subjects: BTreeMap<String, Vec<Version>>,
+    pub running: bool,
+    /// Serving: its reader has read everything written before it started.
+    pub ready: bool,
     #[serde(skip)]
     producer: Producer,
     #[serde(skip)]
-    writing: Option<(u64, Write)>,
+    reader: Consumer,
+    /// The write in flight: its sequence number, and its offset once acknowledged.
+    #[serde(skip)]
+    writing: Option<(u64, Write, Option<u64>)>,
     #[serde(skip)]
     waiting: VecDeque<Work>,
 }
@@ -86,20 +100,52 @@ fn refusal(http_status: u16, error_code: u32, message: String) -> RegistryError 
 }
 
 impl SchemaRegistry {
-    pub fn new(cluster: usize, bootstrap: Vec<BrokerId>) -> Self {
-        let config = ProducerConfig {
+    /// Starts the registry: its reader reads `_schemas` from the beginning, and a NOOP
+    /// record marks how far it must read before serving.
+    pub fn start(sched: &mut Scheduler, cluster: usize, bootstrap: Vec<BrokerId>) -> Self {
+        let producer_config = ProducerConfig {
             acks: Acks::All,
             ..ProducerConfig::default()
         };
-        SchemaRegistry {
+        let reader_config = ConsumerConfig {
+            auto_offset_reset: OffsetReset::Earliest,
+            enable_auto_commit: false,
+            ..ConsumerConfig::default()
+        };
+        let topic: Name = TOPIC.into();
+        let mut reader = Consumer::new(
+            NAME.into(),
+            cluster,
+            reader_config,
+            None,
+            Vec::new(),
+            vec![TopicPartition::new(&topic, 0)],
+            bootstrap.clone(),
+        );
+        reader.start_correlation_ids_at(READER_CORRELATION_BASE);
+        reader.start(sched);
+        let mut r = SchemaRegistry {
             cluster,
             global: Compatibility::default(),
             subject_levels: BTreeMap::new(),
             subjects: BTreeMap::new(),
-            producer: Producer::new(NAME.into(), cluster, config, bootstrap),
+            running: true,
+            ready: false,
+            producer: Producer::new(NAME.into(), cluster, producer_config, bootstrap),
+            reader,
             writing: None,
             waiting: VecDeque::new(),
-        }
+        };
+        r.write(sched, Write::Noop);
+        r
+    }
+
+    /// The process stops: requests to it go unanswered; what it stored stays in `_schemas`.
+    pub fn stop(&mut self, sched: &mut Scheduler) {
+        self.running = false;
+        self.ready = false;
+        self.reader.stop(sched, false);
+        sched.cancel_timers_of(&Self::node());
     }
 
     pub fn node() -> NodeId {
@@ -139,12 +185,21 @@ impl SchemaRegistry {
                     .ok_or_else(|| refusal(404, 40403, format!("Schema {id} not found")));
                 sched.send(Self::node(), from, Message::SchemaByIdResponse { correlation_id, id, result });
             }
-            other => self.with_producer(sched, |p, sched| p.handle(sched, from, other)),
+            // Writer and reader share the node; each takes only its own answers and timers.
+            other => {
+                let mark = sched.events.len();
+                self.producer.handle(sched, from, other.clone());
+                self.reader.handle(sched, other);
+                self.progress(sched, mark);
+            }
         }
     }
 
     pub fn handle_timer(&mut self, sched: &mut Scheduler, timer: Timer) {
-        self.with_producer(sched, |p, sched| p.handle_timer(sched, timer));
+        let mark = sched.events.len();
+        self.producer.handle_timer(sched, timer.clone());
+        self.reader.handle_timer(sched, timer);
+        self.progress(sched, mark);
     }
 
     /// An operator's `POST /subjects/{subject}/versions` (no serializer waits for the answer).
@@ -172,7 +227,7 @@ impl SchemaRegistry {
 
     /// Takes waiting requests in order until one needs a write to `_schemas`.
     fn next(&mut self, sched: &mut Scheduler) {
-        while self.writing.is_none() {
+        while self.ready && self.writing.is_none() {
             let Some(work) = self.waiting.pop_front() else { return };
             match work {
                 Work::Register {
@@ -232,6 +287,7 @@ impl SchemaRegistry {
     /// Sends the record for `write` to `_schemas` (partition 0, its only one).
     fn write(&mut self, sched: &mut Scheduler, write: Write) {
         let (key, value) = match &write {
+            Write::Noop => (json!({"keytype": "NOOP", "magic": 0}), serde_json::Value::Null),
             Write::Schema { subject, version, .. } => (
                 json!({"keytype": "SCHEMA", "subject": subject, "version": version.version, "magic": 1}),
                 json!({"subject": subject, "version": version.version, "id": version.id, "schema": &*version.schema, "deleted": false}),
@@ -243,39 +299,94 @@ impl SchemaRegistry {
         };
         let record = ProducerRecord {
             key: Some(key.to_string().into_bytes().into()),
-            value: Some(value.to_string().into_bytes().into()),
+            value: (!value.is_null()).then(|| value.to_string().into_bytes().into()),
             headers: Vec::new(),
             timestamp_ms: sched.now_ms,
         };
         let seq = self.producer.send(sched, TOPIC.into(), Some(0), record);
-        self.writing = Some((seq, write));
+        self.writing = Some((seq, write, None));
     }
 
-    /// Runs the embedded producer, then learns from its callbacks whether the write in flight
-    /// was acknowledged (apply it and answer) or failed (answer with the store's error).
-    fn with_producer(&mut self, sched: &mut Scheduler, f: impl FnOnce(&mut Producer, &mut Scheduler)) {
-        let mark = sched.events.len();
-        f(&mut self.producer, sched);
-        let Some((seq, _)) = self.writing else { return };
-        let outcome = sched.events[mark..].iter().find_map(|e| match e {
-            Event::ProduceAcknowledged { producer, seqs, .. } if &**producer == NAME && seqs.contains(&seq) => Some(Ok(())),
-            Event::ProduceFailed { producer, seqs, error, .. } if &**producer == NAME && seqs.contains(&seq) => Some(Err(error.clone())),
-            _ => None,
-        });
-        let Some(outcome) = outcome else { return };
-        let (_, write) = self.writing.take().expect("checked above");
-        match (write, outcome) {
-            (Write::Schema { reply, subject, version }, Ok(())) => {
-                sched.emit(Event::SchemaRegistered {
-                    subject: subject.clone(),
-                    version: version.version,
-                    id: version.id,
-                });
-                let id = version.id;
-                self.subjects.entry(subject).or_default().push(version);
-                answer(sched, reply, Ok(id));
+    /// After the writer or the reader moved: learn the write's fate from the writer's
+    /// callbacks, let the reader apply what it fetched, and complete the write once the
+    /// reader is past it (`KafkaStore.waitUntilKafkaReaderReachesOffset`).
+    fn progress(&mut self, sched: &mut Scheduler, mark: usize) {
+        if let Some((seq, _, offset @ None)) = &mut self.writing {
+            let seq = *seq;
+            let outcome = sched.events[mark..].iter().find_map(|e| match e {
+                Event::ProduceAcknowledged {
+                    producer, seqs, base_offset, ..
+                } if &**producer == NAME && seqs.contains(&seq) => {
+                    let i = seqs.iter().position(|s| *s == seq).unwrap_or(0) as u64;
+                    Some(Ok(base_offset.map(|b| b + i)))
+                }
+                Event::ProduceFailed { producer, seqs, error, .. } if &**producer == NAME && seqs.contains(&seq) => Some(Err(error.clone())),
+                _ => None,
+            });
+            match outcome {
+                Some(Ok(acked)) => *offset = acked,
+                Some(Err(cause)) => {
+                    let (_, write, _) = self.writing.take().expect("matched above");
+                    self.write_failed(sched, write, cause);
+                }
+                None => {}
             }
-            (Write::Config { subject, level }, Ok(())) => {
+        }
+        while self.reader.has_buffered() {
+            let mark = sched.events.len();
+            if self.reader.poll(sched) == 0 {
+                break;
+            }
+            let read: Vec<PolledRecord> = sched.events[mark..]
+                .iter()
+                .filter_map(|e| match e {
+                    Event::RecordsPolled { consumer, records } if &**consumer == NAME => Some(records.clone()),
+                    _ => None,
+                })
+                .flatten()
+                .collect();
+            for r in &read {
+                self.apply_record(sched, r);
+            }
+        }
+        let position = self.reader.positions.get(&TopicPartition::new(&TOPIC.into(), 0)).copied();
+        if let Some((_, _, Some(offset))) = &self.writing {
+            if position.is_some_and(|p| p > *offset) {
+                let (_, write, _) = self.writing.take().expect("matched above");
+                self.write_done(sched, write);
+            }
+        }
+        self.next(sched);
+    }
+
+    /// `KafkaStoreReaderThread`: one record of `_schemas` into the registry's state.
+    fn apply_record(&mut self, sched: &mut Scheduler, r: &PolledRecord) {
+        let parse = |t: &Option<String>| t.as_deref().and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok());
+        let (Some(key), value) = (parse(&r.key), parse(&r.value)) else { return };
+        let subject = key["subject"].as_str().map(String::from);
+        match (key["keytype"].as_str(), value) {
+            (Some("SCHEMA"), Some(v)) => {
+                let (Some(subject), Some(version), Some(id), Some(schema)) = (subject, v["version"].as_u64(), v["id"].as_u64(), v["schema"].as_str()) else {
+                    return;
+                };
+                let versions = self.subjects.entry(subject.clone()).or_default();
+                if !versions.iter().any(|x| x.version == version as u32) {
+                    versions.push(Version {
+                        version: version as u32,
+                        id: id as u32,
+                        schema: schema.into(),
+                    });
+                    sched.emit(Event::SchemaRegistered {
+                        subject,
+                        version: version as u32,
+                        id: id as u32,
+                    });
+                }
+            }
+            (Some("CONFIG"), Some(v)) => {
+                let Some(level) = v["compatibilityLevel"].as_str().and_then(|l| Compatibility::from_name(l).ok()) else {
+                    return;
+                };
                 match &subject {
                     Some(s) => {
                         self.subject_levels.insert(s.clone(), level);
@@ -287,22 +398,38 @@ impl SchemaRegistry {
                     level: level.to_string(),
                 });
             }
-            (Write::Schema { reply, subject, .. }, Err(cause)) => {
-                let e = refusal(500, 50001, format!("Register operation failed while writing to the Kafka store: {cause}"));
-                sched.emit(Event::SchemaRefused {
-                    subject,
-                    http_status: 500,
-                    error: e.to_string(),
-                });
-                answer(sched, reply, Err(e));
-            }
-            (Write::Config { subject, .. }, Err(cause)) => sched.emit(Event::SchemaRefused {
-                subject: subject.unwrap_or_default(),
-                http_status: 500,
-                error: format!("Failed to update compatibility level: {cause}"),
-            }),
+            _ => {}
         }
-        self.next(sched);
+    }
+
+    fn write_done(&mut self, sched: &mut Scheduler, write: Write) {
+        match write {
+            Write::Noop => {
+                self.ready = true;
+                sched.emit(Event::SchemaRegistryReady {
+                    schemas: self.subjects.values().map(Vec::len).sum(),
+                });
+            }
+            Write::Schema { reply, version, .. } => answer(sched, reply, Ok(version.id)),
+            Write::Config { .. } => {}
+        }
+    }
+
+    fn write_failed(&mut self, sched: &mut Scheduler, write: Write, cause: String) {
+        let subject = match &write {
+            Write::Noop => return self.write(sched, Write::Noop),
+            Write::Schema { subject, .. } => subject.clone(),
+            Write::Config { subject, .. } => subject.clone().unwrap_or_default(),
+        };
+        let e = refusal(500, 50001, format!("Error while writing to the Kafka store: {cause}"));
+        sched.emit(Event::SchemaRefused {
+            subject,
+            http_status: 500,
+            error: e.to_string(),
+        });
+        if let Write::Schema { reply, .. } = write {
+            answer(sched, reply, Err(e));
+        }
     }
 }
 
