@@ -635,18 +635,10 @@ impl World {
                 value,
                 key_schema,
                 value_schema,
-            } => {
-                let change = SerdeChange {
-                    key,
-                    value,
-                    key_schema,
-                    value_schema,
-                };
-                match self.reconfigured(&client, change)? {
-                    Reconfigured::Producer(c) => self.producers.get_mut(client.as_str()).expect("checked").reconfigure(c),
-                    Reconfigured::Consumer(c) => self.consumers.get_mut(client.as_str()).expect("checked").reconfigure(c),
-                }
-            }
+            } => match self.reconfigured(&client, key, value, &key_schema, &value_schema)? {
+                Reconfigured::Producer(c) => self.producers.get_mut(client.as_str()).expect("checked").reconfigure(c),
+                Reconfigured::Consumer(c) => self.consumers.get_mut(client.as_str()).expect("checked").reconfigure(c),
+            },
         }
         self.flush_events();
         Ok(())
@@ -664,14 +656,16 @@ impl World {
         Ok(())
     }
 
-    /// The configuration `set_serializers` leaves a client with.
-    fn reconfigured(&self, client: &str, change: SerdeChange) -> Result<Reconfigured, SimError> {
-        let SerdeChange {
-            key,
-            value,
-            key_schema,
-            value_schema,
-        } = change;
+    /// The configuration `set_serializers` leaves a client with: a (de)serializer given takes
+    /// its schema with it (none if none is given); a schema alone keeps the (de)serializer.
+    fn reconfigured(
+        &self,
+        client: &str,
+        key: Option<Serde>,
+        value: Option<Serde>,
+        key_schema: &Option<serde_json::Value>,
+        value_schema: &Option<serde_json::Value>,
+    ) -> Result<Reconfigured, SimError> {
         if let Some(p) = self.producers.get(client) {
             let mut c = p.config.clone();
             replace_serde(&mut c.key_serializer, &mut c.key_schema, key, key_schema);
@@ -973,26 +967,11 @@ impl World {
                 key_schema,
                 value_schema,
             } => {
-                let change = SerdeChange {
-                    key: *key,
-                    value: *value,
-                    key_schema: key_schema.clone(),
-                    value_schema: value_schema.clone(),
-                };
-                self.reconfigured(client, change)?;
+                self.reconfigured(client, *key, *value, key_schema, value_schema)?;
             }
         }
         Ok(())
     }
-}
-
-/// What `set_serializers` changes: a (de)serializer given takes its schema with it (none if
-/// none is given); a schema alone keeps the (de)serializer.
-struct SerdeChange {
-    key: Option<Serde>,
-    value: Option<Serde>,
-    key_schema: Option<serde_json::Value>,
-    value_schema: Option<serde_json::Value>,
 }
 
 enum Reconfigured {
@@ -1000,12 +979,12 @@ enum Reconfigured {
     Consumer(ConsumerConfig),
 }
 
-fn replace_serde(serde: &mut Serde, schema: &mut Option<serde_json::Value>, new: Option<Serde>, new_schema: Option<serde_json::Value>) {
+fn replace_serde(serde: &mut Serde, schema: &mut Option<serde_json::Value>, new: Option<Serde>, new_schema: &Option<serde_json::Value>) {
     if let Some(s) = new {
         *serde = s;
-        *schema = new_schema;
+        *schema = new_schema.clone();
     } else if new_schema.is_some() {
-        *schema = new_schema;
+        *schema = new_schema.clone();
     }
 }
 

@@ -234,7 +234,8 @@ impl Producer {
         Step::Done(Ok((key, value)))
     }
 
-    fn ask(&mut self, sched: &mut Scheduler, question: Asked) {
+    /// A new correlation id, with its `request.timeout.ms` timer.
+    fn new_request(&mut self, sched: &mut Scheduler) -> (u64, TimerKey) {
         self.next_correlation += 1;
         let id = self.next_correlation;
         let timer = sched.set_timer(
@@ -242,6 +243,11 @@ impl Producer {
             self.node(),
             Timer::ProducerRequestTimeout { correlation_id: id },
         );
+        (id, timer)
+    }
+
+    fn ask(&mut self, sched: &mut Scheduler, question: Asked) {
+        let (id, timer) = self.new_request(sched);
         sched.send(self.node(), SchemaRegistry::node(), question.request(id, self.config.auto_register_schemas));
         self.registry.asking(id, question, timer);
     }
@@ -356,13 +362,7 @@ impl Producer {
             return;
         }
         let broker = self.bootstrap[self.bootstrap_next % self.bootstrap.len()];
-        self.next_correlation += 1;
-        let id = self.next_correlation;
-        let timer = sched.set_timer(
-            self.config.request_timeout_ms,
-            self.node(),
-            Timer::ProducerRequestTimeout { correlation_id: id },
-        );
+        let (id, timer) = self.new_request(sched);
         self.metadata_in_flight = Some((id, timer));
         sched.send(
             self.node(),
