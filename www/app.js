@@ -11,6 +11,7 @@ import { Wire } from './wire.js';
 import { encodeRun, decodeRun, LinkError } from './link.js';
 import { createLessons } from './lessons.js';
 import { download, traceLines, scenarioOf, stepTimes, pictureSvg, picturePng } from './takeaway.js';
+import { createBytes, brief, errorBrief, errorShort, visible, leaderOf, textOf } from './records.js';
 
 const $ = (id) => document.getElementById(id);
 const LOCALES = { en: () => Promise.resolve(en), ko: () => import('./locales/ko.js').then((m) => m.default) };
@@ -56,8 +57,17 @@ const S = {
   lastSeekMs: null,
   metrics: null, // Kafka's metrics at the step shown (src/metrics.rs)
   metricsKey: '',
+  // The latest of some events, read from the trace (for the cards): a consumer's failed poll,
+  // its seek, a producer's failed send (until it is acknowledged again), the registry's refusal.
+  pollFailed: new Map(),
+  seeks: new Map(),
+  sendFailed: new Map(),
+  refused: null,
+  producersKey: '',
+  registry: null, // the schema registry's box, when the run has one
 };
 let lessons = null;
+let bytes = null;
 /** The engine's module the page runs: the lean build, or the Avro build once a run needs it (engine.js). */
 let E = null;
 
@@ -180,6 +190,8 @@ function adopt(pg, linkForks = []) {
   S.consumersKey = '';
   S.netKey = '';
   S.forksKey = '';
+  S.producersKey = '';
+  if (S.registry) S.registry.key = '';
   for (const box of S.brokerBoxes.values()) box.root.remove();
   S.brokerBoxes.clear();
   sync({ jumped: true });
@@ -228,6 +240,10 @@ function rebuildLog(len) {
   S.cursor = len;
   S.housekeepingIds.clear();
   S.znodeVersions.clear();
+  S.pollFailed.clear();
+  S.seeks.clear();
+  S.sendFailed.clear();
+  S.refused = null;
   wire.clear();
   S.selected = null;
   $('log').replaceChildren();
@@ -247,6 +263,7 @@ function consume(events, animate, markFresh = true) {
   const showHk = $('show-housekeeping').checked;
   const said = [];
   events.forEach((ev, i) => {
+    remember(ev);
     let hk = false;
     if (ev.type === 'message_sent') {
       hk = ev.background === true;
@@ -269,6 +286,15 @@ function consume(events, animate, markFresh = true) {
   while (log.childElementCount > LOG_MAX) log.firstElementChild.remove();
   if (atBottom) log.scrollTop = log.scrollHeight;
   return said;
+}
+
+/** Keeps the latest events the cards show beside the engine's view (see S.pollFailed). */
+function remember(ev) {
+  if (ev.type === 'poll_failed') S.pollFailed.set(ev.consumer, ev);
+  else if (ev.type === 'position_set' && ev.from === 'seek') S.seeks.set(ev.consumer, ev);
+  else if (ev.type === 'produce_failed') S.sendFailed.set(ev.producer, ev);
+  else if (ev.type === 'produce_acknowledged') S.sendFailed.delete(ev.producer);
+  else if (ev.type === 'schema_refused') S.refused = ev;
 }
 
 function logLine(ev, hk, showHk, markFresh = true) {
@@ -529,6 +555,7 @@ function render() {
   $('zk-sub').textContent = [t('zkSessions', { n: zkSessions }), cl && cl.controller != null ? `/controller → ${nodeName(S.L, `broker-${cl.controller}`)}` : ''].filter(Boolean).join(' · ');
   renderBrokers(v);
   renderProducers(v);
+  renderRegistry(v);
   renderConsumers(v);
   renderNetwork(v);
   renderTree(v);
@@ -664,6 +691,9 @@ function brokerBox(b) {
 }
 
 function renderBrokers(v) {
+  // A record cell that has focus keeps it when its broker is redrawn.
+  const f = document.activeElement?.closest?.('.broker .cell[data-offset]');
+  const at = f && [f.closest('.replica').dataset.broker, f.closest('.replica').dataset.tp, f.dataset.offset];
   for (const b of v.brokers) {
     const box = brokerBox(b);
     const coordinated = v.groups.filter((g) => g.coordinator === b.id).map((g) => `${g.group_id}:${g.offsets_partition}`);
@@ -692,6 +722,16 @@ function renderBrokers(v) {
     if (internal.length) parts.push(offsetsStrip(b, internal, v));
     box.replicas.replaceChildren(...(parts.length ? parts : [el('div', 'empty', t('noReplicas'))]));
   }
+  if (at && !f.isConnected) {
+    const again = document.querySelector(`.replica[data-broker="${at[0]}"][data-tp="${CSS.escape(at[1])}"] .cell[data-offset="${at[2]}"]`);
+    if (again) rove(again);
+  }
+}
+
+/** Moves the one tab stop of a replica's log to `cell`, and focus with it. */
+function rove(cell) {
+  for (const c of cell.parentNode.querySelectorAll('.cell[data-offset]')) c.tabIndex = c === cell ? 0 : -1;
+  cell.focus();
 }
 
 function replicaEl(b, r) {
@@ -719,14 +759,17 @@ function replicaEl(b, r) {
     return m;
   };
   if (r.high_watermark < first) cells.append(hwMark());
-  for (const rec of r.records) {
+  // Each record opens its bytes (the byte panel); the log is one tab stop, arrows move along it.
+  r.records.forEach((rec, i) => {
     if (!hwDrawn && rec.offset === r.high_watermark) cells.append(hwMark());
-    const c = el('span', `cell ${rec.offset < r.high_watermark ? 'committed' : 'uncommitted'}`);
+    const c = el('button', `cell ${rec.offset < r.high_watermark ? 'committed' : 'uncommitted'}`);
+    c.type = 'button';
+    c.tabIndex = i === r.records.length - 1 ? 0 : -1;
     c.dataset.offset = String(rec.offset);
-    c.append(el('b', null, rec.offset), el('i', null, rec.value ?? '∅'));
+    c.append(el('b', null, rec.offset), document.createTextNode(' '), el('i', null, rec.value ?? '∅'), el('span', 'sr-only', t('recordOpen', { tp })));
     c.title = t('recordTitle', { offset: rec.offset, key: rec.key ?? t('none'), value: rec.value ?? t('none'), epoch: rec.leader_epoch });
     cells.append(c);
-  }
+  });
   if (!hwDrawn) cells.append(hwMark());
   const leo = el('span', 'mark leo', t('leoMark'));
   leo.title = t('leoTitle', { n: r.log_end_offset });
@@ -735,18 +778,124 @@ function replicaEl(b, r) {
   return div;
 }
 
+const secs = (ms) => (ms / 1000).toFixed(3);
+
+/** A client's (de)serializers in one line when they are not Kafka's String ones, with their schemas in short. */
+function serdeLine(sd, plain, reader) {
+  if (!sd) return null;
+  const parts = [];
+  for (const k of ['key', 'value']) {
+    if (sd[k] === plain) continue;
+    const schema = sd[`${k}_schema`];
+    let s = `${k}: ${sd[k]}`;
+    if (schema) s += ` · ${reader ? t('readerBrief', { schema: brief(schema) }) : brief(schema)}`;
+    else if (reader && /Avro/.test(sd[k])) s += ` · ${t('readsWithWriter')}`;
+    parts.push(s);
+  }
+  return parts.length ? el('div', 'serde', parts.join(' ; ')) : null;
+}
+
+/** A failure shown on a card: ✕, a few words, and the error (never by colour alone). */
+function failEl(label, error, cls = 'fail') {
+  const d = el('div', cls);
+  d.append(el('b', null, `✕ ${label}`), document.createTextNode(' '), el('span', null, error));
+  return d;
+}
+
 function renderProducers(v) {
   const row = $('producers');
+  const key = JSON.stringify([v.producers, [...S.sendFailed], S.L.lang]);
+  if (key === S.producersKey) return;
+  S.producersKey = key;
+  // The registry's box stays where it is (it has a button that may have focus).
+  for (const c of [...row.children]) if (c !== S.registry?.root) c.remove();
   if (!v.producers.length) {
-    row.replaceChildren(el('div', 'empty', t('noProducers')));
+    row.prepend(el('div', 'empty', t('noProducers')));
     return;
   }
-  row.replaceChildren(...v.producers.map((p) => {
+  row.prepend(...v.producers.map((p) => {
     const d = el('div', 'node producer');
     d.dataset.node = p.name;
     d.append(el('div', 'node-title', p.name), el('div', 'node-sub', t('producerInfo', { acks: p.acks, partitioner: p.partitioner, outstanding: p.outstanding })));
+    const serde = serdeLine(p.serializers, 'StringSerializer', false);
+    if (serde) d.append(serde);
+    const failed = S.sendFailed.get(p.name);
+    if (failed) {
+      const f = d.appendChild(failEl(t('sendFailed', { topic: failed.topic, time: secs(failed.time_ms) }), errorShort(failed.error)));
+      f.title = failed.error;
+    }
     return d;
   }));
+}
+
+/** The schema registry's box, made once per run that has one. */
+function registryBox() {
+  if (S.registry) return S.registry;
+  const root = el('article', 'node registry');
+  root.dataset.node = 'schema-registry';
+  const head = el('div', 'bhead');
+  const title = el('div', 'node-title');
+  const isoBtn = el('button');
+  isoBtn.type = 'button';
+  const badges = el('div', 'badges');
+  head.append(title, isoBtn, badges);
+  const body = el('div', 'rbody');
+  root.append(head, body);
+  isoBtn.addEventListener('click', () => {
+    const iso = S.view.network.isolated.includes('schema-registry');
+    act(() => apply({ cmd: iso ? 'heal' : 'isolate', node: 'schema-registry' }));
+  });
+  S.registry = { root, title, isoBtn, badges, body, key: '' };
+  return S.registry;
+}
+
+/** The registry beside the producers: its subjects, their versions and ids, their compatibility level, its last refusal. */
+function renderRegistry(v) {
+  const r = v.schema_registry;
+  if (!r) {
+    S.registry?.root.remove();
+    S.registry = null;
+    return;
+  }
+  const box = registryBox();
+  if (!box.root.isConnected) $('producers').append(box.root);
+  const isolated = v.network.isolated.includes('schema-registry');
+  const key = JSON.stringify([r, isolated, S.refused, S.L.lang]);
+  if (key === box.key) return;
+  box.key = key;
+  const name = t('schemaRegistry');
+  box.root.classList.toggle('isolated', isolated);
+  box.root.setAttribute('aria-label', name);
+  box.title.textContent = name;
+  box.isoBtn.textContent = isolated ? t('heal') : t('isolate');
+  box.isoBtn.setAttribute('aria-label', t(isolated ? 'healRegistryLabel' : 'isolateRegistryLabel'));
+  box.badges.replaceChildren(...(isolated ? [el('span', 'badge isolated', t('isolated'))] : []));
+  box.badges.hidden = !isolated;
+  const parts = [el('div', 'node-sub', t('registryInfo', { level: r.global }))];
+  const subjects = Object.entries(r.subjects);
+  if (!subjects.length) parts.push(el('div', 'empty', t('noSubjects')));
+  else {
+    const ul = el('ul', 'subjects');
+    for (const [subject, versions] of subjects) {
+      const li = el('li');
+      li.dataset.subject = subject;
+      const own = r.subject_levels[subject];
+      li.append(el('span', 'subject', subject), document.createTextNode(' '), el('span', 'level', t(own ? 'levelOwn' : 'levelGlobal', { level: own ?? r.global })));
+      const vs = el('ul', 'versions');
+      for (const x of versions) {
+        const vi = el('li');
+        vi.dataset.id = String(x.id);
+        vi.append(el('b', null, t('versionId', { version: x.version, id: x.id })), document.createTextNode(' '), el('span', 'sbrief', brief(x.schema)));
+        vs.append(vi);
+      }
+      li.append(vs);
+      ul.append(li);
+    }
+    parts.push(ul);
+  }
+  const no = S.refused;
+  if (no) parts.push(failEl(t('schemaRefused', { subject: no.subject, status: no.http_status, time: secs(no.time_ms) }), no.error, 'fail refusal'));
+  box.body.replaceChildren(...parts);
 }
 
 /** __consumer_offsets drawn compactly: one chip per partition replica on this broker. */
@@ -844,12 +993,15 @@ function consumerEl(c, g, isolated) {
     }
     d.append(tbl);
   }
+  const serde = serdeLine(c.deserializers, 'StringDeserializer', true);
+  if (serde) d.append(serde);
+  if (c.running) d.append(...poisonEls(c));
   const polled = S.polled.get(c.name) || [];
   if (polled.length) {
     const ol = el('ol', 'polled');
     ol.setAttribute('aria-label', t('polled'));
     for (const r of polled) {
-      const li = el('li', null, t('polledRecord', { tp: tpName(r.tp), offset: r.offset, key: r.key ?? '∅', value: r.value ?? '∅' }));
+      const li = el('li', null, t('polledRecord', { tp: tpName(r.tp), offset: r.offset, key: visible(r.key) ?? '∅', value: visible(r.value) ?? '∅' }));
       li.title = li.textContent;
       ol.append(li);
     }
@@ -871,10 +1023,57 @@ function consumerEl(c, g, isolated) {
   return d;
 }
 
+/**
+ * A poison pill: the consumer's last poll failed at an offset it still stands at. The card
+ * says so, shows the record's bytes (from the partition's leader) and offers the seek past
+ * it. Once a seek moved it past, a line says which record was skipped.
+ */
+function poisonEls(c) {
+  const fail = S.pollFailed.get(c.name);
+  if (!fail) return [];
+  const { topic, partition } = fail.tp;
+  const p = c.partitions.find((x) => x.topic === topic && x.partition === partition);
+  const tp = tpName(fail.tp);
+  const seek = S.seeks.get(c.name);
+  if (!p || p.position !== fail.offset) {
+    const skipped = seek && seek.step >= fail.step && tpName(seek.tp) === tp && seek.offset > fail.offset;
+    return skipped ? [el('div', 'skipped', t('skippedBySeek', { tp, offset: fail.offset, to: seek.offset }))] : [];
+  }
+  const box = el('div', 'pill');
+  box.dataset.offset = String(fail.offset);
+  box.append(failEl(t('pollFails', { tp, offset: fail.offset }), errorBrief(fail.error)));
+  const leader = leaderOf(S.view, topic, partition);
+  const rec = leader === null ? null : bytes.bytesOf(leader, topic, partition, fail.offset);
+  const btn = (act, text, label) => {
+    const b = el('button', null, text);
+    b.type = 'button';
+    b.dataset.act = act;
+    b.dataset.topic = topic;
+    b.dataset.partition = String(partition);
+    b.dataset.offset = String(fail.offset);
+    if (label) b.setAttribute('aria-label', label);
+    return b;
+  };
+  if (rec?.value) {
+    box.append(bytes.groups(rec.value));
+    const text = rec.value.frame ? null : textOf(rec.value.hex);
+    if (text) box.append(el('div', 'btext', t('bytesText', { text })));
+  }
+  const row = el('div', 'pill-btns');
+  row.append(btn('seek-past', t('seekPast', { offset: fail.offset }), `${t('seekPast', { offset: fail.offset })} — ${t('seekPastLabel', { name: c.name, tp, to: fail.offset + 1 })}`));
+  if (rec && leader !== null) {
+    const b = btn('bytes', t('showBytes'), `${t('showBytes')} — ${t('bytesTitle', { tp, offset: fail.offset })}`);
+    b.dataset.broker = String(leader);
+    row.append(b);
+  }
+  box.append(row);
+  return [box];
+}
+
 function renderConsumers(v) {
   const cl = v.clusters[0];
   const note = cl ? t('offsetsNote', { n: cl.offsets_topic_num_partitions, rf: cl.offsets_topic_replication_factor }) : '';
-  const key = JSON.stringify([v.consumers, v.groups, v.network.isolated, [...S.polled], note, S.L.lang]);
+  const key = JSON.stringify([v.consumers, v.groups, v.network.isolated, [...S.polled], [...S.pollFailed], [...S.seeks], note, S.L.lang]);
   if (key === S.consumersKey) return;
   S.consumersKey = key;
   $('offsets-note').textContent = note;
@@ -916,7 +1115,7 @@ function renderConsumers(v) {
 }
 
 function renderNetwork(v) {
-  const nodes = ['zookeeper', ...v.brokers.map((b) => b.node), ...v.producers.map((p) => p.name), ...v.consumers.map((c) => c.name)];
+  const nodes = ['zookeeper', ...v.brokers.map((b) => b.node), ...(v.schema_registry ? ['schema-registry'] : []), ...v.producers.map((p) => p.name), ...v.consumers.map((c) => c.name)];
   const key = JSON.stringify([nodes, v.network, S.L.lang]);
   if (key === S.netKey) return;
   S.netKey = key;
@@ -1129,6 +1328,8 @@ function wireFiles() {
 }
 
 function wireControls() {
+  bytes = createBytes({ el, t, view: () => S.view, polled: () => S.polled, pg: () => S.pg });
+  bytes.wire();
   wireLessons();
   wireFiles();
   $('btn-step').addEventListener('click', () => stepForward());
@@ -1169,6 +1370,14 @@ function wireControls() {
     const btn = e.target.closest('button[data-act]');
     if (!btn) return;
     const name = btn.closest('[data-node]').dataset.node;
+    const { topic, partition, offset, broker } = btn.dataset;
+    if (btn.dataset.act === 'bytes') return bytes.open(Number(broker), topic, Number(partition), Number(offset), btn);
+    if (btn.dataset.act === 'seek-past') {
+      // Through the page's command path, so the seek lands in the run's log and its link.
+      const ok = act(() => apply({ cmd: 'seek', consumer: name, topic, partition: Number(partition), offset: Number(offset) + 1 }));
+      if (ok) sayKey('seeked', { name, tp: `${topic}-${partition}`, offset: Number(offset) + 1 });
+      return;
+    }
     const cmds = {
       poll: { cmd: 'poll', consumer: name },
       commit: { cmd: 'commit', consumer: name },
@@ -1177,6 +1386,25 @@ function wireControls() {
       restart: { cmd: 'start_consumer', name },
     };
     act(() => apply(cmds[btn.dataset.act]));
+  });
+  // A record in a replica's log opens its bytes; arrows, Home and End move along the log.
+  $('brokers').addEventListener('click', (e) => {
+    const cell = e.target.closest('.cell[data-offset]');
+    if (!cell) return;
+    const r = cell.closest('.replica');
+    const [, topic, partition] = /^(.*)-(\d+)$/.exec(r.dataset.tp);
+    bytes.open(Number(r.dataset.broker), topic, Number(partition), Number(cell.dataset.offset), cell);
+  });
+  $('brokers').addEventListener('keydown', (e) => {
+    const cell = e.target.closest?.('.cell[data-offset]');
+    if (!cell || e.ctrlKey || e.metaKey || e.altKey) return;
+    const all = [...cell.parentNode.querySelectorAll('.cell[data-offset]')];
+    const i = all.indexOf(cell);
+    const to = { ArrowLeft: i - 1, ArrowRight: i + 1, Home: 0, End: all.length - 1 }[e.key];
+    if (to === undefined) return;
+    e.preventDefault();
+    e.stopPropagation(); // the arrows step the run elsewhere on the page
+    if (all[to]) rove(all[to]);
   });
   $('btn-cut').addEventListener('click', () => act(() => apply({ cmd: 'cut_link', a: $('net-a').value, b: $('net-b').value })));
   $('btn-heal-link').addEventListener('click', () => act(() => apply({ cmd: 'heal_link', a: $('net-a').value, b: $('net-b').value })));
@@ -1233,7 +1461,7 @@ function wireControls() {
   $('copy-link').addEventListener('click', () => copyField($('share-link')));
   $('copy-snippet').addEventListener('click', () => copyField($('share-snippet')));
   document.addEventListener('keydown', (e) => {
-    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.ctrlKey || e.metaKey || e.altKey || $('bytes').open) return;
     if (e.key === 'Escape') {
       if ($('share')?.open) { $('share').open = false; $('share').querySelector('summary').focus(); } else select(null);
       return;
@@ -1267,6 +1495,8 @@ async function setLang(lang) {
   S.consumersKey = '';
   S.netKey = '';
   S.forksKey = '';
+  S.producersKey = '';
+  if (S.registry) S.registry.key = '';
   renderStatus();
   render();
   lessons?.render();
@@ -1298,6 +1528,7 @@ function expose() {
     link: (opts) => linkFor(opts),
     partitionForKey: (key, n) => E.partition_for_key(key, n),
     metrics: () => JSON.parse(S.pg.metrics()),
+    recordBytes: (broker, topic, partition, offset) => JSON.parse(S.pg.record_bytes(broker, topic, partition, offset)),
     lesson: () => lessons?.state(),
     scenario: () => scenarioText(),
     ready: true,

@@ -69,7 +69,7 @@ export async function pictureSvg(stage) {
   const w = Math.ceil(width);
   const h = Math.ceil(height);
   const clone = stage.cloneNode(true);
-  clone.querySelectorAll('form, button, .wire').forEach((e) => e.remove());
+  clone.querySelectorAll('form, button:not(.cell), .wire').forEach((e) => e.remove());
   const html = new XMLSerializer().serializeToString(clone);
   const style = css.replace(/]]>/g, ']]]]><![CDATA[>');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">`

@@ -137,6 +137,8 @@ const COLORS = {
   SyncGroup: '#2b9348', SyncGroupResponse: '#2b9348', LeaveGroup: '#c0392b', LeaveGroupResponse: '#c0392b',
   OffsetCommit: '#0f8b8d', OffsetCommitResponse: '#0f8b8d', OffsetFetch: '#0f8b8d', OffsetFetchResponse: '#0f8b8d',
   ListOffsets: '#b7791f', ListOffsetsResponse: '#b7791f', Disconnected: '#c0392b',
+  // The schema registry's REST calls, in magenta.
+  RegisterSchema: '#a23b8f', LookUpSchema: '#a23b8f', RegisterSchemaResponse: '#a23b8f', GetSchemaById: '#a23b8f', GetSchemaByIdResponse: '#a23b8f',
 };
 function colorOf(kind) {
   return COLORS[kind] || '#7d8ba1';
