@@ -108,3 +108,44 @@ test('axe finds no violations with a lesson open at its answered question, and t
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+/** Plays a lesson through the Lessons panel (right answers) until command `upTo` is next, or its end. */
+async function playLesson(page, file, upTo = Infinity) {
+  await page.waitForFunction(() => document.querySelectorAll('#lesson-select option').length >= 15);
+  await page.selectOption('#lesson-select', file);
+  await page.click('#lesson-open');
+  await page.waitForFunction((f) => window.kafkascope.lesson()?.file === f, file);
+  for (let guard = 0; guard < 100; guard++) {
+    const st = await page.evaluate(() => window.kafkascope.lesson());
+    if (st.waiting) { await page.click('#lesson-choices button.choice >> nth=1'); continue; }
+    if (st.done || st.at >= upTo) break;
+    await page.click('#lesson-next');
+  }
+}
+
+test('axe finds no violations with the schema registry, a poison pill, a refused schema and the byte panel open', async () => {
+  const { page, problems } = await open();
+  await playLesson(page, '13-poison-pill.json', 15);
+  await page.locator('.pill').waitFor();
+  const pill = await violations(page);
+  assert.equal(pill.length, 0, `poison pill:\n${show(pill)}`);
+  await playLesson(page, '14-schema-refused.json');
+  await page.locator('.registry .refusal').waitFor();
+  const refused = await violations(page);
+  assert.equal(refused.length, 0, `refused schema:\n${show(refused)}`);
+  await playLesson(page, '15-schema-evolution.json');
+  await page.locator('.replica[data-tp="users-0"][data-role="leader"] .cell[data-offset="1"]').click();
+  await page.locator('#bytes').waitFor();
+  for (const lang of ['en', 'ko']) {
+    if (lang === 'ko') {
+      await page.keyboard.press('Escape');
+      await page.selectOption('#lang', 'ko');
+      await page.locator('.replica[data-tp="users-0"][data-role="leader"] .cell[data-offset="0"]').click();
+      await page.locator('#bytes').waitFor();
+    }
+    const panel = await violations(page);
+    assert.equal(panel.length, 0, `byte panel (${lang}):\n${show(panel)}`);
+  }
+  assert.deepEqual(problems, []);
+  await page.close();
+});
