@@ -6,6 +6,7 @@ use crate::config::OffsetReset;
 use crate::coordinator::{Group, GroupState, OFFSETS_TOPIC};
 use crate::protocol::{display_bytes, Acks, BrokerId, NodeId, Record, TopicPartition};
 use crate::replica::Role;
+use crate::schema_registry::server::SchemaRegistry;
 use crate::sim::Item;
 use crate::world::World;
 use crate::zookeeper::kafka_zk_client as zkdata;
@@ -126,6 +127,8 @@ pub struct RecordView {
     pub offset: u64,
     pub key: Option<String>,
     pub value: Option<String>,
+    /// The schema id in the value's Confluent framing, when the registry knows it.
+    pub value_schema_id: Option<u32>,
     pub leader_epoch: u32,
     pub timestamp_ms: u64,
 }
@@ -198,6 +201,8 @@ pub struct ConsumerView {
     pub partitions: Vec<ConsumerPartitionView>,
     /// Deserializers; the schemas are the reader's (none: the writer's schema is used).
     pub deserializers: SerdeView,
+    /// A poison pill: the last poll failed at a record the consumer still stands at.
+    pub poll_failure: Option<crate::client::consumer::PollFailure>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -272,11 +277,15 @@ pub struct InFlightView {
     pub deliver_at_ms: u64,
 }
 
-fn record_view(r: &Record) -> RecordView {
+fn record_view(r: &Record, registry: Option<&SchemaRegistry>) -> RecordView {
     RecordView {
         offset: r.offset,
         key: r.key.as_deref().map(display_bytes),
         value: r.value.as_deref().map(display_bytes),
+        value_schema_id: registry.and_then(|reg| {
+            let (id, _) = crate::schema_registry::unframe(r.value.as_deref()?).ok()?;
+            reg.schema_by_id(id).map(|_| id)
+        }),
         leader_epoch: r.leader_epoch,
         timestamp_ms: r.timestamp_ms,
     }
@@ -381,6 +390,12 @@ fn consumer_views(world: &World) -> Vec<ConsumerView> {
                     [c.config.key_deserializer, c.config.value_deserializer],
                     [&c.config.key_reader_schema, &c.config.value_reader_schema],
                 ),
+                // Shown while the consumer still stands at the record it could not read.
+                poll_failure: c
+                    .poll_failure
+                    .as_ref()
+                    .filter(|f| c.running && c.positions.get(&f.tp) == Some(&f.offset))
+                    .cloned(),
                 partitions,
             }
         })
@@ -511,7 +526,7 @@ pub fn view(world: &World) -> View {
                             in_isr: p.isr.contains(&b.id),
                             log_end_offset: p.log_end_offset(),
                             high_watermark: p.high_watermark,
-                            records: records[first..].iter().map(record_view).collect(),
+                            records: records[first..].iter().map(|r| record_view(r, world.schema_registry.as_ref())).collect(),
                         }
                     })
                     .collect(),

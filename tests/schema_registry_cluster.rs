@@ -101,6 +101,20 @@ fn a_registered_schema_is_a_record_of_schemas_and_is_served_once_acknowledged() 
     let (key, value) = &records[1];
     assert_eq!(*key, json!({"keytype": "SCHEMA", "subject": "users-value", "version": 1, "magic": 1}));
     assert_eq!((value["id"].clone(), value["deleted"].clone()), (json!(1), json!(false)));
+    let leader = leader_of(&w, "_schemas", 0).unwrap();
+    let raw = &w.brokers[&leader].partitions[&tp("_schemas", 0)].log.records[1];
+    assert!(
+        raw.key
+            .as_deref()
+            .unwrap()
+            .starts_with(br#"{"keytype":"SCHEMA","subject":"users-value","version":1"#),
+        "the registry's field order"
+    );
+    assert!(raw
+        .value
+        .as_deref()
+        .unwrap()
+        .starts_with(br#"{"subject":"users-value","version":1,"id":1,"schema":"#));
 }
 
 #[test]
@@ -365,6 +379,9 @@ fn a_stored_avro_record_shows_its_magic_byte_schema_id_body_and_what_it_reads_as
     let frame = value.frame.expect("framed with a known id");
     assert_eq!((frame.magic, frame.schema_id, frame.body_hex.as_str()), (0, 1, "066b696d"));
     assert_eq!(frame.decoded.as_deref(), Some(r#"{"name":"kim"}"#));
+    let v = kafkascope::view::view(&w);
+    let cell = &v.brokers.iter().flat_map(|b| b.replicas.iter()).find(|r| r.topic == "users").unwrap().records[0];
+    assert_eq!(cell.value_schema_id, Some(1), "the picture can say which schema wrote each record");
     let key = bytes.key.unwrap();
     assert_eq!((key.hex.as_str(), key.frame.is_none()), ("6b31", true), "a String key is plain UTF-8");
     let err = kafkascope::view::record_bytes(&w, leader, "users", 0, 9).unwrap_err();

@@ -78,6 +78,8 @@ fn five_bytes_for_the_integer_deserializer_are_a_poison_pill_until_the_consumer_
             "{error}"
         );
     }
+    let stuck = |w: &kafkascope::World| kafkascope::view::view(w).consumers[0].poll_failure.as_ref().map(|f| f.offset);
+    assert_eq!(stuck(&w), Some(1), "the view shows the poison pill while the consumer stands at it");
     w.apply(Command::Seek {
         consumer: "c".into(),
         topic: "orders".into(),
@@ -85,6 +87,7 @@ fn five_bytes_for_the_integer_deserializer_are_a_poison_pill_until_the_consumer_
         offset: 2,
     })
     .unwrap();
+    assert_eq!(stuck(&w), None, "past it after the seek");
     w.run_for(1_000);
     assert_eq!(poll(&mut w, "c"), vec!["8"]);
 }

@@ -766,7 +766,9 @@ function replicaEl(b, r) {
     c.type = 'button';
     c.tabIndex = i === r.records.length - 1 ? 0 : -1;
     c.dataset.offset = String(rec.offset);
-    c.append(el('b', null, rec.offset), document.createTextNode(' '), el('i', null, rec.value ?? '∅'), el('span', 'sr-only', t('recordOpen', { tp })));
+    // An Avro value's hex says little; the schema id that wrote it says which version.
+    const shown = rec.value_schema_id == null ? rec.value ?? '∅' : t('cellSchemaId', { id: rec.value_schema_id });
+    c.append(el('b', null, rec.offset), document.createTextNode(' '), el('i', null, shown), el('span', 'sr-only', t('recordOpen', { tp })));
     c.title = t('recordTitle', { offset: rec.offset, key: rec.key ?? t('none'), value: rec.value ?? t('none'), epoch: rec.leader_epoch });
     cells.append(c);
   });
@@ -1029,16 +1031,16 @@ function consumerEl(c, g, isolated) {
  * it. Once a seek moved it past, a line says which record was skipped.
  */
 function poisonEls(c) {
-  const fail = S.pollFailed.get(c.name);
-  if (!fail) return [];
-  const { topic, partition } = fail.tp;
-  const p = c.partitions.find((x) => x.topic === topic && x.partition === partition);
-  const tp = tpName(fail.tp);
-  const seek = S.seeks.get(c.name);
-  if (!p || p.position !== fail.offset) {
-    const skipped = seek && seek.step >= fail.step && tpName(seek.tp) === tp && seek.offset > fail.offset;
-    return skipped ? [el('div', 'skipped', t('skippedBySeek', { tp, offset: fail.offset, to: seek.offset }))] : [];
+  // The engine's view says whether the consumer still stands at the record it could not read.
+  const fail = c.poll_failure;
+  if (!fail) {
+    const last = S.pollFailed.get(c.name);
+    const seek = S.seeks.get(c.name);
+    const skipped = last && seek && seek.step >= last.step && tpName(seek.tp) === tpName(last.tp) && seek.offset > last.offset;
+    return skipped ? [el('div', 'skipped', t('skippedBySeek', { tp: tpName(last.tp), offset: last.offset, to: seek.offset }))] : [];
   }
+  const { topic, partition } = fail.tp;
+  const tp = tpName(fail.tp);
   const box = el('div', 'pill');
   box.dataset.offset = String(fail.offset);
   box.append(failEl(t('pollFails', { tp, offset: fail.offset }), errorBrief(fail.error)));

@@ -51,6 +51,14 @@ enum Pending {
     Registry,
 }
 
+/// A poll that threw RecordDeserializationException: where, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PollFailure {
+    pub tp: TopicPartition,
+    pub offset: u64,
+    pub error: String,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Consumer {
     pub name: Name,
@@ -86,6 +94,7 @@ pub struct Consumer {
     next_correlation: u64,
     #[serde(skip)]
     retry_timer: Option<TimerKey>,
+    pub poll_failure: Option<PollFailure>,
     #[serde(skip)]
     registry: RegistryClient,
     /// The key's and the value's reader schemas, parsed from the configuration.
@@ -134,6 +143,7 @@ impl Consumer {
             next_correlation: 0,
             retry_timer: None,
             registry: RegistryClient::default(),
+            poll_failure: None,
         }
     }
 
@@ -556,6 +566,11 @@ impl Consumer {
         match stop {
             Some(Err((tp, offset, cause))) if out.is_empty() => {
                 let error = format!("RecordDeserializationException: Error deserializing key/value for partition {tp} at offset {offset}. If needed, please seek past the record to continue consumption. ({cause})");
+                self.poll_failure = Some(PollFailure {
+                    tp: tp.clone(),
+                    offset,
+                    error: error.clone(),
+                });
                 sched.emit(Event::PollFailed {
                     consumer: self.name.clone(),
                     tp,

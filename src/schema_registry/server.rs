@@ -17,7 +17,6 @@ use crate::protocol::*;
 use crate::sim::{Scheduler, Timer};
 use crate::trace::{Event, PolledRecord};
 use serde::Serialize;
-use serde_json::json;
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
@@ -287,19 +286,34 @@ impl SchemaRegistry {
     /// Sends the record for `write` to `_schemas` (partition 0, its only one).
     fn write(&mut self, sched: &mut Scheduler, write: Write) {
         let (key, value) = match &write {
-            Write::Noop => (json!({"keytype": "NOOP", "magic": 0}), serde_json::Value::Null),
+            Write::Noop => (json(&StoreKey::Noop { magic: 0 }), None),
             Write::Schema { subject, version, .. } => (
-                json!({"keytype": "SCHEMA", "subject": subject, "version": version.version, "magic": 1}),
-                json!({"subject": subject, "version": version.version, "id": version.id, "schema": &*version.schema, "deleted": false}),
+                json(&StoreKey::Schema {
+                    subject,
+                    version: version.version,
+                    magic: 1,
+                }),
+                Some(json(&StoreValue::Schema {
+                    subject,
+                    version: version.version,
+                    id: version.id,
+                    schema: &version.schema,
+                    deleted: false,
+                })),
             ),
             Write::Config { subject, level } => (
-                json!({"keytype": "CONFIG", "subject": subject, "magic": 0}),
-                json!({"compatibilityLevel": level.to_string()}),
+                json(&StoreKey::Config {
+                    subject: subject.as_deref(),
+                    magic: 0,
+                }),
+                Some(json(&StoreValue::Config {
+                    compatibility_level: level.to_string(),
+                })),
             ),
         };
         let record = ProducerRecord {
-            key: Some(key.to_string().into_bytes().into()),
-            value: (!value.is_null()).then(|| value.to_string().into_bytes().into()),
+            key: Some(key.into_bytes().into()),
+            value: value.map(|v| v.into_bytes().into()),
             headers: Vec::new(),
             timestamp_ms: sched.now_ms,
         };
@@ -431,6 +445,38 @@ impl SchemaRegistry {
             answer(sched, reply, Err(e));
         }
     }
+}
+
+/// The keys of `_schemas` records, as the registry's `SchemaKey`, `ConfigKey` and `NoopKey`
+/// write them: the key type first.
+#[derive(Serialize)]
+#[serde(tag = "keytype", rename_all = "UPPERCASE")]
+enum StoreKey<'a> {
+    Schema { subject: &'a str, version: u32, magic: u8 },
+    Config { subject: Option<&'a str>, magic: u8 },
+    Noop { magic: u8 },
+}
+
+/// The values: `SchemaValue` and `ConfigValue` (a NOOP has none).
+#[derive(Serialize)]
+#[serde(untagged)]
+enum StoreValue<'a> {
+    Schema {
+        subject: &'a str,
+        version: u32,
+        id: u32,
+        schema: &'a str,
+        deleted: bool,
+    },
+    Config {
+        #[serde(rename = "compatibilityLevel")]
+        compatibility_level: String,
+    },
+}
+
+fn json<T: Serialize>(value: &T) -> String {
+    // Strings and numbers only: serializing cannot fail.
+    serde_json::to_string(value).unwrap_or_default()
 }
 
 enum Decision {

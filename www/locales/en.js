@@ -127,6 +127,7 @@ export default {
     leoMark: 'LEO',
     hwTitle: 'high watermark {n}: records below it are committed',
     leoTitle: 'log end offset {n}: the next record goes here',
+    cellSchemaId: 'id {id}',
     recordTitle: 'offset {offset} · key {key} · value {value} · leader epoch {epoch}',
     olderRecords: '{n} older',
     none: '(none)',

@@ -126,6 +126,7 @@ export default {
     leoMark: 'LEO',
     hwTitle: '하이 워터마크 {n}: 이보다 앞의 레코드는 커밋됨',
     leoTitle: '로그 끝 오프셋 {n}: 다음 레코드가 들어갈 자리',
+    cellSchemaId: 'ID {id}',
     recordTitle: '오프셋 {offset} · 키 {key} · 값 {value} · 리더 에포크 {epoch}',
     olderRecords: '이전 {n}개',
     none: '(없음)',
