@@ -302,6 +302,11 @@ pub enum Event {
         consumer: Name,
         records: Vec<PolledRecord>,
     },
+    /// The application did not poll within `max.poll.interval.ms`: the consumer left its group.
+    PollIntervalExceeded {
+        consumer: Name,
+        max_poll_interval_ms: u64,
+    },
     /// `poll` threw RecordDeserializationException (KIP-334): the position stays at `offset`.
     PollFailed {
         consumer: Name,

@@ -901,10 +901,11 @@ impl World {
                         || config.max_poll_records == 0
                         || config.heartbeat_interval_ms == 0
                         || config.auto_commit_interval_ms == 0
+                        || config.max_poll_interval_ms == 0
                         || config.heartbeat_interval_ms >= config.session_timeout_ms
                     {
                         return invalid(format!(
-                            "consumer \"{name}\": needs at least one assignor, max.poll.records ≥ 1, and 0 < heartbeat.interval.ms < session.timeout.ms"
+                            "consumer \"{name}\": needs at least one assignor, max.poll.records ≥ 1, max.poll.interval.ms ≥ 1, and 0 < heartbeat.interval.ms < session.timeout.ms"
                         ));
                     }
                 }

@@ -356,3 +356,29 @@ fn an_emptied_group_is_empty_with_its_offsets_kept() {
     assert_eq!(g.state, GroupState::Empty);
     assert_eq!(g.offsets.get(&tp("orders", 0)), Some(&2));
 }
+
+#[test]
+fn a_consumer_that_does_not_poll_within_max_poll_interval_leaves_its_group_and_rejoins_on_its_next_poll() {
+    let mut w = setup(2);
+    let config = json!({"auto.offset.reset": "earliest", "enable.auto.commit": false, "max.poll.interval.ms": 20_000});
+    start_consumer(&mut w, "slow", "g", &["orders"], config.clone());
+    start_consumer(&mut w, "busy", "g", &["orders"], config);
+    w.run_for(10_000);
+    assert_eq!(assignment_of(&w, "slow").len() + assignment_of(&w, "busy").len(), 2);
+    // "busy" polls every few seconds; "slow" never does.
+    for _ in 0..10 {
+        poll(&mut w, "busy");
+        w.run_for(3_000);
+    }
+    let left = events(&w).any(|e| matches!(e, Event::PollIntervalExceeded { consumer, .. } if &**consumer == "slow"));
+    assert!(left, "slow's heartbeat thread noticed the poll timeout");
+    assert!(assignment_of(&w, "slow").is_empty());
+    assert_eq!(assignment_of(&w, "busy").len(), 2, "the group rebalanced without it");
+    poll(&mut w, "slow");
+    for _ in 0..5 {
+        poll(&mut w, "busy");
+        w.run_for(3_000);
+    }
+    poll(&mut w, "slow");
+    assert_eq!(assignment_of(&w, "slow").len(), 1, "its poll rejoined the group");
+}

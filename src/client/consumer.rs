@@ -26,6 +26,9 @@ pub enum Phase {
     Joining,
     Syncing,
     Stable,
+    /// Left the group because the application did not poll within `max.poll.interval.ms`;
+    /// the next poll rejoins.
+    Left,
 }
 
 #[derive(Clone, Debug)]
@@ -95,6 +98,9 @@ pub struct Consumer {
     #[serde(skip)]
     retry_timer: Option<TimerKey>,
     pub poll_failure: Option<PollFailure>,
+    /// When the application last called `poll` (or started the consumer).
+    #[serde(skip)]
+    last_poll_ms: u64,
     #[serde(skip)]
     registry: RegistryClient,
     /// The key's and the value's reader schemas, parsed from the configuration.
@@ -144,6 +150,7 @@ impl Consumer {
             retry_timer: None,
             registry: RegistryClient::default(),
             poll_failure: None,
+            last_poll_ms: 0,
         }
     }
 
@@ -163,6 +170,40 @@ impl Consumer {
         self.next_correlation = base;
     }
 
+    /// LeaveGroup to the coordinator, if this consumer is a member of a group; true when sent.
+    fn send_leave_group(&mut self, sched: &mut Scheduler) -> bool {
+        let Some(coordinator) = self.coordinator.filter(|_| self.phase != Phase::Manual && !self.member_id.is_empty()) else {
+            return false;
+        };
+        let correlation_id = self.next_id();
+        let msg = Message::LeaveGroupRequest {
+            correlation_id,
+            group_id: self.group_id.clone().unwrap_or_default(),
+            member_id: self.member_id.clone(),
+        };
+        sched.send(self.node(), NodeId::Broker(coordinator), msg);
+        true
+    }
+
+    fn poll_interval_exceeded(&self, now_ms: u64) -> bool {
+        matches!(self.phase, Phase::Joining | Phase::Syncing | Phase::Stable) && now_ms.saturating_sub(self.last_poll_ms) > self.config.max_poll_interval_ms
+    }
+
+    /// KIP-62: the heartbeat thread leaves the group when the application has not polled
+    /// within `max.poll.interval.ms` (`AbstractCoordinator.maybeLeaveGroup`, "consumer poll
+    /// timeout has expired"); its partitions are lost, and the next poll rejoins as a new member.
+    fn leave_for_poll_timeout(&mut self, sched: &mut Scheduler) {
+        self.send_leave_group(sched);
+        sched.emit(Event::PollIntervalExceeded {
+            consumer: self.name.clone(),
+            max_poll_interval_ms: self.config.max_poll_interval_ms,
+        });
+        self.revoke(sched, self.assignment.clone());
+        self.member_id.clear();
+        self.generation = -1;
+        self.phase = Phase::Left;
+    }
+
     /// Fetched records wait for the application's `poll`.
     pub fn has_buffered(&self) -> bool {
         self.buffer.values().any(|q| !q.is_empty())
@@ -170,6 +211,7 @@ impl Consumer {
 
     pub fn start(&mut self, sched: &mut Scheduler) {
         self.running = true;
+        self.last_poll_ms = sched.now_ms;
         sched.emit(Event::ConsumerStarted {
             consumer: self.name.clone(),
             group: self.group_id.clone(),
@@ -186,16 +228,7 @@ impl Consumer {
     /// A crash (`leave` false: the coordinator notices only when the session times out)
     /// or `close()` (`leave` true: LeaveGroup, so the group rebalances at once).
     pub fn stop(&mut self, sched: &mut Scheduler, leave: bool) {
-        let left = leave && self.phase != Phase::Manual && self.coordinator.is_some() && !self.member_id.is_empty();
-        if left {
-            let correlation_id = self.next_id();
-            let msg = Message::LeaveGroupRequest {
-                correlation_id,
-                group_id: self.group_id.clone().unwrap_or_default(),
-                member_id: self.member_id.clone(),
-            };
-            sched.send(self.node(), NodeId::Broker(self.coordinator.expect("checked")), msg);
-        }
+        let left = leave && self.send_leave_group(sched);
         self.running = false;
         for (_, (_, t)) in std::mem::take(&mut self.pending) {
             sched.cancel(t);
@@ -430,6 +463,9 @@ impl Consumer {
         }
         match timer {
             Timer::ConsumerHeartbeat => {
+                if self.poll_interval_exceeded(sched.now_ms) {
+                    self.leave_for_poll_timeout(sched);
+                }
                 if matches!(self.phase, Phase::Stable | Phase::Syncing) && !has_pending(&self.pending, |p| matches!(p, Pending::Heartbeat)) {
                     if let Some(c) = self.coordinator {
                         let (group_id, generation, member_id) = (self.group_id.clone().unwrap_or_default(), self.generation, self.member_id.clone());
@@ -474,7 +510,7 @@ impl Consumer {
                         self.awaiting_positions.remove(tp);
                     }
                 }
-                if matches!(kind, Pending::Join | Pending::Sync) {
+                if matches!(kind, Pending::Join | Pending::Sync) && self.phase != Phase::Left {
                     self.phase = Phase::Rejoin;
                 }
                 self.coordinator_lost();
@@ -530,6 +566,10 @@ impl Consumer {
     /// (KIP-334): if it is the first, `poll` fails with RecordDeserializationException naming
     /// its partition and offset, and every later poll fails the same until the application seeks past it.
     pub fn poll(&mut self, sched: &mut Scheduler) -> usize {
+        self.last_poll_ms = sched.now_ms;
+        if self.phase == Phase::Left {
+            self.phase = Phase::Rejoin;
+        }
         let mut out = Vec::new();
         let mut stop = None;
         'partitions: for (tp, q) in self.buffer.iter() {
@@ -711,6 +751,8 @@ impl Consumer {
                     self.backoff(sched);
                 }
             },
+            // A member that left for a poll timeout ignores answers to what it asked before.
+            Message::JoinGroupResponse { .. } | Message::SyncGroupResponse { .. } | Message::HeartbeatResponse { .. } if self.phase == Phase::Left => {}
             Message::JoinGroupResponse { result, .. } => self.on_join(sched, result),
             Message::SyncGroupResponse { result, .. } => self.on_sync(sched, result),
             Message::HeartbeatResponse { error, .. } => match error {
