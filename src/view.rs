@@ -42,6 +42,9 @@ pub struct View {
 #[derive(Clone, Debug, Serialize)]
 pub struct SchemaRegistryView {
     pub cluster: usize,
+    pub running: bool,
+    /// Serving: it has read `_schemas` up to its start marker.
+    pub ready: bool,
     pub global: String,
     pub subject_levels: BTreeMap<String, String>,
     pub subjects: BTreeMap<String, Vec<crate::schema_registry::server::Version>>,
@@ -628,6 +631,8 @@ pub fn view(world: &World) -> View {
         in_flight,
         schema_registry: world.schema_registry.as_ref().map(|r| SchemaRegistryView {
             cluster: r.cluster,
+            running: r.running,
+            ready: r.ready,
             global: r.global.to_string(),
             subject_levels: r.subject_levels.iter().map(|(s, l)| (s.clone(), l.to_string())).collect(),
             subjects: r.subjects.clone(),
