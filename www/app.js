@@ -65,6 +65,8 @@ const S = {
   refused: null,
   producersKey: '',
   registry: null, // the schema registry's box, when the run has one
+  registryOff: null, // where it would stand, with a button that starts one, when the run has none
+  registryOffLang: '',
 };
 let lessons = null;
 let bytes = null;
@@ -383,10 +385,38 @@ function producerName(acks, partitioner) {
   return `producer-acks${acks === 'all' ? 'all' : acks}-${partitioner}`;
 }
 
-function produce({ topic, key, value, acks, partitioner }) {
-  const name = producerName(acks, partitioner);
-  if (!S.view.producers.some((p) => p.name === name)) {
-    apply({ cmd: 'add_producer', name, config: { acks, partitioner } });
+/** A schema in a canonical text (object keys sorted), to tell whether two schemas are the same. */
+function canonical(x) {
+  const sort = (v) => (Array.isArray(v) ? v.map(sort) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort(v[k])])) : v);
+  return JSON.stringify(sort(x));
+}
+
+function sameSchema(text, schema) {
+  if (text == null) return false;
+  try {
+    return canonical(JSON.parse(text)) === canonical(schema);
+  } catch {
+    return canonical(text) === canonical(schema);
+  }
+}
+
+/** The form's producer: its name and the add_producer command that makes it. */
+function producerFor({ acks, partitioner, serializer = 'string', schema = null }) {
+  const name = producerName(acks, partitioner) + (serializer === 'string' ? '' : `-${serializer}`);
+  const config = { acks, partitioner };
+  if (serializer !== 'string') config['value.serializer'] = serializer;
+  if (schema !== null) config['value.schema'] = schema;
+  return { name, add: { cmd: 'add_producer', name, config } };
+}
+
+function produce(args) {
+  const { topic, key, value, schema = null } = args;
+  const { name, add } = producerFor(args);
+  const have = S.view.producers.find((p) => p.name === name);
+  if (!have) apply(add);
+  else if (schema !== null && !sameSchema(have.serializers?.value_schema, schema)) {
+    // The same producer with another schema: redeployed with it, as an application would be.
+    apply({ cmd: 'set_serializers', client: name, value: add.config['value.serializer'], value_schema: schema });
   }
   const cmd = { cmd: 'produce', producer: name, topic, value };
   if (key !== '' && key !== null && key !== undefined) cmd.key = key;
@@ -562,6 +592,7 @@ function render() {
   renderMetrics(S.metrics);
   renderTopicsSelect(v);
   updatePreview();
+  serdeFields();
   applyHighlight();
   wire.invalidate();
 }
@@ -810,7 +841,7 @@ function renderProducers(v) {
   if (key === S.producersKey) return;
   S.producersKey = key;
   // The registry's box stays where it is (it has a button that may have focus).
-  for (const c of [...row.children]) if (c !== S.registry?.root) c.remove();
+  for (const c of [...row.children]) if (c !== S.registry?.root && c !== S.registryOff) c.remove();
   if (!v.producers.length) {
     row.prepend(el('div', 'empty', t('noProducers')));
     return;
@@ -857,8 +888,11 @@ function renderRegistry(v) {
   if (!r) {
     S.registry?.root.remove();
     S.registry = null;
+    registryOff();
     return;
   }
+  S.registryOff?.remove();
+  S.registryOff = null;
   const box = registryBox();
   if (!box.root.isConnected) $('producers').append(box.root);
   const isolated = v.network.isolated.includes('schema-registry');
@@ -867,13 +901,18 @@ function renderRegistry(v) {
   box.key = key;
   const name = t('schemaRegistry');
   box.root.classList.toggle('isolated', isolated);
+  box.root.classList.toggle('stopped', !r.running);
   box.root.setAttribute('aria-label', name);
   box.title.textContent = name;
   box.isoBtn.textContent = isolated ? t('heal') : t('isolate');
   box.isoBtn.setAttribute('aria-label', t(isolated ? 'healRegistryLabel' : 'isolateRegistryLabel'));
-  box.badges.replaceChildren(...(isolated ? [el('span', 'badge isolated', t('isolated'))] : []));
-  box.badges.hidden = !isolated;
+  const badges = [];
+  if (!r.running) badges.push(el('span', 'badge stopped', t('stopped')));
+  if (isolated) badges.push(el('span', 'badge isolated', t('isolated')));
+  box.badges.replaceChildren(...badges);
+  box.badges.hidden = !badges.length;
   const parts = [el('div', 'node-sub', t('registryInfo', { level: r.global }))];
+  if (!r.running) parts.push(startRegistryButton());
   const subjects = Object.entries(r.subjects);
   if (!subjects.length) parts.push(el('div', 'empty', t('noSubjects')));
   else {
@@ -898,6 +937,33 @@ function renderRegistry(v) {
   const no = S.refused;
   if (no) parts.push(failEl(t('schemaRefused', { subject: no.subject, status: no.http_status, time: secs(no.time_ms) }), no.error, 'fail refusal'));
   box.body.replaceChildren(...parts);
+}
+
+function startRegistryButton() {
+  const b = el('button', 'reg-start', t('startRegistry'));
+  b.type = 'button';
+  b.id = 'btn-start-registry';
+  b.title = t('startRegistryHelp');
+  b.addEventListener('click', startRegistry);
+  return b;
+}
+
+/** Where the registry would stand: a quiet box that starts one (only when no run has one). */
+function registryOff() {
+  if (!S.registryOff) {
+    const d = el('div', 'node registry-off');
+    d.append(el('div', 'node-title', t('schemaRegistry')), el('div', 'node-sub', t('registryNone')), startRegistryButton());
+    S.registryOff = d;
+    S.registryOffLang = S.L.lang;
+  } else if (S.registryOffLang !== S.L.lang) {
+    const [title, sub, btn] = S.registryOff.children;
+    title.textContent = t('schemaRegistry');
+    sub.textContent = t('registryNone');
+    btn.textContent = t('startRegistry');
+    btn.title = t('startRegistryHelp');
+    S.registryOffLang = S.L.lang;
+  }
+  if (!S.registryOff.isConnected) $('producers').append(S.registryOff);
 }
 
 /** __consumer_offsets drawn compactly: one chip per partition replica on this broker. */
@@ -1329,6 +1395,46 @@ function wireFiles() {
   });
 }
 
+/**
+ * A schema typed in a textarea, as JSON: the parsed value, null when empty and optional, or
+ * undefined after saying (in the status line, naming the field) why it cannot be used.
+ */
+function schemaIn(area, required) {
+  const text = area.value.trim();
+  const field = area.labels?.[0]?.querySelector('span')?.textContent?.trim() || area.id;
+  if (!text) {
+    if (!required) return null;
+    sayKey('schemaEmpty', { field }, true);
+    area.focus();
+    return undefined;
+  }
+  try {
+    const v = JSON.parse(text);
+    if (v === null || typeof v === 'number' || typeof v === 'boolean') throw new Error(t('schemaNotSchema'));
+    return v;
+  } catch (e) {
+    sayKey('schemaBad', { field, error: errorText(e) }, true);
+    area.focus();
+    return undefined;
+  }
+}
+
+/** Shows a schema's textarea only for Avro, and says what the producer's serializer does. */
+function serdeFields() {
+  const ser = $('p-vser').value;
+  $('p-schema-wrap').hidden = ser !== 'avro';
+  $('c-schema-wrap').hidden = $('c-vdeser').value !== 'avro';
+  const hint = { avro: 'serHintAvro', json: 'serHintJson', integer: 'serHintNumber', long: 'serHintNumber' }[ser];
+  const topic = $('p-topic').value;
+  $('p-ser-hint').textContent = hint ? t(hint, { subject: `${topic || '<topic>'}-value` }) : '';
+}
+
+function startRegistry() {
+  Promise.resolve(applyCommand({ cmd: 'start_schema_registry' })).then((ok) => {
+    if (ok) sayKey('registryStarting');
+  });
+}
+
 function wireControls() {
   bytes = createBytes({ el, t, view: () => S.view, polled: () => S.polled, pg: () => S.pg });
   bytes.wire();
@@ -1357,17 +1463,25 @@ function wireControls() {
   });
   $('btn-run1').addEventListener('click', () => act(() => S.pg.run_for(1000)));
   $('btn-run').addEventListener('click', () => act(() => S.pg.run_for(intIn($('run-secs'), 1, 3600) * 1000)));
-  $('form-consumer').addEventListener('submit', (e) => {
+  $('form-consumer').addEventListener('submit', async (e) => {
     e.preventDefault();
     const name = $('c-name').value.trim();
     const group = $('c-group').value.trim();
     const topics = $('c-topics').value.split(',').map((x) => x.trim()).filter(Boolean);
     const cmd = { cmd: 'start_consumer', name, group, topics, config: { 'auto.offset.reset': $('c-reset').value, 'enable.auto.commit': $('c-autocommit').checked } };
-    if (act(() => apply(cmd))) {
+    const deser = $('c-vdeser').value;
+    if (deser !== 'string') cmd.config['value.deserializer'] = deser;
+    if (deser === 'avro') {
+      const reader = schemaIn($('c-schema'), false);
+      if (reader === undefined) return;
+      if (reader !== null) cmd.config['value.reader.schema'] = reader;
+    }
+    if (await applyCommand(cmd)) {
       sayKey('consumerStarting', { name, group });
       $('c-name').value = nextConsumerName(name);
     }
   });
+  $('c-vdeser').addEventListener('change', () => serdeFields());
   $('groups').addEventListener('click', (e) => {
     const btn = e.target.closest('button[data-act]');
     if (!btn) return;
@@ -1427,14 +1541,29 @@ function wireControls() {
     }
   });
   $('lang').addEventListener('change', async (e) => setLang(e.target.value));
-  $('form-produce').addEventListener('submit', (e) => {
+  $('form-produce').addEventListener('submit', async (e) => {
     e.preventDefault();
-    const args = { topic: $('p-topic').value, key: $('p-key').value, value: $('p-value').value, acks: $('p-acks').value, partitioner: $('p-partitioner').value };
+    const args = { topic: $('p-topic').value, key: $('p-key').value, value: $('p-value').value, acks: $('p-acks').value, partitioner: $('p-partitioner').value, serializer: $('p-vser').value };
+    if (args.serializer === 'avro') {
+      args.schema = schemaIn($('p-schema'), true);
+      if (args.schema === undefined) return;
+    }
+    // An Avro producer needs the Avro build: the run moves over first (engine.js).
+    if (needsAvro([producerFor(args).add])) {
+      try {
+        await needEngine(true);
+      } catch (err) {
+        sayError(err);
+        return;
+      }
+    }
     let name;
     if (act(() => { name = produce(args); })) sayKey('sent', { producer: name, value: args.value, topic: args.topic });
   });
   $('p-key').addEventListener('input', updatePreview);
   $('p-topic').addEventListener('change', updatePreview);
+  $('p-vser').addEventListener('change', () => serdeFields());
+  serdeFields();
   $('form-topic').addEventListener('submit', (e) => {
     e.preventDefault();
     let cmd;
