@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { useBrowser, open, produce, baseUrl } from './harness.mjs';
+import { useBrowser, open, produce, baseUrl, playLesson } from './harness.mjs';
 
 useBrowser();
 
@@ -108,20 +108,6 @@ test('axe finds no violations with a lesson open at its answered question, and t
   assert.deepEqual(problems, []);
   await page.close();
 });
-
-/** Plays a lesson through the Lessons panel (right answers) until command `upTo` is next, or its end. */
-async function playLesson(page, file, upTo = Infinity) {
-  await page.waitForFunction(() => document.querySelectorAll('#lesson-select option').length >= 15);
-  await page.selectOption('#lesson-select', file);
-  await page.click('#lesson-open');
-  await page.waitForFunction((f) => window.kafkascope.lesson()?.file === f, file);
-  for (let guard = 0; guard < 100; guard++) {
-    const st = await page.evaluate(() => window.kafkascope.lesson());
-    if (st.waiting) { await page.click('#lesson-choices button.choice >> nth=1'); continue; }
-    if (st.done || st.at >= upTo) break;
-    await page.click('#lesson-next');
-  }
-}
 
 test('axe finds no violations with the schema registry, a poison pill, a refused schema and the byte panel open', async () => {
   const { page, problems } = await open();

@@ -64,3 +64,27 @@ export async function produce(page, { topic = 'orders', key = '', value, acks = 
 export const view = (page) => page.evaluate(() => window.kafkascope.view());
 export const replicasOf = (v, topic, partition) => v.brokers.flatMap((b) => b.replicas.map((r) => ({ ...r, broker: b.id, running: b.running }))).filter((r) => r.topic === topic && r.partition === partition);
 
+/** Waits until the page drew what the last action changed (after `ms` more, for fading dots). */
+export const drawn = (page, ms = 0) => page.evaluate((wait) => new Promise((r) => setTimeout(() => requestAnimationFrame(() => requestAnimationFrame(r)), wait)), ms);
+
+/** Opens a lesson and presses Next (answering each question right) until command `upTo` is next, or the end. */
+export async function playLesson(page, file, upTo = Infinity) {
+  const sc = JSON.parse(fs.readFileSync(path.join(ROOT, 'www/scenarios', file), 'utf8'));
+  await page.waitForFunction(() => document.querySelectorAll('#lesson-select option').length >= 15);
+  await page.selectOption('#lesson-select', file);
+  await page.click('#lesson-open');
+  await page.waitForFunction((f) => window.kafkascope.lesson()?.file === f, file);
+  for (let guard = 0; guard < 100; guard++) {
+    const st = await page.evaluate(() => window.kafkascope.lesson());
+    if (st.waiting) {
+      const q = sc.guide.questions.find((x) => x.at === st.at);
+      await page.click(`#lesson-choices button[data-choice="${q.answer}"]`);
+      continue;
+    }
+    if (st.done || st.at >= upTo) break;
+    await page.click('#lesson-next');
+    await page.waitForFunction((a) => window.kafkascope.lesson().at === a + 1, st.at);
+  }
+  await drawn(page);
+  return sc;
+}

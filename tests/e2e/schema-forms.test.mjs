@@ -5,16 +5,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { useBrowser, open, view, ARTIFACTS } from './harness.mjs';
+import { useBrowser, open, view, ARTIFACTS, drawn } from './harness.mjs';
 
 useBrowser();
 
 const SHOTS = path.join(ARTIFACTS, 'schema-forms');
 fs.mkdirSync(SHOTS, { recursive: true });
 const shot = (name) => path.join(SHOTS, name);
-
-/** Waits until the page drew what the last action changed. */
-const drawn = (page, ms = 0) => page.evaluate((wait) => new Promise((r) => setTimeout(() => requestAnimationFrame(() => requestAnimationFrame(r)), wait)), ms);
 
 const run = async (page) => {
   await page.click('#btn-run');

@@ -6,38 +6,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { useBrowser, open, view, ARTIFACTS } from './harness.mjs';
+import { useBrowser, open, view, ARTIFACTS, drawn, playLesson } from './harness.mjs';
 
 useBrowser();
 
 const SHOTS = path.join(ARTIFACTS, 'schemas');
 fs.mkdirSync(SHOTS, { recursive: true });
 const shot = (name) => path.join(SHOTS, name);
-
-/** Waits until the page drew what the last action changed (and message dots faded). */
-const drawn = (page, ms = 0) => page.evaluate((wait) => new Promise((r) => setTimeout(() => requestAnimationFrame(() => requestAnimationFrame(r)), wait)), ms);
-
-/** Opens a lesson and presses Next (answering each question right) until command `upTo` is next, or the end. */
-async function playLesson(page, file, upTo = Infinity) {
-  const sc = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '../../www/scenarios', file), 'utf8'));
-  await page.waitForFunction(() => document.querySelectorAll('#lesson-select option').length >= 15);
-  await page.selectOption('#lesson-select', file);
-  await page.click('#lesson-open');
-  await page.waitForFunction((f) => window.kafkascope.lesson()?.file === f, file);
-  for (let guard = 0; guard < 100; guard++) {
-    const st = await page.evaluate(() => window.kafkascope.lesson());
-    if (st.waiting) {
-      const q = sc.guide.questions.find((x) => x.at === st.at);
-      await page.click(`#lesson-choices button[data-choice="${q.answer}"]`);
-      continue;
-    }
-    if (st.done || st.at >= upTo) break;
-    await page.click('#lesson-next');
-    await page.waitForFunction((a) => window.kafkascope.lesson().at === a + 1, st.at);
-  }
-  await drawn(page);
-  return sc;
-}
 
 const consumer = (page, name) => page.locator(`.consumer[data-node="${name}"]`);
 
