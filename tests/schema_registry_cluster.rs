@@ -442,3 +442,33 @@ fn a_stopped_registry_leaves_a_serializer_waiting_until_its_request_times_out() 
     let err = apply(&mut w, json!({"cmd": "register_schema", "subject": "s", "schema": schema("user-v1")})).unwrap_err();
     assert!(err.contains("no schema registry is running"), "{err}");
 }
+
+#[test]
+fn a_consumer_asking_a_registry_that_is_still_starting_gets_its_answer_once_the_registry_has_read_schemas() {
+    let mut w = cluster_with_registry();
+    avro_producer(&mut w, "p", "user-v1");
+    produce(&mut w, "p", "users", None, r#"{"name": "kim"}"#);
+    w.run_for(2_000);
+    apply(&mut w, json!({"cmd": "stop_schema_registry"})).unwrap();
+    apply(&mut w, json!({"cmd": "start_schema_registry"})).unwrap();
+    // Slow links keep the restarted registry reading `_schemas` for a while...
+    for b in 1..=3 {
+        apply(
+            &mut w,
+            json!({"cmd": "slow_link", "a": "schema-registry", "b": format!("broker-{b}"), "ms": 8_000}),
+        )
+        .unwrap();
+    }
+    // ...so the new consumer's question for id 1 arrives before it serves.
+    avro_consumer(&mut w, "late", None);
+    w.run_for(8_000);
+    let registry = w.schema_registry.as_ref().unwrap();
+    assert!(!registry.ready && registry.subjects.is_empty(), "still reading _schemas back");
+    assert!(w
+        .trace
+        .iter()
+        .any(|r| matches!(&r.event, Event::MessageDelivered { kind: "GetSchemaById", .. })));
+    w.run_for(40_000);
+    assert_eq!(poll(&mut w, "late"), vec![r#"{"name":"kim"}"#], "answered once the registry serves");
+    assert!(!events(&w).any(|e| matches!(e, Event::PollFailed { .. })), "never 'Schema 1 not found'");
+}

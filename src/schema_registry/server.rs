@@ -35,7 +35,8 @@ pub struct Version {
     pub schema: Rc<str>,
 }
 
-/// A request waiting its turn: the registry applies writes one at a time, in order.
+/// A request waiting its turn: the registry serves nothing before it has read `_schemas` up to
+/// its start marker, and applies writes one at a time, in order.
 #[derive(Clone, Debug)]
 enum Work {
     Register {
@@ -47,6 +48,10 @@ enum Work {
     Config {
         subject: Option<String>,
         level: Compatibility,
+    },
+    SchemaById {
+        reply: (NodeId, u64),
+        id: u32,
     },
 }
 
@@ -177,13 +182,13 @@ impl SchemaRegistry {
                     register,
                 },
             ),
-            Message::SchemaByIdRequest { correlation_id, id } => {
-                let result = self
-                    .schema_by_id(id)
-                    .cloned()
-                    .ok_or_else(|| refusal(404, 40403, format!("Schema {id} not found")));
-                sched.send(Self::node(), from, Message::SchemaByIdResponse { correlation_id, id, result });
-            }
+            Message::SchemaByIdRequest { correlation_id, id } => self.submit(
+                sched,
+                Work::SchemaById {
+                    reply: (from, correlation_id),
+                    id,
+                },
+            ),
             // Writer and reader share the node; each takes only its own answers and timers.
             other => {
                 let mark = sched.events.len();
@@ -247,6 +252,16 @@ impl SchemaRegistry {
                     }
                 },
                 Work::Config { subject, level } => self.write(sched, Write::Config { subject, level }),
+                Work::SchemaById {
+                    reply: (to, correlation_id),
+                    id,
+                } => {
+                    let result = self
+                        .schema_by_id(id)
+                        .cloned()
+                        .ok_or_else(|| refusal(404, 40403, format!("Schema {id} not found")));
+                    sched.send(Self::node(), to, Message::SchemaByIdResponse { correlation_id, id, result });
+                }
             }
         }
     }
