@@ -2,6 +2,7 @@
 //! client turns a key or value into bytes on the way in and back on the way out;
 //! brokers only ever store and copy bytes. Texts stand for the application's objects.
 
+use crate::protocol::Bytes;
 use serde::{Deserialize, Serialize};
 
 /// A serializer/deserializer pair by Kafka's class name (or its short name here).
@@ -68,21 +69,22 @@ impl Serde {
     }
 
     /// `Serializer.serialize`: the application's value (written as text) to bytes.
-    pub fn serialize(self, text: &str) -> Result<Vec<u8>, String> {
+    pub fn serialize(self, text: &str) -> Result<Bytes, String> {
         let fail = |what: &str| Err(format!("SerializationException: {} cannot serialize \"{text}\": {what}", self.class(false)));
+        let bytes = |v: Vec<u8>| Ok(Bytes::from(v));
         match self {
-            Serde::String => Ok(text.as_bytes().to_vec()),
+            Serde::String => Ok(Bytes::from(text.as_bytes())),
             Serde::Integer => match text.trim().parse::<i32>() {
-                Ok(n) => Ok(n.to_be_bytes().to_vec()),
+                Ok(n) => Ok(Bytes::from(n.to_be_bytes().as_slice())),
                 Err(_) => fail("not an Integer"),
             },
             Serde::Long => match text.trim().parse::<i64>() {
-                Ok(n) => Ok(n.to_be_bytes().to_vec()),
+                Ok(n) => Ok(Bytes::from(n.to_be_bytes().as_slice())),
                 Err(_) => fail("not a Long"),
             },
-            Serde::ByteArray => crate::world::decode_hex(text).or_else(|_| fail("not hex-encoded bytes")),
+            Serde::ByteArray => crate::world::decode_hex(text).map_or_else(|_| fail("not hex-encoded bytes"), bytes),
             Serde::Json => match serde_json::from_str::<serde_json::Value>(text) {
-                Ok(v) => Ok(v.to_string().into_bytes()),
+                Ok(v) => bytes(v.to_string().into_bytes()),
                 Err(_) => fail("not JSON"),
             },
             Serde::Avro => fail("it needs a schema and a schema registry"),
@@ -93,7 +95,10 @@ impl Serde {
     pub fn deserialize(self, bytes: &[u8]) -> Result<String, String> {
         match self {
             // `new String(bytes, UTF_8)`: bytes that are not UTF-8 become U+FFFD, no error.
-            Serde::String => Ok(String::from_utf8_lossy(bytes).into_owned()),
+            Serde::String => Ok(match std::str::from_utf8(bytes) {
+                Ok(text) => text.to_owned(),
+                Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+            }),
             Serde::Integer => match <[u8; 4]>::try_from(bytes) {
                 Ok(b) => Ok(i32::from_be_bytes(b).to_string()),
                 Err(_) => Err("SerializationException: Size of data received by IntegerDeserializer is not 4".into()),

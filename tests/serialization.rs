@@ -24,10 +24,10 @@ fn one_partition_topic() -> kafkascope::World {
 
 #[test]
 fn the_built_in_serializers_write_kafkas_bytes() {
-    assert_eq!(Serde::Integer.serialize("42").unwrap(), vec![0, 0, 0, 42]);
-    assert_eq!(Serde::Long.serialize("-1").unwrap(), vec![0xff; 8]);
-    assert_eq!(Serde::String.serialize("카프카").unwrap(), "카프카".as_bytes());
-    assert_eq!(Serde::Json.serialize("{ \"a\" : 1 }").unwrap(), b"{\"a\":1}");
+    assert_eq!(*Serde::Integer.serialize("42").unwrap(), [0, 0, 0, 42]);
+    assert_eq!(*Serde::Long.serialize("-1").unwrap(), [0xff; 8]);
+    assert_eq!(*Serde::String.serialize("카프카").unwrap(), *"카프카".as_bytes());
+    assert_eq!(*Serde::Json.serialize("{ \"a\" : 1 }").unwrap(), *b"{\"a\":1}");
     assert_eq!(Serde::Integer.deserialize(&[0, 0, 1, 0]).unwrap(), "256");
     assert!(Serde::Integer
         .serialize("forty-two")

@@ -222,7 +222,7 @@ impl Producer {
                         _ => Step::Done(serde.serialize(text)),
                     };
                     match step {
-                        Step::Done(Ok(bytes)) => Some(bytes.into()),
+                        Step::Done(Ok(bytes)) => Some(bytes),
                         Step::Done(Err(e)) => return Step::Done(Err(e)),
                         Step::Wait => return Step::Wait,
                         Step::Ask(question) => return Step::Ask(question),

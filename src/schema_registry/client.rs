@@ -5,7 +5,7 @@
 
 use super::avro::{self, Schema};
 use super::{subject, unframe};
-use crate::protocol::{Message, RegistryError};
+use crate::protocol::{Bytes, Message, RegistryError};
 use crate::sim::TimerKey;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -87,10 +87,14 @@ impl RegistryClient {
 
     /// `KafkaAvroSerializer.serialize`: the subject's id for the schema (registered, or looked
     /// up with `auto.register.schemas=false`), then magic byte, id and the Avro body.
-    pub fn serialize(&self, topic: &str, is_key: bool, schema: &AvroSchema, json: &str) -> Step<Vec<u8>> {
+    pub fn serialize(&self, topic: &str, is_key: bool, schema: &AvroSchema, json: &str) -> Step<Bytes> {
         let subject = subject(topic, is_key);
         match self.ids.get(&(subject.clone(), schema.canonical.clone())) {
-            Some(id) => Step::Done(avro::encode(&schema.schema, *id, json).map_err(|e| format!("SerializationException: Error serializing Avro message: {e}"))),
+            Some(id) => Step::Done(
+                avro::encode(&schema.schema, *id, json)
+                    .map(Bytes::from)
+                    .map_err(|e| format!("SerializationException: Error serializing Avro message: {e}")),
+            ),
             None => self.step_for(Asked::Id {
                 subject,
                 schema: schema.canonical.clone(),
