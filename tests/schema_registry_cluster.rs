@@ -275,7 +275,10 @@ fn without_auto_registration_a_schema_the_subject_lacks_is_not_found() {
     produce(&mut w, "p", "users", None, r#"{"name": "kim"}"#);
     w.run_for(2_000);
     let failed = failures(&w, "p");
-    assert!(failed[0].contains("Error retrieving Avro schema") && failed[0].contains("40403"), "{failed:?}");
+    assert!(
+        failed[0].contains("Error retrieving Avro schema") && failed[0].contains("Subject 'users-value' not found.; error code: 40401"),
+        "{failed:?}"
+    );
     assert!(registered(&w).is_empty());
 }
 
@@ -471,4 +474,21 @@ fn a_consumer_asking_a_registry_that_is_still_starting_gets_its_answer_once_the_
     w.run_for(40_000);
     assert_eq!(poll(&mut w, "late"), vec![r#"{"name":"kim"}"#], "answered once the registry serves");
     assert!(!events(&w).any(|e| matches!(e, Event::PollFailed { .. })), "never 'Schema 1 not found'");
+}
+
+#[test]
+fn without_auto_registration_a_schema_the_subject_has_is_found_and_another_is_not() {
+    let mut w = cluster_with_registry();
+    apply(&mut w, json!({"cmd": "register_schema", "subject": "users-value", "schema": schema("user-v1")})).unwrap();
+    w.run_for(1_000);
+    for (name, s) in [("known", "user-v1"), ("unknown", "user-v2-with-default")] {
+        let config = json!({"value.serializer": "avro", "value.schema": schema(s), "auto.register.schemas": false});
+        apply(&mut w, json!({"cmd": "add_producer", "name": name, "config": config})).unwrap();
+        produce(&mut w, name, "users", None, r#"{"name": "kim"}"#);
+    }
+    w.run_for(2_000);
+    assert!(failures(&w, "known").is_empty());
+    assert_eq!(raw_values(&w, "users")[0][..5], [0, 0, 0, 0, 1], "looked up: id 1");
+    assert!(failures(&w, "unknown")[0].contains("Schema not found; error code: 40403"));
+    assert_eq!(registered(&w).len(), 1, "a lookup never registers");
 }

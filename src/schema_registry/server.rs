@@ -275,8 +275,10 @@ impl SchemaRegistry {
         if let Some(v) = versions.iter().find(|v| v.schema == canonical) {
             return Ok(Decision::Known(v.id));
         }
-        if !register {
-            return Err(refusal(404, 40403, "Schema not found".into()));
+        match (register, versions.is_empty()) {
+            (false, true) => return Err(refusal(404, 40401, format!("Subject '{subject}' not found."))),
+            (false, false) => return Err(refusal(404, 40403, "Schema not found".into())),
+            (true, _) => {}
         }
         let earlier: Vec<Schema> = versions.iter().filter_map(|v| avro::parse(&v.schema).ok()).collect();
         let level = self.level_of(subject);
