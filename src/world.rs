@@ -264,10 +264,16 @@ impl World {
     }
 
     fn start_broker(&mut self, id: BrokerId) {
+        self.with_broker(id, |b, ctx, chroot| b.start(ctx, chroot));
+    }
+
+    /// Runs `f` on a broker with what it reaches beside itself: the clock and network,
+    /// ZooKeeper, its cluster's configuration and chroot.
+    fn with_broker<R>(&mut self, id: BrokerId, f: impl FnOnce(&mut Broker, &mut Ctx, &str) -> R) -> Option<R> {
         let World {
             sched, zk, brokers, config, ..
         } = self;
-        let b = brokers.get_mut(&id).expect("broker exists");
+        let b = brokers.get_mut(&id)?;
         let spec = &config.clusters[b.cluster];
         let mut ctx = Ctx {
             sched,
@@ -275,7 +281,7 @@ impl World {
             cluster: b.cluster,
             config: &spec.config,
         };
-        b.start(&mut ctx, &spec.chroot);
+        Some(f(b, &mut ctx, &spec.chroot))
     }
 
     fn flush_events(&mut self) {
@@ -295,7 +301,7 @@ impl World {
         let first = self.trace.len();
         match item {
             Item::Deliver { id, from, to, msg } => self.deliver(id, from, to, msg),
-            Item::Fire { node, timer } => self.fire(node, timer),
+            Item::Fire { node, timer } => self.dispatch(&node, Input::Timer(timer)),
         }
         self.flush_events();
         Some(&self.trace[first..])
@@ -358,72 +364,41 @@ impl World {
             to: to.clone(),
             kind,
         });
-        let World {
-            sched,
-            zk,
-            brokers,
-            producers,
-            consumers,
-            schema_registry,
-            config,
-            ..
-        } = self;
-        match &to {
-            NodeId::ZooKeeper => zk.handle(sched, from, msg),
-            NodeId::Broker(b) => {
-                let b = brokers.get_mut(b).expect("checked up");
-                let spec = &config.clusters[b.cluster];
-                let mut ctx = Ctx {
-                    sched,
-                    zk,
-                    cluster: b.cluster,
-                    config: &spec.config,
-                };
-                b.handle(&mut ctx, &spec.chroot, from, msg);
-            }
-            NodeId::Client(c) => {
-                if let Some(p) = producers.get_mut(c) {
-                    p.handle(sched, from, msg);
-                } else if let Some(c) = consumers.get_mut(c) {
-                    c.handle(sched, msg);
-                } else if let Some(r) = schema_registry.as_mut().filter(|_| &**c == registry::NAME) {
-                    r.handle(sched, from, msg);
-                }
-            }
-        }
+        self.dispatch(&to, Input::Message(from, msg));
     }
 
-    fn fire(&mut self, node: NodeId, timer: crate::sim::Timer) {
-        let World {
-            sched,
-            zk,
-            brokers,
-            producers,
-            consumers,
-            schema_registry,
-            config,
-            ..
-        } = self;
-        match &node {
-            NodeId::ZooKeeper => zk.tick(sched),
-            NodeId::Broker(b) => {
-                let Some(b) = brokers.get_mut(b).filter(|b| b.running) else { return };
-                let spec = &config.clusters[b.cluster];
-                let mut ctx = Ctx {
-                    sched,
-                    zk,
-                    cluster: b.cluster,
-                    config: &spec.config,
-                };
-                b.handle_timer(&mut ctx, &spec.chroot, timer);
+    /// Hands a message or a timer to its node: ZooKeeper, a broker, or a client (a producer,
+    /// a consumer, the schema registry).
+    fn dispatch(&mut self, node: &NodeId, input: Input) {
+        match node {
+            NodeId::ZooKeeper => match input {
+                Input::Message(from, msg) => self.zk.handle(&mut self.sched, from, msg),
+                Input::Timer(_) => self.zk.tick(&mut self.sched),
+            },
+            NodeId::Broker(id) => {
+                self.with_broker(*id, |b, ctx, chroot| match input {
+                    Input::Message(from, msg) => b.handle(ctx, chroot, from, msg),
+                    Input::Timer(timer) if b.running => b.handle_timer(ctx, chroot, timer),
+                    Input::Timer(_) => {}
+                });
             }
-            NodeId::Client(c) => {
-                if let Some(p) = producers.get_mut(c) {
-                    p.handle_timer(sched, timer);
-                } else if let Some(c) = consumers.get_mut(c) {
-                    c.handle_timer(sched, timer);
-                } else if let Some(r) = schema_registry.as_mut().filter(|r| r.running && &**c == registry::NAME) {
-                    r.handle_timer(sched, timer);
+            NodeId::Client(name) => {
+                let sched = &mut self.sched;
+                if let Some(p) = self.producers.get_mut(name) {
+                    match input {
+                        Input::Message(from, msg) => p.handle(sched, from, msg),
+                        Input::Timer(timer) => p.handle_timer(sched, timer),
+                    }
+                } else if let Some(c) = self.consumers.get_mut(name) {
+                    match input {
+                        Input::Message(_, msg) => c.handle(sched, msg),
+                        Input::Timer(timer) => c.handle_timer(sched, timer),
+                    }
+                } else if let Some(r) = self.schema_registry.as_mut().filter(|r| r.running && &**name == registry::NAME) {
+                    match input {
+                        Input::Message(from, msg) => r.handle(sched, from, msg),
+                        Input::Timer(timer) => r.handle_timer(sched, timer),
+                    }
                 }
             }
         }
@@ -580,22 +555,19 @@ impl World {
             }
             Command::ElectPreferredLeaders { cluster } => {
                 let ci = self.cluster_index(&cluster)?;
-                let World {
-                    sched, zk, brokers, config, ..
-                } = self;
-                if let Some(b) = brokers.values_mut().find(|b| b.cluster == ci && b.running && b.controller.is_some()) {
-                    let spec = &config.clusters[ci];
-                    let mut ctx = Ctx {
-                        sched,
-                        zk,
-                        cluster: ci,
-                        config: &spec.config,
-                    };
-                    let (Some(mut c), Some(s)) = (b.controller.take(), b.zk_session) else {
-                        unreachable!("found above")
-                    };
-                    let _ = c.elect_preferred(b.id, s, &mut ctx, &[]);
-                    b.controller = Some(c);
+                let controller = self
+                    .brokers
+                    .values()
+                    .find(|b| b.cluster == ci && b.running && b.controller.is_some())
+                    .map(|b| b.id);
+                if let Some(id) = controller {
+                    self.with_broker(id, |b, ctx, _| {
+                        let (Some(mut c), Some(s)) = (b.controller.take(), b.zk_session) else {
+                            unreachable!("found above")
+                        };
+                        let _ = c.elect_preferred(b.id, s, ctx, &[]);
+                        b.controller = Some(c);
+                    });
                 }
             }
             Command::StartSchemaRegistry { cluster } => {
@@ -987,6 +959,12 @@ fn replace_serde(serde: &mut Serde, schema: &mut Option<serde_json::Value>, new:
     } else if new_schema.is_some() {
         *schema = new_schema.clone();
     }
+}
+
+/// What wakes a node: a message from another node, or one of its own timers.
+enum Input {
+    Message(NodeId, Message),
+    Timer(crate::sim::Timer),
 }
 
 /// The most partitions one topic may have here (Kafka allows far more; a picture does not).
