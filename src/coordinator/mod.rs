@@ -62,6 +62,22 @@ pub struct Group {
 }
 
 impl Group {
+    /// The group's metadata as a record of `__consumer_offsets`; the generation's rebalance
+    /// completes once it is committed (`GroupMetadataManager.storeGroup`).
+    fn store(&self) -> Append {
+        Append {
+            partition: self.partition,
+            records: vec![OffsetsRecord::Group {
+                group: self.group_id.clone(),
+                value: Some(self.value()),
+            }],
+            then: AfterAppend::GroupStored {
+                group_id: self.group_id.clone(),
+                generation: self.generation,
+            },
+        }
+    }
+
     fn new(group_id: &str, partition: u32) -> Self {
         Group {
             group_id: group_id.into(),
@@ -536,17 +552,7 @@ impl GroupCoordinator {
                 leader: None,
                 protocol: None,
             });
-            return Some(Append {
-                partition: g.partition,
-                records: vec![OffsetsRecord::Group {
-                    group: g.group_id.clone(),
-                    value: Some(g.value()),
-                }],
-                then: AfterAppend::GroupStored {
-                    group_id: g.group_id.clone(),
-                    generation: g.generation,
-                },
-            });
+            return Some(g.store());
         }
         if !g.leader.as_ref().is_some_and(|l| g.has_member(l)) {
             g.leader = Some(g.members[0].member_id.clone());
@@ -641,17 +647,7 @@ impl GroupCoordinator {
                     for m in &mut g.members {
                         m.assignment = assignments.get(&m.member_id).cloned().unwrap_or_default();
                     }
-                    return Some(Append {
-                        partition: g.partition,
-                        records: vec![OffsetsRecord::Group {
-                            group: g.group_id.clone(),
-                            value: Some(g.value()),
-                        }],
-                        then: AfterAppend::GroupStored {
-                            group_id: g.group_id.clone(),
-                            generation,
-                        },
-                    });
+                    return Some(g.store());
                 }
             }
         }
