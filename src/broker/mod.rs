@@ -98,6 +98,32 @@ pub struct Broker {
     pub registered: bool,
 }
 
+/// `Partition.appendRecordsToLeader`: the records take the next offsets and the leader's epoch.
+/// Returns the first offset.
+fn append_to_leader(sched: &mut Scheduler, broker: BrokerId, p: &mut Partition, records: Vec<ProducerRecord>) -> u64 {
+    let base = p.log_end_offset();
+    let (epoch, count) = (p.leader_epoch, records.len() as u64);
+    for (i, r) in records.into_iter().enumerate() {
+        p.log.append(Record {
+            offset: base + i as u64,
+            timestamp_ms: r.timestamp_ms,
+            key: r.key,
+            value: r.value,
+            headers: r.headers,
+            leader_epoch: epoch,
+        });
+    }
+    sched.emit(Event::RecordsAppended {
+        broker,
+        tp: p.tp.clone(),
+        base_offset: base,
+        count,
+        leader_epoch: epoch,
+        log_end_offset: p.log_end_offset(),
+    });
+    base
+}
+
 fn effective_min_isr(config: &BrokerConfig, p: &Partition) -> usize {
     (config.min_insync_replicas as usize).min(p.replicas.len())
 }
@@ -551,27 +577,7 @@ impl Broker {
                 });
                 continue;
             }
-            let base = p.log_end_offset();
-            let epoch = p.leader_epoch;
-            let count = records.len() as u64;
-            for (i, r) in records.into_iter().enumerate() {
-                p.log.append(Record {
-                    offset: base + i as u64,
-                    timestamp_ms: r.timestamp_ms,
-                    key: r.key,
-                    value: r.value,
-                    headers: r.headers,
-                    leader_epoch: epoch,
-                });
-            }
-            ctx.sched.emit(Event::RecordsAppended {
-                broker: self.id,
-                tp: tp.clone(),
-                base_offset: base,
-                count,
-                leader_epoch: epoch,
-                log_end_offset: p.log_end_offset(),
-            });
+            let base = append_to_leader(ctx.sched, self.id, p, records);
             if acks == Acks::All {
                 waiting.push((results.len(), p.log_end_offset()));
             }
@@ -674,29 +680,22 @@ impl Broker {
             self.after_coordinator_write(ctx, append.then, Some(ErrorCode::CoordinatorNotAvailable));
             return;
         }
-        let base = p.log_end_offset();
-        let epoch = p.leader_epoch;
-        let count = append.records.len() as u64;
-        for (i, r) in append.records.iter().enumerate() {
-            let (key, value) = records::encode(r);
-            p.log.append(Record {
-                offset: base + i as u64,
-                timestamp_ms: ctx.sched.now_ms,
-                key: Some(key.into()),
-                value: value.map(Into::into),
-                headers: Vec::new(),
-                leader_epoch: epoch,
-            });
-        }
+        let now = ctx.sched.now_ms;
+        let records = append
+            .records
+            .iter()
+            .map(|r| {
+                let (key, value) = records::encode(r);
+                ProducerRecord {
+                    key: Some(key.into()),
+                    value: value.map(Into::into),
+                    headers: Vec::new(),
+                    timestamp_ms: now,
+                }
+            })
+            .collect();
+        let base = append_to_leader(ctx.sched, self.id, p, records);
         let required = p.log_end_offset();
-        ctx.sched.emit(Event::RecordsAppended {
-            broker: self.id,
-            tp: tp.clone(),
-            base_offset: base,
-            count,
-            leader_epoch: epoch,
-            log_end_offset: required,
-        });
         self.maybe_increment_hw(ctx, &tp);
         self.complete_delayed_fetches(ctx, &tp);
         let results = vec![ProduceResult {
