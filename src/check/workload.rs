@@ -59,6 +59,22 @@ impl PlanRng {
     }
 }
 
+fn broker_node(b: u32) -> String {
+    format!("broker-{b}")
+}
+
+/// A link fault's ends: a broker, and the nodes it could lose or slow its link to.
+fn link_ends(rng: &mut PlanRng) -> (String, Vec<String>) {
+    let a = rng.pick(&BROKERS);
+    let others = BROKERS
+        .iter()
+        .filter(|b| **b != a)
+        .map(|b| broker_node(*b))
+        .chain(["zookeeper".to_string(), "producer-1".to_string()])
+        .collect();
+    (broker_node(a), others)
+}
+
 fn cmd(v: serde_json::Value) -> ScenarioStep {
     ScenarioStep::Command(serde_json::from_value(v).expect("the plan writes valid commands"))
 }
@@ -138,7 +154,6 @@ fn workload(seed: u64, profile: Profile) -> (WorldConfig, Vec<ScenarioStep>) {
             continue;
         }
         // One fault or one repair at a time, as a person at the controls would.
-        let node = |b: u32| format!("broker-{b}");
         match rng.below(8) {
             0 if stopped.len() < 2 => {
                 let b = rng.pick(&BROKERS);
@@ -152,14 +167,8 @@ fn workload(seed: u64, profile: Profile) -> (WorldConfig, Vec<ScenarioStep>) {
                 steps.push(cmd(json!({"cmd": "start_broker", "broker": b})));
             }
             2 | 3 if cut.len() < 3 => {
-                let a = rng.pick(&BROKERS);
-                let others: Vec<String> = BROKERS
-                    .iter()
-                    .filter(|b| **b != a)
-                    .map(|b| node(*b))
-                    .chain(["zookeeper".to_string(), "producer-1".to_string()])
-                    .collect();
-                let link = (node(a), rng.pick(&others));
+                let (a, others) = link_ends(&mut rng);
+                let link = (a, rng.pick(&others));
                 if !cut.contains(&link) {
                     steps.push(cmd(json!({"cmd": "cut_link", "a": link.0, "b": link.1})));
                     cut.push(link);
@@ -171,15 +180,9 @@ fn workload(seed: u64, profile: Profile) -> (WorldConfig, Vec<ScenarioStep>) {
             }
             7 => {
                 // A slow path: every message on one broker's link waits longer (or the link recovers).
-                let a = rng.pick(&BROKERS);
-                let others: Vec<String> = BROKERS
-                    .iter()
-                    .filter(|b| **b != a)
-                    .map(|b| node(*b))
-                    .chain(["zookeeper".to_string(), "producer-1".to_string()])
-                    .collect();
+                let (a, others) = link_ends(&mut rng);
                 let ms = if rng.chance(300) { 0 } else { 50 + rng.below(2_000) };
-                steps.push(cmd(json!({"cmd": "slow_link", "a": node(a), "b": rng.pick(&others), "ms": ms})));
+                steps.push(cmd(json!({"cmd": "slow_link", "a": a, "b": rng.pick(&others), "ms": ms})));
             }
             6 => {
                 let c = rng.pick(&CONSUMERS);
