@@ -481,6 +481,29 @@ impl Message {
         }
     }
 
+    /// The correlation id of an answer (or of the disconnect that stands for one): which
+    /// request of its receiver it answers.
+    pub fn response_correlation_id(&self) -> Option<u64> {
+        match self {
+            Message::MetadataResponse { correlation_id, .. }
+            | Message::ProduceResponse { correlation_id, .. }
+            | Message::FetchResponse { correlation_id, .. }
+            | Message::OffsetsForLeaderEpochResponse { correlation_id, .. }
+            | Message::Disconnected { correlation_id }
+            | Message::FindCoordinatorResponse { correlation_id, .. }
+            | Message::JoinGroupResponse { correlation_id, .. }
+            | Message::SyncGroupResponse { correlation_id, .. }
+            | Message::HeartbeatResponse { correlation_id, .. }
+            | Message::LeaveGroupResponse { correlation_id }
+            | Message::OffsetCommitResponse { correlation_id, .. }
+            | Message::OffsetFetchResponse { correlation_id, .. }
+            | Message::ListOffsetsResponse { correlation_id, .. }
+            | Message::RegisterSchemaResponse { correlation_id, .. }
+            | Message::SchemaByIdResponse { correlation_id, .. } => Some(*correlation_id),
+            _ => None,
+        }
+    }
+
     /// Kafka's name of the API, as the page and the narration show it.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -696,20 +696,7 @@ impl Consumer {
         if !self.running {
             return;
         }
-        let correlation = match &msg {
-            Message::MetadataResponse { correlation_id, .. }
-            | Message::Disconnected { correlation_id }
-            | Message::FindCoordinatorResponse { correlation_id, .. }
-            | Message::JoinGroupResponse { correlation_id, .. }
-            | Message::SyncGroupResponse { correlation_id, .. }
-            | Message::HeartbeatResponse { correlation_id, .. }
-            | Message::OffsetCommitResponse { correlation_id, .. }
-            | Message::OffsetFetchResponse { correlation_id, .. }
-            | Message::ListOffsetsResponse { correlation_id, .. }
-            | Message::FetchResponse { correlation_id, .. }
-            | Message::SchemaByIdResponse { correlation_id, .. } => Some(*correlation_id),
-            _ => None,
-        };
+        let correlation = msg.response_correlation_id();
         let Some((kind, timer)) = correlation.and_then(|c| self.pending.remove(&c)) else {
             return;
         };

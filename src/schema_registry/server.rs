@@ -189,11 +189,14 @@ impl SchemaRegistry {
                     id,
                 },
             ),
-            // Writer and reader share the node; each takes only its own answers and timers.
+            // Writer and reader share the node; the reader's correlation ids tell its answers apart.
             other => {
                 let mark = sched.events.len();
-                self.producer.handle(sched, from, other.clone());
-                self.reader.handle(sched, other);
+                if other.response_correlation_id().is_some_and(|c| c >= READER_CORRELATION_BASE) {
+                    self.reader.handle(sched, other);
+                } else {
+                    self.producer.handle(sched, from, other);
+                }
                 self.progress(sched, mark);
             }
         }
