@@ -7,6 +7,7 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo test"
 cargo test
+node --test tests/unit/
 echo "== cargo build --target wasm32-unknown-unknown"
 cargo build --target wasm32-unknown-unknown
 echo "== build the site"

@@ -2,8 +2,22 @@
 // says what each event is about (nodes, partitions, znodes) for highlighting.
 // Every event kind has a template in every locale (tests/e2e/locales.test.mjs checks).
 
+import { pairOf, pickParticle } from './josa.js';
+
+// A Korean particle after a value is marked `{field}{이/가}` (either order, any pair
+// www/josa.js knows): fill writes the value and the one particle that fits how the
+// value is read aloud (브로커 3이, orders를, producer-1로). Templates without markers,
+// like every English one, fill as plain `{field}` placeholders.
+const PLACEHOLDER = /\{(\w+)\}(?:\{([가-힣]+)\/([가-힣]+)\})?/g;
+
 export function fill(template, fields) {
-  return String(template).replace(/\{(\w+)\}/g, (m, k) => (k in fields ? String(fields[k]) : m));
+  return String(template).replace(PLACEHOLDER, (m, k, a, b) => {
+    if (!(k in fields)) return m;
+    const value = String(fields[k]);
+    if (a === undefined) return value;
+    const pair = pairOf(a, b);
+    return pair ? value + pickParticle(value, pair) : m;
+  });
 }
 
 export function nodeName(L, node, atStart = false) {
