@@ -375,3 +375,78 @@ pub struct PolledRecord {
     pub key: Option<String>,
     pub value: Option<String>,
 }
+
+/// Each event's `type` as it appears in JSON, in one list: the match is exhaustive, so a new
+/// variant cannot be left out (`skip_to` checks the names it is given against `EVENT_TYPES`).
+macro_rules! event_types {
+    ($($variant:ident => $name:literal,)*) => {
+        pub const EVENT_TYPES: &[&str] = &[$($name),*];
+        impl Event {
+            pub fn type_name(&self) -> &'static str {
+                match self {
+                    $(Event::$variant { .. } => $name,)*
+                }
+            }
+        }
+    };
+}
+
+event_types! {
+    MessageSent => "message_sent",
+    MessageDelivered => "message_delivered",
+    MessageDropped => "message_dropped",
+    BrokerStarted => "broker_started",
+    BrokerStopped => "broker_stopped",
+    NodeIsolated => "node_isolated",
+    NodeHealed => "node_healed",
+    LinkCut => "link_cut",
+    LinkHealed => "link_healed",
+    LinkSlowed => "link_slowed",
+    ZkSessionCreated => "zk_session_created",
+    ZkSessionExpired => "zk_session_expired",
+    ZnodeCreated => "znode_created",
+    ZnodeChanged => "znode_changed",
+    ZnodeDeleted => "znode_deleted",
+    WatchFired => "watch_fired",
+    BrokerRegistered => "broker_registered",
+    ControllerElected => "controller_elected",
+    ControllerResigned => "controller_resigned",
+    TopicCreated => "topic_created",
+    LeaderChanged => "leader_changed",
+    IsrChanged => "isr_changed",
+    BecameLeader => "became_leader",
+    BecameFollower => "became_follower",
+    RecordsAppended => "records_appended",
+    HighWatermarkAdvanced => "high_watermark_advanced",
+    LogTruncated => "log_truncated",
+    IsrShrinkProposed => "isr_shrink_proposed",
+    IsrExpandProposed => "isr_expand_proposed",
+    AlterPartitionRefused => "alter_partition_refused",
+    ProduceQueued => "produce_queued",
+    ProduceAcknowledged => "produce_acknowledged",
+    ProduceRefused => "produce_refused",
+    ProduceFailed => "produce_failed",
+    MetadataUpdated => "metadata_updated",
+    CoordinatorLoaded => "coordinator_loaded",
+    GroupMemberAdded => "group_member_added",
+    GroupMemberRemoved => "group_member_removed",
+    RebalanceStarted => "rebalance_started",
+    GroupStateChanged => "group_state_changed",
+    ConsumerStarted => "consumer_started",
+    ConsumerStopped => "consumer_stopped",
+    CoordinatorFound => "coordinator_found",
+    AssignmentReceived => "assignment_received",
+    PartitionsRevoked => "partitions_revoked",
+    PositionSet => "position_set",
+    RecordsPolled => "records_polled",
+    PollIntervalExceeded => "poll_interval_exceeded",
+    PollFailed => "poll_failed",
+    OffsetsCommitted => "offsets_committed",
+    OffsetCommitFailed => "offset_commit_failed",
+    SchemaRegistryStarted => "schema_registry_started",
+    SchemaRegistryReady => "schema_registry_ready",
+    SchemaRegistryStopped => "schema_registry_stopped",
+    SchemaRegistered => "schema_registered",
+    SchemaRefused => "schema_refused",
+    CompatibilitySet => "compatibility_set",
+}

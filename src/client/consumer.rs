@@ -62,6 +62,15 @@ pub struct PollFailure {
     pub error: String,
 }
 
+/// A poison pill the application sought past: the record at `offset`, reading on from `to`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    pub topic: String,
+    pub partition: u32,
+    pub offset: u64,
+    pub to: u64,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Consumer {
     pub name: Name,
@@ -98,6 +107,9 @@ pub struct Consumer {
     #[serde(skip)]
     retry_timer: Option<TimerKey>,
     pub poll_failure: Option<PollFailure>,
+    /// The record a `seek` skipped past after a poll failed at it (the application knows
+    /// what it skipped); cleared when a poll fails again.
+    pub skipped: Option<Skipped>,
     /// When the application last called `poll` (or started the consumer).
     #[serde(skip)]
     last_poll_ms: u64,
@@ -150,6 +162,7 @@ impl Consumer {
             retry_timer: None,
             registry: RegistryClient::default(),
             poll_failure: None,
+            skipped: None,
             last_poll_ms: 0,
         }
     }
@@ -606,6 +619,7 @@ impl Consumer {
         match stop {
             Some(Err((tp, offset, cause))) if out.is_empty() => {
                 let error = format!("RecordDeserializationException: Error deserializing key/value for partition {tp} at offset {offset}. If needed, please seek past the record to continue consumption. ({cause})");
+                self.skipped = None;
                 self.poll_failure = Some(PollFailure {
                     tp: tp.clone(),
                     offset,
@@ -681,6 +695,18 @@ impl Consumer {
     }
 
     pub fn seek(&mut self, sched: &mut Scheduler, tp: TopicPartition, offset: u64) {
+        if let Some(f) = self
+            .poll_failure
+            .as_ref()
+            .filter(|f| f.tp == tp && self.positions.get(&tp) == Some(&f.offset) && offset > f.offset)
+        {
+            self.skipped = Some(Skipped {
+                topic: tp.topic.to_string(),
+                partition: tp.partition,
+                offset: f.offset,
+                to: offset,
+            });
+        }
         self.buffer.remove(&tp);
         self.positions.insert(tp.clone(), offset);
         sched.emit(Event::PositionSet {

@@ -62,6 +62,14 @@ pub struct TopicMetadata {
     pub leaders: Vec<Option<BrokerId>>,
 }
 
+/// A failed send as the application's callback got it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SendFailure {
+    pub topic: String,
+    pub error: String,
+    pub time_ms: u64,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Producer {
     pub name: Name,
@@ -88,6 +96,8 @@ pub struct Producer {
     #[serde(skip)]
     send_timer: Option<TimerKey>,
     pub next_seq: u64,
+    /// The last send that failed, until a later one is acknowledged (the application's callback saw it).
+    pub last_failure: Option<SendFailure>,
     #[serde(skip)]
     next_correlation: u64,
     /// Sends whose serializer waits for the registry; the application's thread waits in `send`.
@@ -122,6 +132,7 @@ impl Producer {
             sticky: BTreeMap::new(),
             send_timer: None,
             next_seq: 0,
+            last_failure: None,
             next_correlation: 0,
             blocked: VecDeque::new(),
             registry: RegistryClient::default(),
@@ -268,12 +279,33 @@ impl Producer {
     fn refuse(&mut self, sched: &mut Scheduler, topic: Name, error: String) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        sched.emit(Event::ProduceFailed {
-            producer: self.name.clone(),
-            topic,
-            seqs: vec![seq],
-            error,
-        });
+        self.failed(
+            sched,
+            Event::ProduceFailed {
+                producer: self.name.clone(),
+                topic,
+                seqs: vec![seq],
+                error,
+            },
+        );
+    }
+
+    /// Emits a failed send and keeps it as the last failure.
+    fn failed(&mut self, sched: &mut Scheduler, event: Event) {
+        if let Event::ProduceFailed { topic, error, .. } = &event {
+            self.last_failure = Some(SendFailure {
+                topic: topic.to_string(),
+                error: error.clone(),
+                time_ms: sched.now_ms,
+            });
+        }
+        sched.emit(event);
+    }
+
+    /// Emits an acknowledged send: a later success clears the last failure.
+    fn acknowledged(&mut self, sched: &mut Scheduler, event: Event) {
+        self.last_failure = None;
+        sched.emit(event);
     }
 
     fn available(meta: &TopicMetadata) -> Vec<u32> {
@@ -446,12 +478,15 @@ impl Producer {
                 self.waiting_for_metadata = kept;
                 self.stale_topics.remove(&topic);
                 if !failed.is_empty() {
-                    sched.emit(Event::ProduceFailed {
-                        producer: self.name.clone(),
-                        topic: topic.clone(),
-                        seqs: failed.iter().map(|p| p.seq).collect(),
-                        error: format!("{error}: Topic {topic} not present in metadata"),
-                    });
+                    self.failed(
+                        sched,
+                        Event::ProduceFailed {
+                            producer: self.name.clone(),
+                            topic: topic.clone(),
+                            seqs: failed.iter().map(|p| p.seq).collect(),
+                            error: format!("{error}: Topic {topic} not present in metadata"),
+                        },
+                    );
                 }
             }
         }
@@ -584,12 +619,15 @@ impl Producer {
             if acks == Acks::None {
                 // acks=0: done as soon as it is on the wire; no offset is ever known.
                 for b in batches {
-                    sched.emit(Event::ProduceAcknowledged {
-                        producer: self.name.clone(),
-                        tp: b.tp,
-                        base_offset: None,
-                        seqs: b.seqs,
-                    });
+                    self.acknowledged(
+                        sched,
+                        Event::ProduceAcknowledged {
+                            producer: self.name.clone(),
+                            tp: b.tp,
+                            base_offset: None,
+                            seqs: b.seqs,
+                        },
+                    );
                 }
                 continue;
             }
@@ -617,12 +655,15 @@ impl Producer {
             self.in_flight_partitions.remove(&b.tp);
             let Some(r) = results.iter().find(|r| r.tp == b.tp) else { continue };
             match r.error {
-                None => sched.emit(Event::ProduceAcknowledged {
-                    producer: self.name.clone(),
-                    tp: b.tp.clone(),
-                    base_offset: Some(r.base_offset),
-                    seqs: b.seqs,
-                }),
+                None => self.acknowledged(
+                    sched,
+                    Event::ProduceAcknowledged {
+                        producer: self.name.clone(),
+                        tp: b.tp.clone(),
+                        base_offset: Some(r.base_offset),
+                        seqs: b.seqs,
+                    },
+                ),
                 Some(e) => {
                     if matches!(
                         e,
@@ -672,11 +713,14 @@ impl Producer {
         } else {
             error.name().to_string()
         };
-        sched.emit(Event::ProduceFailed {
-            producer: self.name.clone(),
-            topic: b.tp.topic.clone(),
-            seqs: b.seqs,
-            error: message,
-        });
+        self.failed(
+            sched,
+            Event::ProduceFailed {
+                producer: self.name.clone(),
+                topic: b.tp.topic.clone(),
+                seqs: b.seqs,
+                error: message,
+            },
+        );
     }
 }

@@ -82,6 +82,8 @@ pub struct SchemaRegistry {
     pub subject_levels: BTreeMap<String, Compatibility>,
     pub subjects: BTreeMap<String, Vec<Version>>,
     pub running: bool,
+    /// The last `schema_refused`: what the registry answered, and when.
+    pub last_refusal: Option<Refusal>,
     /// Serving: its reader has read everything written before it started.
     pub ready: bool,
     #[serde(skip)]
@@ -95,6 +97,15 @@ pub struct SchemaRegistry {
     waiting: VecDeque<Work>,
 }
 
+/// A refusal as the caller got it (HTTP status and the registry's message).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Refusal {
+    pub subject: String,
+    pub http_status: u16,
+    pub error: String,
+    pub time_ms: u64,
+}
+
 fn refusal(http_status: u16, error_code: u32, message: String) -> RegistryError {
     RegistryError {
         http_status,
@@ -104,6 +115,19 @@ fn refusal(http_status: u16, error_code: u32, message: String) -> RegistryError 
 }
 
 impl SchemaRegistry {
+    /// Emits a refusal and keeps it as the last one.
+    fn refused(&mut self, sched: &mut Scheduler, event: Event) {
+        if let Event::SchemaRefused { subject, http_status, error } = &event {
+            self.last_refusal = Some(Refusal {
+                subject: subject.clone(),
+                http_status: *http_status,
+                error: error.clone(),
+                time_ms: sched.now_ms,
+            });
+        }
+        sched.emit(event);
+    }
+
     /// Starts the registry: its reader reads `_schemas` from the beginning, and a NOOP
     /// record marks how far it must read before serving.
     pub fn start(sched: &mut Scheduler, cluster: usize, bootstrap: Vec<BrokerId>) -> Self {
@@ -134,6 +158,7 @@ impl SchemaRegistry {
             subject_levels: BTreeMap::new(),
             subjects: BTreeMap::new(),
             running: true,
+            last_refusal: None,
             ready: false,
             producer: Producer::new(NAME.into(), cluster, producer_config, bootstrap),
             reader,
@@ -246,11 +271,14 @@ impl SchemaRegistry {
                     Ok(Decision::Known(id)) => answer(sched, reply, Ok(id)),
                     Ok(Decision::New(version)) => self.write(sched, Write::Schema { reply, subject, version }),
                     Err(e) => {
-                        sched.emit(Event::SchemaRefused {
-                            subject,
-                            http_status: e.http_status,
-                            error: e.to_string(),
-                        });
+                        self.refused(
+                            sched,
+                            Event::SchemaRefused {
+                                subject,
+                                http_status: e.http_status,
+                                error: e.to_string(),
+                            },
+                        );
                         answer(sched, reply, Err(e));
                     }
                 },
@@ -456,11 +484,14 @@ impl SchemaRegistry {
             Write::Config { subject, .. } => subject.clone().unwrap_or_default(),
         };
         let e = refusal(500, 50001, format!("Error while writing to the Kafka store: {cause}"));
-        sched.emit(Event::SchemaRefused {
-            subject,
-            http_status: 500,
-            error: e.to_string(),
-        });
+        self.refused(
+            sched,
+            Event::SchemaRefused {
+                subject,
+                http_status: 500,
+                error: e.to_string(),
+            },
+        );
         if let Write::Schema { reply, .. } = write {
             answer(sched, reply, Err(e));
         }

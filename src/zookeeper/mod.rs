@@ -351,6 +351,18 @@ impl ZooKeeper {
         }
     }
 
+    /// When `tick` will expire a session not heard from again: the first tick (ticks fall at
+    /// `next_tick_ms` + k × `TICK_TIME_MS`) more than `timeout_ms` after it was last heard.
+    pub fn session_expires_at_ms(&self, session_id: u64, next_tick_ms: u64) -> Option<u64> {
+        let s = self.sessions.get(&session_id)?;
+        let deadline = s.last_heard_ms + s.timeout_ms;
+        if next_tick_ms > deadline {
+            return Some(next_tick_ms);
+        }
+        let ticks = (deadline - next_tick_ms) / TICK_TIME_MS + 1;
+        Some(next_tick_ms + ticks * TICK_TIME_MS)
+    }
+
     fn expire(&mut self, sched: &mut Scheduler, session_id: u64) {
         let Some(session) = self.sessions.remove(&session_id) else { return };
         sched.emit(Event::ZkSessionExpired {

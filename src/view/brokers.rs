@@ -1,0 +1,163 @@
+//! Brokers and the replicas each hosts, as the broker itself knows them, beside the
+//! partition's authoritative state (`super::partitions`).
+
+use super::partitions::{next_zk_tick_ms, registration_owner, session_expiry, PartitionIndex};
+use super::{is_internal, RECORDS_SHOWN};
+use crate::protocol::{display_bytes, BrokerId, NodeId, Record};
+use crate::replica::Role;
+use crate::schema_registry::server::SchemaRegistry;
+use crate::world::World;
+use serde::Serialize;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BrokerView {
+    pub id: BrokerId,
+    /// `broker-<id>`, the node name commands and messages use.
+    pub node: String,
+    pub cluster: usize,
+    pub running: bool,
+    pub isolated: bool,
+    pub registered: bool,
+    pub is_controller: bool,
+    pub controller_epoch: Option<u32>,
+    pub zk_session: Option<u64>,
+    /// Why a running broker is not registered under `/brokers/ids` (by its own session).
+    pub registration: Option<RegistrationView>,
+    pub replicas: Vec<ReplicaView>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct RegistrationView {
+    pub reason: RegistrationReason,
+    /// With `node_exists`: when ZooKeeper will expire the older session holding the znode.
+    pub owner_session_expires_at_ms: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationReason {
+    /// An older session of the same broker id still holds `/brokers/ids/<id>` (NODEEXISTS,
+    /// `KafkaZkClient.registerBroker`); the broker tries again once that session expired.
+    NodeExists,
+    /// The broker cannot reach ZooKeeper (no session, or cut off from it).
+    ZookeeperUnreachable,
+    /// Its session expired while it was away; it learns so on its next heartbeat and registers anew.
+    SessionExpired,
+    /// Connected, the znode is free, the registration is not made yet.
+    Starting,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ReplicaView {
+    pub topic: String,
+    /// An internal topic (`__consumer_offsets`).
+    pub internal: bool,
+    pub partition: u32,
+    /// `leader`, `follower` or `offline` (always `offline` on a stopped broker).
+    pub role: Role,
+    pub leader: Option<BrokerId>,
+    pub leader_epoch: u32,
+    /// The assignment, preferred leader first.
+    pub replicas: Vec<BrokerId>,
+    /// The ISR this broker's own metadata holds (a follower's may be stale).
+    pub known_isr: Vec<BrokerId>,
+    /// This broker is in the partition's authoritative ISR (`partitions[].isr`).
+    pub in_isr: bool,
+    /// This replica's ISR or leader epoch differs from the authoritative one.
+    pub stale: bool,
+    pub log_end_offset: u64,
+    pub high_watermark: u64,
+    /// The last ≤ 20 records, oldest first.
+    pub records: Vec<RecordView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RecordView {
+    pub offset: u64,
+    pub key: Option<String>,
+    pub value: Option<String>,
+    /// The schema id in the value's Confluent framing, when the registry knows it.
+    pub value_schema_id: Option<u32>,
+    pub leader_epoch: u32,
+    pub timestamp_ms: u64,
+}
+
+pub(super) fn record_view(r: &Record, registry: Option<&SchemaRegistry>) -> RecordView {
+    RecordView {
+        offset: r.offset,
+        key: r.key.as_deref().map(display_bytes),
+        value: r.value.as_deref().map(display_bytes),
+        value_schema_id: registry.and_then(|reg| {
+            let (id, _) = crate::schema_registry::unframe(r.value.as_deref()?).ok()?;
+            reg.schema_by_id(id).map(|_| id)
+        }),
+        leader_epoch: r.leader_epoch,
+        timestamp_ms: r.timestamp_ms,
+    }
+}
+
+fn registration(world: &World, b: &crate::broker::Broker, next_tick: Option<u64>) -> Option<RegistrationView> {
+    if !b.running {
+        return None;
+    }
+    let owner = registration_owner(world, b.cluster, b.id);
+    let (reason, expires) = match owner {
+        Some(o) if o.is_some() && o == b.zk_session => return None,
+        Some(o) => (RegistrationReason::NodeExists, session_expiry(world, o, next_tick)),
+        None => match b.zk_session {
+            None => (RegistrationReason::ZookeeperUnreachable, None),
+            Some(_) if !world.sched.net.reachable(&NodeId::Broker(b.id), &NodeId::ZooKeeper) => (RegistrationReason::ZookeeperUnreachable, None),
+            Some(s) if !world.zk.session_alive(s) => (RegistrationReason::SessionExpired, None),
+            Some(_) => (RegistrationReason::Starting, None),
+        },
+    };
+    Some(RegistrationView {
+        reason,
+        owner_session_expires_at_ms: expires,
+    })
+}
+
+pub(super) fn broker_views(world: &World, parts: &PartitionIndex) -> Vec<BrokerView> {
+    let next_tick = next_zk_tick_ms(world);
+    world
+        .brokers
+        .values()
+        .map(|b| BrokerView {
+            id: b.id,
+            node: NodeId::Broker(b.id).to_string(),
+            cluster: b.cluster,
+            running: b.running,
+            isolated: world.sched.net.isolated.contains(&NodeId::Broker(b.id)),
+            // Kept as before: the id is registered, by whichever session.
+            registered: registration_owner(world, b.cluster, b.id).is_some(),
+            is_controller: b.running && b.controller.is_some(),
+            controller_epoch: b.controller.as_ref().filter(|_| b.running).map(|c| c.epoch),
+            zk_session: b.zk_session,
+            registration: registration(world, b, next_tick),
+            replicas: b
+                .partitions
+                .values()
+                .map(|p| {
+                    let records = &p.log.records;
+                    let first = records.len().saturating_sub(RECORDS_SHOWN);
+                    let truth = parts.get(b.cluster, &p.tp);
+                    ReplicaView {
+                        topic: p.tp.topic.to_string(),
+                        internal: is_internal(&p.tp.topic),
+                        partition: p.tp.partition,
+                        role: if b.running { p.role.clone() } else { Role::Offline },
+                        leader: p.leader,
+                        leader_epoch: p.leader_epoch,
+                        replicas: p.replicas.clone(),
+                        known_isr: p.isr.clone(),
+                        in_isr: truth.is_some_and(|t| t.isr.contains(&b.id)),
+                        stale: truth.is_some_and(|t| t.isr != p.isr || t.leader_epoch != p.leader_epoch),
+                        log_end_offset: p.log_end_offset(),
+                        high_watermark: p.high_watermark,
+                        records: records[first..].iter().map(|r| record_view(r, world.schema_registry.as_ref())).collect(),
+                    }
+                })
+                .collect(),
+        })
+        .collect()
+}

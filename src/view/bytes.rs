@@ -1,0 +1,76 @@
+//! A stored record's bytes for the page's byte panel, with Confluent's framing taken apart.
+
+use crate::protocol::{BrokerId, TopicPartition};
+use crate::world::World;
+use serde::Serialize;
+
+/// One record's bytes as a replica stores them, for the page's byte view.
+#[derive(Clone, Debug, Serialize)]
+pub struct RecordBytes {
+    pub offset: u64,
+    pub key: Option<FieldBytes>,
+    pub value: Option<FieldBytes>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FieldBytes {
+    pub hex: String,
+    /// Confluent's framing, when the bytes carry an id the registry knows.
+    pub frame: Option<Frame>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Frame {
+    pub magic: u8,
+    pub schema_id: u32,
+    pub body_hex: String,
+    /// The writer's schema, and the body read with it.
+    pub schema: String,
+    pub decoded: Option<String>,
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// The bytes of the record at `offset` in `broker`'s replica of the partition.
+pub fn record_bytes(world: &World, broker: BrokerId, topic: &str, partition: u32, offset: u64) -> Result<RecordBytes, String> {
+    let tp = TopicPartition::new(&topic.into(), partition);
+    let replica = world
+        .brokers
+        .get(&broker)
+        .ok_or_else(|| format!("unknown broker {broker}"))?
+        .partitions
+        .get(&tp)
+        .ok_or_else(|| format!("broker {broker} has no replica of {tp}"))?;
+    let record = replica
+        .log
+        .records
+        .iter()
+        .find(|r| r.offset == offset)
+        .ok_or_else(|| format!("broker {broker}'s replica of {tp} has no record at offset {offset}"))?;
+    let field = |bytes: &Option<crate::protocol::Bytes>| {
+        bytes.as_deref().map(|b| FieldBytes {
+            hex: hex(b),
+            frame: crate::schema_registry::unframe(b).ok().and_then(|(id, body)| {
+                let text = world.schema_registry.as_ref()?.schema_by_id(id)?;
+                let decoded = crate::schema_registry::avro::parse(text)
+                    .and_then(|s| crate::schema_registry::avro::decode(b, &s, &s))
+                    .ok()
+                    .map(|v| v.to_string());
+                Some(Frame {
+                    magic: 0,
+                    schema_id: id,
+                    body_hex: hex(body),
+                    schema: text.to_string(),
+                    decoded,
+                })
+            }),
+        })
+    };
+    Ok(RecordBytes {
+        offset,
+        key: field(&record.key),
+        value: field(&record.value),
+    })
+}
