@@ -231,7 +231,8 @@ fn why_offline(world: &World, ci: usize, v: &PartitionView, named: Option<Broker
     let unclean = world.config.clusters[ci].config.unclean_leader_election_enable;
     let electable = v.isr.iter().any(|b| live.contains(b)) || (unclean && v.replicas.iter().any(|b| live.contains(b)));
     if !electable {
-        return offline(OfflineReason::NoLiveIsr, None, None);
+        // The controller keeps the last ISR member (`doRemoveReplicasFromIsr`): the broker it waits for.
+        return offline(OfflineReason::NoLiveIsr, v.isr.first().copied(), None);
     }
     offline(waiting, None, None)
 }
