@@ -17,9 +17,10 @@
 // - Hangul: its final consonant (받침); ㄹ-final is ㄹ.
 // - Numbers: Sino-Korean. The last digit (영 일 이 삼 사 오 육 칠 팔 구), or, for
 //   trailing zeros, the unit (십 백 천 만 억 조 경): 10 십, 100 백, 1000 천, 10000 만.
-// - Latin letters: a lone letter, or an all-capital run of up to three letters
-//   (ISR, LEO), by its letter name: 엘 (l) and 알 (r) end in ㄹ, 엠 (m) and 엔 (n)
-//   in a consonant, every other letter name in a vowel (에이, 비, 씨, …, 와이).
+// - Latin letters: a lone letter, an all-capital run of up to three letters
+//   (ISR, LEO) or a short file extension (.png) by its letter names: 엘 (l) and
+//   알 (r) end in ㄹ, 엠 (m) and 엔 (n) in a consonant, every other letter name in
+//   a vowel (에이, 비, 씨, …, 와이).
 //   A word by its usual English reading of its ending (ENDINGS below).
 
 /** @typedef {'vowel' | 'rieul' | 'consonant'} Final */
@@ -75,7 +76,8 @@ function numberFinal(digits) {
 
 /** A run of Latin letters; `before` is the character just before the run ('' at the start). */
 function latinFinal(run, before) {
-  const acronym = run.length <= 3 && run === run.toUpperCase() && before !== '_';
+  // ISR, LEO; a file's extension after a dot is spelled too: .png 피엔지, .svg 에스브이지.
+  const acronym = run.length <= 3 && ((run === run.toUpperCase() && before !== '_') || before === '.');
   if (run.length === 1 || acronym) return LETTER[run[run.length - 1].toLowerCase()] || 'vowel';
   const w = run.toLowerCase();
   for (const [re, fin] of ENDINGS) if (re.test(w)) return fin;

@@ -5,18 +5,19 @@
 import { pairOf, pickParticle } from './josa.js';
 
 // A Korean particle after a value is marked `{field}{이/가}` (either order, any pair
-// www/josa.js knows): fill writes the value and the one particle that fits how the
-// value is read aloud (브로커 3이, orders를, producer-1로). Templates without markers,
-// like every English one, fill as plain `{field}` placeholders.
-const PLACEHOLDER = /\{(\w+)\}(?:\{([가-힣]+)\/([가-힣]+)\})?/g;
+// www/josa.js knows), also after a closing quote or bracket: `“{field}”{을/를}`. fill
+// writes the value and the one particle that fits how the value is read aloud
+// (브로커 3이, orders를, producer-1로). Templates without markers, like every English
+// one, fill as plain `{field}` placeholders.
+const PLACEHOLDER = /\{(\w+)\}(?:([”’)\]]*)\{([가-힣]+)\/([가-힣]+)\})?/g;
 
 export function fill(template, fields) {
-  return String(template).replace(PLACEHOLDER, (m, k, a, b) => {
+  return String(template).replace(PLACEHOLDER, (m, k, close, a, b) => {
     if (!(k in fields)) return m;
     const value = String(fields[k]);
     if (a === undefined) return value;
     const pair = pairOf(a, b);
-    return pair ? value + pickParticle(value, pair) : m;
+    return pair ? value + close + pickParticle(value, pair) : m;
   });
 }
 

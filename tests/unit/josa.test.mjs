@@ -94,6 +94,12 @@ const TABLE = [
   ['file', '파일', 'rieul'],
   ['url', '유알엘', 'rieul'],
   ['ZooKeeper', '주키퍼', 'vowel'],
+  ['kafkascope.png', '… 피엔지', 'vowel'],
+  ['kafkascope.svg', '… 에스브이지', 'vowel'],
+  ['kafkascope-trace.jsonl', '… 제이슨엘', 'rieul'],
+  ['scenario.json', '… 제이슨', 'consonant'],
+  ['StringDeserializer', '스트링 디시리얼라이저', 'vowel'],
+  ['KafkaAvroDeserializer', '… 디시리얼라이저', 'vowel'],
   // Kafka's capitalised names.
   ['ISR', '아이에스알', 'rieul'],
   ['LEO', '엘이오', 'vowel'],
