@@ -301,3 +301,23 @@ test('English is untouched by the particle markers', () => {
   assert.equal(narrate(en, { type: 'broker_started', broker: 3 }), 'Broker 3 starts.');
   assert.equal(narrate(en, { type: 'link_cut', a: 'broker-1', b: 'zookeeper' }), 'The link between broker 1 and ZooKeeper is cut.');
 });
+
+// The lessons' Korean texts (www/scenarios/*.json, their "ko" fields) are not in ko.js; they
+// are checked against the same glossary, reported as a to-do until they follow it.
+test('the lessons’ Korean texts follow the glossary', { todo: 'www/scenarios/*.json still use some forbidden spellings' }, () => {
+  const dir = new URL('../../www/scenarios/', import.meta.url);
+  const bad = [];
+  const walk = (o, file, at) => {
+    if (Array.isArray(o)) o.forEach((x, i) => walk(x, file, `${at}[${i}]`));
+    else if (o && typeof o === 'object') {
+      for (const [k, v] of Object.entries(o)) {
+        if (k === 'ko' && typeof v === 'string') {
+          for (const term of glossary.terms) for (const b of term.forbidden) if (v.includes(b)) bad.push(`${file}${at}: “${b}” (write ${term.ko})`);
+          if (FALLBACK.test(v)) bad.push(`${file}${at}: a fallback particle form`);
+        } else walk(v, file, `${at}.${k}`);
+      }
+    }
+  };
+  for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.json'))) walk(JSON.parse(fs.readFileSync(new URL(f, dir), 'utf8')), f, '');
+  assert.deepEqual(bad, []);
+});
