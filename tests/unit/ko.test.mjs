@@ -141,8 +141,6 @@ const UI_FIELDS = (v) => ({
   partition: v.n % 3, producer: v.name, field: 'value.schema', group: v.group, rf: v.n, p: v.n, leo: v.n, hw: v.n,
   isr: `[${v.id}]`, groups: `${v.group}, g2`, s: 10, partitions: `[${v.tp}]`, member: v.member, generation: v.n,
   links: `브로커 ${v.id} ↔ 주키퍼`, nodes: v.name, steps: `${v.n}, ${v.n * 2}`, from: v.n, supported: 1,
-  // downloaded names a file
-  ...(v.file ? {} : {}),
 });
 
 /** For each `{field}{a/b}` in `template`, the value filled in and the particle it must take. */
@@ -231,8 +229,7 @@ test('Korean ui templates: particles agree with each value, no fallback forms, n
   assert.equal(fill(ko.ui.keyPreview, { key: 'user-1', partition: 2, n: 3 }), '키 “user-1” → 파티션 2 (전체 3개, murmur2)');
 });
 
-test('Korean narration templates: every value particle agrees with the rule', () => {
-  // The same check as for ui, on the event templates filled through narrate's own fields.
+test('Korean markers: known pairs, each after a value, none left unfilled, no bare particle after a value', () => {
   for (const v of SETS) {
     for (const ev of events(v)) {
       const s = narrate(ko, ev);
