@@ -35,7 +35,8 @@ pub fn validate_topic_name(name: &str) -> Result<(), TopicError> {
     if name == "." || name == ".." {
         return Err(TopicError::InvalidTopic("Topic name cannot be \".\" or \"..\"".into()));
     }
-    if name.len() > 249 {
+    // `String.length()`: UTF-16 code units.
+    if name.encode_utf16().count() > 249 {
         return Err(TopicError::InvalidTopic(format!(
             "Topic name is illegal, it can't be longer than 249 characters, topic name: {name}"
         )));
@@ -44,6 +45,34 @@ pub fn validate_topic_name(name: &str) -> Result<(), TopicError> {
         return Err(TopicError::InvalidTopic(format!(
             "Topic name \"{name}\" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'"
         )));
+    }
+    Ok(())
+}
+
+/// `Topic.hasCollision`: two names collide when they are equal once '.' is read as '_'
+/// (both become '_' in metric names).
+pub fn has_collision(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .all(|(x, y)| x == y || (matches!(x, b'.' | b'_') && matches!(y, b'.' | b'_')))
+}
+
+/// `AdminZkClient.validateTopicCreate`: an existing topic of the same name is TopicExistsException;
+/// one that collides with it (`Topic.hasCollisionChars`, then `Topic.hasCollision`) is InvalidTopicException.
+pub fn check_new_topic<'a>(name: &str, existing: impl IntoIterator<Item = &'a str>) -> Result<(), TopicError> {
+    let existing: Vec<&str> = existing.into_iter().collect();
+    if existing.contains(&name) {
+        return Err(TopicError::TopicExists(format!("Topic '{name}' already exists.")));
+    }
+    if name.contains(['.', '_']) {
+        let colliding: Vec<&str> = existing.into_iter().filter(|t| has_collision(name, t)).collect();
+        if !colliding.is_empty() {
+            return Err(TopicError::InvalidTopic(format!(
+                "Topic '{name}' collides with existing topics: {}",
+                colliding.join(", ")
+            )));
+        }
     }
     Ok(())
 }
@@ -83,4 +112,43 @@ pub fn assign_replicas(brokers: &[BrokerId], partitions: u32, replication_factor
         out.push(replicas);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topic_validate_refuses_what_kafka_refuses_and_cuts_nothing() {
+        // `Topic.validate`: at most 249 characters, not "." or "..", only [a-zA-Z0-9._-].
+        assert!(validate_topic_name(&"a".repeat(249)).is_ok());
+        let long = "a".repeat(250);
+        let e = validate_topic_name(&long).unwrap_err().to_string();
+        assert!(e.contains("can't be longer than 249 characters") && e.ends_with(&long), "{e}");
+        for bad in [".", ".."] {
+            assert_eq!(
+                validate_topic_name(bad).unwrap_err().to_string(),
+                "InvalidTopicException: Topic name cannot be \".\" or \"..\""
+            );
+        }
+        for bad in ["a b", "a/b", "ü", "a:b", "카프카"] {
+            let e = validate_topic_name(bad).unwrap_err().to_string();
+            assert!(
+                e.contains("contains a character other than ASCII alphanumerics, '.', '_' and '-'"),
+                "{bad}: {e}"
+            );
+        }
+        assert!(validate_topic_name("...").is_ok() && validate_topic_name("a.b_c-D9").is_ok());
+    }
+
+    #[test]
+    fn a_name_colliding_once_dots_are_underscores_is_refused_as_admin_zk_client_does() {
+        assert!(has_collision("a.b", "a_b") && has_collision("a_b", "a.b") && has_collision("a.b", "a.b"));
+        assert!(!has_collision("a.b", "a-b") && !has_collision("a.b", "a.bc"));
+        let e = check_new_topic("a.b", ["a_b", "c"]).unwrap_err();
+        assert_eq!(e.to_string(), "InvalidTopicException: Topic 'a.b' collides with existing topics: a_b");
+        let e = check_new_topic("x_y", ["x.y", "x_y"]).unwrap_err();
+        assert_eq!(e.to_string(), "TopicExistsException: Topic 'x_y' already exists.");
+        assert!(check_new_topic("a-b", ["a_b", "a.b"]).is_ok(), "'-' is not a collision character");
+    }
 }

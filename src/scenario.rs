@@ -116,7 +116,9 @@ impl Scenario {
                     Run::RunUntilQuiet { max_ms } => max_ms,
                 };
                 if ms > MAX_RUN_MS {
-                    return Err(format!("commands[{i}] ({cmd}): at most {MAX_RUN_MS} ms of virtual time"));
+                    return Err(format!(
+                        "commands[{i}] ({cmd}): {ms} ms is more than the limit, at most {MAX_RUN_MS} ms of virtual time"
+                    ));
                 }
                 ScenarioStep::Run(r)
             } else if cmd == "expect_error" {

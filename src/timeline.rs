@@ -4,7 +4,7 @@
 //! acting at an earlier step forks the run there, dropping the old future.
 
 use crate::config::WorldConfig;
-use crate::trace::TraceRecord;
+use crate::trace::{TraceRecord, EVENT_TYPES};
 use crate::world::{Command, SimError, World};
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +19,31 @@ pub enum Entry {
 
 /// Snapshots are this many steps apart unless chosen otherwise.
 pub const DEFAULT_STRIDE: u64 = 1_000;
+
+/// The most virtual time one call may cover on the page (`run_for`, `run_until_quiet`,
+/// `skip_to`, a clock jump in a link): one hour. Heartbeats never stop, so time costs steps:
+/// an idle three-broker cluster with a group makes about 143 000 steps and 185 000 trace
+/// records per virtual hour (0.4 s natively, about 2 s in Wasm); a day would be 3.4 M steps
+/// and a trace too big for a 32-bit Wasm memory ("capacity overflow").
+pub const MAX_RUN_MS: u64 = 3_600_000;
+
+/// The most steps a link may ask to replay, so a hostile or mistyped link cannot freeze the page
+/// (an hour of a busy cluster is some hundreds of thousands of steps).
+pub const MAX_REPLAY_STEPS: u64 = 5_000_000;
+
+fn refused<T>(msg: String) -> Result<T, SimError> {
+    Err(SimError::Invalid(msg))
+}
+
+/// Checks a stretch of virtual time one call asks for against `MAX_RUN_MS`.
+pub fn check_run_ms(what: &str, ms: u64) -> Result<u64, SimError> {
+    if ms > MAX_RUN_MS {
+        return refused(format!(
+            "{what}: {ms} ms is more than the playground runs at once ({MAX_RUN_MS} ms, one hour of virtual time)"
+        ));
+    }
+    Ok(ms)
+}
 
 #[derive(Clone)]
 pub struct Timeline {
@@ -126,6 +151,88 @@ impl Timeline {
         self.run_until(self.world.now_ms().saturating_add(ms));
     }
 
+    /// Steps (along the recorded run when rewound, else forward, adding nothing to the log) until
+    /// a step emits an event whose `type` is one of `kinds`, the next queued item is later than
+    /// now + `max_ms`, or nothing is left. Returns the steps taken; bad input changes nothing.
+    pub fn skip_to(&mut self, kinds: &[String], max_ms: u64) -> Result<u64, SimError> {
+        let max_ms = check_run_ms("skip_to", max_ms)?;
+        if let Some(bad) = kinds.iter().find(|k| !EVENT_TYPES.contains(&k.as_str())) {
+            return refused(format!("skip_to: \"{bad}\" is not an event type (e.g. leader_changed, isr_changed)"));
+        }
+        let deadline = self.world.now_ms().saturating_add(max_ms);
+        let mut steps = 0;
+        while self.world.sched.next_time_ms().is_some_and(|t| t <= deadline) && self.step() {
+            steps += 1;
+            let now = self.world.step;
+            let trace = self.trace();
+            let first = trace.partition_point(|r| r.step < now);
+            if trace[first..].iter().any(|r| kinds.iter().any(|k| k == r.event.type_name())) {
+                break;
+            }
+        }
+        Ok(steps)
+    }
+
+    /// Rebuilds a recorded run (a link): the configuration, its entry log, stepped on to `head`,
+    /// then shown at `step`. Says which entry could not be replayed, and why; refuses a clock
+    /// jump longer than `MAX_RUN_MS` before stepping through it.
+    pub fn replay(config: WorldConfig, log: Vec<(u64, Entry)>, head: u64, step: u64) -> Result<Timeline, SimError> {
+        if head > MAX_REPLAY_STEPS || log.last().is_some_and(|(at, _)| *at > head) {
+            let last = log.last().map_or(0, |(at, _)| *at);
+            return refused(format!(
+                "the run's last step ({head}) must be at or after its last entry (step {last}) and at most {MAX_REPLAY_STEPS}"
+            ));
+        }
+        let mut run = Timeline::new(config)?;
+        let go_to = |run: &mut Timeline, to: u64, what: &str| -> Result<(), SimError> {
+            while run.step_now() < to {
+                if !run.step() {
+                    return refused(format!(
+                        "{what} is at step {to}, but the run has nothing left to do after step {}",
+                        run.step_now()
+                    ));
+                }
+            }
+            Ok(())
+        };
+        for (i, (at, entry)) in log.into_iter().enumerate() {
+            let n = i + 1;
+            if at < run.step_now() {
+                return refused(format!(
+                    "entry {n} of the log is at step {at}, before the entry ahead of it (step {})",
+                    run.step_now()
+                ));
+            }
+            go_to(&mut run, at, &format!("entry {n} of the log"))?;
+            match entry {
+                Entry::Command(cmd) => run
+                    .apply(cmd)
+                    .map_err(|e| SimError::Invalid(format!("entry {n} of the log (step {at}) is refused: {e}")))?,
+                Entry::Clock(t) => {
+                    let now = run.world().now_ms();
+                    if t < now {
+                        return refused(format!("entry {n} of the log (step {at}) moves the clock back to {t} ms"));
+                    }
+                    check_run_ms(&format!("entry {n} of the log (step {at}): the clock jump to {t} ms"), t - now)?;
+                    // A recorded jump passes no event: the run stepped through them before it.
+                    if run.world().sched.next_time_ms().is_some_and(|next| next <= t) {
+                        return refused(format!("entry {n} of the log (step {at}) lets time pass over events that were still due"));
+                    }
+                    run.run_until(t);
+                }
+            }
+        }
+        if head < run.step_now() {
+            return refused(format!("the run's last step ({head}) is before its last entry (step {})", run.step_now()));
+        }
+        go_to(&mut run, head, "the run's last step")?;
+        if step > head {
+            return refused(format!("step {step} is past the run's last step ({head})"));
+        }
+        run.seek(step)?;
+        Ok(run)
+    }
+
     /// A person's action at the current step; at an earlier step it forks the run there.
     pub fn apply(&mut self, cmd: Command) -> Result<(), SimError> {
         let at = self.world.step;
@@ -187,5 +294,106 @@ impl Timeline {
             }
         }
         self.world.trace.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::Event;
+
+    fn kinds(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// Three brokers with a topic, settled; then the leader of partition 0 stops.
+    fn leader_stopped() -> (Timeline, u32) {
+        let mut t = Timeline::new(WorldConfig::with_brokers(3)).unwrap();
+        t.run_for(100);
+        t.apply(Command::CreateTopic {
+            topic: "t".into(),
+            partitions: 1,
+            replication_factor: 3,
+            cluster: None,
+        })
+        .unwrap();
+        t.run_for(1_000);
+        let tp = crate::protocol::TopicPartition::new(&"t".into(), 0);
+        let leader = t
+            .world()
+            .brokers
+            .values()
+            .find(|b| b.partitions.get(&tp).is_some_and(|p| p.role == crate::replica::Role::Leader))
+            .unwrap()
+            .id;
+        t.apply(Command::StopBroker { broker: leader }).unwrap();
+        (t, leader)
+    }
+
+    fn leader_changes(t: &Timeline) -> Vec<(u64, Option<u32>)> {
+        t.trace()
+            .iter()
+            .filter_map(|r| match &r.event {
+                Event::LeaderChanged { new, reason, .. } if *reason != crate::trace::ElectionReason::NewPartition => Some((r.step, *new)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn skip_to_stops_at_the_first_leader_change() {
+        let (mut t, leader) = leader_stopped();
+        let (from, log) = (t.step_now(), t.log().len());
+        let steps = t.skip_to(&kinds(&["leader_changed"]), MAX_RUN_MS).unwrap();
+        assert_eq!(steps, t.step_now() - from);
+        let changes = leader_changes(&t);
+        assert_eq!(changes.len(), 1, "stopped at the first one");
+        assert_eq!(changes[0].0, t.step_now(), "the last step taken emitted it");
+        assert_ne!(changes[0].1, Some(leader));
+        assert_eq!(t.log().len(), log, "nothing added to the log");
+    }
+
+    #[test]
+    fn skip_to_follows_the_recorded_run_when_rewound() {
+        let (mut t, _) = leader_stopped();
+        let stopped_at = t.step_now();
+        t.run_for(30_000);
+        let (head, at) = (t.head(), leader_changes(&t)[0].0);
+        t.seek(stopped_at).unwrap();
+        t.skip_to(&kinds(&["leader_changed"]), MAX_RUN_MS).unwrap();
+        assert_eq!(t.step_now(), at, "the same step the recorded run changed leader at");
+        assert_eq!((t.head(), t.forks().len()), (head, 0), "no fork");
+    }
+
+    #[test]
+    fn skip_to_stops_where_the_next_item_is_past_max_ms() {
+        let (mut t, _) = leader_stopped();
+        let now = t.world().now_ms();
+        t.skip_to(&kinds(&["leader_changed"]), 1_000).unwrap();
+        assert!(leader_changes(&t).is_empty(), "the session has not expired within a second");
+        assert!(t.world().now_ms() <= now + 1_000);
+        assert!(t.world().sched.next_time_ms().unwrap() > now + 1_000);
+    }
+
+    #[test]
+    fn skip_to_refuses_unknown_event_types_and_too_long_a_wait_without_a_step() {
+        let (mut t, _) = leader_stopped();
+        let step = t.step_now();
+        let e = t.skip_to(&kinds(&["leader_changed", "leader_elected"]), 1_000).unwrap_err().to_string();
+        assert!(e.contains("\"leader_elected\" is not an event type"), "{e}");
+        let e = t.skip_to(&kinds(&["leader_changed"]), MAX_RUN_MS + 1).unwrap_err().to_string();
+        assert!(e.contains("3600001 ms") && e.contains("3600000 ms"), "{e}");
+        assert_eq!(t.step_now(), step);
+    }
+
+    #[test]
+    fn every_event_names_its_json_type() {
+        let (mut t, _) = leader_stopped();
+        t.run_for(30_000);
+        for r in t.trace() {
+            let json = serde_json::to_value(r).unwrap();
+            assert_eq!(json["type"], r.event.type_name());
+            assert!(EVENT_TYPES.contains(&r.event.type_name()));
+        }
     }
 }

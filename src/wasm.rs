@@ -9,18 +9,12 @@
 //! from `trace_len()` when the step moves other than forward.
 
 use crate::config::WorldConfig;
-use crate::timeline::{Entry, Timeline};
+use crate::timeline::{check_run_ms, Entry, Timeline};
 use crate::trace::{Event, PolledRecord, TraceRecord};
 use crate::view::view;
 use crate::world::Command;
 use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
-
-/// The most virtual time one `run_for` may cover (an hour), so a typo cannot freeze the page.
-const MAX_RUN_MS: u64 = 3_600_000;
-/// The most steps a link may ask to replay, so a hostile or mistyped link cannot freeze the page
-/// (an hour of a busy cluster is some tens of thousands of steps).
-const MAX_REPLAY_STEPS: u64 = 5_000_000;
 
 fn error(msg: impl std::fmt::Display) -> JsError {
     JsError::new(&msg.to_string())
@@ -45,13 +39,7 @@ fn whole_ms(name: &str, ms: f64) -> Result<u64, JsError> {
     if !ms.is_finite() || ms < 0.0 || ms.fract() != 0.0 {
         return Err(error(format!("{name}: the duration must be a whole, non-negative number of milliseconds")));
     }
-    if ms > MAX_RUN_MS as f64 {
-        return Err(error(format!(
-            "{name}: {} ms is more than the playground runs at once ({MAX_RUN_MS} ms)",
-            ms as u64
-        )));
-    }
-    Ok(ms as u64)
+    check_run_ms(name, ms as u64).map_err(error)
 }
 
 /// Checks a step number from JS (steps cross as plain numbers, not BigInt).
@@ -97,59 +85,7 @@ impl Playground {
         let log: Vec<(u64, Entry)> = serde_json::from_str(log_json).map_err(|e| error(format!("the run's log is not valid: {e}")))?;
         let head = whole_step("head", head)?;
         let step = whole_step("step", step)?;
-        if head > MAX_REPLAY_STEPS || log.last().is_some_and(|(at, _)| *at > head) {
-            let last = log.last().map_or(0, |(at, _)| *at);
-            return Err(error(format!(
-                "the run's last step ({head}) must be at or after its last entry (step {last}) and at most {MAX_REPLAY_STEPS}"
-            )));
-        }
-        let mut run = Timeline::new(config).map_err(error)?;
-        let go_to = |run: &mut Timeline, to: u64, what: &str| -> Result<(), JsError> {
-            while run.step_now() < to {
-                if !run.step() {
-                    return Err(error(format!(
-                        "{what} is at step {to}, but the run has nothing left to do after step {}",
-                        run.step_now()
-                    )));
-                }
-            }
-            Ok(())
-        };
-        for (i, (at, entry)) in log.into_iter().enumerate() {
-            let n = i + 1;
-            if at < run.step_now() {
-                return Err(error(format!(
-                    "entry {n} of the log is at step {at}, before the entry ahead of it (step {})",
-                    run.step_now()
-                )));
-            }
-            go_to(&mut run, at, &format!("entry {n} of the log"))?;
-            match entry {
-                Entry::Command(cmd) => run.apply(cmd).map_err(|e| error(format!("entry {n} of the log (step {at}) is refused: {e}")))?,
-                Entry::Clock(t) => {
-                    if t < run.world().now_ms() {
-                        return Err(error(format!("entry {n} of the log (step {at}) moves the clock back to {t} ms")));
-                    }
-                    run.run_until(t);
-                    if run.step_now() != at {
-                        return Err(error(format!(
-                            "entry {n} of the log (step {at}) lets time pass over events that were still due"
-                        )));
-                    }
-                }
-            }
-        }
-        if head < run.step_now() {
-            return Err(error(format!(
-                "the run's last step ({head}) is before its last entry (step {})",
-                run.step_now()
-            )));
-        }
-        go_to(&mut run, head, "the run's last step")?;
-        if step > head {
-            return Err(error(format!("step {step} is past the run's last step ({head})")));
-        }
-        run.seek(step).map_err(error)?;
+        let run = Timeline::replay(config, log, head, step).map_err(error)?;
         Ok(Playground { run })
     }
 
@@ -192,6 +128,16 @@ impl Playground {
             }
         }
         Ok(self.run.trace().len())
+    }
+
+    /// Steps (like `step()`: along the recorded run when rewound, else forward, adding nothing
+    /// to the log) until a step emits an event whose `type` is in `kinds_json` (a JSON list of
+    /// names, e.g. `["leader_changed"]`), the next queued item is later than now + `max_ms`, or
+    /// nothing is left. Returns the number of steps taken.
+    pub fn skip_to(&mut self, kinds_json: &str, max_ms: f64) -> Result<f64, JsError> {
+        let kinds: Vec<String> = serde_json::from_str(kinds_json).map_err(|e| error(format!("skip_to: the event types must be a JSON list of names: {e}")))?;
+        let max_ms = whole_ms("skip_to", max_ms)?;
+        self.run.skip_to(&kinds, max_ms).map(|n| n as f64).map_err(error)
     }
 
     /// Goes to any step of the recorded run (0 ..= `head()`).

@@ -711,6 +711,17 @@ impl World {
             .collect()
     }
 
+    /// The topics of a cluster: the children of its `/brokers/topics`.
+    fn topic_names(&self, cluster: usize) -> Vec<&str> {
+        let prefix = format!("{}{}/", self.cluster_spec(cluster).chroot, zkdata::TOPICS);
+        self.zk
+            .nodes
+            .range(prefix.clone()..)
+            .map_while(|(p, _)| p.strip_prefix(prefix.as_str()))
+            .filter(|name| !name.contains('/'))
+            .collect()
+    }
+
     /// Brokers registered in the cluster's `/brokers/ids`: those the cluster counts as alive.
     pub fn registered_brokers(&self, cluster: usize) -> Vec<BrokerId> {
         let prefix = format!("{}{}/", self.cluster_spec(cluster).chroot, zkdata::BROKER_IDS);
@@ -753,10 +764,7 @@ impl World {
             } => {
                 let ci = self.cluster_index(cluster)?;
                 admin::validate_topic_name(topic)?;
-                let path = format!("{}{}", self.cluster_spec(ci).chroot, zkdata::topic_path(topic));
-                if self.zk.nodes.contains_key(&path) {
-                    return Err(TopicError::TopicExists(format!("Topic '{topic}' already exists.")).into());
-                }
+                admin::check_new_topic(topic, self.topic_names(ci))?;
                 if *partitions > MAX_PARTITIONS {
                     return invalid(format!(
                         "partitions: {partitions} is more than this playground holds (at most {MAX_PARTITIONS})"

@@ -169,3 +169,81 @@ fn an_expected_refusal_that_is_accepted_stops_the_run_by_name() {
     let err = kafkascope::scenario::Scenario::parse(text).unwrap().run().err().unwrap();
     assert!(err.contains("commands[1]: expected an error containing \"larger\""), "{err}");
 }
+
+#[test]
+fn a_link_whose_clock_jumps_ten_to_the_fifteen_ms_is_refused_at_once_naming_the_jump_and_the_limit() {
+    use kafkascope::timeline::{Entry, Timeline, MAX_RUN_MS};
+    // Replaying it used to step through every heartbeat until then: 17 s, then "capacity overflow" in Wasm.
+    let log = vec![(0, Entry::Clock(1_000_000_000_000_000))];
+    let err = Timeline::replay(WorldConfig::default(), log, 0, 0).err().unwrap().to_string();
+    assert!(err.contains("1000000000000000 ms") && err.contains(&format!("{MAX_RUN_MS} ms")), "{err}");
+    assert!(err.contains("entry 1 of the log"), "{err}");
+    // A jump within the limit that would pass over due events is refused before stepping too.
+    let log = vec![(0, Entry::Clock(MAX_RUN_MS))];
+    let err = Timeline::replay(WorldConfig::default(), log, 0, 0).err().unwrap().to_string();
+    assert!(err.contains("lets time pass over events that were still due"), "{err}");
+}
+
+#[test]
+fn a_recorded_run_replays_through_its_link_with_its_clock_jumps() {
+    use kafkascope::timeline::Timeline;
+    let mut t = Timeline::new(WorldConfig::default()).unwrap();
+    t.run_for(100);
+    t.run_for(3_600_000);
+    let copy = Timeline::replay(t.config().clone(), t.log().to_vec(), t.head(), t.head()).unwrap();
+    assert_eq!((copy.step_now(), copy.world().now_ms()), (t.step_now(), t.world().now_ms()));
+}
+
+#[test]
+fn run_for_run_until_quiet_and_skip_to_longer_than_an_hour_are_refused_naming_value_and_limit() {
+    use kafkascope::timeline::{check_run_ms, Timeline, MAX_RUN_MS};
+    assert_eq!(check_run_ms("run_for", MAX_RUN_MS).unwrap(), MAX_RUN_MS);
+    for what in ["run_for", "run_until_quiet"] {
+        let err = check_run_ms(what, 1_000_000_000_000_000).unwrap_err().to_string();
+        assert!(
+            err.starts_with(what) && err.contains("1000000000000000 ms") && err.contains("3600000 ms"),
+            "{err}"
+        );
+    }
+    let mut t = Timeline::new(WorldConfig::default()).unwrap();
+    let (step, now) = (t.step_now(), t.world().now_ms());
+    let err = t.skip_to(&["leader_changed".into()], MAX_RUN_MS + 1).unwrap_err().to_string();
+    assert!(err.contains("3600001 ms"), "{err}");
+    assert_eq!((t.step_now(), t.world().now_ms(), t.log().len()), (step, now, 0));
+}
+
+#[test]
+fn a_scenario_running_longer_than_a_day_at_once_is_refused_naming_the_value_and_the_limit() {
+    for cmd in [
+        r#"{"cmd": "run_for", "ms": 1000000000000000}"#,
+        r#"{"cmd": "run_until_quiet", "max_ms": 86400001}"#,
+    ] {
+        let text = format!(r#"{{"commands": [{cmd}]}}"#);
+        let err = kafkascope::scenario::Scenario::parse(&text).unwrap_err();
+        assert!(err.contains("commands[0]") && err.contains("86400000 ms"), "{err}");
+        assert!(err.contains("1000000000000000 ms") || err.contains("86400001 ms"), "{err}");
+    }
+}
+
+#[test]
+fn topic_names_follow_topic_validate_and_admin_zk_client_collisions() {
+    let mut w = cluster(3);
+    let create = |topic: &str| Command::CreateTopic {
+        topic: topic.into(),
+        partitions: 1,
+        replication_factor: 1,
+        cluster: None,
+    };
+    // `Topic.validate`: longer than 249 is refused, not cut.
+    assert_refused_unchanged(&mut w, create(&"t".repeat(250)), "can't be longer than 249 characters");
+    assert_refused_unchanged(&mut w, create("."), "cannot be \".\" or \"..\"");
+    assert_refused_unchanged(&mut w, create(".."), "cannot be \".\" or \"..\"");
+    assert_refused_unchanged(&mut w, create("orders!"), "other than ASCII alphanumerics");
+    w.apply(create(&"t".repeat(249))).unwrap();
+    w.apply(create("a_b")).unwrap();
+    w.run_for(100);
+    // `AdminZkClient.validateTopicCreate` with `Topic.hasCollision`: '.' and '_' are alike.
+    assert_refused_unchanged(&mut w, create("a.b"), "InvalidTopicException: Topic 'a.b' collides with existing topics: a_b");
+    assert_refused_unchanged(&mut w, create("a_b"), "TopicExistsException: Topic 'a_b' already exists.");
+    w.apply(create("a-b")).unwrap();
+}
