@@ -213,9 +213,41 @@ export function createLessons(ctx) {
     if (!ctx.isError()) ctx.sayKey('scenarioLoaded', { name: sc.name || name, n: commands().length });
   }
 
+  /** Where the lesson stands, for a link: only a lesson of the index can be opened again by name. */
+  function position() {
+    if (!L.sc || !L.index?.some((x) => x.file === L.file)) return null;
+    return { file: L.file, i: L.i, answers: [...L.answers] };
+  }
+
+  /**
+   * Opens a lesson at a position a link names, over the run the link already replayed
+   * (its commands up to `i` are in that run): nothing is carried out again.
+   */
+  async function resume({ file, i, answers }) {
+    try {
+      const res = await fetch(new URL(file, BASE));
+      if (!res.ok) throw new Error(`${file}: HTTP ${res.status}`);
+      const sc = await res.json();
+      const n = sc.commands?.length ?? 0;
+      if (i > n) throw new Error(`${file}: ${i} > ${n}`);
+      L.sc = sc;
+      L.file = file;
+      L.i = i;
+      L.answers = new Map(answers.filter(([q]) => q < (sc.guide?.questions?.length ?? 0)));
+      L.done = i >= n && !waiting();
+      $('lesson-select').value = file;
+      $('lesson-body').hidden = false;
+      render();
+    } catch (e) {
+      ctx.sayKey('lessonLoadFailed', { error: e.message || String(e) }, true);
+    }
+  }
+
   return {
     wire,
     load,
+    position,
+    resume,
     leave: () => close(false),
     render,
     openFile,

@@ -3,7 +3,8 @@
 // and written in base64url. Format 1's JSON:
 //   { "c": WorldConfig, "l": [[step, {"command": {...}} | {"clock": ms}], ...],
 //     "h": last step, "s": step shown, "f": [fork steps], "lang": "en" | "ko",
-//     "sp": speed (events/s), "to": step to play to (optional) }
+//     "sp": speed (events/s), "to": step to play to (optional),
+//     "ls": the lesson open at step "s" (optional): {"file", "i": its next command, "a": [[question, choice], ...]} }
 // Opening it replays the log to "h" and shows step "s": the same engine state, exactly.
 // Anything wrong is a LinkError naming what, never a different run.
 
@@ -38,9 +39,10 @@ async function through(bytes, stream) {
 }
 
 /** The run as link text: `1.<base64url of deflated JSON>`. */
-export async function encodeRun({ config, log, head, step, forks = [], lang, speed, playTo = null }) {
+export async function encodeRun({ config, log, head, step, forks = [], lang, speed, playTo = null, lesson = null }) {
   const json = { c: config, l: log, h: head, s: step, f: forks, lang, sp: speed };
   if (playTo !== null && playTo !== undefined) json.to = playTo;
+  if (lesson) json.ls = { file: lesson.file, i: lesson.i, a: lesson.answers };
   const packed = await through(new TextEncoder().encode(JSON.stringify(json)), new CompressionStream('deflate-raw'));
   return `${FORMAT}.${toBase64url(packed)}`;
 }
@@ -77,5 +79,10 @@ export async function decodeRun(text) {
   if (json.lang !== undefined && typeof json.lang !== 'string') throw bad('lang');
   if (json.sp !== undefined && !(Number.isFinite(json.sp) && json.sp > 0)) throw bad('sp');
   if (json.to !== undefined && !(isStep(json.to) && json.to > json.s)) throw bad('to');
-  return { config: json.c, log: json.l, head: json.h, step: json.s, forks, lang: json.lang, speed: json.sp, playTo: json.to ?? null };
+  const ls = json.ls;
+  const isAnswer = (a) => Array.isArray(a) && a.length === 2 && isStep(a[0]) && isStep(a[1]);
+  if (ls !== undefined && !(ls && typeof ls === 'object' && typeof ls.file === 'string' && /^[\w.-]+\.json$/.test(ls.file) && isStep(ls.i)
+    && (ls.a === undefined || (Array.isArray(ls.a) && ls.a.every(isAnswer))))) throw bad('ls');
+  const lesson = ls ? { file: ls.file, i: ls.i, answers: ls.a ?? [] } : null;
+  return { config: json.c, log: json.l, head: json.h, step: json.s, forks, lang: json.lang, speed: json.sp, playTo: json.to ?? null, lesson };
 }

@@ -88,12 +88,9 @@ function versionOf(view, id) {
   return null;
 }
 
-/** The leader's broker id of a partition, or null. */
+/** The leader's broker id of a partition, as the engine's view says, or null. */
 export function leaderOf(view, topic, partition) {
-  for (const b of view.brokers) {
-    if (b.running && b.replicas.some((r) => r.topic === topic && r.partition === partition && r.role === 'leader')) return b.id;
-  }
-  return null;
+  return view.partitions.find((p) => p.topic === topic && p.partition === partition)?.leader ?? null;
 }
 
 /**

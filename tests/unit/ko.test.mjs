@@ -141,6 +141,7 @@ const UI_FIELDS = (v) => ({
   partition: v.n % 3, producer: v.name, field: 'value.schema', group: v.group, rf: v.n, p: v.n, leo: v.n, hw: v.n,
   isr: `[${v.id}]`, groups: `${v.group}, g2`, s: 10, partitions: `[${v.tp}]`, member: v.member, generation: v.n,
   links: `브로커 ${v.id} ↔ 주키퍼`, nodes: v.name, steps: `${v.n}, ${v.n * 2}`, from: v.n, supported: 1,
+  what: ko.ui.skip_leader, needed: 3, alive: v.n % 3, lo: 1, hi: 12,
 });
 
 /** For each `{field}{a/b}` in `template`, the value filled in and the particle it must take. */
@@ -270,7 +271,8 @@ Fetch group.id orders events auto.offset.reset enable.auto.commit __consumer_off
 session.timeout.ms max.poll.interval.ms JoinGroup SyncGroup LeaveGroup commitSync close kafka-leader-election.sh
 election-type preferred run= base64url Metadata Produce OffsetsForLeaderEpoch LeaderAndIsr UpdateMetadata AlterPartition
 FindCoordinator OffsetCommit OffsetFetch ListOffsets POST subjects/ versions GET schemas/ids/ Empty PreparingRebalance
-CompletingRebalance Stable auto.offset.reset=earliest auto.offset.reset=latest ms brokers/ids ACK NACK
+CompletingRebalance Stable auto.offset.reset=earliest auto.offset.reset=latest ms brokers/ids brokers/ids/ ACK NACK
+offsets.topic.replication.factor
 `.split(/\s+/).filter(Boolean));
 
 test('every control is translated: each ui key of en.js is in ko.js, with no English left but Kafka names', () => {

@@ -1,0 +1,84 @@
+// What a person does on the picture itself: stop, start or isolate a broker, act for a
+// consumer (poll, commit, crash, close, seek past a poison pill), open a record's bytes,
+// start or isolate the schema registry, and the network panel. Each is a command like any
+// other, so it lands in the run's log and in its link.
+import { S, $ } from '../state.js';
+import { act, apply, applyCommand, sayKey } from '../run.js';
+
+/** Moves the one tab stop of a replica's log to `cell`, and focus with it. */
+function rove(cell) {
+  for (const c of cell.parentNode.querySelectorAll('.cell[data-offset]')) c.tabIndex = c === cell ? 0 : -1;
+  cell.focus();
+}
+
+function startRegistry() {
+  Promise.resolve(applyCommand({ cmd: 'start_schema_registry' })).then((ok) => {
+    if (ok) sayKey('registryStarting');
+  });
+}
+
+export function wireCluster({ bytes }) {
+  $('brokers').addEventListener('click', (e) => {
+    const b = e.target.closest('button[data-action]');
+    if (b) {
+      const id = Number(b.dataset.broker);
+      const cur = S.view.brokers.find((x) => x.id === id);
+      if (!cur) return;
+      if (b.dataset.action === 'stop-start') act(() => apply(cur.running ? { cmd: 'stop_broker', broker: id } : { cmd: 'start_broker', broker: id }));
+      else act(() => apply({ cmd: cur.isolated ? 'heal' : 'isolate', node: cur.node }));
+      return;
+    }
+    // A record in a replica's log opens its bytes; arrows, Home and End move along the log.
+    const cell = e.target.closest('.cell[data-offset]');
+    if (!cell) return;
+    const r = cell.closest('.replica');
+    const [, topic, partition] = /^(.*)-(\d+)$/.exec(r.dataset.tp);
+    bytes.open(Number(r.dataset.broker), topic, Number(partition), Number(cell.dataset.offset), cell);
+  });
+  $('brokers').addEventListener('keydown', (e) => {
+    const cell = e.target.closest?.('.cell[data-offset]');
+    if (!cell || e.ctrlKey || e.metaKey || e.altKey) return;
+    const all = [...cell.parentNode.querySelectorAll('.cell[data-offset]')];
+    const i = all.indexOf(cell);
+    const to = { ArrowLeft: i - 1, ArrowRight: i + 1, Home: 0, End: all.length - 1 }[e.key];
+    if (to === undefined) return;
+    e.preventDefault();
+    e.stopPropagation(); // the arrows step the run elsewhere on the page
+    if (all[to]) rove(all[to]);
+  });
+  $('producers').addEventListener('click', (e) => {
+    const b = e.target.closest('button[data-action]');
+    if (!b) return;
+    if (b.dataset.action === 'start-registry') startRegistry();
+    if (b.dataset.action === 'registry-isolate') {
+      const iso = S.view.network.isolated.includes('schema-registry');
+      act(() => apply({ cmd: iso ? 'heal' : 'isolate', node: 'schema-registry' }));
+    }
+  });
+  $('groups').addEventListener('click', (e) => {
+    const btn = e.target.closest('button[data-act]');
+    if (!btn) return;
+    const name = btn.closest('[data-node]').dataset.node;
+    const { topic, partition, offset, broker } = btn.dataset;
+    if (btn.dataset.act === 'bytes') return bytes.open(Number(broker), topic, Number(partition), Number(offset), btn);
+    if (btn.dataset.act === 'seek-past') {
+      // Through the page's command path, so the seek lands in the run's log and its link.
+      const ok = act(() => apply({ cmd: 'seek', consumer: name, topic, partition: Number(partition), offset: Number(offset) + 1 }));
+      if (ok) sayKey('seeked', { name, tp: `${topic}-${partition}`, offset: Number(offset) + 1 });
+      return;
+    }
+    const cmds = {
+      poll: { cmd: 'poll', consumer: name },
+      commit: { cmd: 'commit', consumer: name },
+      crash: { cmd: 'stop_consumer', name, leave_group: false },
+      close: { cmd: 'stop_consumer', name, leave_group: true },
+      restart: { cmd: 'start_consumer', name },
+    };
+    act(() => apply(cmds[btn.dataset.act]));
+  });
+  $('btn-cut').addEventListener('click', () => act(() => apply({ cmd: 'cut_link', a: $('net-a').value, b: $('net-b').value })));
+  $('btn-heal-link').addEventListener('click', () => act(() => apply({ cmd: 'heal_link', a: $('net-a').value, b: $('net-b').value })));
+  $('btn-isolate-node').addEventListener('click', () => act(() => apply({ cmd: 'isolate', node: $('net-node').value })));
+  $('btn-heal-node').addEventListener('click', () => act(() => apply({ cmd: 'heal', node: $('net-node').value })));
+  $('btn-preferred').addEventListener('click', () => act(() => apply({ cmd: 'elect_preferred_leaders' })));
+}

@@ -1,0 +1,320 @@
+// The run on the page: the engine's Playground, moved by steps, play, skips, jumps and
+// commands, and read back after each move (trace events since the cursor, the view, the
+// metrics). Every move ends in `sync`, which narrates what is new and redraws from the
+// engine; a jump restarts the narration from the trace, so a jump to a step and a play
+// to it draw the same picture.
+import { S, $, t, SPEEDS, errorText } from './state.js';
+import { loadEngine, needsAvro } from './engine.js';
+import { encodeRun } from './link.js';
+import { render } from './render/index.js';
+import { consume, restart, announce } from './render/narration.js';
+import { allForks } from './render/timeline.js';
+import { forgetTree } from './render/zookeeper.js';
+
+const POLLED_KEPT = 4;
+/** The page's own hooks: the wire layer, the byte panel, and what to redraw beside the picture. */
+export const ctx = { wire: null, bytes: null, afterRender: null };
+
+// Kafka's default is 50 partitions for __consumer_offsets; 3 keep the picture legible (the page says so).
+const OFFSETS_PARTITIONS = 3;
+const INITIAL_TOPIC = { cmd: 'create_topic', topic: 'orders', partitions: 3, replication_factor: 3 };
+
+// ---------------------------------------------------------------- the status line
+/** The status line. Kept as a function of the language, so a switch re-words it. */
+export function say(renderFn, isError = false) {
+  S.said = renderFn ? { render: renderFn, isError } : null;
+  S.saidAt = S.pg ? S.pg.step_now() : -1;
+  renderStatus();
+}
+export const sayKey = (key, fields, isError = false) => say(() => t(key, fields), isError);
+export const sayError = (e) => say(() => t('error', { error: e && e.render ? e.render() : errorText(e) }), true);
+
+export function renderStatus() {
+  const s = $('status');
+  if (!s) return;
+  // A sentence said at another step than the one shown is stale: it goes.
+  if (S.said && S.pg && S.saidAt !== S.pg.step_now()) S.said = null;
+  const parts = [];
+  if (S.forkNote !== null) parts.push(t('forked', { step: S.forkNote }));
+  if (S.said) parts.push(S.said.render());
+  s.textContent = parts.join(' ');
+  s.classList.toggle('error', !!S.said?.isError);
+}
+
+// ---------------------------------------------------------------- the engine
+/** Runs on `mod` from now on, and says which build it is on the page (data-engine, for tests). */
+export function useEngine(mod) {
+  S.E = mod;
+  document.body.dataset.engine = S.E.has_avro() ? 'avro' : 'lean';
+}
+
+/**
+ * Makes sure the page runs the Avro build when `avro` is true (it never goes back: the Avro
+ * build runs every run the lean one does). With `carry`, the run on the page moves to the
+ * new engine: its configuration and log replayed to the same step, its fork marks kept.
+ */
+export async function needEngine(avro, { carry = true } = {}) {
+  if (!avro || S.E.has_avro()) return;
+  const next = await loadEngine(true);
+  if (carry && S.pg) {
+    const pg = next.Playground.replay(S.pg.config(), S.pg.log_json(), S.pg.head(), S.pg.step_now());
+    const forks = allForks();
+    useEngine(next);
+    adopt(pg, forks);
+  } else {
+    useEngine(next);
+  }
+}
+
+export function configFor(seed, brokers) {
+  const config = {
+    'offsets.topic.num.partitions': OFFSETS_PARTITIONS,
+    // Kafka refuses to create __consumer_offsets with fewer live brokers than its replication factor (default 3).
+    'offsets.topic.replication.factor': Math.min(3, brokers),
+  };
+  return { seed, clusters: [{ name: 'kafka', chroot: '', brokers: Array.from({ length: brokers }, (_, i) => i + 1), config }] };
+}
+
+export function boot(seed, brokers) {
+  const pg = new S.E.Playground(JSON.stringify(configFor(seed, brokers)));
+  // Start-up (sessions, registration, controller election) and a first topic happen at once,
+  // so the page opens on a settled cluster; the narration still tells all of it.
+  pg.run_for(100);
+  pg.apply(JSON.stringify({ ...INITIAL_TOPIC, replication_factor: Math.min(3, brokers) }));
+  pg.run_for(100);
+  return pg;
+}
+
+/** Takes a run (new or from a link) into the page and draws it from scratch. */
+export function adopt(pg, linkForks = []) {
+  S.pg?.free();
+  S.pg = pg;
+  S.cursor = 0;
+  S.forks = [];
+  S.linkForks = linkForks;
+  S.forkNote = null;
+  sync({ jumped: true });
+}
+
+// ---------------------------------------------------------------- reading the engine
+/**
+ * Reads what the engine says now: new trace events (narrated and animated) when the
+ * run moved forward, or, after a jump, the narration restarted from the trace up to the
+ * step shown. Then redraws (at once with `now`, else on the next frame).
+ */
+export function sync({ animate = true, jumped = false, now = false } = {}) {
+  const len = S.pg.trace_len();
+  let fresh = [];
+  S.head = S.pg.head();
+  S.view = JSON.parse(S.pg.view());
+  if (jumped || len < S.cursor) {
+    // The narration up to the step shown: the last events of the trace, none animated.
+    const events = JSON.parse(S.pg.events_since(Math.max(0, len - 1800)));
+    S.cursor = len;
+    ctx.wire.clear();
+    forgetTree();
+    restart(events, { wire: ctx.wire });
+    readPolled();
+  } else {
+    const events = JSON.parse(S.pg.events_since(S.cursor));
+    S.cursor += events.length;
+    fresh = consume(events, { animate, wire: ctx.wire, now: performance.now() });
+    if (events.some((e) => e.type === 'records_polled')) readPolled();
+  }
+  const forks = JSON.parse(S.pg.forks());
+  if (forks.length > S.forks.length) S.forkNote = forks[forks.length - 1];
+  S.forks = forks;
+  S.metrics = JSON.parse(S.pg.metrics());
+  announce(fresh, jumped);
+  renderStatus();
+  if (now) render(ctx);
+  else queueRender();
+  scheduleUrl();
+}
+
+function readPolled() {
+  S.polled = new Map(Object.entries(JSON.parse(S.pg.polled(POLLED_KEPT))));
+}
+
+let renderQueued = false;
+export function queueRender() {
+  if (renderQueued) return;
+  renderQueued = true;
+  requestAnimationFrame(() => {
+    renderQueued = false;
+    render(ctx);
+  });
+}
+
+// ---------------------------------------------------------------- moving the run
+/** Runs an action on the engine; a refusal becomes the status line. Then reads the engine. */
+export function act(fn) {
+  S.forkNote = null;
+  try {
+    fn();
+    if (S.said?.isError) say(null);
+    return true;
+  } catch (e) {
+    sayError(e);
+    return false;
+  } finally {
+    sync();
+    // A refusal said during the action belongs to the step it left the run at.
+    if (S.said) S.saidAt = S.pg.step_now();
+  }
+}
+
+export function apply(cmd) {
+  S.pg.apply(JSON.stringify(cmd));
+}
+
+/** Applies a command as the page's controls do; one that needs Avro moves the run to the Avro build first (then it returns a promise). */
+export function applyCommand(cmd) {
+  if (!needsAvro([cmd]) || S.E.has_avro()) return act(() => apply(cmd));
+  return needEngine(true).then(() => act(() => apply(cmd)), (e) => {
+    sayError(e);
+    return false;
+  });
+}
+
+const lastTrace = () => S.pg.trace_len();
+let lastStepEvents = [];
+export const stepEvents = () => lastStepEvents;
+
+export function stepOnce() {
+  const out = S.pg.step();
+  lastStepEvents = out === undefined ? [] : JSON.parse(out);
+  return out !== undefined;
+}
+
+/** Goes to a recorded step: the engine restores a snapshot and replays; the page redraws from it. */
+export function seekTo(step, { keepPlaying = false } = {}) {
+  const target = Math.max(0, Math.min(S.head, Math.round(step)));
+  if (!keepPlaying) setPlaying(false);
+  const t0 = performance.now();
+  try {
+    S.pg.seek(target);
+  } catch (e) {
+    sayError(e);
+  }
+  const engineMs = performance.now() - t0;
+  S.forkNote = null;
+  sync({ jumped: true, animate: false, now: true });
+  return { engineMs, totalMs: performance.now() - t0 };
+}
+
+export function stepBack() {
+  if (S.pg.step_now() > 0) seekTo(S.pg.step_now() - 1);
+}
+
+export function stepForward() {
+  act(() => stepOnce());
+}
+
+/** The trace events each "skip to the next …" button waits for. */
+export const SKIPS = {
+  leader: ['leader_changed'],
+  isr: ['isr_changed'],
+  rebalance: ['group_state_changed'],
+  controller: ['controller_elected'],
+};
+/** How far a skip looks ahead, in virtual time. */
+const SKIP_MAX_MS = 120_000;
+
+/** Steps on until the next event of a kind, without animating the wait: a failover plays in seconds. */
+export function skip(which) {
+  setPlaying(false);
+  const kinds = SKIPS[which];
+  let found = false;
+  act(() => {
+    const before = lastTrace();
+    S.pg.skip_to(JSON.stringify(kinds), SKIP_MAX_MS);
+    found = JSON.parse(S.pg.events_since(before)).some((e) => kinds.includes(e.type));
+  });
+  if (!found) sayKey('skipNothing', { s: SKIP_MAX_MS / 1000 });
+  return found;
+}
+
+// ---------------------------------------------------------------- playing
+let lastFrame = 0;
+let budget = 0;
+
+export function setPlaying(on) {
+  S.playing = on;
+  const b = $('btn-play');
+  if (b) {
+    b.setAttribute('aria-pressed', String(on));
+    b.textContent = on ? t('pause') : t('play');
+  }
+  lastFrame = performance.now();
+  budget = 0;
+  if (on) requestAnimationFrame(playFrame);
+  else scheduleUrl();
+}
+
+export function togglePlay() {
+  S.playTo = null;
+  setPlaying(!S.playing);
+}
+
+function playFrame(now) {
+  if (!S.playing) return;
+  const dt = Math.min(250, now - lastFrame);
+  lastFrame = now;
+  budget += (dt * S.speed) / 1000;
+  let n = Math.floor(budget);
+  budget -= n;
+  n = Math.min(n, 2000);
+  if (S.playTo !== null) n = Math.min(n, Math.max(0, S.playTo - S.pg.step_now()));
+  if (n > 0) {
+    try {
+      for (let i = 0; i < n; i++) if (!stepOnce()) { setPlaying(false); break; }
+    } catch (e) {
+      sayError(e);
+      setPlaying(false);
+    }
+    sync({ now: true });
+  }
+  if (S.playTo !== null && S.pg.step_now() >= S.playTo) {
+    S.playTo = null;
+    setPlaying(false);
+    return;
+  }
+  requestAnimationFrame(playFrame);
+}
+
+export const speedOk = (x) => SPEEDS.includes(x);
+
+// ---------------------------------------------------------------- the run in the address
+/** A link to this run, shown at `step` (and playing to `playTo`), optionally for embedding. */
+export async function linkFor({ step = S.pg.step_now(), playTo = null, embed = false, speed = S.speed, lesson = null } = {}) {
+  const code = await encodeRun({
+    config: JSON.parse(S.pg.config()),
+    log: JSON.parse(S.pg.log_json()),
+    head: S.pg.head(),
+    step,
+    forks: allForks(),
+    lang: S.L.lang,
+    speed,
+    playTo,
+    lesson,
+  });
+  const u = new URL(location.href);
+  u.search = embed ? '?embed=1' : '';
+  u.hash = `run=${code}`;
+  return u.href;
+}
+
+let urlTimer = 0;
+export function scheduleUrl() {
+  if (S.embed || S.linkBroken || !S.pg || urlTimer) return;
+  urlTimer = setTimeout(async () => {
+    try {
+      history.replaceState(null, '', await linkFor({ lesson: S.lesson?.position() ?? null }));
+    } catch (e) {
+      console.warn('the address could not be updated', e);
+    } finally {
+      urlTimer = 0;
+    }
+  }, S.playing ? 1000 : 250);
+}
