@@ -701,6 +701,8 @@ fn the_first_member_the_coordinator_hears_leads_and_another_leads_once_it_crashe
         _ => None,
     });
     assert_eq!(first_joined.as_deref(), Some("consumer-2"));
+    let first_join_request = position(&l, |e| matches!(e, Event::MessageDelivered { kind: "JoinGroup", .. }));
+    assert!(matches!(&l.trace()[first_join_request].event, Event::MessageDelivered { from, .. } if from.to_string() == "consumer-2"));
     assert_eq!(leader_of_generation(1), member_of("consumer-2"));
     says(&l.note(3), "the first member whose JoinGroup it receives the group's leader");
     says(
