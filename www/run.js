@@ -213,7 +213,8 @@ export function stepForward() {
 
 /** The trace events each "skip to the next …" button waits for. */
 export const SKIPS = {
-  leader: ['leader_changed'],
+  // The new leader acts once its LeaderAndIsr arrived: the picture shows it leading from then on.
+  leader: ['became_leader'],
   isr: ['isr_changed'],
   rebalance: ['group_state_changed'],
   controller: ['controller_elected'],
@@ -221,15 +222,24 @@ export const SKIPS = {
 /** How far a skip looks ahead, in virtual time. */
 const SKIP_MAX_MS = 120_000;
 
-/** Steps on until the next event of a kind, without animating the wait: a failover plays in seconds. */
+/**
+ * Steps on until the next event of a kind, without animating the wait: a failover plays in
+ * seconds. A rebalance is over when its group is stable again (group_state_changed fires
+ * for every state), so that skip looks on past the other states.
+ */
 export function skip(which) {
   setPlaying(false);
   const kinds = SKIPS[which];
+  const wanted = (e) => kinds.includes(e.type) && (which !== 'rebalance' || e.state === 'stable');
   let found = false;
   act(() => {
-    const before = lastTrace();
-    S.pg.skip_to(JSON.stringify(kinds), SKIP_MAX_MS);
-    found = JSON.parse(S.pg.events_since(before)).some((e) => kinds.includes(e.type));
+    const deadline = S.view.time_ms + SKIP_MAX_MS;
+    for (let guard = 0; guard < 20 && !found; guard++) {
+      const before = S.pg.trace_len();
+      const left = deadline - JSON.parse(S.pg.view()).time_ms;
+      if (left <= 0 || S.pg.skip_to(JSON.stringify(kinds), left) === 0) break;
+      found = JSON.parse(S.pg.events_since(before)).some(wanted);
+    }
   });
   if (!found) sayKey('skipNothing', { s: SKIP_MAX_MS / 1000 });
   return found;

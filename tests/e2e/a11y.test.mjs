@@ -78,7 +78,7 @@ test('every control has a name and the narration has a live region', async () =>
     })
     .map((e) => e.outerHTML.slice(0, 80)));
   assert.deepEqual(unnamed, []);
-  assert.equal(await page.locator('.log-panel [aria-live="polite"]').count(), 1);
+  assert.equal(await page.locator('.caption-panel #live[aria-live="polite"]').count(), 1);
   await page.click('#btn-step');
   await page.waitForFunction(() => document.getElementById('live').textContent.length > 0);
   await page.close();

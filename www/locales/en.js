@@ -20,6 +20,7 @@ export default {
     cannotRegister: 'cannot register: /brokers/ids/{id} still belongs to its previous ZooKeeper session',
     cannotRegisterUntil: 'cannot register: /brokers/ids/{id} still belongs to its previous ZooKeeper session ({s} s until it expires)',
     registerNoZk: 'cannot register: ZooKeeper is out of reach',
+    registerSessionExpired: 'ZooKeeper expired its session while it was away; it registers again once it notices',
     registerStarting: 'starting: registering with ZooKeeper',
     inIsr: 'in ISR',
     staleMetadata: 'This broker’s own metadata still says ISR {list}: it has not heard of the change yet.',

@@ -29,6 +29,7 @@ export default {
     cannotRegister: '등록할 수 없음: /brokers/ids/{id}{을/를} 아직 이전 주키퍼 세션이 가지고 있습니다',
     cannotRegisterUntil: '등록할 수 없음: /brokers/ids/{id}{을/를} 아직 이전 주키퍼 세션이 가지고 있습니다 (만료까지 {s}초)',
     registerNoZk: '등록할 수 없음: 주키퍼에 닿지 않습니다',
+    registerSessionExpired: '떨어져 있는 동안 주키퍼가 세션을 만료시켰습니다. 이를 알아채면 다시 등록합니다',
     registerStarting: '시작 중: 주키퍼에 등록하는 중',
     inIsr: 'ISR 안',
     staleMetadata: '이 브로커의 메타데이터는 아직 ISR {list}라고 합니다. 변경 소식을 아직 듣지 못했습니다.',

@@ -39,6 +39,7 @@ function registrationText(b, v) {
       : t('cannotRegisterUntil', { id: b.id, s: left(r.owner_session_expires_at_ms, v) });
   }
   if (r.reason === 'zookeeper_unreachable') return t('registerNoZk');
+  if (r.reason === 'session_expired') return t('registerSessionExpired');
   return t('registerStarting');
 }
 

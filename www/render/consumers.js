@@ -201,6 +201,9 @@ export function renderConsumers(v, bytes) {
     if (x.g) {
       card.dataset.state = x.g.state;
       card.dataset.generation = String(x.g.generation);
+    } else {
+      delete card.dataset.state;
+      delete card.dataset.generation;
     }
     const [head, row] = card.children;
     drawGroupHead(head, x);

@@ -6,6 +6,8 @@ import { S, $, el, t } from '../state.js';
 import { narrate, refsOf, fill } from '../narrate.js';
 
 const LOG_MAX = 400;
+/** Housekeeping lines (heartbeats, fetches) kept in the log beside them, so they never push the rest out. */
+const HK_MAX = 200;
 /** A repeat folds into a line this many lines back at most. */
 const FOLD_WITHIN = 24;
 export const CAPTION_LINES = 5;
@@ -82,8 +84,10 @@ export function consume(events, { animate, wire, now }) {
     }
     const fold = hk ? null : foldKey(ev);
     if (fold) {
-      for (let k = lines.length - 1; k >= Math.max(0, lines.length - FOLD_WITHIN); k--) {
+      for (let k = lines.length - 1, seen = 0; k >= 0 && seen < FOLD_WITHIN; k--) {
         const same = lines[k];
+        if (same.hk) continue;
+        seen += 1;
         if (same.fold !== fold) continue;
         same.count += 1;
         same.ev = ev;
@@ -100,7 +104,7 @@ export function consume(events, { animate, wire, now }) {
     added.push(line);
     if (!hk) fresh.push(line);
   });
-  if (lines.length > LOG_MAX * 2) lines = lines.slice(-LOG_MAX);
+  if (lines.length > (LOG_MAX + HK_MAX) * 4) lines = lines.slice(-(LOG_MAX + HK_MAX) * 2);
   drawLog(added);
   drawCaption();
   return fresh;
@@ -122,19 +126,28 @@ function drawLog(added) {
   const atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 30;
   for (const li of log.querySelectorAll('li.fresh')) li.classList.remove('fresh');
   const frag = document.createDocumentFragment();
-  // Only the last LOG_MAX lines are in the DOM; a grown line moves to the end.
-  const keep = new Set(lines.slice(-LOG_MAX));
-  for (const line of added) {
-    if (!keep.has(line)) continue;
+  // Only the last lines are in the DOM (LOG_MAX, and HK_MAX of housekeeping); a grown line moves to the end.
+  const from = Math.max(0, added.length - (LOG_MAX + HK_MAX));
+  for (const line of added.slice(from)) {
     if (!line.li) lineEl(line);
     line.li.classList.add('fresh');
     frag.append(line.li);
   }
   log.append(frag);
-  while (log.childElementCount > LOG_MAX) {
-    const first = log.firstElementChild;
-    first._line.li = null;
-    first.remove();
+  if (log.childElementCount > LOG_MAX + HK_MAX) {
+    let hk = log.querySelectorAll('li.hk').length;
+    let said = log.childElementCount - hk;
+    for (let li = log.firstElementChild; li && (hk > HK_MAX || said > LOG_MAX);) {
+      const next = li.nextElementSibling;
+      const isHk = li.classList.contains('hk');
+      if (isHk ? hk > HK_MAX : said > LOG_MAX) {
+        li._line.li = null;
+        li.remove();
+        if (isHk) hk -= 1;
+        else said -= 1;
+      }
+      li = next;
+    }
   }
   if (atBottom) log.scrollTop = log.scrollHeight;
 }
