@@ -4,6 +4,7 @@
 import { S, $, t, el } from '../state.js';
 import { seekTo, stepBack, stepForward, togglePlay, skip, scheduleUrl, ctx, SKIPS } from '../run.js';
 import { select } from '../render/index.js';
+import { showHousekeeping } from '../render/narration.js';
 
 const isTyping = (target) => !!target.closest?.('input:not([type=range]):not([type=checkbox]), select, textarea, [contenteditable="true"]');
 
@@ -50,9 +51,7 @@ export function wireTimeline() {
     const b = e.target.closest('button[data-step]');
     if (b) seekTo(Number(b.dataset.step));
   });
-  $('show-housekeeping').addEventListener('change', (e) => {
-    for (const li of document.querySelectorAll('#log li.hk')) li.hidden = !e.target.checked;
-  });
+  $('show-housekeeping').addEventListener('change', () => showHousekeeping());
   $('log').addEventListener('click', (e) => {
     const li = e.target.closest('li');
     if (li) select(li);

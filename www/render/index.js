@@ -54,7 +54,7 @@ export function render(ctx) {
   renderMetrics(S.metrics);
   ctx.afterRender?.(v);
   applyHighlight();
-  ctx.wire?.invalidate();
+  ctx.wire?.watch();
   fitEmbed(ctx.wire);
 }
 

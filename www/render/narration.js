@@ -46,7 +46,6 @@ const housekeeping = new Set();
 
 function lineEl(line) {
   const li = el('li', line.hk ? 'hk' : '');
-  li.hidden = line.hk && !$('show-housekeeping').checked;
   li.dataset.type = line.ev.type;
   li._line = line;
   const b = el('button');
@@ -69,6 +68,8 @@ function wordLine(line) {
  */
 export function consume(events, { animate, wire, now }) {
   const animateFrom = animate ? Math.max(0, events.length - 60) : events.length;
+  // At the top speeds background traffic is a blur: only the messages that matter travel.
+  const quiet = S.playing && S.speed >= 100;
   const fresh = [];
   const added = [];
   events.forEach((ev, i) => {
@@ -76,7 +77,7 @@ export function consume(events, { animate, wire, now }) {
     if (ev.type === 'message_sent') {
       hk = ev.background === true;
       if (hk) housekeeping.add(ev.id);
-      if (i >= animateFrom) wire.sent(ev, hk, now);
+      if (i >= animateFrom && !(hk && quiet)) wire.sent(ev, hk, now);
     } else if (ev.type === 'message_delivered' || ev.type === 'message_dropped') {
       hk = housekeeping.has(ev.id) && ev.type === 'message_delivered';
       housekeeping.delete(ev.id);
@@ -121,8 +122,12 @@ export function restart(events, { wire }) {
   log.scrollTop = log.scrollHeight;
 }
 
+/** Housekeeping lines get their DOM only while they are shown (the checkbox rebuilds the log). */
+const showHk = () => $('show-housekeeping').checked;
+
 function drawLog(added) {
   const log = $('log');
+  if (!showHk()) added = added.filter((line) => !line.hk);
   const atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 30;
   for (const li of log.querySelectorAll('li.fresh')) li.classList.remove('fresh');
   const frag = document.createDocumentFragment();
@@ -208,6 +213,12 @@ export function reword() {
   drawCaption();
 }
 
-export function showHousekeeping(on) {
-  for (const li of $('log').querySelectorAll('li.hk')) li.hidden = !on;
+/** Shows or hides housekeeping: the log is drawn again from its lines. */
+export function showHousekeeping() {
+  const log = $('log');
+  for (const line of lines) line.li = null;
+  log.replaceChildren();
+  drawLog(lines.slice(-(LOG_MAX + HK_MAX)));
+  for (const li of log.querySelectorAll('li.fresh')) li.classList.remove('fresh');
+  log.scrollTop = log.scrollHeight;
 }

@@ -17,6 +17,20 @@ export class Wire {
     this.dirty = true;
     this.tick = this.tick.bind(this);
     this.raf = 0;
+    // Boxes move only when something on the stage changes size: measuring then, and not
+    // after every drawing, keeps layout out of the frames while playing.
+    this.watched = new WeakSet();
+    this.resized = new ResizeObserver(() => this.invalidate());
+    this.resized.observe(stage);
+  }
+
+  /** Watches the sizes of boxes new on the stage (and of the rows that hold them). */
+  watch() {
+    for (const el of this.stage.querySelectorAll('.node[data-node], .row, .members, .groups')) {
+      if (this.watched.has(el)) continue;
+      this.watched.add(el);
+      this.resized.observe(el);
+    }
   }
 
   /** Recomputes where each node sits (after a render or a resize). */

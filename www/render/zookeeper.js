@@ -5,6 +5,7 @@ import { nodeName } from '../narrate.js';
 import { S } from '../state.js';
 
 let versions = new Map();
+let drawnKey = '';
 
 export function renderZookeeper(v) {
   const zkSessions = new Set(v.znodes.filter((z) => z.ephemeral).map((z) => z.owner)).size;
@@ -16,10 +17,15 @@ export function renderZookeeper(v) {
 /** After a jump nothing flashes: the tree is drawn as it is. */
 export function forgetTree() {
   versions = new Map();
+  drawnKey = '';
 }
 
 function renderTree(v) {
   const ul = $('zk-tree');
+  // The tree changes far less often than the picture is drawn.
+  const key = JSON.stringify([v.znodes, S.L.lang]);
+  if (key === drawnKey) return;
+  drawnKey = key;
   const seen = new Map();
   const items = v.znodes.filter((z) => z.path !== '/').map((z) => {
     const li = el('li', z.ephemeral ? 'ephemeral' : '');
