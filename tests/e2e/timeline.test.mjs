@@ -231,7 +231,7 @@ test('screenshots: ?embed=1 at 800×450, ?lang=ko at 1280×800', async () => {
   await e.page.screenshot({ path: path.join(ARTIFACTS, 'embed-800x450.png') });
   assert.equal(await e.page.locator('#form-produce').isVisible(), false, 'no forms in an embed');
   assert.ok(await e.page.locator('#scrub').isVisible());
-  assert.ok(await e.page.locator('#log').isVisible());
+  assert.ok(await e.page.locator('#caption').isVisible(), 'the caption of the current sentence');
   assert.deepEqual(e.problems, []);
   await e.page.close();
   const linkKo = await page.evaluate(() => window.kafkascope.link());
