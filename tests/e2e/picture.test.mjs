@@ -250,3 +250,22 @@ test('a link whose clock jumps beyond the limit is refused at once; the way back
   assert.match(href, /lang=ko/);
   assert.deepEqual(bad.problems.filter((p) => !/Failed to load resource/.test(p)), []);
 });
+
+for (const [w, h] of [[1280, 800], [1024, 768]]) {
+  test(`at ${w}×${h} a waiting question shows its goal and every choice without scrolling`, async () => {
+    const { page, problems } = await open({ width: w, height: h });
+    await playLesson(page, '04-failover.json', 7);
+    // playLesson answers a waiting question: open the lesson again and stop before the answer.
+    await page.click('#lesson-open');
+    await page.waitForFunction(() => window.kafkascope.lesson()?.at === 0);
+    for (let i = 0; i < 7; i++) await page.click('#lesson-next');
+    await page.waitForFunction(() => window.kafkascope.lesson()?.waiting === true);
+    const inView = await page.evaluate(() => [document.getElementById('lesson-goal'), ...document.querySelectorAll('#lesson-choices button')].map((e) => {
+      const r = e.getBoundingClientRect();
+      return r.height > 0 && r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth;
+    }));
+    assert.ok(inView.length >= 3 && inView.every(Boolean), `goal and choices in view: ${inView}`);
+    await page.screenshot({ path: path.join(SHOTS, `question-${w}x${h}.png`) });
+    assert.deepEqual(problems, []);
+  });
+}
