@@ -81,8 +81,10 @@ pub struct ProducerConfig {
     pub linger_ms: u64,
     #[serde(rename = "request.timeout.ms")]
     pub request_timeout_ms: u64,
-    #[serde(rename = "delivery.timeout.ms")]
-    pub delivery_timeout_ms: u64,
+    /// `None` when not set: Kafka then takes 120 000, or `linger.ms` + `request.timeout.ms`
+    /// when that is larger (`KafkaProducer.configureDeliveryTimeout`).
+    #[serde(rename = "delivery.timeout.ms", skip_serializing_if = "Option::is_none")]
+    pub delivery_timeout_ms: Option<u64>,
     #[serde(rename = "retry.backoff.ms")]
     pub retry_backoff_ms: u64,
     #[serde(rename = "key.serializer")]
@@ -108,7 +110,7 @@ impl Default for ProducerConfig {
             batch_size: 16_384,
             linger_ms: 0,
             request_timeout_ms: 30_000,
-            delivery_timeout_ms: 120_000,
+            delivery_timeout_ms: None,
             retry_backoff_ms: 100,
             key_serializer: Default::default(),
             value_serializer: Default::default(),
@@ -116,6 +118,28 @@ impl Default for ProducerConfig {
             value_schema: None,
             auto_register_schemas: true,
         }
+    }
+}
+
+impl ProducerConfig {
+    /// Kafka 3.x's default `delivery.timeout.ms`.
+    pub const DEFAULT_DELIVERY_TIMEOUT_MS: u64 = 120_000;
+
+    /// The `delivery.timeout.ms` the producer runs with (`KafkaProducer.configureDeliveryTimeout`).
+    pub fn delivery_timeout_ms(&self) -> u64 {
+        let floor = self.linger_ms.saturating_add(self.request_timeout_ms);
+        self.delivery_timeout_ms.unwrap_or(Self::DEFAULT_DELIVERY_TIMEOUT_MS.max(floor))
+    }
+
+    /// What `new KafkaProducer(...)` refuses among the keys this playground takes: an explicit
+    /// `delivery.timeout.ms` below `linger.ms` + `request.timeout.ms` (`configureDeliveryTimeout`).
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(d) = self.delivery_timeout_ms {
+            if d < self.linger_ms.saturating_add(self.request_timeout_ms) {
+                return Err("ConfigException: delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms".into());
+            }
+        }
+        Ok(())
     }
 }
 

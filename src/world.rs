@@ -782,6 +782,7 @@ impl World {
                 if config.batch_size == 0 {
                     return invalid("batch.size must be at least 1");
                 }
+                config.validate().or_else(invalid)?;
                 self.check_serdes(
                     name,
                     [config.key_serializer, config.value_serializer],

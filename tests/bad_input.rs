@@ -247,3 +247,26 @@ fn topic_names_follow_topic_validate_and_admin_zk_client_collisions() {
     assert_refused_unchanged(&mut w, create("a_b"), "TopicExistsException: Topic 'a_b' already exists.");
     w.apply(create("a-b")).unwrap();
 }
+
+/// `KafkaProducer.configureDeliveryTimeout`: an explicit `delivery.timeout.ms` below
+/// `linger.ms` + `request.timeout.ms` is a ConfigException; left unset it is raised to that sum.
+#[test]
+fn a_producer_whose_delivery_timeout_is_below_linger_plus_request_timeout_is_refused() {
+    let mut w = cluster(3);
+    let add = |config: serde_json::Value| Command::AddProducer {
+        name: "p".into(),
+        cluster: None,
+        config: serde_json::from_value(config).unwrap(),
+    };
+    assert_refused_unchanged(
+        &mut w,
+        add(serde_json::json!({"delivery.timeout.ms": 5000})),
+        "ConfigException: delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms",
+    );
+    w.apply(add(
+        serde_json::json!({"delivery.timeout.ms": 5000, "request.timeout.ms": 4000, "linger.ms": 1000}),
+    ))
+    .unwrap();
+    let unset: kafkascope::config::ProducerConfig = serde_json::from_value(serde_json::json!({"request.timeout.ms": 200000})).unwrap();
+    assert_eq!(unset.delivery_timeout_ms(), 200_000);
+}

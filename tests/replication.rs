@@ -163,7 +163,7 @@ fn a_caught_up_follower_rejoins_the_isr() {
 fn min_insync_replicas_refuses_acks_all_writes_with_not_enough_replicas() {
     let mut w = cluster_with(3, 1, |c| c.min_insync_replicas = 2);
     create_topic(&mut w, "orders", 1, 3);
-    let config = serde_json::from_value(serde_json::json!({"acks": "all", "delivery.timeout.ms": 1000})).unwrap();
+    let config = serde_json::from_value(serde_json::json!({"acks": "all", "delivery.timeout.ms": 1000, "request.timeout.ms": 1000})).unwrap();
     w.apply(Command::AddProducer {
         name: "p".into(),
         cluster: None,

@@ -564,12 +564,12 @@ impl Producer {
         let mut need_metadata = false;
         for (tp, queue) in self.accumulator.iter_mut() {
             // `delivery.timeout.ms`: batches waiting too long fail.
-            while queue.front().is_some_and(|b| now >= b.created_ms + self.config.delivery_timeout_ms) {
+            while queue.front().is_some_and(|b| now >= b.created_ms + self.config.delivery_timeout_ms()) {
                 expired.push(queue.pop_front().expect("checked"));
             }
             let Some(front) = queue.front() else { continue };
-            next_wake = Some(next_wake.map_or(front.created_ms + self.config.delivery_timeout_ms, |w: u64| {
-                w.min(front.created_ms + self.config.delivery_timeout_ms)
+            next_wake = Some(next_wake.map_or(front.created_ms + self.config.delivery_timeout_ms(), |w: u64| {
+                w.min(front.created_ms + self.config.delivery_timeout_ms())
             }));
             if self.in_flight_partitions.contains(tp) {
                 continue;
@@ -685,7 +685,7 @@ impl Producer {
     /// while `delivery.timeout.ms` allows; anything else fails it.
     fn retry_or_fail(&mut self, sched: &mut Scheduler, mut b: Batch, error: ErrorCode) {
         let now = sched.now_ms;
-        let retrying = error.is_retriable() && now + self.config.retry_backoff_ms < b.created_ms + self.config.delivery_timeout_ms;
+        let retrying = error.is_retriable() && now + self.config.retry_backoff_ms < b.created_ms + self.config.delivery_timeout_ms();
         sched.emit(Event::ProduceRefused {
             producer: self.name.clone(),
             tp: b.tp.clone(),
