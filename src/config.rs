@@ -87,6 +87,9 @@ pub struct ProducerConfig {
     pub delivery_timeout_ms: Option<u64>,
     #[serde(rename = "retry.backoff.ms")]
     pub retry_backoff_ms: u64,
+    /// How long `send` waits for a topic's metadata (Kafka default 60 000).
+    #[serde(rename = "max.block.ms")]
+    pub max_block_ms: u64,
     #[serde(rename = "key.serializer")]
     pub key_serializer: crate::serialization::Serde,
     #[serde(rename = "value.serializer")]
@@ -112,6 +115,7 @@ impl Default for ProducerConfig {
             request_timeout_ms: 30_000,
             delivery_timeout_ms: None,
             retry_backoff_ms: 100,
+            max_block_ms: 60_000,
             key_serializer: Default::default(),
             value_serializer: Default::default(),
             key_schema: None,

@@ -3,7 +3,7 @@ mod common;
 use common::*;
 use kafkascope::admin::{assign_replicas, TopicError};
 use kafkascope::trace::Event;
-use kafkascope::{Command, SimError};
+use kafkascope::{Command, SimError, World};
 
 #[test]
 fn placement_follows_kafkas_documented_layout_for_five_brokers() {
@@ -108,4 +108,49 @@ fn a_new_topic_gets_state_znodes_and_leaders_through_the_controller() {
         assert!(leader_of(&w, "orders", p).is_some());
     }
     assert!(events(&w).any(|e| matches!(e, Event::TopicCreated { topic, .. } if &**topic == "orders")));
+}
+
+/// `KafkaProducer.waitOnMetadata`: a send to a topic the cluster does not know waits up to
+/// `max.block.ms` for its metadata, asking again meanwhile, then fails with a TimeoutException.
+#[test]
+fn a_send_to_an_unknown_topic_waits_max_block_ms_then_fails_with_a_timeout() {
+    let mut w = cluster_with(3, 1, |c| c.auto_create_topics_enable = false);
+    w.apply(Command::AddProducer {
+        name: "p".into(),
+        cluster: None,
+        config: serde_json::from_value(serde_json::json!({"max.block.ms": 5000})).unwrap(),
+    })
+    .unwrap();
+    produce(&mut w, "p", "nope", None, "lost");
+    let sent_ms = w.now_ms();
+    w.run_for(4_000);
+    let failed = |w: &World| {
+        events(w)
+            .filter_map(|e| match e {
+                Event::ProduceFailed { error, .. } => Some(error.clone()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    assert!(failed(&w).is_empty(), "still waiting within max.block.ms");
+    w.run_for(2_000);
+    assert_eq!(
+        failed(&w),
+        vec!["TimeoutException: Topic nope not present in metadata after 5000 ms.".to_string()]
+    );
+    let at = w.trace.iter().find(|r| matches!(r.event, Event::ProduceFailed { .. })).unwrap().time_ms;
+    assert_eq!(at, sent_ms + 5_000, "it fails when max.block.ms has passed");
+}
+
+/// A topic created while a send waits for it: the send goes through (the metadata is asked again).
+#[test]
+fn a_send_waiting_for_its_topic_goes_through_once_the_topic_exists() {
+    let mut w = cluster_with(3, 1, |c| c.auto_create_topics_enable = false);
+    add_producer(&mut w, "p", "all");
+    produce(&mut w, "p", "later", None, "kept");
+    w.run_for(2_000);
+    create_topic(&mut w, "later", 1, 3);
+    w.run_for(2_000);
+    assert_eq!(acked(&w, "p").len(), 1, "acknowledged once the topic exists");
+    assert_eq!(values_on(&w, leader_of(&w, "later", 0).unwrap(), "later", 0), vec!["kept".to_string()]);
 }

@@ -325,7 +325,8 @@ fn a_producer_shows_its_last_failed_send_until_a_later_one_is_acknowledged() {
     create_topic(&mut w, "t", 1, 3);
     add_producer(&mut w, "p", "all");
     produce(&mut w, "p", "nope", None, "lost");
-    w.run_for(1_000);
+    // The send waits for the topic's metadata up to max.block.ms (60 s) before it fails.
+    w.run_for(61_000);
     let f = view(&w).producers[0].last_failure.clone().expect("failed");
     assert_eq!(f.topic, "nope");
     assert!(f.error.contains("not present in metadata"), "{}", f.error);

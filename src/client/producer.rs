@@ -19,6 +19,8 @@ struct Pending {
     topic: Name,
     partition: Option<u32>,
     record: ProducerRecord,
+    /// When `send` was called: it waits for the topic's metadata up to `max.block.ms` from then.
+    since_ms: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -168,6 +170,7 @@ impl Producer {
             topic: topic.clone(),
             partition,
             record,
+            since_ms: sched.now_ms,
         };
         if self.metadata.contains_key(&topic) {
             // The sender wakes when a batch is ready: at once with `linger.ms` 0 or a full
@@ -181,6 +184,7 @@ impl Producer {
             self.waiting_for_metadata.push(pending);
             self.stale_topics.insert(topic);
             self.request_metadata(sched);
+            self.wake_at(sched, sched.now_ms + self.config.max_block_ms);
         }
         seq
     }
@@ -471,25 +475,12 @@ impl Producer {
                 self.stale_topics.remove(&topic);
             }
         }
-        for (topic, error) in errors {
-            if error == ErrorCode::UnknownTopicOrPartition && !self.metadata.contains_key(&topic) {
-                // Kafka's producer keeps waiting up to `max.block.ms`; here the send fails at once.
-                let (failed, kept): (Vec<Pending>, Vec<Pending>) = self.waiting_for_metadata.drain(..).partition(|p| p.topic == topic);
-                self.waiting_for_metadata = kept;
-                self.stale_topics.remove(&topic);
-                if !failed.is_empty() {
-                    self.failed(
-                        sched,
-                        Event::ProduceFailed {
-                            producer: self.name.clone(),
-                            topic: topic.clone(),
-                            seqs: failed.iter().map(|p| p.seq).collect(),
-                            error: format!("{error}: Topic {topic} not present in metadata"),
-                        },
-                    );
-                }
-            }
-        }
+        // An unknown topic: `send` keeps waiting for it (`KafkaProducer.waitOnMetadata`), asking
+        // again after `retry.backoff.ms`, until `max.block.ms` has passed.
+        let unknown = errors
+            .iter()
+            .any(|(t, e)| *e == ErrorCode::UnknownTopicOrPartition && !self.metadata.contains_key(t));
+        self.expire_metadata_waits(sched);
         let ready: Vec<Pending> = {
             let (ready, kept): (Vec<Pending>, Vec<Pending>) = self.waiting_for_metadata.drain(..).partition(|p| self.metadata.contains_key(&p.topic));
             self.waiting_for_metadata = kept;
@@ -498,11 +489,41 @@ impl Producer {
         for p in ready {
             self.accumulate(sched, p);
         }
-        if retry || !self.stale_topics.is_empty() {
+        if retry || unknown || !self.stale_topics.is_empty() {
             // Metadata still incomplete: ask again after `retry.backoff.ms`.
             self.wake_at(sched, sched.now_ms + self.config.retry_backoff_ms);
         }
         self.run_sender(sched);
+    }
+
+    /// Sends that waited `max.block.ms` for their topic's metadata fail with Kafka's
+    /// TimeoutException; the others wake the producer when their time is up.
+    fn expire_metadata_waits(&mut self, sched: &mut Scheduler) {
+        let now = sched.now_ms;
+        let max_block_ms = self.config.max_block_ms;
+        let (expired, kept): (Vec<Pending>, Vec<Pending>) = self.waiting_for_metadata.drain(..).partition(|p| p.since_ms + max_block_ms <= now);
+        self.waiting_for_metadata = kept;
+        let mut by_topic: BTreeMap<Name, Vec<u64>> = BTreeMap::new();
+        for p in expired {
+            by_topic.entry(p.topic).or_default().push(p.seq);
+        }
+        for (topic, seqs) in by_topic {
+            if !self.waiting_for_metadata.iter().any(|p| p.topic == topic) && !self.metadata.contains_key(&topic) {
+                self.stale_topics.remove(&topic);
+            }
+            self.failed(
+                sched,
+                Event::ProduceFailed {
+                    producer: self.name.clone(),
+                    topic: topic.clone(),
+                    seqs,
+                    error: format!("TimeoutException: Topic {topic} not present in metadata after {max_block_ms} ms."),
+                },
+            );
+        }
+        if let Some(first) = self.waiting_for_metadata.iter().map(|p| p.since_ms + max_block_ms).min() {
+            self.wake_at(sched, first);
+        }
     }
 
     fn wake_at(&mut self, sched: &mut Scheduler, at_ms: u64) {
@@ -519,6 +540,7 @@ impl Producer {
         match timer {
             Timer::ProducerSend => {
                 self.send_timer = None;
+                self.expire_metadata_waits(sched);
                 if !self.stale_topics.is_empty() || !self.waiting_for_metadata.is_empty() {
                     self.request_metadata(sched);
                 }
