@@ -151,8 +151,12 @@ const FIELDS = {
 /** The event kinds narrated (for tests). */
 export const NARRATED = Object.keys(FIELDS);
 
-/** One sentence for one trace event. */
-export function narrate(L, ev) {
+/**
+ * The template key and the fields of one trace event's sentence: [key, fields], the key
+ * one of L.events (`unknown` for a kind without a template). `narrate` fills exactly these;
+ * tests check the particles of the real values against them.
+ */
+export function sentenceParts(L, ev) {
   const E = L.events;
   const h = {
     L,
@@ -164,8 +168,14 @@ export function narrate(L, ev) {
     why: (r) => (L.groupReasons && L.groupReasons[r]) || r,
   };
   const f = FIELDS[ev.type];
-  if (!f) return fill(E.unknown, { type: ev.type });
+  if (!f) return ['unknown', { type: ev.type }];
   const out = f(ev, h);
   const [key, fields] = Array.isArray(out) ? out : [ev.type, out];
-  return fill(E[key] ?? E.unknown, { type: ev.type, ...fields });
+  return [key in E ? key : 'unknown', { type: ev.type, ...fields }];
+}
+
+/** One sentence for one trace event. */
+export function narrate(L, ev) {
+  const [key, fields] = sentenceParts(L, ev);
+  return fill(L.events[key], fields);
 }
