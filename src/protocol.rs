@@ -115,6 +115,8 @@ pub enum ErrorCode {
     LeaderNotAvailable,
     NotLeaderOrFollower,
     RequestTimedOut,
+    /// The connection dropped under a request (`NetworkClient`: "Disconnected from node N").
+    NetworkException,
     NotEnoughReplicas,
     NotEnoughReplicasAfterAppend,
     FencedLeaderEpoch,
@@ -141,6 +143,7 @@ impl ErrorCode {
             ErrorCode::LeaderNotAvailable => "LEADER_NOT_AVAILABLE",
             ErrorCode::NotLeaderOrFollower => "NOT_LEADER_OR_FOLLOWER",
             ErrorCode::RequestTimedOut => "REQUEST_TIMED_OUT",
+            ErrorCode::NetworkException => "NETWORK_EXCEPTION",
             ErrorCode::NotEnoughReplicas => "NOT_ENOUGH_REPLICAS",
             ErrorCode::NotEnoughReplicasAfterAppend => "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
             ErrorCode::FencedLeaderEpoch => "FENCED_LEADER_EPOCH",

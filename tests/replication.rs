@@ -337,3 +337,52 @@ fn unclean_election_lets_an_out_of_sync_replica_lead_and_loses_what_it_lacked() 
     )));
     assert!(values_on(&w, other, "orders", 0).is_empty());
 }
+
+/// `Sender`/`NetworkClient`: a produce request lost with its connection (the leader's process
+/// died) is NETWORK_EXCEPTION ("Disconnected from node N"), retried after a metadata refresh.
+#[test]
+fn a_produce_request_to_a_crashed_leader_fails_with_network_exception_not_a_timeout() {
+    let mut w = cluster(3);
+    create_topic(&mut w, "orders", 1, 3);
+    add_producer(&mut w, "p", "all");
+    produce(&mut w, "p", "orders", None, "first");
+    w.run_for(1_000);
+    let leader = leader_of(&w, "orders", 0).unwrap();
+    let crash: Command = serde_json::from_value(serde_json::json!({"cmd": "stop_broker", "broker": leader})).unwrap();
+    w.apply(crash).unwrap();
+    produce(&mut w, "p", "orders", None, "second");
+    w.run_for(1_000);
+    let refused: Vec<ErrorCode> = events(&w)
+        .filter_map(|e| match e {
+            Event::ProduceRefused { error, .. } => Some(*error),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(refused.first(), Some(&ErrorCode::NetworkException), "{refused:?}");
+    assert!(!refused.contains(&ErrorCode::RequestTimedOut), "{refused:?}");
+}
+
+/// A request that gets no answer within `request.timeout.ms` (a cut link) is REQUEST_TIMED_OUT.
+#[test]
+fn a_produce_request_across_a_cut_link_times_out_with_request_timed_out() {
+    let mut w = cluster(3);
+    create_topic(&mut w, "orders", 1, 3);
+    add_producer(&mut w, "p", "all");
+    produce(&mut w, "p", "orders", None, "first");
+    w.run_for(1_000);
+    let leader = leader_of(&w, "orders", 0).unwrap();
+    w.apply(Command::CutLink {
+        a: "p".into(),
+        b: format!("broker-{leader}"),
+    })
+    .unwrap();
+    produce(&mut w, "p", "orders", None, "second");
+    w.run_for(31_000);
+    let refused: Vec<ErrorCode> = events(&w)
+        .filter_map(|e| match e {
+            Event::ProduceRefused { error, .. } => Some(*error),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(refused.first(), Some(&ErrorCode::RequestTimedOut), "{refused:?}");
+}

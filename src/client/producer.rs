@@ -422,7 +422,7 @@ impl Producer {
                     self.handle_metadata(sched, from, brokers, partitions, errors);
                 }
             }
-            Message::Disconnected { correlation_id } => self.request_failed(sched, correlation_id),
+            Message::Disconnected { correlation_id } => self.request_failed(sched, correlation_id, ErrorCode::NetworkException),
             Message::ProduceResponse { correlation_id, results } => self.handle_produce_response(sched, correlation_id, results),
             Message::RegisterSchemaResponse { .. } => {
                 if let Some((timer, result)) = self.registry.learn(&msg) {
@@ -546,17 +546,23 @@ impl Producer {
                 }
                 self.run_sender(sched);
             }
-            Timer::ProducerRequestTimeout { correlation_id } => self.request_failed(sched, correlation_id),
+            Timer::ProducerRequestTimeout { correlation_id } => self.request_failed(sched, correlation_id, ErrorCode::RequestTimedOut),
             _ => {}
         }
     }
 
-    /// No answer in time, or the connection dropped: try another broker for metadata;
-    /// retry produce batches after refreshing metadata (`NetworkClient` disconnect handling).
-    fn request_failed(&mut self, sched: &mut Scheduler, correlation_id: u64) {
+    /// No answer in time (REQUEST_TIMED_OUT), or the connection dropped (NETWORK_EXCEPTION,
+    /// as `Sender` names a disconnect): try another broker for metadata; retry produce batches
+    /// after refreshing metadata (`NetworkClient` disconnect handling).
+    fn request_failed(&mut self, sched: &mut Scheduler, correlation_id: u64, error: ErrorCode) {
         if let Some((_, t)) = self.registry.forget(correlation_id) {
             sched.cancel(t);
-            self.registry_answered(sched, Some("the schema registry did not answer within request.timeout.ms".into()));
+            let why = if error == ErrorCode::NetworkException {
+                "ConnectException: Connection refused (the schema registry is down)"
+            } else {
+                "the schema registry did not answer within request.timeout.ms"
+            };
+            self.registry_answered(sched, Some(why.into()));
         } else if let Some((_, t)) = self.metadata_in_flight.filter(|(id, _)| *id == correlation_id) {
             sched.cancel(t);
             self.metadata_in_flight = None;
@@ -570,7 +576,7 @@ impl Producer {
             for b in f.batches {
                 self.in_flight_partitions.remove(&b.tp);
                 self.stale_topics.insert(b.tp.topic.clone());
-                self.retry_or_fail(sched, b, ErrorCode::RequestTimedOut);
+                self.retry_or_fail(sched, b, error);
             }
             self.wake_at(sched, sched.now_ms + self.config.retry_backoff_ms);
         }
