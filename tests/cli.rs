@@ -150,7 +150,28 @@ fn schema_check_prints_compatible_or_the_reason() {
         "",
     );
     assert_eq!(code, 0);
-    assert!(out.starts_with("incompatible: "), "{out}");
+    assert_eq!(
+        out.trim(),
+        "incompatible: READER_FIELD_MISSING_DEFAULT_VALUE at /fields/1: age (the new schema cannot read data written with version 1)"
+    );
+    // Java's rule, not the Rust crate's: a nullable email made required cannot read the nulls.
+    let (code, out, _) = kafkascope(
+        &[
+            "schema",
+            "check",
+            "--level",
+            "FULL_TRANSITIVE",
+            &format!("{dir}user-v1.avsc"),
+            &format!("{dir}user-v2-with-default.avsc"),
+            &format!("{dir}user-v3-email-required.avsc"),
+        ],
+        "",
+    );
+    assert_eq!(code, 0);
+    assert_eq!(
+        out.trim(),
+        "incompatible: TYPE_MISMATCH at /fields/1/type/0: reader type: STRING not compatible with writer type: NULL (the new schema cannot read data written with version 2)"
+    );
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The registry's compatibility answers, from Avro's and the registry's documented rules,
 //! and Confluent's wire format.
 use kafkascope::schema_registry::avro::{check, decode, encode, parse};
-use kafkascope::schema_registry::{subject, unframe, Compatibility};
+use kafkascope::schema_registry::{subject, unframe, Compatibility, IncompatibilityType, Incompatible};
 
 fn schema(name: &str) -> apache_avro::Schema {
     parse(&std::fs::read_to_string(format!("{}/tests/schemas/{name}.avsc", env!("CARGO_MANIFEST_DIR"))).unwrap()).unwrap()
@@ -9,6 +9,13 @@ fn schema(name: &str) -> apache_avro::Schema {
 
 fn compatible(level: &str, history: &[&str]) -> Result<(), String> {
     let schemas: Vec<_> = history.iter().map(|n| schema(n)).collect();
+    let (new, earlier) = schemas.split_last().unwrap();
+    check(Compatibility::from_name(level).unwrap(), earlier, new).map_err(|e| e.to_string())
+}
+
+/// The check on schema texts (oldest first, the new one last), keeping the structured refusal.
+fn check_texts(level: &str, history: &[&str]) -> Result<(), Incompatible> {
+    let schemas: Vec<_> = history.iter().map(|t| parse(t).unwrap()).collect();
     let (new, earlier) = schemas.split_last().unwrap();
     check(Compatibility::from_name(level).unwrap(), earlier, new)
 }
@@ -21,7 +28,10 @@ fn adding_a_field_with_a_default_is_backward_compatible() {
 #[test]
 fn adding_a_field_without_a_default_is_not_backward_compatible() {
     let err = compatible("BACKWARD", &["user-v1", "user-v2-no-default"]).unwrap_err();
-    assert!(err.contains("'age'") && err.contains("default"), "{err}");
+    assert!(
+        err.contains("errorType:'READER_FIELD_MISSING_DEFAULT_VALUE'") && err.contains("The field 'age' at path '/fields/1'"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -42,10 +52,114 @@ fn full_needs_both_directions() {
 
 #[test]
 fn a_transitive_level_checks_every_earlier_version_not_just_the_latest() {
-    let history = ["user-v1", "user-v2-with-default", "user-v3-email-required"];
-    assert_eq!(compatible("BACKWARD", &history), Ok(()), "v3 reads v2's data: email is there");
-    let err = compatible("BACKWARD_TRANSITIVE", &history).unwrap_err();
-    assert!(err.contains("version 1"), "v3 cannot read v1's data: {err}");
+    // v1 {name}, v2 {name, score: int = 0}, v3 {name, score: long}: v3 reads v2's data (int
+    // promotes to long) but not v1's (score has no default). Only the transitive level sees it.
+    let v1 = r#"{"type": "record", "name": "User", "fields": [{"name": "name", "type": "string"}]}"#;
+    let v2 = r#"{"type": "record", "name": "User", "fields": [{"name": "name", "type": "string"}, {"name": "score", "type": "int", "default": 0}]}"#;
+    let v3 = r#"{"type": "record", "name": "User", "fields": [{"name": "name", "type": "string"}, {"name": "score", "type": "long"}]}"#;
+    assert_eq!(check_texts("BACKWARD", &[v1, v2, v3]), Ok(()));
+    let err = check_texts("BACKWARD_TRANSITIVE", &[v1, v2, v3]).unwrap_err();
+    assert_eq!(err.version, 1, "{err}");
+    assert_eq!(err.first().kind, IncompatibilityType::ReaderFieldMissingDefaultValue);
+    assert!(err.to_string().contains("{oldSchemaVersion: 1}"), "{err}");
+}
+
+#[test]
+fn a_nullable_field_made_required_is_not_backward_compatible() {
+    // The crate's checker called this compatible; Java's SchemaCompatibility (and so the registry)
+    // refuses it: the writer union's "null" branch cannot be read as a string.
+    let err = check_texts(
+        "BACKWARD",
+        &{
+            let h = ["user-v2-with-default", "user-v3-email-required"]
+                .map(|n| std::fs::read_to_string(format!("{}/tests/schemas/{n}.avsc", env!("CARGO_MANIFEST_DIR"))).unwrap());
+            h
+        }
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>(),
+    )
+    .unwrap_err();
+    assert_eq!(err.first().kind, IncompatibilityType::TypeMismatch);
+    assert_eq!(err.first().location, "/fields/1/type/0");
+    assert_eq!(err.first().message, "reader type: STRING not compatible with writer type: NULL");
+}
+
+#[test]
+fn the_refusal_reads_as_confluents_details_list() {
+    let v1 = r#"{"type": "record", "name": "User", "fields": [{"name": "name", "type": "string"}]}"#;
+    let v2 = r#"{"type": "record", "name": "User", "fields": [{"name": "name", "type": "string"}, {"name": "email", "type": "string"}]}"#;
+    let err = check_texts("BACKWARD", &[v1, v2]).unwrap_err();
+    let old = kafkascope::schema_registry::avro::canonical(&parse(v1).unwrap());
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "[{{errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'The field 'email' at path '/fields/1' in the new schema has no default value and is missing in the old schema', additionalInfo:'email'}}, {{oldSchemaVersion: 1}}, {{oldSchema: '{old}'}}, {{validateFields: 'false', compatibility: 'BACKWARD'}}]"
+        )
+    );
+    // FORWARD words it the other way round: the old schema reads the new one's data.
+    let err = check_texts("FORWARD", &[v2, v1]).unwrap_err();
+    assert!(
+        err.to_string().starts_with("[{errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'The field 'email' at path '/fields/1' in the old schema has no default value and is missing in the new schema', additionalInfo:'email'}, {oldSchemaVersion: 1}"),
+        "{err}"
+    );
+    // FULL lists the FORWARD direction first, without the old schema after it (SchemaValidatorBuilder.mutualReadStrategy).
+    let err = check_texts("FULL", &[v2, v1]).unwrap_err();
+    assert!(err.new_reads_old.is_empty() && err.old_reads_new.len() == 1);
+    assert!(
+        err.to_string()
+            .ends_with("additionalInfo:'email'}, {validateFields: 'false', compatibility: 'FULL'}]"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_enum_symbol_added_without_a_reader_default_fails_forward_levels() {
+    // Rule 31: the earlier reader enum [A, B] has no default, so it cannot read C.
+    let ab = r#"{"type": "record", "name": "R", "fields": [{"name": "e", "type": {"type": "enum", "name": "E", "symbols": ["A", "B"]}}]}"#;
+    let abc = r#"{"type": "record", "name": "R", "fields": [{"name": "e", "type": {"type": "enum", "name": "E", "symbols": ["A", "B", "C"]}}]}"#;
+    assert_eq!(check_texts("BACKWARD", &[ab, abc]), Ok(()));
+    for level in ["FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE"] {
+        let err = check_texts(level, &[ab, abc]).unwrap_err();
+        assert_eq!(err.first().kind, IncompatibilityType::MissingEnumSymbols, "{level}");
+        assert_eq!((err.first().message.as_str(), err.first().location.as_str()), ("[C]", "/fields/0/type/symbols"));
+    }
+    // With a default symbol in the reader, the same change passes.
+    let ab_default = ab.replace(r#"["A", "B"]}"#, r#"["A", "B"], "default": "A"}"#);
+    assert_eq!(
+        check_texts("FULL", &[&ab_default, &abc.replace(r#""C"]}"#, r#""C"], "default": "A"}"#)]),
+        Ok(())
+    );
+}
+
+#[test]
+fn promotions_are_one_way() {
+    let field = |t: &str| format!(r#"{{"type": "record", "name": "R", "fields": [{{"name": "x", "type": {t}}}]}}"#);
+    for (old, new) in [
+        ("\"int\"", "\"long\""),
+        ("\"int\"", "\"float\""),
+        ("\"int\"", "\"double\""),
+        ("\"long\"", "\"float\""),
+        ("\"long\"", "\"double\""),
+        ("\"float\"", "\"double\""),
+        ("\"string\"", "\"bytes\""),
+        ("\"bytes\"", "\"string\""),
+    ] {
+        assert_eq!(check_texts("BACKWARD", &[&field(old), &field(new)]), Ok(()), "{old} -> {new}");
+    }
+    let err = check_texts("FULL", &[&field("\"int\""), &field("\"long\"")]).unwrap_err();
+    assert_eq!(err.first().message, "reader type: INT not compatible with writer type: LONG");
+    assert_eq!(err.first().location, "/fields/0/type");
+}
+
+#[test]
+fn transitive_levels_check_newest_first_and_stop_at_the_first_failure() {
+    // Confluent reverses the earlier versions and stops at the first that fails.
+    let a = r#"{"type": "record", "name": "R", "fields": [{"name": "a", "type": "int"}]}"#;
+    let b = r#"{"type": "record", "name": "R", "fields": [{"name": "b", "type": "int"}]}"#;
+    let c = r#"{"type": "record", "name": "R", "fields": [{"name": "c", "type": "int"}]}"#;
+    let err = check_texts("BACKWARD_TRANSITIVE", &[a, b, c]).unwrap_err();
+    assert_eq!(err.version, 2);
 }
 
 #[test]

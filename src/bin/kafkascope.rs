@@ -15,7 +15,8 @@ const USAGE: &str = r#"usage:
                                                the assignment Kafka's assignor NAME gives (range, roundrobin,
                                                sticky, cooperative-sticky)
   kafkascope schema check --level LEVEL EARLIER.avsc... NEW.avsc
-                                               prints "compatible" or "incompatible: REASON" (earlier schemas oldest first)
+                                               prints "compatible" or "incompatible: JAVA_TYPE at PATH: REASON"
+                                               (earlier schemas oldest first; the check is Java Avro's SchemaCompatibility)
   kafkascope schema encode --schema FILE --id N
                                                reads one JSON record per line and prints its wire-format bytes as hex
   kafkascope check --seeds N --profile safe|acks1|unclean [--start SEED]
@@ -185,7 +186,7 @@ fn schema(args: &[String]) -> Result<(), String> {
             let (new, earlier) = schemas.split_last().expect("two or more");
             match kafkascope::schema_registry::avro::check(level, earlier, new) {
                 Ok(()) => println!("compatible"),
-                Err(reason) => println!("incompatible: {reason}"),
+                Err(found) => println!("incompatible: {}", found.summary()),
             }
             Ok(())
         }

@@ -1,9 +1,10 @@
-//! Avro for the registry: parsing schemas, Avro's own compatibility check
-//! (`SchemaCompatibility`), and encoding JSON records in the wire format.
+//! Avro for the registry: parsing schemas, the compatibility check (Java Avro's
+//! `SchemaCompatibility`, see [`compatibility`](super::compatibility)), and encoding JSON records
+//! in the wire format.
 
-use super::{frame, unframe, Compatibility};
+pub use super::compatibility::check_reader_writer;
+use super::{frame, unframe, Compatibility, Incompatible};
 use apache_avro::reader::datum::GenericDatumReader;
-use apache_avro::schema_compatibility::SchemaCompatibility;
 use apache_avro::types::Value;
 use apache_avro::writer::datum::GenericDatumWriter;
 pub use apache_avro::Schema;
@@ -18,28 +19,32 @@ pub fn canonical(schema: &Schema) -> String {
     serde_json::to_string(schema).unwrap_or_default()
 }
 
-/// The registry's check of a new schema against the earlier versions (oldest first):
-/// the latest only, or all of them for the `_TRANSITIVE` levels. `Err` gives the reason.
-pub fn check(level: Compatibility, earlier: &[Schema], new: &Schema) -> Result<(), String> {
+/// The registry's check of a new schema against the earlier versions (oldest first), as
+/// Confluent's `SchemaValidatorBuilder` runs it: the latest only, or every earlier version newest
+/// first for the `_TRANSITIVE` levels, stopping at the first that fails. Each check is Java Avro's
+/// `SchemaCompatibility` ([`compatibility`](super::compatibility)): BACKWARD has the new schema
+/// read the earlier one's data, FORWARD the earlier schema read the new one's, FULL both.
+pub fn check(level: Compatibility, earlier: &[Schema], new: &Schema) -> Result<(), Incompatible> {
     if level == Compatibility::None {
         return Ok(());
     }
-    let against: Vec<&Schema> = if level.transitive() {
-        earlier.iter().collect()
+    let against: Vec<usize> = if level.transitive() {
+        (0..earlier.len()).rev().collect()
     } else {
-        earlier.last().into_iter().collect()
+        earlier.len().checked_sub(1).into_iter().collect()
     };
-    for (i, old) in against.iter().enumerate() {
-        let which = if level.transitive() {
-            format!("version {}", i + 1)
-        } else {
-            "the latest version".to_string()
-        };
-        if level.new_reads_old() {
-            SchemaCompatibility::can_read(old, new).map_err(|e| format!("the new schema cannot read data written with {which}: {e}"))?;
-        }
-        if level.old_reads_new() {
-            SchemaCompatibility::can_read(new, old).map_err(|e| format!("{which} cannot read data written with the new schema: {e}"))?;
+    for i in against {
+        let old = &earlier[i];
+        let old_reads_new = if level.old_reads_new() { check_reader_writer(old, new) } else { Vec::new() };
+        let new_reads_old = if level.new_reads_old() { check_reader_writer(new, old) } else { Vec::new() };
+        if !old_reads_new.is_empty() || !new_reads_old.is_empty() {
+            return Err(Incompatible {
+                level,
+                version: i + 1,
+                old_schema: canonical(old),
+                old_reads_new,
+                new_reads_old,
+            });
         }
     }
     Ok(())

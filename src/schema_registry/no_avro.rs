@@ -1,7 +1,7 @@
 //! The engine without Avro (the page's first-load build): no schema can be parsed, so no
 //! Avro serializer or registry can come to exist; the world refuses them with `NO_AVRO`.
 
-use super::{Compatibility, NO_AVRO};
+use super::{Compatibility, Incompatibility, Incompatible, NO_AVRO};
 
 /// No value of this type exists, so every function that takes one cannot be reached.
 #[derive(Clone, Debug)]
@@ -15,8 +15,12 @@ pub fn canonical(schema: &Schema) -> String {
     match *schema {}
 }
 
-pub fn check(_level: Compatibility, _earlier: &[Schema], new: &Schema) -> Result<(), String> {
+pub fn check(_level: Compatibility, _earlier: &[Schema], new: &Schema) -> Result<(), Incompatible> {
     match *new {}
+}
+
+pub fn check_reader_writer(reader: &Schema, _writer: &Schema) -> Vec<Incompatibility> {
+    match *reader {}
 }
 
 pub fn encode(schema: &Schema, _schema_id: u32, _json: &str) -> Result<Vec<u8>, String> {

@@ -317,7 +317,7 @@ impl SchemaRegistry {
             refusal(
                 409,
                 409,
-                format!("Schema being registered is incompatible with an earlier schema for subject \"{subject}\" ({level}): {reason}"),
+                format!("Schema being registered is incompatible with an earlier schema for subject \"{subject}\", details: {reason}"),
             )
         })?;
         let all = || self.subjects.values().flatten();
