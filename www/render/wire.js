@@ -22,6 +22,9 @@ export class Wire {
     this.watched = new WeakSet();
     this.resized = new ResizeObserver(() => this.invalidate());
     this.resized.observe(stage);
+    // Under prefers-reduced-motion a message does not travel: it stands halfway along its
+    // way, labelled, for as long as it is on the wire, and goes when it arrives.
+    this.still = matchMedia('(prefers-reduced-motion: reduce)');
   }
 
   /** Watches the sizes of boxes new on the stage (and of the rows that hold them). */
@@ -33,7 +36,7 @@ export class Wire {
     }
   }
 
-  /** Recomputes where each node sits (after a render or a resize). */
+  /** Recomputes where each node sits (after a render or a resize), and places the messages again. */
   invalidate() {
     this.dirty = true;
     this.schedule();
@@ -92,6 +95,12 @@ export class Wire {
   finished(id, dropped, now) {
     const d = this.dots.get(id);
     if (!d) return;
+    if (this.still.matches) {
+      d.g.remove();
+      this.dots.delete(id);
+      this.schedule();
+      return;
+    }
     d.done = now;
     d.dropped = dropped;
     if (dropped) d.g.classList.add('dropped');
@@ -136,7 +145,7 @@ export class Wire {
       const geo = this.path(d.from, d.to);
       // A message is drawn travelling for `travel` ms; it then waits at ~92% of the
       // way until the step that delivers it, then completes its trip and fades.
-      let f = Math.min(1, (now - d.t0) / travel) * 0.92;
+      let f = this.still.matches ? 0.5 : Math.min(1, (now - d.t0) / travel) * 0.92;
       let opacity = 1;
       if (d.done !== null) {
         const since = now - d.done;
@@ -164,7 +173,7 @@ export class Wire {
         }
         d.g.style.opacity = String(opacity);
       }
-      if (d.done !== null || now - d.t0 < travel) active = true;
+      if (!this.still.matches && (d.done !== null || now - d.t0 < travel)) active = true;
     }
     if (active) this.schedule();
   }
