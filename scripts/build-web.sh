@@ -2,8 +2,9 @@
 # Builds the static site into dist/: the engine as Wasm twice from the same crate (cargo →
 # wasm-bindgen → wasm-opt -Oz), lean (--no-default-features) into dist/pkg/ for the first
 # load and with Avro (--features avro) into dist/pkg-avro/, which the page imports only
-# when a run uses a schema (www/engine.js); then the page from www/. Prints the gzipped
-# weight of the first load and what the Avro build adds.
+# when a run uses a schema (www/engine.js); then the page from www/, and dist/kafkascope.html,
+# the whole playground in one file (scripts/offline.mjs). Prints the gzipped weight of the
+# first load and what the Avro build adds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -40,6 +41,8 @@ mkdir -p "$DIST/pkg" "$DIST/pkg-avro"
 cp -R "$ROOT/www/." "$DIST/"
 cp "$TARGET/web-pkg/kafkascope.js" "$TARGET/web-pkg/kafkascope_bg.wasm" "$DIST/pkg/"
 cp "$TARGET/web-pkg-avro/kafkascope.js" "$TARGET/web-pkg-avro/kafkascope_bg.wasm" "$DIST/pkg-avro/"
+# The whole playground in one file for opening from disk (not part of the served page's load).
+node "$ROOT/scripts/offline.mjs" "$DIST"
 
 gz() { gzip -9 -c "$1" | wc -c; }
 
@@ -50,7 +53,7 @@ while IFS= read -r f; do
   n=$(gz "$f")
   total=$((total + n))
   printf '  %7d B gz  %s\n' "$n" "${f#"$DIST"/}"
-done < <(find "$DIST" -path "$DIST/pkg-avro" -prune -o -type f \( -name '*.html' -o -name '*.js' -o -name '*.css' -o -name '*.wasm' \) -print | sort)
+done < <(find "$DIST" -path "$DIST/pkg-avro" -prune -o -type f ! -name kafkascope.html \( -name '*.html' -o -name '*.js' -o -name '*.css' -o -name '*.wasm' \) -print | sort)
 awk -v t="$total" 'BEGIN { printf "build-web: first load %d B gzipped (%.1f KB; budget 150 KB)\n", t, t / 1024 }'
 
 # The Avro build's JS and Wasm; "total" is the first load plus these, what a page that

@@ -7,6 +7,21 @@
 
 const BASE = new URL('./scenarios/', import.meta.url);
 
+/**
+ * A lesson file as JSON: from the offline file's own copy when the page was opened from disk
+ * (dist/kafkascope.html carries www/scenarios/ in `window.__KAFKASCOPE_OFFLINE__`), else fetched.
+ */
+async function lessonFile(name) {
+  const inlined = globalThis.__KAFKASCOPE_OFFLINE__?.scenarios;
+  if (inlined) {
+    if (!Object.hasOwn(inlined, name)) throw new Error(`${name}: not in this file`);
+    return structuredClone(inlined[name]);
+  }
+  const res = await fetch(new URL(name, BASE));
+  if (!res.ok) throw new Error(`${name}: HTTP ${res.status}`);
+  return res.json();
+}
+
 /** The text of a scenario's `{en, ko}` in the page's language. */
 const pick = (text, lang) => (text ? text[lang] ?? text.en ?? '' : '');
 
@@ -48,9 +63,7 @@ export function createLessons(ctx) {
   };
 
   async function loadIndex() {
-    const res = await fetch(new URL('index.json', BASE));
-    if (!res.ok) throw new Error(`index.json: HTTP ${res.status}`);
-    L.index = await res.json();
+    L.index = await lessonFile('index.json');
     renderPicker();
   }
 
@@ -85,9 +98,7 @@ export function createLessons(ctx) {
 
   async function openFile(file) {
     try {
-      const res = await fetch(new URL(file, BASE));
-      if (!res.ok) throw new Error(`${file}: HTTP ${res.status}`);
-      await begin(await res.json(), file);
+      await begin(await lessonFile(file), file);
     } catch (e) {
       ctx.sayKey('lessonLoadFailed', { error: e.message || String(e) }, true);
     }
@@ -225,9 +236,7 @@ export function createLessons(ctx) {
    */
   async function resume({ file, i, answers }) {
     try {
-      const res = await fetch(new URL(file, BASE));
-      if (!res.ok) throw new Error(`${file}: HTTP ${res.status}`);
-      const sc = await res.json();
+      const sc = await lessonFile(file);
       const n = sc.commands?.length ?? 0;
       if (i > n) throw new Error(`${file}: ${i} > ${n}`);
       L.sc = sc;

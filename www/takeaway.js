@@ -64,7 +64,14 @@ export function stepTimes(records) {
 
 /** The picture as a standalone SVG: the stage's HTML inside a foreignObject, with the page's styles. */
 export async function pictureSvg(stage) {
-  const css = await fetch(new URL('style.css', import.meta.url)).then((r) => r.text()).catch(() => '');
+  // The page's own rules, as the document has them (a link or, in the offline file, inline).
+  const css = [...document.styleSheets].flatMap((sheet) => {
+    try {
+      return [...sheet.cssRules].map((r) => r.cssText);
+    } catch {
+      return [];
+    }
+  }).join('\n');
   const { width, height } = stage.getBoundingClientRect();
   const w = Math.ceil(width);
   const h = Math.ceil(height);
