@@ -101,17 +101,74 @@ fn unknown_strategy_error_lists_the_valid_names() {
     );
 }
 
+// A topic without metadata (deleted, or not created yet) is left out, never an error:
+// `AbstractPartitionAssignor.assign(Cluster, GroupSubscription)` builds partitionsPerTopic from the
+// subscribed topics that have metadata only ("Skipping assignment for topic {} since no metadata is
+// available"), and every assignor skips a subscribed topic missing from it.
+
 #[test]
-fn subscribing_to_a_topic_missing_from_metadata_is_an_error() {
-    let err = assign(Strategy::Range, &topics(&[("t0", 3)]), &[member("c0", &["t0", "ghost"])]).unwrap_err();
-    assert_eq!(
-        err,
-        AssignError::UnknownTopic {
-            member_id: "c0".into(),
-            topic: "ghost".into()
-        }
-    );
-    assert!(err.to_string().contains("'ghost'"));
+fn one_consumer_nonexistent_topic_gets_nothing_with_every_assignor() {
+    // RangeAssignorTest / RoundRobinAssignorTest / AbstractStickyAssignorTest.testOneConsumerNonexistentTopic:
+    // no partitionsPerTopic entry for the subscribed topic; the consumer is in the result, with nothing.
+    for strategy in Strategy::ALL {
+        let result = assign(strategy, &topics(&[]), &[member("consumer", &["topic"])]).unwrap();
+        assert_eq!(result, expect(&[("consumer", &[])]), "{strategy}");
+    }
+}
+
+#[test]
+fn a_missing_topic_is_left_out_and_the_member_keeps_its_share_of_the_others() {
+    // Range, RoundRobin: the subscription to "ghost" changes nothing for "t0".
+    let range: &[Expected] = &[("c0", &[("t0", &[0, 1])]), ("c1", &[("t0", &[2])])];
+    let roundrobin: &[Expected] = &[("c0", &[("t0", &[0, 2])]), ("c1", &[("t0", &[1])])];
+    for (strategy, expected) in [(Strategy::Range, range), (Strategy::RoundRobin, roundrobin)] {
+        let with_ghost = assign(strategy, &topics(&[("t0", 3)]), &[member("c0", &["t0", "ghost"]), member("c1", &["t0"])]).unwrap();
+        let without = assign(strategy, &topics(&[("t0", 3)]), &[member("c0", &["t0"]), member("c1", &["t0"])]).unwrap();
+        assert_eq!(with_ghost, without, "{strategy}");
+        assert_eq!(with_ghost, expect(expected), "{strategy}");
+    }
+}
+
+#[test]
+fn assignment_updated_for_deleted_topic() {
+    // AbstractStickyAssignorTest.testAssignmentUpdatedForDeletedTopic (StickyAssignorTest and
+    // CooperativeStickyAssignorTest run it): topic01 has 1 partition, topic03 100, topic02 is
+    // gone; the one consumer subscribed to all three gets all 101 partitions.
+    for strategy in Strategy::ALL {
+        let result = assign(
+            strategy,
+            &topics(&[("topic01", 1), ("topic03", 100)]),
+            &[member("consumer", &["topic01", "topic02", "topic03"])],
+        )
+        .unwrap();
+        assert_eq!(result.keys().collect::<Vec<_>>(), vec!["consumer"], "{strategy}");
+        let got: usize = result["consumer"].values().map(Vec::len).sum();
+        assert_eq!(got, 101, "{strategy}");
+        assert!(!result["consumer"].contains_key("topic02"), "{strategy}");
+    }
+}
+
+#[test]
+fn no_exception_thrown_when_only_subscribed_topic_deleted() {
+    // AbstractStickyAssignorTest.testNoExceptionThrownWhenOnlySubscribedTopicDeleted: the consumer
+    // owned topic01's 3 partitions; topic01 is deleted (no metadata); it gets nothing, no error.
+    for strategy in Strategy::ALL {
+        let first = assign(strategy, &topics(&[("topic01", 3)]), &[member("consumer01", &["topic01"])]).unwrap();
+        assert_eq!(first, expect(&[("consumer01", &[("topic01", &[0, 1, 2])])]), "{strategy}");
+        let after = assign(strategy, &topics(&[]), &[owning("consumer01", &["topic01"], &[("topic01", &[0, 1, 2])], 1)]).unwrap();
+        assert_eq!(after, expect(&[("consumer01", &[])]), "{strategy}");
+    }
+}
+
+#[test]
+fn sticky_members_subscribed_to_a_missing_topic_still_share_the_rest_evenly() {
+    // AbstractStickyAssignor: the subscriptions differ (one lists a topic without metadata), so the
+    // general path runs over the topics that exist; the result is still balanced.
+    for strategy in [Strategy::Sticky, Strategy::CooperativeSticky] {
+        let result = assign(strategy, &topics(&[("t0", 4)]), &[member("c0", &["t0", "ghost"]), member("c1", &["t0"])]).unwrap();
+        let sizes: Vec<usize> = result.values().map(|t| t.values().map(Vec::len).sum()).collect();
+        assert_eq!(sizes, vec![2, 2], "{strategy}: {result:?}");
+    }
 }
 
 #[test]

@@ -100,6 +100,17 @@ fn assign_prints_what_kafkas_range_assignor_gives() {
 }
 
 #[test]
+fn assign_leaves_out_a_topic_missing_from_the_metadata() {
+    // AbstractPartitionAssignor.assign: a subscribed topic without metadata is skipped, not an error.
+    let input = r#"{"topics": {"orders": 3}, "members": [{"id": "c1", "topics": ["orders", "deleted"]}, {"id": "c2", "topics": ["deleted"]}]}"#;
+    for strategy in ["range", "roundrobin", "sticky", "cooperative-sticky"] {
+        let (code, out, err) = kafkascope(&["assign", "--strategy", strategy], input);
+        assert_eq!(code, 0, "{strategy}: {err}");
+        assert_eq!(out.trim(), r#"{"c1":{"orders":[0,1,2]},"c2":{}}"#, "{strategy}");
+    }
+}
+
+#[test]
 fn assign_rejects_an_unknown_strategy_and_bad_json() {
     let (code, _, err) = kafkascope(&["assign", "--strategy", "fair"], "{}");
     assert_eq!(code, 2);

@@ -11,7 +11,11 @@
 //!   consumer). A topic key appears under a member only when that member gets at least one
 //!   partition of it; partitions are listed in ascending order.
 //! - Only topics someone subscribes to and that have at least one partition take part, exactly as
-//!   `AbstractPartitionAssignor.assign(Cluster, GroupSubscription)` builds its topic map.
+//!   `AbstractPartitionAssignor.assign(Cluster, GroupSubscription)` builds its topic map. A member
+//!   subscribed to a topic missing from the metadata (deleted, or not created yet) is no error: that
+//!   topic is left out ("Skipping assignment for topic {} since no metadata is available"), and the
+//!   member still gets its share of the others. The subscription itself is passed on unchanged, as
+//!   Kafka passes it: the sticky assignors compare raw subscriptions to choose their path.
 //! - No member has a `group.instance.id` here, so members are ordered by member id
 //!   (`AbstractPartitionAssignor.MemberInfo.compareTo` puts static members first when there are any).
 //! - No member has a rack, so the rack-aware variants of the range and sticky assignors (KIP-881)
@@ -89,8 +93,6 @@ pub enum AssignError {
     UnknownStrategy(String),
     /// Two subscriptions carry the same member id.
     DuplicateMember(String),
-    /// A member subscribes to a topic missing from the topic map.
-    UnknownTopic { member_id: String, topic: String },
     /// A member lists the same topic twice (Kafka's subscriptions are sets).
     DuplicateTopic { member_id: String, topic: String },
     /// A member claims to own a partition number the topic does not have, or lists one twice.
@@ -108,9 +110,6 @@ impl fmt::Display for AssignError {
                 write!(f, "unknown partition assignment strategy '{name}'; valid strategies are: {}", valid.join(", "))
             }
             AssignError::DuplicateMember(id) => write!(f, "member id '{id}' appears in more than one subscription"),
-            AssignError::UnknownTopic { member_id, topic } => {
-                write!(f, "member '{member_id}' subscribes to topic '{topic}', which is not in the topic map")
-            }
             AssignError::DuplicateTopic { member_id, topic } => {
                 write!(f, "member '{member_id}' lists topic '{topic}' more than once in its subscription")
             }
@@ -129,7 +128,8 @@ impl std::error::Error for AssignError {}
 ///
 /// `partitions_per_topic` is the leader's metadata (topic -> partition count; a count of 0 is a
 /// topic with no partitions and simply gets nothing assigned). Topics nobody subscribes to are
-/// ignored. Owned partitions of topics missing from the map are ignored, as Kafka ignores owned
+/// ignored, and so are subscribed topics missing from the map (Kafka skips topics without
+/// metadata). Owned partitions of topics missing from the map are ignored, as Kafka ignores owned
 /// partitions of deleted topics.
 pub fn assign(strategy: Strategy, partitions_per_topic: &BTreeMap<String, u32>, members: &[Subscription]) -> Result<Assignment, AssignError> {
     validate(partitions_per_topic, members)?;
@@ -157,12 +157,6 @@ fn validate(partitions_per_topic: &BTreeMap<String, u32>, members: &[Subscriptio
         }
         let mut seen = BTreeSet::new();
         for t in &m.topics {
-            if !partitions_per_topic.contains_key(t) {
-                return Err(AssignError::UnknownTopic {
-                    member_id: m.member_id.clone(),
-                    topic: t.clone(),
-                });
-            }
             if !seen.insert(t.as_str()) {
                 return Err(AssignError::DuplicateTopic {
                     member_id: m.member_id.clone(),
