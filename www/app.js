@@ -19,8 +19,11 @@ import { wireCluster } from './controls/cluster.js';
 import { wireTimeline, renderSkips } from './controls/timeline.js';
 import { wireShare, shareLanguage } from './controls/share.js';
 import { wireFiles, scenarioText } from './controls/files.js';
+import { wireSplice } from './controls/splice.js';
 
 const LOCALES = { en: () => Promise.resolve(en), ko: () => import('./locales/ko.js').then((m) => m.default) };
+/** The learning system's side of the page when it is embedded (controls/splice.js). */
+let splice = null;
 
 function applyI18n() {
   document.documentElement.lang = S.L.lang;
@@ -65,6 +68,7 @@ function wireLessons() {
     view: () => S.view,
     sayKey,
     isError: () => !!S.said?.isError,
+    answered: (score) => splice?.report(score),
   });
   lessons.wire();
   return lessons;
@@ -166,6 +170,35 @@ function expose() {
   document.body.dataset.ready = 'true';
 }
 
+/**
+ * Opens a decoded run (a link's, or a state a learning system gave back): replayed on the
+ * engine build it needs, shown at its step, its lesson at its position. A run that does not
+ * replay shows the link error page (or, `quiet`, changes nothing); the result says whether it opened.
+ */
+async function openRun(run, { quiet = false } = {}) {
+  setPlaying(false);
+  let pg;
+  try {
+    await needEngine(needsAvro(run.log), { carry: false });
+    pg = S.E.Playground.replay(JSON.stringify(run.config), JSON.stringify(run.log), run.head, run.step);
+  } catch (e) {
+    // A state from a learning system that does not replay is ignored; a link says why.
+    if (!quiet) showLinkError(new LinkError('linkReplay', { error: errorText(e) }));
+    return false;
+  }
+  if (SPEEDS.includes(run.speed)) S.speed = run.speed;
+  applyI18n();
+  const cfg = run.config;
+  if (Number.isInteger(cfg.seed)) $('seed').value = String(cfg.seed);
+  const n = cfg.clusters?.[0]?.brokers?.length;
+  if (Number.isInteger(n) && n >= 1 && n <= 6) $('broker-count').value = String(n);
+  adopt(pg, run.forks.filter((f) => f <= run.head));
+  S.playTo = run.playTo;
+  if (run.lesson) await S.lesson.resume(run.lesson);
+  else S.lesson?.leave();
+  return true;
+}
+
 function wireAll() {
   ctx.bytes = createBytes({ el, t, view: () => S.view, polled: () => S.polled, pg: () => S.pg });
   ctx.bytes.wire();
@@ -182,6 +215,17 @@ function wireAll() {
   wireFiles({ lessons: S.lesson });
   $('lang').addEventListener('change', async (e) => setLang(e.target.value));
   if (S.embed) new ResizeObserver(() => fitEmbed(ctx.wire)).observe($('stage-fit'));
+}
+
+/** Starts the learning-system protocol once the page is drawn (a state it gets back reopens the run). */
+function wireHost() {
+  splice = wireSplice({
+    restore: async (run) => {
+      const ok = await openRun(run, { quiet: true });
+      if (ok) render(ctx);
+      return ok;
+    },
+  });
 }
 
 async function main() {
@@ -211,23 +255,8 @@ async function main() {
   // A link whose run uses a schema opens on the Avro build (the lean Wasm is then never fetched).
   useEngine(await loadEngine(needsAvro(run?.log)));
   if (run) {
-    let pg;
-    try {
-      pg = S.E.Playground.replay(JSON.stringify(run.config), JSON.stringify(run.log), run.head, run.step);
-    } catch (e) {
-      showLinkError(new LinkError('linkReplay', { error: errorText(e) }));
-      return;
-    }
-    if (SPEEDS.includes(run.speed)) S.speed = run.speed;
-    applyI18n();
-    const cfg = run.config;
-    if (Number.isInteger(cfg.seed)) $('seed').value = String(cfg.seed);
-    const n = cfg.clusters?.[0]?.brokers?.length;
-    if (Number.isInteger(n) && n >= 1 && n <= 6) $('broker-count').value = String(n);
     wireAll();
-    adopt(pg, run.forks.filter((f) => f <= run.head));
-    S.playTo = run.playTo;
-    if (run.lesson) await S.lesson.resume(run.lesson);
+    if (!(await openRun(run))) return;
   } else {
     const seed = Number(params.get('seed') ?? 1);
     const brokers = Number(params.get('brokers') ?? 3);
@@ -238,6 +267,7 @@ async function main() {
   }
   render(ctx);
   expose();
+  wireHost();
   if (S.playTo !== null) setPlaying(true);
 }
 

@@ -137,6 +137,7 @@ export function createLessons(ctx) {
     L.answers.set(n, choice);
     if (L.i >= commands().length && !waiting()) L.done = true;
     render();
+    ctx.answered?.(score());
     $('lesson-next').disabled ? $('lesson-body').focus() : $('lesson-next').focus();
   }
 
@@ -224,6 +225,13 @@ export function createLessons(ctx) {
     if (!ctx.isError()) ctx.sayKey('scenarioLoaded', { name: sc.name || name, n: commands().length });
   }
 
+  /** The share of the lesson's questions answered right, from 0 to 1 (1 for a lesson without any). */
+  function score() {
+    const qs = L.sc?.guide?.questions ?? [];
+    if (!qs.length) return L.done ? 1 : 0;
+    return qs.filter((q, n) => L.answers.get(n) === q.answer).length / qs.length;
+  }
+
   /** Where the lesson stands, for a link: only a lesson of the index can be opened again by name. */
   function position() {
     if (!L.sc || !L.index?.some((x) => x.file === L.file)) return null;
@@ -257,6 +265,7 @@ export function createLessons(ctx) {
     load,
     position,
     resume,
+    score,
     leave: () => close(false),
     render,
     openFile,
