@@ -41,6 +41,9 @@ mkdir -p "$DIST/pkg" "$DIST/pkg-avro"
 cp -R "$ROOT/www/." "$DIST/"
 cp "$TARGET/web-pkg/kafkascope.js" "$TARGET/web-pkg/kafkascope_bg.wasm" "$DIST/pkg/"
 cp "$TARGET/web-pkg-avro/kafkascope.js" "$TARGET/web-pkg-avro/kafkascope_bg.wasm" "$DIST/pkg-avro/"
+# fflate zips a lesson's slides (www/controls/slides.js imports it only when asked).
+mkdir -p "$DIST/vendor"
+cp "$ROOT/node_modules/fflate/esm/browser.js" "$DIST/vendor/fflate.js"
 # The whole playground in one file for opening from disk (not part of the served page's load).
 node "$ROOT/scripts/offline.mjs" "$DIST"
 
@@ -53,7 +56,7 @@ while IFS= read -r f; do
   n=$(gz "$f")
   total=$((total + n))
   printf '  %7d B gz  %s\n' "$n" "${f#"$DIST"/}"
-done < <(find "$DIST" -path "$DIST/pkg-avro" -prune -o -type f ! -name kafkascope.html \( -name '*.html' -o -name '*.js' -o -name '*.css' -o -name '*.wasm' \) -print | sort)
+done < <(find "$DIST" \( -path "$DIST/pkg-avro" -o -path "$DIST/vendor" \) -prune -o -type f ! -name kafkascope.html \( -name '*.html' -o -name '*.js' -o -name '*.css' -o -name '*.wasm' \) -print | sort)
 awk -v t="$total" 'BEGIN { printf "build-web: first load %d B gzipped (%.1f KB; budget 150 KB)\n", t, t / 1024 }'
 
 # The Avro build's JS and Wasm; "total" is the first load plus these, what a page that

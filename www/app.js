@@ -13,13 +13,14 @@ import { render, fitEmbed } from './render/index.js';
 import { reword } from './render/narration.js';
 import { forgetConsumers } from './render/consumers.js';
 import { forget } from './state.js';
-import { ctx, act, apply, applyCommand, adopt, boot, seekTo, linkFor, needEngine, useEngine, say, sayKey, setPlaying, stepOnce, stepEvents, renderStatus, scheduleUrl } from './run.js';
+import { ctx, act, apply, applyCommand, adopt, boot, seekTo, linkFor, needEngine, useEngine, say, sayKey, sayError, setPlaying, stepOnce, stepEvents, renderStatus, scheduleUrl } from './run.js';
 import { wireForms, renderTopicsSelect, updatePreview, serdeFields } from './controls/forms.js';
 import { wireCluster } from './controls/cluster.js';
 import { wireTimeline, renderSkips } from './controls/timeline.js';
 import { wireShare, shareLanguage } from './controls/share.js';
 import { wireFiles, scenarioText } from './controls/files.js';
 import { wireSplice } from './controls/splice.js';
+import { exportSlides } from './controls/slides.js';
 
 const LOCALES = { en: () => Promise.resolve(en), ko: () => import('./locales/ko.js').then((m) => m.default) };
 /** The learning system's side of the page when it is embedded (controls/splice.js). */
@@ -214,6 +215,7 @@ function wireAll() {
   wireShare();
   wireFiles({ lessons: S.lesson });
   $('lang').addEventListener('change', async (e) => setLang(e.target.value));
+  $('lesson-slides').addEventListener('click', () => exportSlides(S.lesson).catch((e) => sayError(e)));
   if (S.embed) new ResizeObserver(() => fitEmbed(ctx.wire)).observe($('stage-fit'));
 }
 

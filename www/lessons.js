@@ -225,6 +225,35 @@ export function createLessons(ctx) {
     if (!ctx.isError()) ctx.sayKey('scenarioLoaded', { name: sc.name || name, n: commands().length });
   }
 
+  /**
+   * Plays the open lesson from its start through to its end, answering each question right,
+   * and hands `capture` each note, each question and each answer at the moment a student sees
+   * it (a slide each); returns what `capture` returned, in order.
+   */
+  async function slides(capture) {
+    if (!L.sc) return [];
+    const sc = L.sc;
+    await begin(sc, L.file);
+    const lang = ctx.lang();
+    const g = sc.guide || {};
+    const title = pick(g.title, lang) || sc.name || L.file;
+    const out = [];
+    for (let guard = 0; guard <= commands().length; guard++) {
+      for (const x of notesAt(L.i)) out.push(await capture({ kind: 'note', title, text: pick(x, lang) }));
+      for (const { q, n } of questionsAt(L.i)) {
+        const choices = q.choices.map((c) => pick(c, lang));
+        out.push(await capture({ kind: 'question', title, text: pick(q.question, lang), choices }));
+        L.answers.set(n, q.answer);
+        out.push(await capture({ kind: 'answer', title, text: pick(q.question, lang), choices, answer: q.answer, explain: pick(q.explain, lang) }));
+      }
+      if (L.i >= commands().length) break;
+      next();
+    }
+    L.done = true;
+    render();
+    return out;
+  }
+
   /** The share of the lesson's questions answered right, from 0 to 1 (1 for a lesson without any). */
   function score() {
     const qs = L.sc?.guide?.questions ?? [];
@@ -266,6 +295,8 @@ export function createLessons(ctx) {
     position,
     resume,
     score,
+    slides,
+    file: () => L.file,
     leave: () => close(false),
     render,
     openFile,

@@ -3,6 +3,11 @@
 export default {
   lang: 'en',
   ui: {
+    lessonSlides: 'Slides',
+    lessonSlidesHelp: 'Plays the lesson from its start and downloads one picture (SVG) for each note, question and answer, in a ZIP',
+    slidesDone: 'Downloaded {name}: {n} slides.',
+    slideQuestion: 'What happens next?',
+    slideAnswer: 'Answer: {answer}.',
     // What just happened, skips, leaderless partitions, waits, and refused form fields.
     captionTitle: 'What just happened',
     captionEmpty: 'Nothing has happened yet.',

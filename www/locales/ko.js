@@ -12,6 +12,11 @@
 export default {
   lang: 'ko',
   ui: {
+    lessonSlides: '슬라이드',
+    lessonSlidesHelp: '레슨을 처음부터 진행하며 노트, 질문, 정답마다 그림(SVG)을 한 장씩 ZIP으로 내려받습니다',
+    slidesDone: '{name}{을/를} 내려받았습니다: 슬라이드 {n}장.',
+    slideQuestion: '다음에 무슨 일이 일어날까요?',
+    slideAnswer: '정답: {answer}.',
     // 방금 일어난 일, 건너뛰기, 리더 없는 파티션, 기다림, 거부된 입력 칸.
     captionTitle: '방금 일어난 일',
     captionEmpty: '아직 아무 일도 일어나지 않았습니다.',
