@@ -265,7 +265,7 @@ test('every Korean string follows the glossary', () => {
 
 // Kafka's own names, formats, commands and API calls: they stay as Kafka (or the tool) writes them.
 const KAFKA_NAMES = new Set(`
-ko null ID Avro UTF-8 poll seek _schemas v HTTP PNG SVG JSON Lines kafkascope run FILE Kafkascope znode ISR LEO HW
+ko null ID Avro UTF-8 poll seek _schemas v HTTP PNG SVG ZIP JSON Lines kafkascope run FILE Kafkascope znode ISR LEO HW
 acks acks= acks=0 murmur2 value.serializer value.schema value.deserializer value.reader.schema start_schema_registry
 Fetch group.id orders events auto.offset.reset enable.auto.commit __consumer_offsets __consumer_offsets- lag position
 session.timeout.ms max.poll.interval.ms JoinGroup SyncGroup LeaveGroup commitSync close kafka-leader-election.sh
