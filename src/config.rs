@@ -41,6 +41,16 @@ pub struct BrokerConfig {
     pub offsets_topic_replication_factor: u32,
     #[serde(rename = "group.initial.rebalance.delay.ms")]
     pub group_initial_rebalance_delay_ms: u64,
+    /// A stopping broker asks the controller to move its leaderships first (`KafkaServer.controlledShutdown`).
+    #[serde(rename = "controlled.shutdown.enable")]
+    pub controlled_shutdown_enable: bool,
+    #[serde(rename = "controlled.shutdown.max.retries")]
+    pub controlled_shutdown_max_retries: u32,
+    #[serde(rename = "controlled.shutdown.retry.backoff.ms")]
+    pub controlled_shutdown_retry_backoff_ms: u64,
+    /// How long a broker waits for the controller's answer to its ControlledShutdown request.
+    #[serde(rename = "controller.socket.timeout.ms")]
+    pub controller_socket_timeout_ms: u64,
 }
 
 impl Default for BrokerConfig {
@@ -63,6 +73,10 @@ impl Default for BrokerConfig {
             offsets_topic_num_partitions: 50,
             offsets_topic_replication_factor: 3,
             group_initial_rebalance_delay_ms: 3_000,
+            controlled_shutdown_enable: true,
+            controlled_shutdown_max_retries: 3,
+            controlled_shutdown_retry_backoff_ms: 5_000,
+            controller_socket_timeout_ms: 30_000,
         }
     }
 }

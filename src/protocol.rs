@@ -121,6 +121,10 @@ pub enum ErrorCode {
     NotEnoughReplicasAfterAppend,
     FencedLeaderEpoch,
     StaleControllerEpoch,
+    /// `ControlledShutdownRequest` from an older incarnation of the broker (KIP-380).
+    StaleBrokerEpoch,
+    /// `ControlledShutdownRequest` from a broker the controller does not count as alive.
+    BrokerNotAvailable,
     NotController,
     InvalidUpdateVersion,
     OffsetOutOfRange,
@@ -148,6 +152,8 @@ impl ErrorCode {
             ErrorCode::NotEnoughReplicasAfterAppend => "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
             ErrorCode::FencedLeaderEpoch => "FENCED_LEADER_EPOCH",
             ErrorCode::StaleControllerEpoch => "STALE_CONTROLLER_EPOCH",
+            ErrorCode::StaleBrokerEpoch => "STALE_BROKER_EPOCH",
+            ErrorCode::BrokerNotAvailable => "BROKER_NOT_AVAILABLE",
             ErrorCode::NotController => "NOT_CONTROLLER",
             ErrorCode::InvalidUpdateVersion => "INVALID_UPDATE_VERSION",
             ErrorCode::OffsetOutOfRange => "OFFSET_OUT_OF_RANGE",
@@ -289,6 +295,26 @@ pub enum Message {
         controller_epoch: u32,
         live_brokers: Vec<BrokerId>,
         partitions: Vec<PartitionMetadata>,
+    },
+
+    /// `KafkaServer.controlledShutdown`: a stopping broker asks the controller to move its
+    /// leaderships away first (`ControlledShutdownRequest`, with its broker epoch, KIP-380).
+    ControlledShutdownRequest {
+        correlation_id: u64,
+        broker_id: BrokerId,
+        broker_epoch: u64,
+    },
+    /// The partitions the broker still leads (`remainingPartitions`), or the controller's error.
+    ControlledShutdownResponse {
+        correlation_id: u64,
+        result: Result<Vec<TopicPartition>, ErrorCode>,
+    },
+    /// The controller tells a broker to stop its replicas of these partitions (here always with
+    /// `deletePartitions` false: the logs stay; the fetchers stop).
+    StopReplicaRequest {
+        controller_id: BrokerId,
+        controller_epoch: u32,
+        partitions: Vec<TopicPartition>,
     },
 
     /// A client asks any broker which one coordinates its group.
@@ -479,7 +505,8 @@ impl Message {
             | Message::OffsetFetchRequest { correlation_id, .. }
             | Message::ListOffsetsRequest { correlation_id, .. }
             | Message::RegisterSchemaRequest { correlation_id, .. }
-            | Message::SchemaByIdRequest { correlation_id, .. } => Some(*correlation_id),
+            | Message::SchemaByIdRequest { correlation_id, .. }
+            | Message::ControlledShutdownRequest { correlation_id, .. } => Some(*correlation_id),
             _ => None,
         }
     }
@@ -502,7 +529,8 @@ impl Message {
             | Message::OffsetFetchResponse { correlation_id, .. }
             | Message::ListOffsetsResponse { correlation_id, .. }
             | Message::RegisterSchemaResponse { correlation_id, .. }
-            | Message::SchemaByIdResponse { correlation_id, .. } => Some(*correlation_id),
+            | Message::SchemaByIdResponse { correlation_id, .. }
+            | Message::ControlledShutdownResponse { correlation_id, .. } => Some(*correlation_id),
             _ => None,
         }
     }
@@ -547,6 +575,9 @@ impl Message {
             Message::RegisterSchemaResponse { .. } => "RegisterSchemaResponse",
             Message::SchemaByIdRequest { .. } => "GetSchemaById",
             Message::SchemaByIdResponse { .. } => "GetSchemaByIdResponse",
+            Message::ControlledShutdownRequest { .. } => "ControlledShutdown",
+            Message::ControlledShutdownResponse { .. } => "ControlledShutdownResponse",
+            Message::StopReplicaRequest { .. } => "StopReplica",
         }
     }
 
@@ -674,6 +705,15 @@ impl Message {
                 Ok(_) => format!("schema {id}"),
                 Err(e) => format!("HTTP {} {e}", e.http_status),
             },
+            Message::ControlledShutdownRequest { broker_id, broker_epoch, .. } => format!("broker {broker_id} epoch {broker_epoch}"),
+            Message::ControlledShutdownResponse { result, .. } => match result {
+                Ok(r) if r.is_empty() => "no partitions remaining".to_string(),
+                Ok(r) => format!("remaining {}", join(r.iter().map(|tp| tp.to_string()))),
+                Err(e) => e.to_string(),
+            },
+            Message::StopReplicaRequest {
+                controller_epoch, partitions, ..
+            } => format!("controller epoch {controller_epoch}: {}", join(partitions.iter().map(|tp| tp.to_string()))),
         }
     }
 }

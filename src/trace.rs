@@ -28,6 +28,9 @@ pub enum ElectionReason {
     Preferred,
     /// No replica could lead: the partition is offline.
     NoneAvailable,
+    /// The leader is shutting down: the first live ISR member in assignment order that is not
+    /// shutting down leads (`ControlledShutdownPartitionLeaderElectionStrategy`).
+    ControlledShutdown,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -62,8 +65,42 @@ pub enum Event {
     BrokerStarted {
         broker: BrokerId,
     },
+    /// The broker's process died (a crash): nothing was closed; ZooKeeper notices when its
+    /// session expires.
     BrokerStopped {
         broker: BrokerId,
+    },
+    /// The broker stopped in order (`KafkaServer.shutdown`): it closed its ZooKeeper session.
+    /// `controlled`: its controlled shutdown succeeded (the controller moved its leaderships
+    /// first); false: it stopped without (`controlled.shutdown.enable` false, or every attempt failed).
+    BrokerShutDown {
+        broker: BrokerId,
+        controlled: bool,
+    },
+    /// `KafkaServer.controlledShutdown`: the stopping broker sends ControlledShutdown to the
+    /// controller (attempt `attempt` of `controlled.shutdown.max.retries`).
+    ControlledShutdownRequested {
+        broker: BrokerId,
+        attempt: u32,
+        controller: BrokerId,
+    },
+    /// `KafkaController.doControlledShutdown` done: leaderships moved where an ISR member could
+    /// take them, the broker left the ISRs it followed in; it still leads `remaining`.
+    ControlledShutdownCompleted {
+        cluster: usize,
+        controller: BrokerId,
+        broker: BrokerId,
+        remaining: Vec<TopicPartition>,
+    },
+    /// An attempt did not succeed (`reason`: no_controller, request_timed_out, network_exception,
+    /// partitions_remaining, or the controller's error in snake_case); the broker waits
+    /// `controlled.shutdown.retry.backoff.ms`, then tries again (`retrying`) or stops uncleanly.
+    ControlledShutdownFailed {
+        broker: BrokerId,
+        attempt: u32,
+        reason: &'static str,
+        remaining: Vec<TopicPartition>,
+        retrying: bool,
     },
     NodeIsolated {
         node: NodeId,
@@ -93,6 +130,11 @@ pub enum Event {
         timeout_ms: u64,
     },
     ZkSessionExpired {
+        session_id: u64,
+        owner: NodeId,
+    },
+    /// The owner closed its session (`ZooKeeper.close()`): its ephemeral znodes go at once.
+    ZkSessionClosed {
         session_id: u64,
         owner: NodeId,
     },
@@ -164,6 +206,11 @@ pub enum Event {
         tp: TopicPartition,
         leader: Option<BrokerId>,
         leader_epoch: u32,
+    },
+    /// StopReplica: the broker stops its replica of `tp` (the fetcher stops; the log stays).
+    ReplicaStopped {
+        broker: BrokerId,
+        tp: TopicPartition,
     },
     RecordsAppended {
         broker: BrokerId,
@@ -397,6 +444,10 @@ event_types! {
     MessageDropped => "message_dropped",
     BrokerStarted => "broker_started",
     BrokerStopped => "broker_stopped",
+    BrokerShutDown => "broker_shut_down",
+    ControlledShutdownRequested => "controlled_shutdown_requested",
+    ControlledShutdownCompleted => "controlled_shutdown_completed",
+    ControlledShutdownFailed => "controlled_shutdown_failed",
     NodeIsolated => "node_isolated",
     NodeHealed => "node_healed",
     LinkCut => "link_cut",
@@ -404,6 +455,7 @@ event_types! {
     LinkSlowed => "link_slowed",
     ZkSessionCreated => "zk_session_created",
     ZkSessionExpired => "zk_session_expired",
+    ZkSessionClosed => "zk_session_closed",
     ZnodeCreated => "znode_created",
     ZnodeChanged => "znode_changed",
     ZnodeDeleted => "znode_deleted",
@@ -416,6 +468,7 @@ event_types! {
     IsrChanged => "isr_changed",
     BecameLeader => "became_leader",
     BecameFollower => "became_follower",
+    ReplicaStopped => "replica_stopped",
     RecordsAppended => "records_appended",
     HighWatermarkAdvanced => "high_watermark_advanced",
     LogTruncated => "log_truncated",

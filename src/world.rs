@@ -22,8 +22,11 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// Everything a person (or a scenario, or the fault injector) can do to the world.
+///
+/// As JSON, `stop_broker` with a `mode` is `StopBrokerWithMode` and without one `StopBroker`
+/// (see the `Deserialize` impl below); every other command is its variant's name in snake_case.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(tag = "cmd", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(remote = "Self", tag = "cmd", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
     /// `kafka-topics.sh --create` in the ZooKeeper era: the tool writes the assignment to
     /// `/brokers/topics/<topic>`; the controller's watch does the rest.
@@ -56,7 +59,22 @@ pub enum Command {
         #[serde(default)]
         headers: BTreeMap<String, String>,
     },
+    /// `stop_broker` without a mode: for now the crash it always was, so older scenario files
+    /// and links replay as recorded. The page records `stop_broker` with a mode.
     StopBroker {
+        broker: BrokerId,
+    },
+    /// `{"cmd": "stop_broker", "broker": N, "mode": "controlled" | "crash"}`: `controlled` is
+    /// `KafkaServer.shutdown` with a controlled shutdown (`controlled.shutdown.enable`), `crash`
+    /// the process killed.
+    #[serde(rename = "stop_broker", skip_deserializing)]
+    StopBrokerWithMode {
+        broker: BrokerId,
+        mode: BrokerStopMode,
+    },
+    /// The broker's process dies (`kill -9`): nothing is closed, ZooKeeper notices when its
+    /// session expires.
+    CrashBroker {
         broker: BrokerId,
     },
     StartBroker {
@@ -156,6 +174,47 @@ pub enum Command {
         #[serde(default)]
         value_schema: Option<serde_json::Value>,
     },
+}
+
+/// How `stop_broker` stops a broker.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum BrokerStopMode {
+    Controlled,
+    Crash,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StopBrokerArgs {
+    broker: BrokerId,
+    mode: BrokerStopMode,
+}
+
+impl Serialize for Command {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Command::serialize(self, s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Command {
+    /// `stop_broker` with a `mode` is read here; everything else as derived.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let mut v = serde_json::Value::deserialize(d)?;
+        if let Some(obj) = v
+            .as_object_mut()
+            .filter(|o| o.get("cmd").and_then(|c| c.as_str()) == Some("stop_broker") && o.contains_key("mode"))
+        {
+            obj.remove("cmd");
+            let a: StopBrokerArgs = serde_json::from_value(v).map_err(D::Error::custom)?;
+            return Ok(Command::StopBrokerWithMode {
+                broker: a.broker,
+                mode: a.mode,
+            });
+        }
+        Command::deserialize(v).map_err(D::Error::custom)
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -476,8 +535,19 @@ impl World {
                 };
                 self.producers.get_mut(producer.as_str()).expect("checked").produce(&mut self.sched, unsent);
             }
-            Command::StopBroker { broker } => {
+            Command::StopBroker { broker }
+            | Command::CrashBroker { broker }
+            | Command::StopBrokerWithMode {
+                broker,
+                mode: BrokerStopMode::Crash,
+            } => {
                 self.brokers.get_mut(&broker).expect("checked").stop(&mut self.sched);
+            }
+            Command::StopBrokerWithMode {
+                broker,
+                mode: BrokerStopMode::Controlled,
+            } => {
+                self.with_broker(broker, |b, ctx, _| b.begin_shutdown(ctx));
             }
             Command::StartBroker { broker } => self.start_broker(broker),
             Command::Isolate { node } => {
@@ -813,13 +883,33 @@ impl World {
                     }
                 }
             }
-            Command::StopBroker { broker } => match self.brokers.get(broker) {
+            Command::StopBroker { broker } | Command::CrashBroker { broker } | Command::StopBrokerWithMode { broker, .. } => match self.brokers.get(broker) {
                 None => return invalid(format!("unknown broker {broker}")),
                 Some(b) if !b.running => return invalid(format!("broker {broker} is already stopped")),
+                // `KafkaServer.shutdown` runs once; a second stop waits for the first. A crash
+                // mid-shutdown is allowed: the process dies.
+                Some(b)
+                    if matches!(
+                        cmd,
+                        Command::StopBrokerWithMode {
+                            mode: BrokerStopMode::Controlled,
+                            ..
+                        }
+                    ) =>
+                {
+                    if let Some(cs) = &b.controlled_shutdown {
+                        return invalid(format!(
+                            "broker {broker} is already in a controlled shutdown (attempt {} of {})",
+                            cs.attempt,
+                            self.cluster_spec(b.cluster).config.controlled_shutdown_max_retries
+                        ));
+                    }
+                }
                 _ => {}
             },
             Command::StartBroker { broker } => match self.brokers.get(broker) {
                 None => return invalid(format!("unknown broker {broker}")),
+                Some(b) if b.controlled_shutdown.is_some() => return invalid(format!("broker {broker} is still running: it is in a controlled shutdown")),
                 Some(b) if b.running => return invalid(format!("broker {broker} is already running")),
                 _ => {}
             },

@@ -96,6 +96,20 @@ pub struct Broker {
     isr_check_scheduled: bool,
     /// Whether `/brokers/ids/<id>` is ours; a quick restart finds the old session's node still there.
     pub registered: bool,
+    /// The czxid of our registration (KIP-380's broker epoch), sent with ControlledShutdown.
+    pub broker_epoch: u64,
+    /// A controlled shutdown under way (`PendingControlledShutdown`).
+    pub controlled_shutdown: Option<ControlledShutdown>,
+}
+
+/// `KafkaServer.controlledShutdown`'s loop: which attempt, and the request in flight.
+#[derive(Clone, Debug, Serialize)]
+pub struct ControlledShutdown {
+    /// 1-based; at most `controlled.shutdown.max.retries`.
+    pub attempt: u32,
+    pub in_flight: Option<u64>,
+    #[serde(skip)]
+    timer: Option<TimerKey>,
 }
 
 /// `Partition.appendRecordsToLeader`: the records take the next offsets and the leader's epoch.
@@ -145,6 +159,8 @@ impl Broker {
             next_id: 0,
             isr_check_scheduled: false,
             registered: false,
+            broker_epoch: 0,
+            controlled_shutdown: None,
         }
     }
 
@@ -178,7 +194,14 @@ impl Broker {
 
     /// A crash: everything in memory is gone; the logs stay on disk.
     pub fn stop(&mut self, sched: &mut Scheduler) {
+        self.halt(sched);
+        sched.emit(Event::BrokerStopped { broker: self.id });
+    }
+
+    /// The process ends (a crash, or the end of an orderly stop).
+    fn halt(&mut self, sched: &mut Scheduler) {
         self.running = false;
+        self.controlled_shutdown = None;
         self.zk_session = None;
         self.registered = false;
         self.controller = None;
@@ -189,7 +212,134 @@ impl Broker {
         self.delayed_fetches.clear();
         self.isr_check_scheduled = false;
         sched.cancel_timers_of(&NodeId::Broker(self.id));
-        sched.emit(Event::BrokerStopped { broker: self.id });
+    }
+
+    /// An orderly stop (`KafkaServer.shutdown`): a controlled shutdown first when
+    /// `controlled.shutdown.enable`, else at once without it.
+    pub fn begin_shutdown(&mut self, ctx: &mut Ctx) {
+        if !ctx.config.controlled_shutdown_enable {
+            self.finish_shutdown(ctx, false);
+            return;
+        }
+        self.controlled_shutdown = Some(ControlledShutdown {
+            attempt: 0,
+            in_flight: None,
+            timer: None,
+        });
+        self.controlled_shutdown_attempt(ctx);
+    }
+
+    /// One pass of `KafkaServer.controlledShutdown`'s loop: find the controller in ZooKeeper
+    /// (`/controller`, then its registration) and send it ControlledShutdown.
+    fn controlled_shutdown_attempt(&mut self, ctx: &mut Ctx) {
+        let controller = self.zk_session.and_then(|s| {
+            let mut zk = ctx.zk_client(self.id, s);
+            let id = zkdata::controller_id_of(&zk.get(zkdata::CONTROLLER, false).ok()??.data)?;
+            zk.get(&zkdata::broker_path(id), false).ok()?.map(|_| id)
+        });
+        let (me, epoch) = (self.id, self.broker_epoch);
+        let correlation_id = self.next_id();
+        let Some(cs) = self.controlled_shutdown.as_mut() else { return };
+        cs.attempt += 1;
+        let Some(controller) = controller else {
+            self.controlled_shutdown_failed(ctx, "no_controller", Vec::new());
+            return;
+        };
+        cs.in_flight = Some(correlation_id);
+        cs.timer = Some(ctx.sched.set_timer(
+            ctx.config.controller_socket_timeout_ms,
+            NodeId::Broker(me),
+            Timer::ControlledShutdownTimeout { correlation_id },
+        ));
+        ctx.sched.emit(Event::ControlledShutdownRequested {
+            broker: me,
+            attempt: cs.attempt,
+            controller,
+        });
+        ctx.sched.send(
+            NodeId::Broker(me),
+            NodeId::Broker(controller),
+            Message::ControlledShutdownRequest {
+                correlation_id,
+                broker_id: me,
+                broker_epoch: epoch,
+            },
+        );
+    }
+
+    /// An attempt failed: Kafka sleeps `controlled.shutdown.retry.backoff.ms` after every failed
+    /// attempt (the last one too), then tries again or proceeds to an unclean shutdown.
+    fn controlled_shutdown_failed(&mut self, ctx: &mut Ctx, reason: &'static str, remaining: Vec<TopicPartition>) {
+        let Some(cs) = self.controlled_shutdown.as_mut() else { return };
+        cs.in_flight = None;
+        if let Some(t) = cs.timer.take() {
+            ctx.sched.cancel(t);
+        }
+        ctx.sched.emit(Event::ControlledShutdownFailed {
+            broker: self.id,
+            attempt: cs.attempt,
+            reason,
+            remaining,
+            retrying: cs.attempt < ctx.config.controlled_shutdown_max_retries,
+        });
+        cs.timer = Some(ctx.sched.set_timer(
+            ctx.config.controlled_shutdown_retry_backoff_ms,
+            NodeId::Broker(self.id),
+            Timer::ControlledShutdownRetry,
+        ));
+    }
+
+    /// The controller's answer (or the connection's end) for the request in flight.
+    fn controlled_shutdown_answered(&mut self, ctx: &mut Ctx, correlation_id: u64, result: Result<Vec<TopicPartition>, &'static str>) {
+        let Some(cs) = self.controlled_shutdown.as_mut().filter(|cs| cs.in_flight == Some(correlation_id)) else {
+            return;
+        };
+        if let Some(t) = cs.timer.take() {
+            ctx.sched.cancel(t);
+        }
+        match result {
+            Ok(remaining) if remaining.is_empty() => self.finish_shutdown(ctx, true),
+            Ok(remaining) => self.controlled_shutdown_failed(ctx, "partitions_remaining", remaining),
+            Err(reason) => self.controlled_shutdown_failed(ctx, reason, Vec::new()),
+        }
+    }
+
+    /// The rest of `KafkaServer.shutdown`: the controller resigns (`KafkaController.shutdown`),
+    /// the ZooKeeper session is closed (`KafkaZkClient.close`), so `/brokers/ids/<id>` (and
+    /// `/controller`) go at once; then the process ends. Without ZooKeeper in reach the session
+    /// is left to expire.
+    fn finish_shutdown(&mut self, ctx: &mut Ctx, controlled: bool) {
+        self.resign(ctx);
+        if let Some(s) = self.zk_session.take() {
+            if ctx.sched.net.reachable(&self.node(), &NodeId::ZooKeeper) {
+                ctx.zk.close_session(ctx.sched, s);
+            }
+        }
+        self.halt(ctx.sched);
+        ctx.sched.emit(Event::BrokerShutDown { broker: self.id, controlled });
+    }
+
+    /// StopReplica (`ReplicaManager.stopReplicas` without deleting): the fetchers let go of
+    /// the partitions; the logs stay.
+    fn handle_stop_replica(&mut self, ctx: &mut Ctx, controller_epoch: u32, partitions: Vec<TopicPartition>) {
+        if controller_epoch < self.metadata.controller_epoch {
+            return; // STALE_CONTROLLER_EPOCH
+        }
+        for tp in partitions {
+            for f in self.fetchers.values_mut() {
+                f.partitions.remove(&tp);
+            }
+            let Some(p) = self.partitions.get_mut(&tp) else { continue };
+            if p.role == Role::Leader {
+                continue;
+            }
+            p.role = Role::Offline;
+            p.leader = None;
+            p.followers.clear();
+            p.pending_isr = None;
+            ctx.sched.emit(Event::ReplicaStopped { broker: self.id, tp });
+        }
+        self.fetchers.retain(|_, f| !f.partitions.is_empty() || f.in_flight.is_some());
     }
 
     /// Opens a ZooKeeper session, creates the chroot and Kafka's paths if missing,
@@ -227,6 +377,9 @@ impl Broker {
             .is_ok()
         {
             self.registered = true;
+            if let Ok(Some(node)) = ctx.zk_client(self.id, session).get(&zkdata::broker_path(self.id), false) {
+                self.broker_epoch = node.czxid;
+            }
             ctx.sched.emit(Event::BrokerRegistered {
                 cluster: ctx.cluster,
                 broker: self.id,
@@ -320,6 +473,21 @@ impl Broker {
                     f.backoff = None;
                 }
                 self.drive_fetcher(ctx, leader);
+            }
+            Timer::ControlledShutdownTimeout { correlation_id } => {
+                // `controller.socket.timeout.ms`: the IOException path of the loop.
+                self.controlled_shutdown_answered(ctx, correlation_id, Err("request_timed_out"));
+            }
+            Timer::ControlledShutdownRetry => {
+                if let Some(cs) = self.controlled_shutdown.as_mut() {
+                    cs.timer = None;
+                    if cs.attempt < ctx.config.controlled_shutdown_max_retries {
+                        self.controlled_shutdown_attempt(ctx);
+                    } else {
+                        // "Proceeding to do an unclean shutdown as all the controlled shutdown attempts failed".
+                        self.finish_shutdown(ctx, false);
+                    }
+                }
             }
             Timer::LeaderImbalanceCheck => {
                 if let (Some(mut c), Some(s)) = (self.controller.take(), self.zk_session) {
@@ -454,6 +622,46 @@ impl Broker {
                 ctx.sched.send(self.node(), from, Message::AlterPartitionResponse { tp, result });
             }
             Message::AlterPartitionResponse { tp, result } => self.handle_alter_partition_response(ctx, tp, result),
+            Message::ControlledShutdownRequest {
+                correlation_id,
+                broker_id,
+                broker_epoch,
+            } => {
+                let result = match (self.controller.take(), self.zk_session) {
+                    (Some(mut c), Some(s)) => {
+                        let r = c.on_controlled_shutdown(self.id, s, ctx, broker_id, broker_epoch);
+                        self.controller = Some(c);
+                        match r {
+                            Ok(answer) => answer,
+                            Err(e) => {
+                                if e == ZkError::SessionExpired {
+                                    self.resign(ctx);
+                                }
+                                Err(ErrorCode::NotController)
+                            }
+                        }
+                    }
+                    // "Controller moved to another broker. Aborting controlled shutdown".
+                    _ => Err(ErrorCode::NotController),
+                };
+                ctx.sched
+                    .send(self.node(), from, Message::ControlledShutdownResponse { correlation_id, result });
+            }
+            Message::ControlledShutdownResponse { correlation_id, result } => {
+                let result = result.map_err(|e| match e {
+                    ErrorCode::NotController => "not_controller",
+                    ErrorCode::StaleBrokerEpoch => "stale_broker_epoch",
+                    ErrorCode::BrokerNotAvailable => "broker_not_available",
+                    _ => "unknown_server_error",
+                });
+                self.controlled_shutdown_answered(ctx, correlation_id, result);
+            }
+            Message::StopReplicaRequest {
+                controller_epoch, partitions, ..
+            } => self.handle_stop_replica(ctx, controller_epoch, partitions),
+            Message::Disconnected { correlation_id } if self.controlled_shutdown.as_ref().is_some_and(|cs| cs.in_flight == Some(correlation_id)) => {
+                self.controlled_shutdown_answered(ctx, correlation_id, Err("network_exception"));
+            }
             Message::Disconnected { correlation_id } => {
                 if let NodeId::Broker(leader) = from {
                     if self.accept_fetcher_response(ctx, leader, correlation_id).is_some() {

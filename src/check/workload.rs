@@ -1,5 +1,5 @@
-//! Seeded fault runs: a produce/consume workload mixed with broker crashes and
-//! restarts, network cuts and heals (a broker cut from ZooKeeper loses its session),
+//! Seeded fault runs: a produce/consume workload mixed with broker crashes, controlled
+//! shutdowns and restarts, network cuts and heals (a broker cut from ZooKeeper loses its session),
 //! and consumer crashes, all as ordinary commands, so each run is a scenario anyone
 //! can replay with `kafkascope run`.
 
@@ -43,6 +43,14 @@ const CONSUMERS: [&str; 2] = ["consumer-1", "consumer-2"];
 pub const VERIFIER: &str = "verifier";
 /// How long the faulty part of a run lasts, in virtual milliseconds.
 const CHAOS_MS: u64 = 120_000;
+
+/// Scaled down (from 30 000 and 5 000) so that a controlled shutdown that cannot reach the
+/// controller ends within a run: at most 3 × (3 000 + 1 000) ms.
+const CONTROLLER_SOCKET_TIMEOUT_MS: u64 = 3_000;
+const CONTROLLED_SHUTDOWN_BACKOFF_MS: u64 = 1_000;
+/// How long after `stop_broker` in controlled mode the process surely ended (three attempts,
+/// each timing out and backing off, with room for message delay).
+const SHUTDOWN_BOUND_MS: u64 = 3 * (CONTROLLER_SOCKET_TIMEOUT_MS + CONTROLLED_SHUTDOWN_BACKOFF_MS) + 1_000;
 
 /// The plan's own generator, apart from the world's.
 struct PlanRng(oorandom::Rand64);
@@ -100,6 +108,8 @@ fn workload(seed: u64, profile: Profile) -> (WorldConfig, Vec<ScenarioStep>) {
         // Scaled down so that faults play out within a run.
         replica_lag_time_max_ms: 10_000,
         zookeeper_session_timeout_ms: 6_000,
+        controller_socket_timeout_ms: CONTROLLER_SOCKET_TIMEOUT_MS,
+        controlled_shutdown_retry_backoff_ms: CONTROLLED_SHUTDOWN_BACKOFF_MS,
         ..BrokerConfig::default()
     };
     let config = WorldConfig {
@@ -126,7 +136,8 @@ fn workload(seed: u64, profile: Profile) -> (WorldConfig, Vec<ScenarioStep>) {
             json!({"cmd": "start_consumer", "name": c, "group": "group-1", "topics": [TOPIC], "config": consumer_config}),
         ));
     }
-    let mut stopped: Vec<u32> = Vec::new();
+    // Each stopped broker, with when it can be started again (a controlled shutdown takes a while).
+    let mut stopped: Vec<(u32, u64)> = Vec::new();
     let mut cut: Vec<(String, String)> = Vec::new();
     let mut crashed: Vec<&'static str> = Vec::new();
     let (mut t, mut n) = (0, 0);
@@ -157,14 +168,23 @@ fn workload(seed: u64, profile: Profile) -> (WorldConfig, Vec<ScenarioStep>) {
         match rng.below(8) {
             0 if stopped.len() < 2 => {
                 let b = rng.pick(&BROKERS);
-                if !stopped.contains(&b) {
-                    stopped.push(b);
-                    steps.push(cmd(json!({"cmd": "stop_broker", "broker": b})));
+                if !stopped.iter().any(|(s, _)| *s == b) {
+                    // Half the stops are controlled shutdowns, half crashes.
+                    if rng.chance(500) {
+                        stopped.push((b, t + SHUTDOWN_BOUND_MS));
+                        steps.push(cmd(json!({"cmd": "stop_broker", "broker": b, "mode": "controlled"})));
+                    } else {
+                        stopped.push((b, t));
+                        steps.push(cmd(json!({"cmd": "crash_broker", "broker": b})));
+                    }
                 }
             }
             1 if !stopped.is_empty() => {
-                let b = stopped.remove(rng.below(stopped.len() as u64) as usize);
-                steps.push(cmd(json!({"cmd": "start_broker", "broker": b})));
+                let i = rng.below(stopped.len() as u64) as usize;
+                if stopped[i].1 <= t {
+                    let (b, _) = stopped.remove(i);
+                    steps.push(cmd(json!({"cmd": "start_broker", "broker": b})));
+                }
             }
             2 | 3 if cut.len() < 3 => {
                 let (a, others) = link_ends(&mut rng);
@@ -206,7 +226,9 @@ fn finish(name: String, config: WorldConfig, mut steps: Vec<ScenarioStep>) -> Sc
     let (mut stopped, mut cut, mut crashed, mut slow) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for s in &steps {
         match s {
-            ScenarioStep::Command(Command::StopBroker { broker }) => stopped.push(*broker),
+            ScenarioStep::Command(Command::StopBroker { broker } | Command::CrashBroker { broker } | Command::StopBrokerWithMode { broker, .. }) => {
+                stopped.push(*broker)
+            }
             ScenarioStep::Command(Command::StartBroker { broker }) => stopped.retain(|b| b != broker),
             ScenarioStep::Command(Command::CutLink { a, b }) => cut.push((a.clone(), b.clone())),
             ScenarioStep::Command(Command::HealLink { a, b }) => cut.retain(|l| l != &(a.clone(), b.clone())),
@@ -221,6 +243,10 @@ fn finish(name: String, config: WorldConfig, mut steps: Vec<ScenarioStep>) -> Sc
     }
     for (a, b) in slow {
         steps.push(cmd(json!({"cmd": "slow_link", "a": a, "b": b, "ms": 0})));
+    }
+    if !stopped.is_empty() {
+        // A controlled shutdown still under way ends first.
+        steps.push(run_for(SHUTDOWN_BOUND_MS));
     }
     for b in stopped {
         steps.push(cmd(json!({"cmd": "start_broker", "broker": b})));

@@ -33,6 +33,20 @@ pub fn offline_partition_leader(
     None
 }
 
+/// `controlledShutdownPartitionLeaderElection`: the first replica in assignment order that is
+/// alive, in the ISR and not shutting down; the shutting-down brokers leave the ISR.
+pub fn controlled_shutdown_leader(
+    assignment: &[BrokerId],
+    isr: &[BrokerId],
+    eligible: &BTreeSet<BrokerId>,
+    shutting_down: &BTreeSet<BrokerId>,
+) -> Option<(BrokerId, Vec<BrokerId>)> {
+    let leader = assignment
+        .iter()
+        .find(|r| eligible.contains(r) && isr.contains(r) && !shutting_down.contains(r))?;
+    Some((*leader, isr.iter().filter(|r| !shutting_down.contains(r)).copied().collect()))
+}
+
 /// `preferredReplicaPartitionLeaderElection`: the first replica of the assignment, if alive and in the ISR.
 pub fn preferred_leader(assignment: &[BrokerId], isr: &[BrokerId], live: &BTreeSet<BrokerId>) -> Option<BrokerId> {
     let preferred = *assignment.first()?;

@@ -24,6 +24,9 @@ pub struct Controller {
     pub broker_epochs: BTreeMap<BrokerId, u64>,
     pub assignments: BTreeMap<Name, Vec<Vec<BrokerId>>>,
     pub states: BTreeMap<TopicPartition, LeaderAndIsr>,
+    /// Brokers in a controlled shutdown (`ControllerContext.shuttingDownBrokerIds`): still
+    /// registered, told of changes, but never chosen to lead or to join an ISR.
+    pub shutting_down: BTreeSet<BrokerId>,
 }
 
 /// Partitions whose LeaderAndIsr must go out, collected over one controller event
@@ -31,6 +34,8 @@ pub struct Controller {
 #[derive(Default)]
 struct Batch {
     changed: BTreeSet<TopicPartition>,
+    /// Replicas not to tell (a shutting-down follower gets StopReplica instead).
+    skip: BTreeSet<(TopicPartition, BrokerId)>,
 }
 
 impl Controller {
@@ -57,6 +62,7 @@ impl Controller {
             broker_epochs,
             assignments: BTreeMap::new(),
             states: BTreeMap::new(),
+            shutting_down: BTreeSet::new(),
         };
         ctx.sched.emit(Event::ControllerElected {
             cluster: ctx.cluster,
@@ -86,6 +92,11 @@ impl Controller {
             );
         }
         Ok(c)
+    }
+
+    /// Live brokers that are not shutting down (`ControllerContext.liveBrokerIds`): those that may lead or join an ISR.
+    pub fn eligible(&self) -> BTreeSet<BrokerId> {
+        self.live_brokers.difference(&self.shutting_down).copied().collect()
     }
 
     /// Reads `/brokers/topics` (watched); new topics get their first leaders.
@@ -139,7 +150,7 @@ impl Controller {
             }
         }
         for (tp, replicas) in created {
-            let (leader, isr) = match election::new_partition_leader(&replicas, &self.live_brokers) {
+            let (leader, isr) = match election::new_partition_leader(&replicas, &self.eligible()) {
                 Some((l, isr)) => (Some(l), isr),
                 None => (None, Vec::new()),
             };
@@ -193,7 +204,7 @@ impl Controller {
         for tp in offline {
             let current = self.states[&tp].clone();
             let assignment = self.assignments[&tp.topic][tp.partition as usize].clone();
-            let Some((leader, isr, reason)) = election::offline_partition_leader(&assignment, &current.isr, &self.live_brokers, unclean) else {
+            let Some((leader, isr, reason)) = election::offline_partition_leader(&assignment, &current.isr, &self.eligible(), unclean) else {
                 continue;
             };
             let next = LeaderAndIsr {
@@ -271,6 +282,10 @@ impl Controller {
         let dead: Vec<BrokerId> = self.live_brokers.difference(&now).copied().chain(bounced.iter().copied()).collect();
         let born: Vec<BrokerId> = now.difference(&self.live_brokers).copied().chain(bounced.iter().copied()).collect();
         self.broker_epochs = epochs;
+        // `onBrokerFailure`: a broker that was shutting down is gone now.
+        for d in &dead {
+            self.shutting_down.remove(d);
+        }
         let mut batch = Batch::default();
         self.live_brokers = now.iter().filter(|b| !bounced.contains(b)).copied().collect();
         self.elect_offline(me, session, ctx, &mut batch)?;
@@ -325,7 +340,7 @@ impl Controller {
             return Err(ErrorCode::InvalidUpdateVersion);
         }
         // KIP-841: only live brokers may join the ISR.
-        if new_isr.iter().any(|r| !self.live_brokers.contains(r) && !current.isr.contains(r)) {
+        if new_isr.iter().any(|r| !self.eligible().contains(r) && !current.isr.contains(r)) {
             return Err(ErrorCode::InvalidUpdateVersion);
         }
         let next = LeaderAndIsr {
@@ -347,6 +362,103 @@ impl Controller {
         Ok(stored)
     }
 
+    /// `KafkaController.doControlledShutdown`: the broker is marked shutting down; each partition
+    /// it leads with more than one replica gets a leader from the rest of its ISR
+    /// (`ControlledShutdownPartitionLeaderElectionStrategy`); it gets StopReplica for those it
+    /// follows and leaves their ISRs (`OfflineReplica`). Answers the partitions it still leads.
+    /// The outer error is ZooKeeper's; the inner one is the answer's.
+    pub fn on_controlled_shutdown(
+        &mut self,
+        me: BrokerId,
+        session: u64,
+        ctx: &mut Ctx,
+        id: BrokerId,
+        broker_epoch: u64,
+    ) -> Result<Result<Vec<TopicPartition>, ErrorCode>, ZkError> {
+        if self.broker_epochs.get(&id).is_some_and(|known| broker_epoch < *known) {
+            return Ok(Err(ErrorCode::StaleBrokerEpoch));
+        }
+        if !self.live_brokers.contains(&id) {
+            return Ok(Err(ErrorCode::BrokerNotAvailable));
+        }
+        self.shutting_down.insert(id);
+        let eligible = self.eligible();
+        let on_broker: Vec<TopicPartition> = self
+            .states
+            .keys()
+            .filter(|tp| {
+                let replicas = &self.assignments[&tp.topic][tp.partition as usize];
+                replicas.len() > 1 && replicas.contains(&id)
+            })
+            .cloned()
+            .collect();
+        let (led, followed): (Vec<TopicPartition>, Vec<TopicPartition>) = on_broker.into_iter().partition(|tp| self.states[tp].leader == Some(id));
+        let mut batch = Batch::default();
+        for tp in led {
+            let current = self.states[&tp].clone();
+            let assignment = &self.assignments[&tp.topic][tp.partition as usize];
+            let Some((leader, isr)) = election::controlled_shutdown_leader(assignment, &current.isr, &eligible, &self.shutting_down) else {
+                continue;
+            };
+            let next = LeaderAndIsr {
+                leader: Some(leader),
+                leader_epoch: current.leader_epoch + 1,
+                isr: isr.clone(),
+                ..current.clone()
+            };
+            let stored = self.store(me, session, ctx, &tp, next)?;
+            ctx.sched.emit(Event::LeaderChanged {
+                cluster: ctx.cluster,
+                tp: tp.clone(),
+                old: current.leader,
+                new: Some(leader),
+                leader_epoch: stored.leader_epoch,
+                isr,
+                reason: ElectionReason::ControlledShutdown,
+            });
+            batch.changed.insert(tp);
+        }
+        if !followed.is_empty() {
+            ctx.sched.send(
+                NodeId::Broker(me),
+                NodeId::Broker(id),
+                Message::StopReplicaRequest {
+                    controller_id: me,
+                    controller_epoch: self.epoch,
+                    partitions: followed.clone(),
+                },
+            );
+        }
+        for tp in followed {
+            let current = self.states[&tp].clone();
+            if !current.isr.contains(&id) {
+                continue;
+            }
+            let stored = self.store(me, session, ctx, &tp, election::remove_replica_from_isr(&current, id))?;
+            if current.isr != stored.isr {
+                ctx.sched.emit(Event::IsrChanged {
+                    cluster: ctx.cluster,
+                    tp: tp.clone(),
+                    old: current.isr,
+                    new: stored.isr.clone(),
+                    leader_epoch: stored.leader_epoch,
+                    by: me,
+                });
+            }
+            batch.skip.insert((tp.clone(), id));
+            batch.changed.insert(tp);
+        }
+        self.send(me, ctx, batch, false);
+        let remaining: Vec<TopicPartition> = self.states.iter().filter(|(_, s)| s.leader == Some(id)).map(|(tp, _)| tp.clone()).collect();
+        ctx.sched.emit(Event::ControlledShutdownCompleted {
+            cluster: ctx.cluster,
+            controller: me,
+            broker: id,
+            remaining: remaining.clone(),
+        });
+        Ok(Ok(remaining))
+    }
+
     /// Preferred leader election for the given partitions (all when empty): leadership
     /// goes back to the first replica of the assignment where it is alive and in the ISR.
     pub fn elect_preferred(&mut self, me: BrokerId, session: u64, ctx: &mut Ctx, only: &[TopicPartition]) -> Result<usize, ZkError> {
@@ -355,7 +467,7 @@ impl Controller {
         for tp in candidates {
             let current = self.states[&tp].clone();
             let assignment = &self.assignments[&tp.topic][tp.partition as usize];
-            let Some(preferred) = election::preferred_leader(assignment, &current.isr, &self.live_brokers) else {
+            let Some(preferred) = election::preferred_leader(assignment, &current.isr, &self.eligible()) else {
                 continue;
             };
             if current.leader == Some(preferred) {
@@ -387,7 +499,7 @@ impl Controller {
     /// elsewhere beyond the allowed percentage get them back.
     pub fn on_imbalance_check(&mut self, me: BrokerId, session: u64, ctx: &mut Ctx) -> Result<(), ZkError> {
         let mut wanted = Vec::new();
-        for b in self.live_brokers.clone() {
+        for b in self.eligible() {
             let preferred: Vec<&TopicPartition> = self
                 .states
                 .keys()
@@ -413,7 +525,9 @@ impl Controller {
     /// until it gets through (`ControllerChannelManager`'s `RequestSendThread` retries).
     pub fn should_resend(&self, to: BrokerId, msg: &Message) -> bool {
         let epoch = match msg {
-            Message::LeaderAndIsrRequest { controller_epoch, .. } | Message::UpdateMetadataRequest { controller_epoch, .. } => *controller_epoch,
+            Message::LeaderAndIsrRequest { controller_epoch, .. }
+            | Message::UpdateMetadataRequest { controller_epoch, .. }
+            | Message::StopReplicaRequest { controller_epoch, .. } => *controller_epoch,
             _ => return false,
         };
         epoch == self.epoch && self.live_brokers.contains(&to)
@@ -432,7 +546,11 @@ impl Controller {
         let mut per_broker: BTreeMap<BrokerId, Vec<PartitionMetadata>> = BTreeMap::new();
         for tp in &batch.changed {
             let md = self.metadata(tp);
-            for r in md.replicas.iter().filter(|r| self.live_brokers.contains(r)) {
+            for r in md
+                .replicas
+                .iter()
+                .filter(|r| self.live_brokers.contains(r) && !batch.skip.contains(&(tp.clone(), **r)))
+            {
                 per_broker.entry(*r).or_default().push(md.clone());
             }
         }

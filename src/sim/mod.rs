@@ -32,6 +32,10 @@ pub enum Timer {
     FetcherWakeup { leader: u32 },
     /// Broker (controller): `auto.leader.rebalance.enable` check.
     LeaderImbalanceCheck,
+    /// Broker (stopping): `controlled.shutdown.retry.backoff.ms` passed after a failed attempt.
+    ControlledShutdownRetry,
+    /// Broker (stopping): the ControlledShutdown request got no answer within `controller.socket.timeout.ms`.
+    ControlledShutdownTimeout { correlation_id: u64 },
     /// Producer: linger elapsed, retry backoff ended, or a batch may expire.
     ProducerSend,
     /// Producer: a request got no answer within `request.timeout.ms`.

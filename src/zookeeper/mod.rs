@@ -364,10 +364,28 @@ impl ZooKeeper {
     }
 
     fn expire(&mut self, sched: &mut Scheduler, session_id: u64) {
-        let Some(session) = self.sessions.remove(&session_id) else { return };
-        sched.emit(Event::ZkSessionExpired {
-            session_id,
-            owner: session.owner,
+        self.end_session(sched, session_id, false);
+    }
+
+    /// The owner closes its session (`ZooKeeper.close()`, as `KafkaZkClient.close` does on an
+    /// orderly broker stop): its ephemeral znodes are deleted now, firing their watches, without
+    /// waiting for the session timeout. False if the session was already gone.
+    pub fn close_session(&mut self, sched: &mut Scheduler, session_id: u64) -> bool {
+        self.end_session(sched, session_id, true)
+    }
+
+    fn end_session(&mut self, sched: &mut Scheduler, session_id: u64, closed: bool) -> bool {
+        let Some(session) = self.sessions.remove(&session_id) else { return false };
+        sched.emit(if closed {
+            Event::ZkSessionClosed {
+                session_id,
+                owner: session.owner,
+            }
+        } else {
+            Event::ZkSessionExpired {
+                session_id,
+                owner: session.owner,
+            }
         });
         let ephemerals: Vec<String> = self
             .nodes
@@ -381,6 +399,7 @@ impl ZooKeeper {
         for path in ephemerals {
             let _ = self.delete_abs(sched, &path);
         }
+        true
     }
 }
 

@@ -60,6 +60,15 @@ function events(v) {
     { type: 'message_dropped', from: `broker-${b}`, to: v.name, kind: 'FetchResponse', reason: 'network_partition' },
     { type: 'broker_started', broker: b },
     { type: 'broker_stopped', broker: b },
+    { type: 'broker_shut_down', broker: b, controlled: true },
+    { type: 'broker_shut_down', broker: b, controlled: false },
+    { type: 'controlled_shutdown_requested', broker: b, attempt: v.n, controller: other },
+    { type: 'controlled_shutdown_completed', broker: b, controller: other, remaining: [] },
+    { type: 'controlled_shutdown_completed', broker: b, controller: other, remaining: [tp] },
+    { type: 'controlled_shutdown_failed', broker: b, attempt: v.n, reason: 'partitions_remaining', remaining: [tp], retrying: true },
+    { type: 'controlled_shutdown_failed', broker: b, attempt: v.n, reason: 'request_timed_out', remaining: [], retrying: false },
+    { type: 'zk_session_closed', owner: `broker-${b}` },
+    { type: 'replica_stopped', broker: b, tp },
     { type: 'broker_registered', broker: b },
     { type: 'node_isolated', node: `broker-${b}` },
     { type: 'node_isolated', node: v.name },
@@ -273,6 +282,8 @@ election-type preferred run= base64url Metadata Produce OffsetsForLeaderEpoch Le
 FindCoordinator OffsetCommit OffsetFetch ListOffsets POST subjects/ versions GET schemas/ids/ Empty PreparingRebalance
 CompletingRebalance Stable auto.offset.reset=earliest auto.offset.reset=latest ms brokers/ids brokers/ids/ ACK NACK
 offsets.topic.replication.factor
+ControlledShutdown StopReplica controller.socket.timeout.ms controlled.shutdown.retry.backoff.ms NOT_CONTROLLER
+STALE_BROKER_EPOCH BROKER_NOT_AVAILABLE
 `.split(/\s+/).filter(Boolean));
 
 test('every control is translated: each ui key of en.js is in ko.js, with no English left but Kafka names', () => {
