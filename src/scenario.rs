@@ -27,12 +27,21 @@ pub enum ScenarioStep {
     },
 }
 
-/// A text in both of the page's languages.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// A text in the page's languages: English, Korean or both (a lesson written in the page
+/// may have only one; the shipped lessons have both, which tests/guided.rs checks).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Text {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub en: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub ko: String,
+}
+
+impl Text {
+    fn is_blank(&self) -> bool {
+        self.en.trim().is_empty() && self.ko.trim().is_empty()
+    }
 }
 
 /// A "what happens next?" question, asked before the command at index `at` runs.
@@ -60,6 +69,7 @@ pub struct Note {
 #[serde(deny_unknown_fields)]
 pub struct Guide {
     pub title: Text,
+    #[serde(default)]
     pub goal: Text,
     #[serde(default)]
     pub notes: Vec<Note>,
@@ -146,6 +156,24 @@ impl Scenario {
             Some(g) => Some(serde_json::from_value(g.clone()).map_err(|e| format!("guide: {e}"))?),
         };
         if let Some(g) = &guide {
+            let blank = |t: &Text, what: String| {
+                if t.is_blank() {
+                    Err(format!("{what}: needs a text in \"en\" or \"ko\""))
+                } else {
+                    Ok(())
+                }
+            };
+            blank(&g.title, "guide.title".into())?;
+            for (i, n) in g.notes.iter().enumerate() {
+                blank(&n.text, format!("guide.notes[{i}]"))?;
+            }
+            for (i, q) in g.questions.iter().enumerate() {
+                blank(&q.question, format!("guide.questions[{i}].question"))?;
+                blank(&q.explain, format!("guide.questions[{i}].explain"))?;
+                for (k, c) in q.choices.iter().enumerate() {
+                    blank(c, format!("guide.questions[{i}].choices[{k}]"))?;
+                }
+            }
             for (i, q) in g.questions.iter().enumerate() {
                 if q.at > steps.len() {
                     return Err(format!("guide.questions[{i}].at: {} is past the last command ({})", q.at, steps.len()));

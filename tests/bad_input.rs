@@ -270,3 +270,21 @@ fn a_producer_whose_delivery_timeout_is_below_linger_plus_request_timeout_is_ref
     let unset: kafkascope::config::ProducerConfig = serde_json::from_value(serde_json::json!({"request.timeout.ms": 200000})).unwrap();
     assert_eq!(unset.delivery_timeout_ms(), 200_000);
 }
+
+/// A lesson written in the page may be in one language only; a text in neither is refused,
+/// naming the field.
+#[test]
+fn a_lesson_text_in_one_language_is_enough_and_a_blank_one_is_refused() {
+    let lesson = |title: &str| {
+        format!(
+            r#"{{"seed": 1, "config": {{"clusters": [{{"name": "kafka", "brokers": [1, 2, 3]}}]}},
+                "commands": [{{"cmd": "run_for", "ms": 100}}],
+                "guide": {{"title": {title}, "notes": [{{"at": 1, "ko": "노트"}}],
+                  "questions": [{{"at": 0, "question": {{"en": "Which?"}}, "choices": [{{"en": "a"}}, {{"ko": "나"}}], "answer": 0, "explain": {{"en": "a."}}}}]}}}}"#
+        )
+    };
+    let ok = kafkascope::scenario::Scenario::parse(&lesson(r#"{"en": "One language"}"#)).unwrap();
+    assert_eq!(ok.guide.unwrap().title.ko, "");
+    let err = kafkascope::scenario::Scenario::parse(&lesson(r#"{"en": " "}"#)).unwrap_err();
+    assert!(err.contains("guide.title"), "{err}");
+}

@@ -21,6 +21,7 @@ import { wireShare, shareLanguage } from './controls/share.js';
 import { wireFiles, scenarioText } from './controls/files.js';
 import { wireSplice } from './controls/splice.js';
 import { exportSlides } from './controls/slides.js';
+import { wireAuthor, authorLanguage } from './controls/author.js';
 
 const LOCALES = { en: () => Promise.resolve(en), ko: () => import('./locales/ko.js').then((m) => m.default) };
 /** The learning system's side of the page when it is embedded (controls/splice.js). */
@@ -89,6 +90,7 @@ async function setLang(lang) {
   if (S.view) render(ctx);
   S.lesson?.render();
   shareLanguage();
+  authorLanguage();
   scheduleUrl();
 }
 
@@ -180,7 +182,7 @@ async function openRun(run, { quiet = false } = {}) {
   setPlaying(false);
   let pg;
   try {
-    await needEngine(needsAvro(run.log), { carry: false });
+    await needEngine(needsAvro(run.log) || needsAvro(run.lesson?.lesson?.commands), { carry: false });
     pg = S.E.Playground.replay(JSON.stringify(run.config), JSON.stringify(run.log), run.head, run.step);
   } catch (e) {
     // A state from a learning system that does not replay is ignored; a link says why.
@@ -216,6 +218,7 @@ function wireAll() {
   wireFiles({ lessons: S.lesson });
   $('lang').addEventListener('change', async (e) => setLang(e.target.value));
   $('lesson-slides').addEventListener('click', () => exportSlides(S.lesson).catch((e) => sayError(e)));
+  wireAuthor({ start: startFrom });
   if (S.embed) new ResizeObserver(() => fitEmbed(ctx.wire)).observe($('stage-fit'));
 }
 

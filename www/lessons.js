@@ -45,6 +45,19 @@ function describe(c) {
   }
 }
 
+/** Carries out one command of a scenario file on the page's run, as the page's controls do. */
+export function carryOut(ctx, c) {
+  const pg = ctx.pg();
+  if (c.cmd === 'run_for') ctx.act(() => pg.run_for(c.ms));
+  else if (c.cmd === 'run_until') ctx.act(() => pg.run_for(Math.max(0, c.time_ms - ctx.view().time_ms)));
+  else if (c.cmd === 'run_until_quiet') ctx.act(() => pg.run_until_quiet(c.max_ms));
+  else if (c.cmd === 'expect_error') {
+    // The refusal shows as any refusal does (the status line); the world is unchanged.
+    const accepted = ctx.act(() => ctx.apply(c.command));
+    if (accepted) ctx.sayKey('lessonNotRefused', { contains: c.contains }, true);
+  } else ctx.act(() => ctx.apply(c));
+}
+
 /**
  * ctx: { $, el, t, lang(): string, start(config, commands): Promise (a fresh run from a config,
  *        on the engine build its commands need),
@@ -117,15 +130,7 @@ export function createLessons(ctx) {
     if (L.i >= list.length) return;
     const c = list[L.i];
     L.i += 1;
-    const pg = ctx.pg();
-    if (c.cmd === 'run_for') ctx.act(() => pg.run_for(c.ms));
-    else if (c.cmd === 'run_until') ctx.act(() => pg.run_for(Math.max(0, c.time_ms - ctx.view().time_ms)));
-    else if (c.cmd === 'run_until_quiet') ctx.act(() => pg.run_until_quiet(c.max_ms));
-    else if (c.cmd === 'expect_error') {
-      // The refusal shows as any refusal does (the status line); the world is unchanged.
-      const accepted = ctx.act(() => ctx.apply(c.command));
-      if (accepted) ctx.sayKey('lessonNotRefused', { contains: c.contains }, true);
-    } else ctx.act(() => ctx.apply(c));
+    carryOut(ctx, c);
     if (L.i >= list.length && !waiting()) L.done = true;
     render();
     const nb = $('lesson-next');
@@ -263,17 +268,19 @@ export function createLessons(ctx) {
 
   /** Where the lesson stands, for a link: only a lesson of the index can be opened again by name. */
   function position() {
-    if (!L.sc || !L.index?.some((x) => x.file === L.file)) return null;
-    return { file: L.file, i: L.i, answers: [...L.answers] };
+    if (!L.sc) return null;
+    // A lesson of the index goes by name; any other (written on the page, opened from a file) goes whole.
+    if (L.index?.some((x) => x.file === L.file)) return { file: L.file, i: L.i, answers: [...L.answers] };
+    return { file: L.file, lesson: L.sc, i: L.i, answers: [...L.answers] };
   }
 
   /**
    * Opens a lesson at a position a link names, over the run the link already replayed
    * (its commands up to `i` are in that run): nothing is carried out again.
    */
-  async function resume({ file, i, answers }) {
+  async function resume({ file, lesson, i, answers }) {
     try {
-      const sc = await lessonFile(file);
+      const sc = lesson ?? (await lessonFile(file));
       const n = sc.commands?.length ?? 0;
       if (i > n) throw new Error(`${file}: ${i} > ${n}`);
       L.sc = sc;
@@ -281,7 +288,7 @@ export function createLessons(ctx) {
       L.i = i;
       L.answers = new Map(answers.filter(([q]) => q < (sc.guide?.questions?.length ?? 0)));
       L.done = i >= n && !waiting();
-      $('lesson-select').value = file;
+      if (!lesson) $('lesson-select').value = file;
       $('lesson-body').hidden = false;
       render();
     } catch (e) {

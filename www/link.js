@@ -4,9 +4,12 @@
 //   { "c": WorldConfig, "l": [[step, {"command": {...}} | {"clock": ms}], ...],
 //     "h": last step, "s": step shown, "f": [fork steps], "lang": "en" | "ko",
 //     "sp": speed (events/s), "to": step to play to (optional),
-//     "ls": the lesson open at step "s" (optional): {"file", "i": its next command, "a": [[question, choice], ...]} }
+//     "ls": the lesson open at step "s" (optional): {"file", "i": its next command, "a": [[question, choice], ...],
+//            "lz": the lesson itself when it is not one of www/scenarios/ (written on the page, or opened from a file)} }
 // Opening it replays the log to "h" and shows step "s": the same engine state, exactly.
 // Anything wrong is a LinkError naming what, never a different run.
+
+import { validateLesson } from './lessonfile.js';
 
 export const FORMAT = 1;
 
@@ -42,7 +45,7 @@ async function through(bytes, stream) {
 export async function encodeRun({ config, log, head, step, forks = [], lang, speed, playTo = null, lesson = null }) {
   const json = { c: config, l: log, h: head, s: step, f: forks, lang, sp: speed };
   if (playTo !== null && playTo !== undefined) json.to = playTo;
-  if (lesson) json.ls = { file: lesson.file, i: lesson.i, a: lesson.answers };
+  if (lesson) json.ls = { file: lesson.file, i: lesson.i, a: lesson.answers, ...(lesson.lesson ? { lz: lesson.lesson } : {}) };
   const packed = await through(new TextEncoder().encode(JSON.stringify(json)), new CompressionStream('deflate-raw'));
   return `${FORMAT}.${toBase64url(packed)}`;
 }
@@ -81,8 +84,16 @@ export async function decodeRun(text) {
   if (json.to !== undefined && !(isStep(json.to) && json.to > json.s)) throw bad('to');
   const ls = json.ls;
   const isAnswer = (a) => Array.isArray(a) && a.length === 2 && isStep(a[0]) && isStep(a[1]);
-  if (ls !== undefined && !(ls && typeof ls === 'object' && typeof ls.file === 'string' && /^[\w.-]+\.json$/.test(ls.file) && isStep(ls.i)
-    && (ls.a === undefined || (Array.isArray(ls.a) && ls.a.every(isAnswer))))) throw bad('ls');
-  const lesson = ls ? { file: ls.file, i: ls.i, answers: ls.a ?? [] } : null;
+  if (ls !== undefined && !(ls && typeof ls === 'object' && typeof ls.file === 'string' && /^[^/\\]{1,200}$/.test(ls.file) && isStep(ls.i)
+    && (ls.a === undefined || (Array.isArray(ls.a) && ls.a.every(isAnswer)))
+    && (ls.lz === undefined || (ls.lz && typeof ls.lz === 'object' && !Array.isArray(ls.lz))))) throw bad('ls');
+  let lesson = ls ? { file: ls.file, i: ls.i, answers: ls.a ?? [] } : null;
+  if (ls?.lz) {
+    try {
+      lesson.lesson = validateLesson(ls.lz);
+    } catch (e) {
+      throw new LinkError('linkBadField', { field: `ls.lz.${e.field ?? ''}` });
+    }
+  } else if (ls && !/^[\w.-]+\.json$/.test(ls.file)) throw bad('ls');
   return { config: json.c, log: json.l, head: json.h, step: json.s, forks, lang: json.lang, speed: json.sp, playTo: json.to ?? null, lesson };
 }
