@@ -947,11 +947,13 @@ impl Consumer {
             return Default::default();
         };
         let counts: BTreeMap<String, u32> = self.metadata.iter().map(|(t, l)| (t.to_string(), l.len() as u32)).collect();
+        // Subscriptions go in as the members sent them: the assignors leave out topics without
+        // metadata themselves (`AbstractPartitionAssignor.assign`), and the sticky ones compare
+        // raw subscriptions to choose their path. Owned partitions of unknown topics are dropped.
         let members: Vec<Subscription> = j
             .members
             .iter()
             .map(|s| Subscription {
-                topics: s.topics.iter().filter(|t| counts.contains_key(*t)).cloned().collect(),
                 owned: s
                     .owned
                     .iter()
