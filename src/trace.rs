@@ -279,6 +279,20 @@ pub enum Event {
         seqs: Vec<u64>,
         error: String,
     },
+    /// The application called `KafkaProducer.close()`: the sender sends what is buffered
+    /// (`linger.ms` no longer waits) and waits for the requests in flight; `send` is refused.
+    ProducerClosing {
+        producer: Name,
+        outstanding: usize,
+    },
+    /// The producer is gone: after `close()` (`crashed` false; `unfinished` records were aborted
+    /// when its timeout ran out), or its process died (`crashed`: `unfinished` records were
+    /// never sent or never answered, and nobody is told).
+    ProducerStopped {
+        producer: Name,
+        crashed: bool,
+        unfinished: usize,
+    },
     MetadataUpdated {
         client: Name,
         topic: Name,
@@ -479,6 +493,8 @@ event_types! {
     ProduceAcknowledged => "produce_acknowledged",
     ProduceRefused => "produce_refused",
     ProduceFailed => "produce_failed",
+    ProducerClosing => "producer_closing",
+    ProducerStopped => "producer_stopped",
     MetadataUpdated => "metadata_updated",
     CoordinatorLoaded => "coordinator_loaded",
     GroupMemberAdded => "group_member_added",

@@ -101,6 +101,17 @@ pub enum Command {
         b: String,
         ms: u64,
     },
+    /// The application calls `KafkaProducer.close()` (or `close(Duration)` with `timeout_ms`):
+    /// buffered records are sent and in-flight requests awaited before the producer stops.
+    CloseProducer {
+        producer: String,
+        #[serde(default)]
+        timeout_ms: Option<u64>,
+    },
+    /// The producer's process dies: what it buffered or had in flight is never answered.
+    CrashProducer {
+        producer: String,
+    },
     /// Starts a consumer (or restarts a stopped one, with nothing in memory). With `topics`
     /// it subscribes through its group; with `partitions` it assigns them by hand.
     StartConsumer {
@@ -371,7 +382,7 @@ impl World {
             NodeId::ZooKeeper => true,
             NodeId::Broker(b) => self.brokers.get(b).is_some_and(|b| b.running),
             NodeId::Client(c) => {
-                self.producers.contains_key(c)
+                self.producers.get(c).is_some_and(|p| p.running)
                     || self.consumers.get(c).is_some_and(|c| c.running)
                     || (&**c == registry::NAME && self.schema_registry.as_ref().is_some_and(|r| r.running))
             }
@@ -444,6 +455,9 @@ impl World {
             NodeId::Client(name) => {
                 let sched = &mut self.sched;
                 if let Some(p) = self.producers.get_mut(name) {
+                    if !p.running {
+                        return;
+                    }
                     match input {
                         Input::Message(from, msg) => p.handle(sched, from, msg),
                         Input::Timer(timer) => p.handle_timer(sched, timer),
@@ -550,6 +564,12 @@ impl World {
                 self.with_broker(broker, |b, ctx, _| b.begin_shutdown(ctx));
             }
             Command::StartBroker { broker } => self.start_broker(broker),
+            Command::CloseProducer { producer, timeout_ms } => {
+                self.producers.get_mut(producer.as_str()).expect("checked").close(&mut self.sched, timeout_ms);
+            }
+            Command::CrashProducer { producer } => {
+                self.producers.get_mut(producer.as_str()).expect("checked").crash(&mut self.sched);
+            }
             Command::Isolate { node } => {
                 let n = self.parse_node(&node)?;
                 self.sched.net.isolated.insert(n.clone());
@@ -870,6 +890,13 @@ impl World {
                 let Some(p) = self.producers.get(producer.as_str()) else {
                     return invalid(format!("unknown producer \"{producer}\"; add it first with add_producer"));
                 };
+                // `KafkaProducer.send` after `close()`: IllegalStateException.
+                if !p.running || p.closing {
+                    return invalid(format!(
+                        "producer \"{producer}\" is {}: Cannot perform operation after producer has been closed",
+                        if p.running { "closing" } else { "stopped" }
+                    ));
+                }
                 admin::validate_topic_name(topic)?;
                 if let Some(hex) = key_hex {
                     decode_hex(hex).map_err(|e| SimError::Invalid(format!("key_hex: {e}")))?;
@@ -905,6 +932,13 @@ impl World {
                         ));
                     }
                 }
+                _ => {}
+            },
+            Command::CloseProducer { producer, .. } | Command::CrashProducer { producer } => match self.producers.get(producer.as_str()) {
+                None => return invalid(format!("unknown producer \"{producer}\"")),
+                Some(p) if !p.running => return invalid(format!("producer \"{producer}\" is already stopped")),
+                // A second `close()` waits for the first; a crash while closing is allowed.
+                Some(p) if p.closing && matches!(cmd, Command::CloseProducer { .. }) => return invalid(format!("producer \"{producer}\" is already closing")),
                 _ => {}
             },
             Command::StartBroker { broker } => match self.brokers.get(broker) {

@@ -288,3 +288,58 @@ fn a_lesson_text_in_one_language_is_enough_and_a_blank_one_is_refused() {
     let err = kafkascope::scenario::Scenario::parse(&lesson(r#"{"en": " "}"#)).unwrap_err();
     assert!(err.contains("guide.title"), "{err}");
 }
+
+fn stop_with(broker: u32, mode: &str) -> Command {
+    serde_json::from_value(serde_json::json!({"cmd": "stop_broker", "broker": broker, "mode": mode})).unwrap()
+}
+
+#[test]
+fn stopping_or_crashing_a_stopped_broker_is_refused_and_a_second_controlled_stop_waits_for_the_first() {
+    let mut w = cluster(3);
+    create_topic(&mut w, "solo", 3, 1);
+    w.apply(Command::CrashBroker { broker: 3 }).unwrap();
+    assert_refused_unchanged(&mut w, Command::CrashBroker { broker: 3 }, "broker 3 is already stopped");
+    assert_refused_unchanged(&mut w, stop_with(3, "controlled"), "broker 3 is already stopped");
+    assert_refused_unchanged(&mut w, stop_with(3, "crash"), "broker 3 is already stopped");
+    assert_refused_unchanged(&mut w, Command::CrashBroker { broker: 7 }, "unknown broker 7");
+    // Broker 2 leads an RF-1 partition: its controlled shutdown retries for a while.
+    w.apply(stop_with(2, "controlled")).unwrap();
+    w.run_for(1_000);
+    assert_refused_unchanged(&mut w, stop_with(2, "controlled"), "already in a controlled shutdown (attempt 1 of 3)");
+    assert_refused_unchanged(&mut w, Command::StartBroker { broker: 2 }, "it is in a controlled shutdown");
+    // A crash mid-shutdown is allowed: the process dies.
+    w.apply(Command::CrashBroker { broker: 2 }).unwrap();
+    assert!(!w.brokers[&2].running);
+}
+
+#[test]
+fn a_stop_mode_other_than_controlled_or_crash_is_refused_by_name() {
+    let err = serde_json::from_value::<Command>(serde_json::json!({"cmd": "stop_broker", "broker": 1, "mode": "graceful"})).unwrap_err();
+    assert!(
+        err.to_string().contains("unknown variant `graceful`, expected `controlled` or `crash`"),
+        "{err}"
+    );
+    let err = serde_json::from_value::<Command>(serde_json::json!({"cmd": "stop_broker", "broker": 1, "mode": "crash", "now": true})).unwrap_err();
+    assert!(err.to_string().contains("unknown field `now`"), "{err}");
+}
+
+#[test]
+fn closing_or_crashing_a_stopped_producer_is_refused_and_a_crash_while_closing_is_allowed() {
+    let mut w = cluster(3);
+    add_producer(&mut w, "p1", "all");
+    assert_refused_unchanged(&mut w, Command::CrashProducer { producer: "ghost".into() }, "unknown producer \"ghost\"");
+    w.apply(Command::Isolate { node: "p1".into() }).unwrap();
+    produce(&mut w, "p1", "t", None, "v");
+    w.apply(Command::CloseProducer {
+        producer: "p1".into(),
+        timeout_ms: None,
+    })
+    .unwrap();
+    let again = Command::CloseProducer {
+        producer: "p1".into(),
+        timeout_ms: None,
+    };
+    assert_refused_unchanged(&mut w, again, "producer \"p1\" is already closing");
+    w.apply(Command::CrashProducer { producer: "p1".into() }).unwrap();
+    assert_refused_unchanged(&mut w, Command::CrashProducer { producer: "p1".into() }, "producer \"p1\" is already stopped");
+}

@@ -48,3 +48,21 @@ fn a_failing_seed_shrinks_to_a_smaller_scenario_that_still_fails() {
     assert!(small.steps.len() < full.steps.len());
     assert!(check(&small.run().unwrap()).iter().any(|v| v.kind() == "acked_record_lost"));
 }
+
+#[test]
+fn the_fault_sweep_mixes_controlled_shutdowns_with_crashes() {
+    use kafkascope::trace::Event;
+    let (mut controlled, mut unclean, mut crashed) = (0, 0, 0);
+    for seed in 0..40 {
+        let w = fault_run(seed, Profile::Safe).run_with_budget(Some(STEP_BUDGET)).unwrap();
+        for r in &w.trace {
+            match r.event {
+                Event::BrokerShutDown { controlled: true, .. } => controlled += 1,
+                Event::BrokerShutDown { controlled: false, .. } => unclean += 1,
+                Event::BrokerStopped { .. } => crashed += 1,
+                _ => {}
+            }
+        }
+    }
+    assert!(controlled > 0 && crashed > 0, "controlled {controlled}, unclean {unclean}, crashed {crashed}");
+}

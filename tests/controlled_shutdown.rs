@@ -293,3 +293,98 @@ fn a_crash_in_the_middle_of_a_controlled_shutdown_kills_the_process() {
         "the retry died with the process"
     );
 }
+
+fn lingering_producer(w: &mut World) {
+    let config: kafkascope::ProducerConfig = serde_json::from_value(serde_json::json!({"acks": "all", "linger.ms": 60000})).unwrap();
+    w.apply(Command::AddProducer {
+        name: "p1".into(),
+        cluster: None,
+        config,
+    })
+    .unwrap();
+    produce(w, "p1", "orders", Some("k"), "warm-up");
+    w.run_for(70_000);
+    for i in 0..3 {
+        produce(w, "p1", "orders", Some("k"), &format!("v{i}"));
+    }
+    w.run_for(100);
+}
+
+#[test]
+fn a_producer_close_sends_what_it_buffered_and_waits_for_the_answers() {
+    let (mut w, _) = cluster_with_orders();
+    lingering_producer(&mut w);
+    let acked_before = acked(&w, "p1").len();
+    assert_eq!(w.producers["p1"].outstanding(), 3, "lingering in the accumulator");
+    w.apply(Command::CloseProducer {
+        producer: "p1".into(),
+        timeout_ms: None,
+    })
+    .unwrap();
+    assert!(w.producers["p1"].running, "still sending");
+    w.run_for(1_000);
+    assert_eq!(acked(&w, "p1").len(), acked_before + 3, "KafkaProducer.close flushed the accumulator");
+    assert!(events(&w).any(|e| matches!(
+        e,
+        Event::ProducerStopped {
+            crashed: false,
+            unfinished: 0,
+            ..
+        }
+    )));
+    assert!(!w.producers["p1"].running);
+    let err = w
+        .apply(serde_json::from_value(serde_json::json!({"cmd": "produce", "producer": "p1", "topic": "orders", "value": "late"})).unwrap())
+        .unwrap_err();
+    assert!(err.to_string().contains("after producer has been closed"), "{err}");
+}
+
+#[test]
+fn a_producer_crash_neither_sends_nor_tells_anyone() {
+    let (mut w, _) = cluster_with_orders();
+    lingering_producer(&mut w);
+    let acked_before = acked(&w, "p1").len();
+    w.apply(Command::CrashProducer { producer: "p1".into() }).unwrap();
+    w.run_for(5_000);
+    assert_eq!(acked(&w, "p1").len(), acked_before);
+    assert!(events(&w).any(|e| matches!(
+        e,
+        Event::ProducerStopped {
+            crashed: true,
+            unfinished: 3,
+            ..
+        }
+    )));
+    assert!(
+        !events(&w).any(|e| matches!(e, Event::ProduceFailed { .. })),
+        "no callback runs in a dead process"
+    );
+}
+
+#[test]
+fn a_producer_close_with_a_timeout_aborts_what_it_could_not_finish() {
+    let (mut w, _) = cluster_with_orders();
+    lingering_producer(&mut w);
+    w.apply(Command::Isolate { node: "p1".into() }).unwrap();
+    w.apply(Command::CloseProducer {
+        producer: "p1".into(),
+        timeout_ms: Some(2_000),
+    })
+    .unwrap();
+    w.run_for(3_000);
+    let aborted: usize = events(&w)
+        .filter_map(|e| match e {
+            Event::ProduceFailed { seqs, error, .. } if error.contains("closed forcefully") => Some(seqs.len()),
+            _ => None,
+        })
+        .sum();
+    assert_eq!(aborted, 3);
+    assert!(events(&w).any(|e| matches!(
+        e,
+        Event::ProducerStopped {
+            crashed: false,
+            unfinished: 3,
+            ..
+        }
+    )));
+}

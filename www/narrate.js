@@ -106,6 +106,8 @@ const FIELDS = {
     : { producer: ev.producer, tp: tpName(ev.tp), offset: ev.base_offset }),
   produce_refused: (ev, h) => ({ producer: ev.producer, tp: tpName(ev.tp), error: ev.error, retry: ev.retrying ? h.E.produce_retrying : '' }),
   produce_failed: (ev) => ({ producer: ev.producer, topic: ev.topic, error: ev.error }),
+  producer_closing: (ev) => ({ producer: ev.producer, n: ev.outstanding }),
+  producer_stopped: (ev) => [ev.crashed ? 'producer_stopped_crashed' : ev.unfinished ? 'producer_stopped_aborted' : 'producer_stopped', { producer: ev.producer, n: ev.unfinished }],
   metadata_updated: (ev, h) => ({ client: ev.client, topic: ev.topic, leaders: list(ev.leaders.map((l) => orNone(h.L, l))) }),
 
   // The group coordinator.

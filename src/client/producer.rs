@@ -110,6 +110,12 @@ pub struct Producer {
     /// The key's and the value's Avro schema, parsed from the configuration.
     #[serde(skip)]
     schemas: [Option<AvroSchema>; 2],
+    /// False once closed or crashed: the process is gone.
+    pub running: bool,
+    /// `close()` was called: finishing what is buffered and in flight.
+    pub closing: bool,
+    #[serde(skip)]
+    close_timer: Option<TimerKey>,
 }
 
 /// The Avro schemas a configuration gives for the key and the value (checked when it was accepted).
@@ -140,7 +146,94 @@ impl Producer {
             registry: RegistryClient::default(),
             schemas: configured_schemas(&config.key_schema, &config.value_schema),
             config,
+            running: true,
+            closing: false,
+            close_timer: None,
         }
+    }
+
+    /// `KafkaProducer.close(timeout)`: the accumulator closes (every batch is ready at once),
+    /// the sender drains it and waits for the requests in flight (`Sender.initiateClose`); past
+    /// `timeout_ms` the rest is aborted ("Producer is closed forcefully."). Without a timeout it
+    /// waits as long as that takes (`delivery.timeout.ms` bounds every batch).
+    pub fn close(&mut self, sched: &mut Scheduler, timeout_ms: Option<u64>) {
+        self.closing = true;
+        sched.emit(Event::ProducerClosing {
+            producer: self.name.clone(),
+            outstanding: self.outstanding(),
+        });
+        if let Some(ms) = timeout_ms {
+            self.close_timer = Some(sched.set_timer(ms, self.node(), Timer::ProducerCloseTimeout));
+        }
+        self.run_sender(sched);
+        self.maybe_closed(sched);
+    }
+
+    /// The process dies: buffered and in-flight records are gone, no callback runs.
+    pub fn crash(&mut self, sched: &mut Scheduler) {
+        let unfinished = self.outstanding();
+        self.halt(sched);
+        sched.emit(Event::ProducerStopped {
+            producer: self.name.clone(),
+            crashed: true,
+            unfinished,
+        });
+    }
+
+    fn halt(&mut self, sched: &mut Scheduler) {
+        self.running = false;
+        self.closing = false;
+        self.close_timer = None;
+        self.send_timer = None;
+        self.metadata_in_flight = None;
+        self.blocked.clear();
+        self.waiting_for_metadata.clear();
+        self.accumulator.clear();
+        self.in_flight.clear();
+        self.in_flight_partitions.clear();
+        sched.cancel_timers_of(&self.node());
+    }
+
+    /// A closing producer stops once nothing is buffered or in flight.
+    fn maybe_closed(&mut self, sched: &mut Scheduler) {
+        if self.closing && self.outstanding() == 0 {
+            self.halt(sched);
+            sched.emit(Event::ProducerStopped {
+                producer: self.name.clone(),
+                crashed: false,
+                unfinished: 0,
+            });
+        }
+    }
+
+    /// `close(timeout)` ran out: `RecordAccumulator.abortIncompleteBatches` fails what is left.
+    fn close_forcefully(&mut self, sched: &mut Scheduler) {
+        let unfinished = self.outstanding();
+        let error = "KafkaException: Producer is closed forcefully.".to_string();
+        let mut failed: BTreeMap<Name, Vec<u64>> = BTreeMap::new();
+        for b in self.accumulator.values().flatten().chain(self.in_flight.values().flat_map(|f| &f.batches)) {
+            failed.entry(b.tp.topic.clone()).or_default().extend(b.seqs.iter().copied());
+        }
+        for p in &self.waiting_for_metadata {
+            failed.entry(p.topic.clone()).or_default().push(p.seq);
+        }
+        for (topic, seqs) in failed {
+            self.failed(
+                sched,
+                Event::ProduceFailed {
+                    producer: self.name.clone(),
+                    topic,
+                    seqs,
+                    error: error.clone(),
+                },
+            );
+        }
+        self.halt(sched);
+        sched.emit(Event::ProducerStopped {
+            producer: self.name.clone(),
+            crashed: false,
+            unfinished,
+        });
     }
 
     /// The application redeployed with other serializers or schemas (`set_serializers`).
@@ -432,6 +525,7 @@ impl Producer {
             }
             _ => {}
         }
+        self.maybe_closed(sched);
     }
 
     fn handle_metadata(
@@ -547,8 +641,10 @@ impl Producer {
                 self.run_sender(sched);
             }
             Timer::ProducerRequestTimeout { correlation_id } => self.request_failed(sched, correlation_id, ErrorCode::RequestTimedOut),
+            Timer::ProducerCloseTimeout => return self.close_forcefully(sched),
             _ => {}
         }
+        self.maybe_closed(sched);
     }
 
     /// No answer in time (REQUEST_TIMED_OUT), or the connection dropped (NETWORK_EXCEPTION,
@@ -604,7 +700,7 @@ impl Producer {
             }
             let ready_at = if front.retry_at_ms > 0 {
                 front.retry_at_ms
-            } else if queue.len() > 1 || front.bytes >= self.config.batch_size {
+            } else if queue.len() > 1 || front.bytes >= self.config.batch_size || self.closing {
                 now
             } else {
                 front.created_ms + self.config.linger_ms

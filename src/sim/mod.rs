@@ -40,6 +40,8 @@ pub enum Timer {
     ProducerSend,
     /// Producer: a request got no answer within `request.timeout.ms`.
     ProducerRequestTimeout { correlation_id: u64 },
+    /// Producer: `close(timeout)` ran out of time; what is left is aborted.
+    ProducerCloseTimeout,
     /// Coordinator: the join phase of a rebalance ends.
     GroupJoinDeadline { group_id: String },
     /// Coordinator: a member sent no heartbeat within `session.timeout.ms`.

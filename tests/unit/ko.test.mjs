@@ -106,6 +106,10 @@ function events(v) {
     { type: 'produce_refused', producer: v.name, tp, error: v.error, retrying: true },
     { type: 'produce_refused', producer: v.name, tp, error: v.error, retrying: false },
     { type: 'produce_failed', producer: v.name, topic: v.topic, error: v.error },
+    { type: 'producer_closing', producer: v.name, outstanding: v.n },
+    { type: 'producer_stopped', producer: v.name, crashed: false, unfinished: 0 },
+    { type: 'producer_stopped', producer: v.name, crashed: false, unfinished: v.n },
+    { type: 'producer_stopped', producer: v.name, crashed: true, unfinished: v.n },
     { type: 'metadata_updated', client: v.name, topic: v.topic, leaders: [b, null] },
     { type: 'coordinator_loaded', broker: b, partition: v.n, groups: [v.group, 'g9'] },
     { type: 'coordinator_loaded', broker: b, partition: v.n, groups: [] },
@@ -283,7 +287,7 @@ FindCoordinator OffsetCommit OffsetFetch ListOffsets POST subjects/ versions GET
 CompletingRebalance Stable auto.offset.reset=earliest auto.offset.reset=latest ms brokers/ids brokers/ids/ ACK NACK
 offsets.topic.replication.factor
 ControlledShutdown StopReplica controller.socket.timeout.ms controlled.shutdown.retry.backoff.ms NOT_CONTROLLER
-STALE_BROKER_EPOCH BROKER_NOT_AVAILABLE
+STALE_BROKER_EPOCH BROKER_NOT_AVAILABLE send
 `.split(/\s+/).filter(Boolean));
 
 test('every control is translated: each ui key of en.js is in ko.js, with no English left but Kafka names', () => {
