@@ -219,7 +219,7 @@ fn lesson_names() -> Vec<String> {
 #[test]
 fn every_guided_scenario_has_a_title_a_goal_and_questions_in_both_languages() {
     let names = lesson_names();
-    assert_eq!(names.len(), 15);
+    assert_eq!(names.len(), 16);
     for name in names {
         let s = Scenario::parse(&scenario_text(&name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         let g = s.guide.unwrap_or_else(|| panic!("{name} has no guide"));
@@ -281,18 +281,22 @@ fn the_english_and_korean_texts_name_the_same_numbers_and_kafka_names() {
 }
 
 #[test]
-fn no_lesson_calls_stopping_a_broker_graceful() {
-    // Stopping a broker is a crash in this engine: no controlled shutdown.
+fn a_lesson_says_controlled_shutdown_only_when_its_run_has_one() {
+    // `stop_broker` without a mode and `crash_broker` are crashes; only `"mode": "controlled"`
+    // is a controlled shutdown (`KafkaServer.controlledShutdown`). A lesson that never has one
+    // must not call stopping a broker graceful or controlled.
     for name in lesson_names() {
         let s = Scenario::parse(&scenario_text(&name)).unwrap();
+        let controlled = s
+            .steps
+            .iter()
+            .any(|st| matches!(st, ScenarioStep::Command(Command::StopBrokerWithMode { mode, .. }) if *mode == kafkascope::world::BrokerStopMode::Controlled));
         for (what, t) in all_texts(s.guide.as_ref().unwrap()) {
             let en = t.en.to_lowercase();
-            assert!(
-                !en.contains("graceful") && !en.contains("controlled shutdown"),
-                "{name}: the {what}: {:?}",
-                t.en
-            );
+            assert!(!en.contains("graceful"), "{name}: the {what}: {:?}", t.en);
+            assert!(controlled || !en.contains("controlled shutdown"), "{name}: the {what}: {:?}", t.en);
             assert!(!t.ko.contains("정상 종료") && !t.ko.contains("안전하게 종료"), "{name}: the {what}: {:?}", t.ko);
+            assert!(controlled || !t.ko.contains("컨트롤드 셧다운"), "{name}: the {what}: {:?}", t.ko);
         }
     }
 }
@@ -996,5 +1000,91 @@ fn a_field_with_a_default_becomes_version_2_and_both_readers_read_both_records()
     );
     says(l.answer(14), "with email null, the default");
     says(l.explain(14), "reader-v1 reads lee's record without email");
+    l.all_claims_checked();
+}
+
+/// Lesson 16: the same broker stopped twice. A controlled shutdown (`KafkaServer.controlledShutdown`,
+/// `KafkaController.doControlledShutdown`) moves the leadership in milliseconds before the
+/// broker goes; a crash leaves the partition leaderless until the ZooKeeper session expires.
+#[test]
+fn lesson_16_a_controlled_shutdown_moves_leadership_at_once_and_a_crash_waits_for_the_session() {
+    let l = lesson("16-controlled-shutdown");
+    let orders0 = tp("orders", 0);
+    let leader_of_orders0 = |w: &World| {
+        w.brokers
+            .values()
+            .find(|b| b.running && b.partitions.get(&orders0).is_some_and(|p| p.role == Role::Leader))
+            .map(|b| b.id)
+    };
+    // Before the stop: broker 2 leads orders-0, whose replicas are [2, 3, 1].
+    assert_eq!(leader_of_orders0(&l.before(5)), Some(2));
+    says(&l.note(5), "Broker 2 leads orders-0 (replicas [2, 3, 1])");
+    assert!(matches!(l.command(5), Command::StopBrokerWithMode { broker: 2, .. }), "a controlled shutdown");
+    // The controlled shutdown: asked, leadership moved to broker 3 at epoch 1, then shut down, all within milliseconds.
+    let asked = time_of(&l, |e| matches!(e, Event::ControlledShutdownRequested { broker: 2, .. }));
+    let moved = l
+        .trace()
+        .iter()
+        .find_map(|r| match &r.event {
+            Event::LeaderChanged {
+                tp: t,
+                new: Some(3),
+                leader_epoch: 1,
+                reason: ElectionReason::ControlledShutdown,
+                ..
+            } if *t == orders0 => Some(r.time_ms),
+            _ => None,
+        })
+        .expect("the controller moved orders-0 to broker 3 at epoch 1");
+    let shut = time_of(&l, |e| matches!(e, Event::BrokerShutDown { broker: 2, controlled: true }));
+    assert_eq!(moved - asked, 2, "2 ms after it asked");
+    assert!(moved <= shut, "the leadership moved before the broker went");
+    says(l.answer(5), "Within milliseconds, before broker 2 stops");
+    says(l.explain(5), "broker 3 for orders-0");
+    let note7 = l.note(7);
+    says(&note7, "2 ms after broker 2 asked, broker 3 led orders-0 at leader epoch 1");
+    let deleted = time_of(&l, |e| matches!(e, Event::ZnodeDeleted { path, .. } if path == "/brokers/ids/2"));
+    assert_eq!(deleted, shut, "its znode went with the session it closed");
+    says(&note7, "/brokers/ids/2 went at once");
+    // Back, in every ISR, preferred leader again at epoch 2.
+    let back = l.before(9);
+    assert!(back
+        .brokers
+        .values()
+        .filter(|b| b.running)
+        .all(|b| b.partitions.values().filter(|p| p.role == Role::Leader).all(|p| p.isr.contains(&2))));
+    says(&l.note(9), "in the ISR of every partition again");
+    assert!(l
+        .events()
+        .any(|e| matches!(e, Event::LeaderChanged { tp: t, new: Some(2), leader_epoch: 2, reason: ElectionReason::Preferred, .. } if *t == orders0)));
+    says(&l.note(9), "at leader epoch 2");
+    // The crash: one second later nobody leads; the new leader comes with the session's expiry.
+    assert!(matches!(l.command(11), Command::CrashBroker { broker: 2 }));
+    assert_eq!(leader_of_orders0(&l.before(13)), None, "nobody leads one second after the crash");
+    says(l.answer(11), "Nobody: the controller waits for broker 2's ZooKeeper session to expire");
+    says(&l.note(13), "1 s after the crash, orders-0 still has no working leader");
+    let crashed = time_of(&l, |e| matches!(e, Event::BrokerStopped { broker: 2 }));
+    let expired = session_expired_at(&l, "broker-2");
+    let took_over = l
+        .trace()
+        .iter()
+        .find_map(|r| match &r.event {
+            Event::LeaderChanged {
+                tp: t,
+                new: Some(3),
+                leader_epoch: 3,
+                ..
+            } if *t == orders0 => Some(r.time_ms),
+            _ => None,
+        })
+        .expect("broker 3 leads at epoch 3 after the crash");
+    assert!(took_over >= expired && expired > crashed);
+    let note14 = l.note(14);
+    says(&note14, &format!("At {:.1} s ZooKeeper expired broker 2's session", expired as f64 / 1000.0));
+    says(&note14, &format!("{:.1} s after the crash", (took_over - crashed) as f64 / 1000.0));
+    says(l.explain(11), "zookeeper.session.timeout.ms, 18 s after it last heard from it");
+    // The session ends on ZooKeeper's first tick past 18 s of silence.
+    let silent = expired - last_heard_by_zookeeper(&l, "broker-2", expired);
+    assert!((18_000..20_000).contains(&silent), "{silent}");
     l.all_claims_checked();
 }

@@ -23,6 +23,9 @@ pub struct BrokerView {
     pub zk_session: Option<u64>,
     /// Why a running broker is not registered under `/brokers/ids` (by its own session).
     pub registration: Option<RegistrationView>,
+    /// In a controlled shutdown: it asked the controller to move its leaderships and waits
+    /// for the answer before it stops (`KafkaServer.controlledShutdown`).
+    pub shutting_down: bool,
     pub replicas: Vec<ReplicaView>,
 }
 
@@ -134,6 +137,7 @@ pub(super) fn broker_views(world: &World, parts: &PartitionIndex) -> Vec<BrokerV
             controller_epoch: b.controller.as_ref().filter(|_| b.running).map(|c| c.epoch),
             zk_session: b.zk_session,
             registration: registration(world, b, next_tick),
+            shutting_down: b.running && b.controlled_shutdown.is_some(),
             replicas: b
                 .partitions
                 .values()

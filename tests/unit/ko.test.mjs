@@ -194,7 +194,7 @@ test('Korean narration: sentences as a Korean writes them', () => {
     [{ type: 'broker_started', broker: 1 }, '브로커 1이 시작됩니다.'],
     [{ type: 'broker_started', broker: 2 }, '브로커 2가 시작됩니다.'],
     [{ type: 'broker_started', broker: 3 }, '브로커 3이 시작됩니다.'],
-    [{ type: 'broker_stopped', broker: 9 }, '브로커 9가 멈춥니다. 로그는 디스크에 그대로 남습니다.'],
+    [{ type: 'broker_stopped', broker: 9 }, '브로커 9가 강제 종료됩니다. 프로세스가 아무것도 닫지 않고 끝나므로(로그는 디스크에 남습니다) 주키퍼는 세션이 만료되어야 알아챕니다.'],
     [{ type: 'controller_resigned', broker: 2, epoch: 1 }, '브로커 2는 더 이상 컨트롤러가 아닙니다 (에포크 1).'],
     [{ type: 'controller_resigned', broker: 10, epoch: 1 }, '브로커 10은 더 이상 컨트롤러가 아닙니다 (에포크 1).'],
     [{ type: 'became_follower', broker: 2, tp, leader: 3, leader_epoch: 1 }, '브로커 2가 orders-0의 팔로워 레플리카가 됩니다 (리더: 브로커 3, 리더 에포크 1).'],

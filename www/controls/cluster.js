@@ -24,7 +24,9 @@ export function wireCluster({ bytes }) {
       const id = Number(b.dataset.broker);
       const cur = S.view.brokers.find((x) => x.id === id);
       if (!cur) return;
-      if (b.dataset.action === 'stop-start') act(() => apply(cur.running ? { cmd: 'stop_broker', broker: id } : { cmd: 'start_broker', broker: id }));
+      // Stop is what an operator does (a controlled shutdown); Crash is the process dying.
+      if (b.dataset.action === 'stop-start') act(() => apply(cur.running ? { cmd: 'stop_broker', broker: id, mode: 'controlled' } : { cmd: 'start_broker', broker: id }));
+      else if (b.dataset.action === 'crash') act(() => apply({ cmd: 'crash_broker', broker: id }));
       else act(() => apply({ cmd: cur.isolated ? 'heal' : 'isolate', node: cur.node }));
       return;
     }

@@ -50,19 +50,21 @@ function makeBox(b) {
   const title = el('div', 'node-title');
   const stopBtn = button();
   stopBtn.dataset.action = 'stop-start';
+  const crashBtn = button();
+  crashBtn.dataset.action = 'crash';
   const isoBtn = button();
   isoBtn.dataset.action = 'isolate-heal';
   const badges = el('div', 'badges');
   const note = el('div', 'bnote');
-  head.append(title, stopBtn, isoBtn, badges);
+  head.append(title, stopBtn, crashBtn, isoBtn, badges);
   const replicas = el('div', 'replicas');
   root.append(head, note, replicas);
-  root._parts = { title, stopBtn, isoBtn, badges, note, replicas };
+  root._parts = { title, stopBtn, crashBtn, isoBtn, badges, note, replicas };
   return root;
 }
 
 function drawHead(root, { b, v }) {
-  const { title, stopBtn, isoBtn, badges, note } = root._parts;
+  const { title, stopBtn, crashBtn, isoBtn, badges, note } = root._parts;
   root.classList.toggle('controller', b.is_controller);
   root.classList.toggle('stopped', !b.running);
   root.classList.toggle('isolated', b.isolated);
@@ -73,11 +75,20 @@ function drawHead(root, { b, v }) {
   isoBtn.dataset.broker = String(b.id);
   stopBtn.textContent = b.running ? t('stop') : t('start');
   stopBtn.setAttribute('aria-label', t(b.running ? 'stopLabel' : 'startLabel', { id: b.id }));
+  stopBtn.title = b.running ? t('stopHelp', { id: b.id }) : '';
+  stopBtn.disabled = b.shutting_down;
+  // A running broker can crash, even in the middle of its controlled shutdown.
+  crashBtn.dataset.broker = String(b.id);
+  crashBtn.hidden = !b.running;
+  crashBtn.textContent = t('crash');
+  crashBtn.setAttribute('aria-label', t('crashBrokerLabel', { id: b.id }));
+  crashBtn.title = t('crashBrokerHelp', { id: b.id });
   isoBtn.textContent = b.isolated ? t('heal') : t('isolate');
   isoBtn.setAttribute('aria-label', t(b.isolated ? 'healLabel' : 'isolateLabel', { id: b.id }));
   const bs = [];
   if (b.is_controller) bs.push(el('span', 'badge controller', t('controller', { epoch: b.controller_epoch })));
   if (!b.running) bs.push(el('span', 'badge stopped', t('stopped')));
+  if (b.shutting_down) bs.push(el('span', 'badge shutting', t('shuttingDown')));
   if (b.isolated) bs.push(el('span', 'badge isolated', t('isolated')));
   if (b.running && !b.registered) bs.push(el('span', 'badge unregistered', t('unregistered')));
   badges.replaceChildren(...bs);
@@ -223,7 +234,7 @@ export function renderBrokers(v) {
   const items = v.brokers.map((b) => {
     if (!byCluster.has(b.cluster)) byCluster.set(b.cluster, partitionsOf(v, b.cluster));
     const registrationWait = b.registration?.owner_session_expires_at_ms != null ? left(b.registration.owner_session_expires_at_ms, v) : null;
-    return { b, v, parts: byCluster.get(b.cluster), headSig: JSON.stringify([b.id, b.node, b.running, b.isolated, b.registered, b.is_controller, b.controller_epoch, b.registration, registrationWait, S.L.lang]) };
+    return { b, v, parts: byCluster.get(b.cluster), headSig: JSON.stringify([b.id, b.node, b.running, b.isolated, b.registered, b.is_controller, b.controller_epoch, b.registration, registrationWait, b.shutting_down, S.L.lang]) };
   });
   keyed($('brokers'), items, (x) => x.b.node, (x) => makeBox(x.b), (box, x) => {
     drawHead(box, x);
