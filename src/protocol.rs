@@ -582,152 +582,198 @@ impl Message {
     }
 
     /// A short plain summary of the payload, for the narration and the trace.
-    pub fn summary(&self) -> String {
+    /// What the narration says of the message: Kafka's values as they are, and a few words
+    /// each locale words its own way (`summaryWords` in www/locales), so no English sentence
+    /// ends up inside a Korean one.
+    pub fn summary(&self) -> Vec<Part> {
+        let s = Sum::default();
         match self {
-            Message::ZkPing { session_id } => format!("session 0x{session_id:x}"),
-            Message::ZkPingResponse { session_id, expired } => {
-                if *expired {
-                    format!("session 0x{session_id:x} expired")
-                } else {
-                    format!("session 0x{session_id:x} alive")
-                }
-            }
-            Message::ZkWatchEvent { path, kind } => format!(
-                "{} changed: {path}",
-                match kind {
-                    WatchKind::Data => "node",
-                    WatchKind::Children => "children",
-                }
-            ),
-            Message::MetadataRequest { topics, .. } => join(topics.iter().map(|t| t.to_string())),
-            Message::MetadataResponse { partitions, errors, .. } => {
-                let mut parts: Vec<String> = partitions
-                    .iter()
-                    .map(|p| format!("{} leader {}", p.tp, p.state.leader.map_or("none".to_string(), |l| l.to_string())))
-                    .collect();
-                parts.extend(errors.iter().map(|(t, e)| format!("{t}: {e}")));
-                join(parts.into_iter())
-            }
+            Message::ZkPing { session_id } => s.w("session").v(format!("0x{session_id:x}")),
+            Message::ZkPingResponse { session_id, expired } => s.w("session").v(format!("0x{session_id:x}")).w(if *expired { "expired" } else { "alive" }),
+            Message::ZkWatchEvent { path, kind } => s
+                .w(match kind {
+                    WatchKind::Data => "node_changed",
+                    WatchKind::Children => "children_changed",
+                })
+                .v(":")
+                .v(path),
+            Message::MetadataRequest { topics, .. } => s.list(topics.iter(), |s, t| s.v(t)),
+            Message::MetadataResponse { partitions, errors, .. } => s
+                .list(partitions.iter(), |s, p| s.v(&p.tp).w("leader").opt(p.state.leader))
+                .list(errors.iter(), |s, (t, e)| s.v(t).v(":").v(e)),
             Message::ProduceRequest { acks, batches, .. } => {
                 let acks = match acks {
                     Acks::None => "0",
                     Acks::Leader => "1",
                     Acks::All => "all",
                 };
-                format!("acks={acks} {}", join(batches.iter().map(|(tp, r)| format!("{tp} ×{}", r.len()))))
+                s.v(format!("acks={acks}"))
+                    .list(batches.iter(), |s, (tp, r)| s.v(tp).v(format!("×{}", r.len())))
             }
-            Message::ProduceResponse { results, .. } => join(results.iter().map(|r| match r.error {
-                None => format!("{} ACK offset {}", r.tp, r.base_offset),
-                Some(e) => format!("{} NACK {e}", r.tp),
-            })),
-            Message::FetchRequest { partitions, .. } => join(partitions.iter().map(|p| format!("{} from {}", p.tp, p.fetch_offset))),
-            Message::FetchResponse { partitions, .. } => join(partitions.iter().map(|p| match p.error {
-                None => format!("{} ×{} hw {}", p.tp, p.records.len(), p.high_watermark),
-                Some(e) => format!("{} {e}", p.tp),
-            })),
-            Message::OffsetsForLeaderEpochRequest { partitions, .. } => join(partitions.iter().map(|(tp, e)| format!("{tp} epoch {e}"))),
-            Message::OffsetsForLeaderEpochResponse { partitions, .. } => join(partitions.iter().map(|(tp, r)| match r {
-                Ok(Some((e, o))) => format!("{tp} epoch {e} ends at {o}"),
-                Ok(None) => format!("{tp} epoch unknown"),
-                Err(e) => format!("{tp} {e}"),
-            })),
+            Message::ProduceResponse { results, .. } => s.list(results.iter(), |s, r| match r.error {
+                None => s.v(&r.tp).v("ACK").w("offset").v(r.base_offset),
+                Some(e) => s.v(&r.tp).v("NACK").v(e),
+            }),
+            Message::FetchRequest { partitions, .. } => s.list(partitions.iter(), |s, p| s.v(&p.tp).w("from_offset").v(p.fetch_offset)),
+            Message::FetchResponse { partitions, .. } => s.list(partitions.iter(), |s, p| match p.error {
+                None => s.v(&p.tp).v(format!("×{}", p.records.len())).v("HW").v(p.high_watermark),
+                Some(e) => s.v(&p.tp).v(e),
+            }),
+            Message::OffsetsForLeaderEpochRequest { partitions, .. } => s.list(partitions.iter(), |s, (tp, e)| s.v(tp).w("epoch").v(e)),
+            Message::OffsetsForLeaderEpochResponse { partitions, .. } => s.list(partitions.iter(), |s, (tp, r)| match r {
+                Ok(Some((e, o))) => s.v(tp).w("epoch").v(e).w("ends_at").v(o),
+                Ok(None) => s.v(tp).w("epoch").w("unknown"),
+                Err(e) => s.v(tp).v(e),
+            }),
             Message::LeaderAndIsrRequest {
                 controller_epoch, partitions, ..
             }
             | Message::UpdateMetadataRequest {
                 controller_epoch, partitions, ..
-            } => {
-                format!(
-                    "controller epoch {controller_epoch}: {}",
-                    join(partitions.iter().map(|p| describe_state(&p.tp, &p.state)))
-                )
-            }
-            Message::AlterPartitionRequest { tp, new_isr, .. } => format!("{tp} isr {new_isr:?}"),
-            Message::Disconnected { .. } => "connection refused".to_string(),
-            Message::FindCoordinatorRequest { group_id, .. } => format!("group {group_id}"),
+            } => s
+                .w("controller_epoch")
+                .v(controller_epoch)
+                .v(":")
+                .list(partitions.iter(), |s, p| s.state(&p.tp, &p.state)),
+            Message::AlterPartitionRequest { tp, new_isr, .. } => s.v(tp).v("ISR").v(format!("{new_isr:?}")),
+            Message::Disconnected { .. } => s.w("connection_refused"),
+            Message::FindCoordinatorRequest { group_id, .. } => s.w("group").v(group_id),
             Message::FindCoordinatorResponse { result, .. } => match result {
-                Ok(b) => format!("coordinator broker-{b}"),
-                Err(e) => e.to_string(),
+                Ok(b) => s.w("coordinator").w("broker").v(b),
+                Err(e) => s.v(e),
             },
             Message::JoinGroupRequest { group_id, member_id, .. } => {
-                format!("group {group_id} member {}", if member_id.is_empty() { "(new)" } else { member_id })
+                let s = s.w("group").v(group_id).w("member");
+                if member_id.is_empty() {
+                    s.w("new_member")
+                } else {
+                    s.v(member_id)
+                }
             }
             Message::JoinGroupResponse { result, .. } => match result {
-                Ok(j) => format!("generation {} leader {} member {}", j.generation, j.leader, j.member_id),
-                Err((e, m)) => format!("{e} {m}"),
+                Ok(j) => s.w("generation").v(j.generation).w("leader").v(&j.leader).w("member").v(&j.member_id),
+                Err((e, m)) => s.v(e).v(m),
             },
             Message::SyncGroupRequest {
                 group_id,
                 generation,
                 assignments,
                 ..
-            } => format!(
-                "group {group_id} generation {generation}{}",
+            } => {
+                let s = s.w("group").v(group_id).w("generation").v(generation);
                 if assignments.is_empty() {
-                    String::new()
+                    s
                 } else {
-                    format!(" with {} assignments", assignments.len())
+                    s.w("assignments").v(assignments.len())
                 }
-            ),
-            Message::SyncGroupResponse { result, .. } => match result {
-                Ok(a) => join(a.iter().map(|(t, ps)| format!("{t} {ps:?}"))),
-                Err(e) => e.to_string(),
-            },
-            Message::HeartbeatRequest { member_id, generation, .. } => format!("{member_id} generation {generation}"),
-            Message::HeartbeatResponse { error, .. } => error.map_or("OK".to_string(), |e| e.to_string()),
-            Message::LeaveGroupRequest { member_id, .. } => member_id.clone(),
-            Message::LeaveGroupResponse { .. } => "OK".to_string(),
-            Message::OffsetCommitRequest { offsets, .. } => join(offsets.iter().map(|(tp, o)| format!("{tp} → {o}"))),
-            Message::OffsetCommitResponse { results, .. } => {
-                join(results.iter().map(|(tp, e)| format!("{tp} {}", e.map_or("OK".to_string(), |e| e.to_string()))))
             }
-            Message::OffsetFetchRequest { partitions, .. } => join(partitions.iter().map(|tp| tp.to_string())),
+            Message::SyncGroupResponse { result, .. } => match result {
+                Ok(a) => s.list(a.iter(), |s, (t, ps)| s.v(t).v(format!("{ps:?}"))),
+                Err(e) => s.v(e),
+            },
+            Message::HeartbeatRequest { member_id, generation, .. } => s.v(member_id).w("generation").v(generation),
+            Message::HeartbeatResponse { error, .. } => match error {
+                None => s.v("OK"),
+                Some(e) => s.v(e),
+            },
+            Message::LeaveGroupRequest { member_id, .. } => s.v(member_id),
+            Message::LeaveGroupResponse { .. } => s.v("OK"),
+            Message::OffsetCommitRequest { offsets, .. } => s.list(offsets.iter(), |s, (tp, o)| s.v(tp).v("→").v(o)),
+            Message::OffsetCommitResponse { results, .. } => s.list(results.iter(), |s, (tp, e)| match e {
+                None => s.v(tp).v("OK"),
+                Some(e) => s.v(tp).v(e),
+            }),
+            Message::OffsetFetchRequest { partitions, .. } => s.list(partitions.iter(), |s, tp| s.v(tp)),
             Message::OffsetFetchResponse { result, .. } => match result {
-                Ok(v) => join(v.iter().map(|(tp, o)| format!("{tp} {}", o.map_or("none".to_string(), |o| o.to_string())))),
-                Err(e) => e.to_string(),
+                Ok(v) => s.list(v.iter(), |s, (tp, o)| s.v(tp).opt(*o)),
+                Err(e) => s.v(e),
             },
-            Message::ListOffsetsRequest { partitions, .. } => join(partitions.iter().map(|(tp, e)| format!("{tp} {}", if *e { "earliest" } else { "latest" }))),
-            Message::ListOffsetsResponse { results, .. } => join(results.iter().map(|(tp, r)| match r {
-                Ok(o) => format!("{tp} {o}"),
-                Err(e) => format!("{tp} {e}"),
-            })),
+            Message::ListOffsetsRequest { partitions, .. } => s.list(partitions.iter(), |s, (tp, e)| s.v(tp).w(if *e { "earliest" } else { "latest" })),
+            Message::ListOffsetsResponse { results, .. } => s.list(results.iter(), |s, (tp, r)| match r {
+                Ok(o) => s.v(tp).v(o),
+                Err(e) => s.v(tp).v(e),
+            }),
             Message::AlterPartitionResponse { tp, result } => match result {
-                Ok(s) => describe_state(tp, s),
-                Err(e) => format!("{tp} {e}"),
+                Ok(st) => s.state(tp, st),
+                Err(e) => s.v(tp).v(e),
             },
-            Message::RegisterSchemaRequest { subject, .. } => subject.clone(),
+            Message::RegisterSchemaRequest { subject, .. } => s.v(subject),
             Message::RegisterSchemaResponse { result, .. } => match result {
-                Ok(id) => format!("id {id}"),
-                Err(e) => format!("HTTP {} {e}", e.http_status),
+                Ok(id) => s.v("id").v(id),
+                Err(e) => s.v(format!("HTTP {}", e.http_status)).v(e),
             },
-            Message::SchemaByIdRequest { id, .. } => format!("id {id}"),
+            Message::SchemaByIdRequest { id, .. } => s.v("id").v(id),
             Message::SchemaByIdResponse { id, result, .. } => match result {
-                Ok(_) => format!("schema {id}"),
-                Err(e) => format!("HTTP {} {e}", e.http_status),
+                Ok(_) => s.w("schema").v(id),
+                Err(e) => s.v(format!("HTTP {}", e.http_status)).v(e),
             },
-            Message::ControlledShutdownRequest { broker_id, broker_epoch, .. } => format!("broker {broker_id} epoch {broker_epoch}"),
+            Message::ControlledShutdownRequest { broker_id, broker_epoch, .. } => s.w("broker").v(broker_id).w("epoch").v(broker_epoch),
             Message::ControlledShutdownResponse { result, .. } => match result {
-                Ok(r) if r.is_empty() => "no partitions remaining".to_string(),
-                Ok(r) => format!("remaining {}", join(r.iter().map(|tp| tp.to_string()))),
-                Err(e) => e.to_string(),
+                Ok(r) if r.is_empty() => s.w("nothing_remaining"),
+                Ok(r) => s.w("remaining").list(r.iter(), |s, tp| s.v(tp)),
+                Err(e) => s.v(e),
             },
             Message::StopReplicaRequest {
                 controller_epoch, partitions, ..
-            } => format!("controller epoch {controller_epoch}: {}", join(partitions.iter().map(|tp| tp.to_string()))),
+            } => s.w("controller_epoch").v(controller_epoch).v(":").list(partitions.iter(), |s, tp| s.v(tp)),
         }
+        .0
     }
 }
 
-fn describe_state(tp: &TopicPartition, s: &LeaderAndIsr) -> String {
-    let leader = s.leader.map_or("none".to_string(), |l| l.to_string());
-    format!("{tp} leader {leader} epoch {} isr {:?}", s.leader_epoch, s.isr)
+/// A part of a message's summary: a word the locale words (`{"w": "leader"}`) or a value as it is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Part {
+    Word { w: &'static str },
+    Value(String),
 }
 
-fn join(parts: impl Iterator<Item = String>) -> String {
-    let v: Vec<String> = parts.collect();
-    if v.len() > 4 {
-        format!("{}, … ({} in all)", v[..4].join(", "), v.len())
-    } else {
-        v.join(", ")
+/// Builds a summary: values, words, and lists of at most four items (then "… +N").
+#[derive(Default)]
+struct Sum(Vec<Part>);
+
+impl Sum {
+    fn w(mut self, w: &'static str) -> Self {
+        self.0.push(Part::Word { w });
+        self
+    }
+
+    fn v(mut self, v: impl fmt::Display) -> Self {
+        self.0.push(Part::Value(v.to_string()));
+        self
+    }
+
+    /// A broker id, or the word for none.
+    fn opt(self, v: Option<impl fmt::Display>) -> Self {
+        match v {
+            Some(v) => self.v(v),
+            None => self.w("none"),
+        }
+    }
+
+    fn state(self, tp: &TopicPartition, st: &LeaderAndIsr) -> Self {
+        self.v(tp)
+            .w("leader")
+            .opt(st.leader)
+            .w("epoch")
+            .v(st.leader_epoch)
+            .v("ISR")
+            .v(format!("{:?}", st.isr))
+    }
+
+    fn list<T>(mut self, items: impl Iterator<Item = T>, each: impl Fn(Sum, T) -> Sum) -> Self {
+        let items: Vec<T> = items.collect();
+        let n = items.len();
+        for (i, item) in items.into_iter().enumerate() {
+            if i == 4 {
+                return self.v(format!("… +{}", n - 4));
+            }
+            if i > 0 {
+                self = self.v(",");
+            }
+            self = each(self, item);
+        }
+        self
     }
 }

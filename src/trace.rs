@@ -43,7 +43,7 @@ pub enum Event {
         from: NodeId,
         to: NodeId,
         kind: &'static str,
-        summary: String,
+        summary: Vec<crate::protocol::Part>,
         deliver_at_ms: u64,
         background: bool,
     },

@@ -6,7 +6,7 @@
 mod common;
 use kafkascope::coordinator::records::{self, OffsetsRecord};
 use kafkascope::partitioner::{murmur2, to_positive};
-use kafkascope::protocol::{ErrorCode, TopicPartition};
+use kafkascope::protocol::{ErrorCode, Part, TopicPartition};
 use kafkascope::replica::Role;
 use kafkascope::scenario::{Scenario, ScenarioStep};
 use kafkascope::trace::{ElectionReason, Event, PositionSource, TraceRecord};
@@ -976,7 +976,7 @@ fn a_field_with_a_default_becomes_version_2_and_both_readers_read_both_records()
 
     // Each reader asks the registry once for each id.
     for reader in ["reader-v1", "reader-v2"] {
-        let asked: Vec<String> = l
+        let asked: Vec<Vec<Part>> = l
             .events()
             .filter_map(|e| match e {
                 Event::MessageSent {
@@ -988,7 +988,8 @@ fn a_field_with_a_default_becomes_version_2_and_both_readers_read_both_records()
                 _ => None,
             })
             .collect();
-        assert_eq!(asked, vec!["id 1", "id 2"], "{reader}");
+        let id = |n: &str| vec![Part::Value("id".into()), Part::Value(n.into())];
+        assert_eq!(asked, vec![id("1"), id("2")], "{reader}");
     }
     says(&l.note(13), "asks the registry once for each schema id it has not seen");
 

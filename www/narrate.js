@@ -30,6 +30,18 @@ export function nodeName(L, node, atStart = false) {
 }
 
 export const tpName = (tp) => (tp ? `${tp.topic}-${tp.partition}` : '');
+
+/**
+ * A message's summary from its parts (protocol.rs `Message::summary`): values as they are,
+ * words from the locale's `summaryWords` (the English word where a locale has none).
+ */
+export function summaryText(L, parts) {
+  if (!Array.isArray(parts)) return String(parts ?? '');
+  const words = L.summaryWords ?? {};
+  return parts.map((p) => (p && typeof p === 'object' ? words[p.w] ?? p.w.replace(/_/g, ' ') : String(p)))
+    .join(' ')
+    .replace(/ ([,:])/g, '$1');
+}
 const list = (xs) => `[${(xs || []).join(', ')}]`;
 const orNone = (L, x) => (x === null || x === undefined ? L.ui.none : x);
 /** A group member id is `<client>-<8 hex digits>`: the client it belongs to. */
@@ -64,7 +76,7 @@ export function refsOf(ev) {
 // Per event kind: the fields its template needs, or [template key, fields] when the
 // sentence depends on the event (an empty list, a crash vs. a close, …).
 const FIELDS = {
-  message_sent: (ev, h) => ({ from: h.n0(ev.from), to: h.n(ev.to), kind: h.kind(ev.kind), summary: ev.summary }),
+  message_sent: (ev, h) => ({ from: h.n0(ev.from), to: h.n(ev.to), kind: h.kind(ev.kind), summary: summaryText(h.L, ev.summary) }),
   message_delivered: (ev, h) => ({ from: h.n(ev.from), to: h.n0(ev.to), kind: h.kind(ev.kind) }),
   message_dropped: (ev, h) => ({ from: h.n(ev.from), to: h.n(ev.to), kind: h.kind(ev.kind), reason: h.L.reasons[ev.reason] || ev.reason }),
   broker_started: (ev) => ({ broker: ev.broker }),

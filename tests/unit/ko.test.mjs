@@ -285,7 +285,7 @@ session.timeout.ms max.poll.interval.ms JoinGroup SyncGroup LeaveGroup commitSyn
 election-type preferred run= base64url Metadata Produce OffsetsForLeaderEpoch LeaderAndIsr UpdateMetadata AlterPartition
 FindCoordinator OffsetCommit OffsetFetch ListOffsets POST subjects/ versions GET schemas/ids/ Empty PreparingRebalance
 CompletingRebalance Stable auto.offset.reset=earliest auto.offset.reset=latest ms brokers/ids brokers/ids/ ACK NACK
-offsets.topic.replication.factor
+offsets.topic.replication.factor earliest latest
 ControlledShutdown StopReplica controller.socket.timeout.ms controlled.shutdown.retry.backoff.ms NOT_CONTROLLER
 STALE_BROKER_EPOCH BROKER_NOT_AVAILABLE send
 `.split(/\s+/).filter(Boolean));
@@ -334,4 +334,22 @@ test('the lessons’ Korean texts follow the glossary', () => {
   };
   for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.json'))) walk(JSON.parse(fs.readFileSync(new URL(f, dir), 'utf8')), f, '');
   assert.deepEqual(bad, []);
+});
+
+test('every word of a message summary the engine writes has its Korean, and no English is left in it', async () => {
+  const src = fs.readFileSync(new URL('../../src/protocol.rs', import.meta.url), 'utf8');
+  const body = src.slice(src.indexOf('pub fn summary(&self) -> Vec<Part>'), src.indexOf('/// A part of a message\'s summary'));
+  const words = new Set();
+  // The words are `.w("…")`, `.w(if … { "…" } else { "…" })` and the watch kinds' `=> "…"`.
+  for (const [, w] of body.matchAll(/\.w\("([a-z_]+)"\)/g)) words.add(w);
+  for (const [, a, b] of body.matchAll(/\.w\(if [^{]*\{ "([a-z_]+)" \} else \{ "([a-z_]+)" \}\)/g)) words.add(a).add(b);
+  for (const [, w] of body.matchAll(/WatchKind::\w+ => "([a-z_]+)"/g)) words.add(w);
+  assert.ok(words.size > 20, [...words].join(' '));
+  for (const w of words) {
+    assert.equal(typeof en.summaryWords[w], 'string', `en.summaryWords.${w}`);
+    assert.equal(typeof ko.summaryWords[w], 'string', `ko.summaryWords.${w}`);
+    if (!['earliest', 'latest'].includes(w)) assert.doesNotMatch(ko.summaryWords[w], /[A-Za-z]/, `ko.summaryWords.${w}: ${ko.summaryWords[w]}`);
+  }
+  assert.equal(narrate(ko, { type: 'message_sent', from: 'broker-2', to: 'zookeeper', kind: 'ZkPing', summary: [{ w: 'session' }, '0x1003', { w: 'alive' }] }),
+    '브로커 2가 주키퍼에게 하트비트를 보냅니다: 세션 0x1003 살아 있음.');
 });

@@ -392,6 +392,14 @@ export default {
     ControlledShutdownResponse: 'a ControlledShutdown response',
     StopReplica: 'a StopReplica request',
   },
+  // The words of a message's summary (protocol.rs `Message::summary`); values stay as they are.
+  summaryWords: {
+    session: 'session', expired: 'expired', alive: 'alive', node_changed: 'node changed', children_changed: 'children changed',
+    leader: 'leader', none: 'none', offset: 'offset', from_offset: 'from', epoch: 'epoch', ends_at: 'ends at', unknown: 'unknown',
+    controller_epoch: 'controller epoch', connection_refused: 'connection refused', group: 'group', coordinator: 'coordinator',
+    broker: 'broker', member: 'member', new_member: '(new)', generation: 'generation', assignments: 'assignments',
+    earliest: 'earliest', latest: 'latest', schema: 'schema', nothing_remaining: 'no partitions remaining', remaining: 'remaining',
+  },
   reasons: {
     network_partition: 'the network between them is cut',
     node_down: 'the receiver is down',

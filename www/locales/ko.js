@@ -400,6 +400,14 @@ export default {
     ControlledShutdownResponse: 'ControlledShutdown 응답',
     StopReplica: 'StopReplica 요청',
   },
+  // 메시지 요약의 낱말 (protocol.rs `Message::summary`); 값은 그대로 둔다.
+  summaryWords: {
+    session: '세션', expired: '만료됨', alive: '살아 있음', node_changed: '노드 변경', children_changed: '자식 목록 변경',
+    leader: '리더', none: '없음', offset: '오프셋', from_offset: '시작 오프셋', epoch: '에포크', ends_at: '끝 오프셋', unknown: '알 수 없음',
+    controller_epoch: '컨트롤러 에포크', connection_refused: '연결 거부', group: '그룹', coordinator: '코디네이터',
+    broker: '브로커', member: '멤버', new_member: '(새 멤버)', generation: '세대', assignments: '할당',
+    earliest: 'earliest', latest: 'latest', schema: '스키마', nothing_remaining: '남은 파티션 없음', remaining: '남은 파티션',
+  },
   reasons: {
     network_partition: '둘 사이의 네트워크가 끊겼습니다',
     node_down: '받는 쪽이 멈춰 있습니다',
