@@ -10,7 +10,7 @@ import { createLessons } from './lessons.js';
 import { createBytes } from './records.js';
 import { Wire } from './render/wire.js';
 import { render, fitEmbed } from './render/index.js';
-import { reword } from './render/narration.js';
+import { reword, wireLog } from './render/narration.js';
 import { forgetConsumers } from './render/consumers.js';
 import { forget } from './state.js';
 import { ctx, act, apply, applyCommand, adopt, boot, seekTo, linkFor, needEngine, useEngine, say, sayKey, sayError, setPlaying, stepOnce, stepEvents, renderStatus, scheduleUrl } from './run.js';
@@ -214,6 +214,7 @@ function wireAll() {
   wireForms({ lessons: S.lesson });
   wireCluster({ bytes: ctx.bytes });
   wireTimeline();
+  wireLog();
   wireShare();
   wireFiles({ lessons: S.lesson });
   $('lang').addEventListener('change', async (e) => setLang(e.target.value));

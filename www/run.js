@@ -7,7 +7,7 @@ import { S, $, t, SPEEDS, errorText } from './state.js';
 import { loadEngine, needsAvro } from './engine.js';
 import { encodeRun } from './link.js';
 import { render } from './render/index.js';
-import { consume, restart, announce } from './render/narration.js';
+import { consume, restart, announce, captionLines, JUMP_EVENTS } from './render/narration.js';
 import { allForks } from './render/timeline.js';
 import { forgetTree } from './render/zookeeper.js';
 
@@ -109,11 +109,14 @@ export function sync({ animate = true, jumped = false, now = false } = {}) {
   S.view = JSON.parse(S.pg.view());
   if (jumped || len < S.cursor) {
     // The narration up to the step shown: the last events of the trace, none animated.
-    const events = JSON.parse(S.pg.events_since(Math.max(0, len - 1800)));
     S.cursor = len;
     ctx.wire.clear();
     forgetTree();
-    restart(events, { wire: ctx.wire });
+    // The last events first; further back only when they hold no sentence for the caption.
+    for (const back of [JUMP_EVENTS, JUMP_EVENTS * 8, len]) {
+      restart(JSON.parse(S.pg.events_since(Math.max(0, len - back))), { wire: ctx.wire });
+      if (captionLines(1).length || back >= len) break;
+    }
     readPolled();
   } else {
     const events = JSON.parse(S.pg.events_since(S.cursor));

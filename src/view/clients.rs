@@ -58,6 +58,9 @@ pub struct ProducerView {
     pub serializers: SerdeView,
     /// Its last failed send, until a later send to any topic is acknowledged.
     pub last_failure: Option<SendFailure>,
+    /// Stopped by `close()` or a crash; `closing` while `close()` drains what it holds.
+    pub running: bool,
+    pub closing: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -264,6 +267,8 @@ pub(super) fn producer_views(world: &World) -> Vec<ProducerView> {
             acks: acks_name(p.config.acks),
             partitioner: p.config.partitioner.name(),
             outstanding: p.outstanding(),
+            running: p.running,
+            closing: p.closing,
             serializers: serde_view(
                 false,
                 [p.config.key_serializer, p.config.value_serializer],

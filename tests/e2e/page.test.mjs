@@ -49,11 +49,11 @@ test('stopping a leader elects a new leader from the ISR with a higher leader ep
   const before = await view(page);
   const leader = replicasOf(before, 'orders', 0).find((r) => r.role === 'leader');
   assert.ok(leader, 'orders-0 has a leader');
+  // Stop is a controlled shutdown: the broker goes once the controller has moved its leaderships.
   await page.click(`button[aria-label="Stop broker ${leader.broker}"]`);
-  await page.locator(`.broker[data-node="broker-${leader.broker}"].stopped`).waitFor();
-  // The controller notices only when the stopped broker's ZooKeeper session expires (18 s).
   await page.fill('#run-secs', '20');
   await page.click('#btn-run');
+  await page.locator(`.broker[data-node="broker-${leader.broker}"].stopped`).waitFor();
   const after = await view(page);
   const now = replicasOf(after, 'orders', 0).find((r) => r.role === 'leader');
   assert.ok(now, 'orders-0 has a new leader');

@@ -54,3 +54,28 @@ test('Stop moves a broker\'s leaderships at once and shows it shutting down; Cra
   assert.match(await page.textContent('#log'), /crashes/);
   assert.deepEqual(problems, []);
 });
+
+test('a producer\'s Close sends what it holds and waits; its Crash drops it; the form then sends with a new one', async () => {
+  const { page, problems } = await open();
+  await page.evaluate(() => {
+    const k = window.kafkascope;
+    k.apply({ cmd: 'add_producer', name: 'p-close', config: { 'linger.ms': 5000 } });
+    k.apply({ cmd: 'add_producer', name: 'p-crash', config: { 'linger.ms': 5000 } });
+    k.apply({ cmd: 'produce', producer: 'p-close', topic: 'orders', key: 'a', value: 'kept' });
+    k.apply({ cmd: 'produce', producer: 'p-crash', topic: 'orders', key: 'a', value: 'lost' });
+  });
+  await drawn(page);
+  await page.click('.producer[data-node="p-close"] button[data-act="close"]');
+  await page.click('.producer[data-node="p-crash"] button[data-act="crash"]');
+  await page.evaluate(() => window.kafkascope.runFor(2000));
+  await drawn(page);
+  const v = await view(page);
+  const values = v.brokers.flatMap((b) => b.replicas.flatMap((r) => r.records.map((x) => x.value)));
+  assert.ok(values.includes('kept'), 'close() sent the record it held (linger.ms did not wait)');
+  assert.ok(!values.includes('lost'), 'the crash lost it');
+  for (const name of ['p-close', 'p-crash']) {
+    assert.equal(v.producers.find((p) => p.name === name).running, false);
+    assert.equal(await page.locator(`.producer[data-node="${name}"] .badge.stopped`).count(), 1);
+  }
+  assert.deepEqual(problems, []);
+});

@@ -49,6 +49,12 @@ export function wireCluster({ bytes }) {
     if (all[to]) rove(all[to]);
   });
   $('producers').addEventListener('click', (e) => {
+    const p = e.target.closest('button[data-act]');
+    if (p) {
+      const producer = p.closest('[data-node]').dataset.node;
+      act(() => apply(p.dataset.act === 'close' ? { cmd: 'close_producer', producer } : { cmd: 'crash_producer', producer }));
+      return;
+    }
     const b = e.target.closest('button[data-action]');
     if (!b) return;
     if (b.dataset.action === 'start-registry') startRegistry();

@@ -93,7 +93,11 @@ function producerFor({ acks, partitioner, serializer = 'string', schema = null }
 
 function produce(args) {
   const { topic, key, value, schema = null } = args;
-  const { name, add } = producerFor(args);
+  const made = producerFor(args);
+  // A closed or crashed producer keeps its name: the form's next send gets a new one.
+  let name = made.name;
+  for (let n = 2; S.view.producers.some((p) => p.name === name && !p.running); n++) name = `${made.name}-${n}`;
+  const add = { ...made.add, name };
   const have = S.view.producers.find((p) => p.name === name);
   if (!have) apply(add);
   else if (schema !== null && !sameSchema(have.serializers?.value_schema, schema)) {

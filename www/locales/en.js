@@ -3,6 +3,10 @@
 export default {
   lang: 'en',
   ui: {
+    producerClosing: 'closing',
+    producerStopped: 'stopped',
+    producerCloseLabel: '{name}: close() — send what it holds, wait for the answers, then stop',
+    producerCrashLabel: '{name}: crash — what it holds and what is unanswered is lost',
     authorTitle: 'Write a lesson',
     authorHelp: 'Play a run (or open a lesson file), then add notes and questions at the steps where a student should read them. Each stands before whatever happens after its step.',
     authorLessonTitle: 'Title',

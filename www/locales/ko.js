@@ -12,6 +12,10 @@
 export default {
   lang: 'ko',
   ui: {
+    producerClosing: '닫는 중',
+    producerStopped: '멈춤',
+    producerCloseLabel: '{name}: close() — 가진 레코드를 보내고 응답을 기다린 뒤 멈춤',
+    producerCrashLabel: '{name}: 강제 종료 — 가진 레코드와 응답받지 못한 요청을 잃음',
     authorTitle: '레슨 만들기',
     authorHelp: '실행을 진행하거나 레슨 파일을 연 다음, 학생이 읽어야 할 단계에 노트와 질문을 더하세요. 각 항목은 그 단계 다음에 일어나는 일보다 먼저 나옵니다.',
     authorLessonTitle: '제목',

@@ -66,7 +66,7 @@ function wordLine(line) {
  * Takes new trace events into the narration; animates messages on `wire` when `animate`.
  * Returns the lines that are new or grew (not housekeeping).
  */
-export function consume(events, { animate, wire, now }) {
+export function consume(events, { animate, wire, now, draw = true }) {
   const animateFrom = animate ? Math.max(0, events.length - 60) : events.length;
   // At the top speeds background traffic is a blur: only the messages that matter travel.
   const quiet = S.playing && S.speed >= 100;
@@ -106,10 +106,16 @@ export function consume(events, { animate, wire, now }) {
     if (!hk) fresh.push(line);
   });
   if (lines.length > (LOG_MAX + HK_MAX) * 4) lines = lines.slice(-(LOG_MAX + HK_MAX) * 2);
-  drawLog(added);
-  drawCaption();
+  if (draw) {
+    drawLog(added);
+    drawCaption();
+  }
   return fresh;
 }
+
+/** How many events a jump reads back, and how many of their lines it draws at once. */
+export const JUMP_EVENTS = 300;
+const JUMP_LINES = 150;
 
 /** Starts the narration again (after a jump): the events given are all there is to say. */
 export function restart(events, { wire }) {
@@ -117,9 +123,33 @@ export function restart(events, { wire }) {
   housekeeping.clear();
   $('log').replaceChildren();
   S.selected = null;
-  consume(events, { animate: false, wire, now: 0 });
+  consume(events, { animate: false, wire, now: 0, draw: false });
+  // A jump draws the newest lines only: older ones are a scroll away from nobody's eyes.
+  stick = true;
+  drawLog(lines.slice(-JUMP_LINES));
+  drawCaption();
+}
+
+/**
+ * Whether the log follows its newest line: true until the person scrolls up. Read from scroll
+ * events and applied on the next frame, so drawing never forces a layout of its own.
+ */
+let stick = true;
+let scrollQueued = false;
+function followLog() {
+  if (!stick || scrollQueued) return;
+  scrollQueued = true;
+  requestAnimationFrame(() => {
+    scrollQueued = false;
+    const log = $('log');
+    if (log && stick) log.scrollTop = log.scrollHeight;
+  });
+}
+export function wireLog() {
   const log = $('log');
-  log.scrollTop = log.scrollHeight;
+  log.addEventListener('scroll', () => {
+    stick = log.scrollTop + log.clientHeight >= log.scrollHeight - 30;
+  }, { passive: true });
 }
 
 /** Housekeeping lines get their DOM only while they are shown (the checkbox rebuilds the log). */
@@ -128,7 +158,6 @@ const showHk = () => $('show-housekeeping').checked;
 function drawLog(added) {
   const log = $('log');
   if (!showHk()) added = added.filter((line) => !line.hk);
-  const atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 30;
   for (const li of log.querySelectorAll('li.fresh')) li.classList.remove('fresh');
   const frag = document.createDocumentFragment();
   // Only the last lines are in the DOM (LOG_MAX, and HK_MAX of housekeeping); a grown line moves to the end.
@@ -154,7 +183,7 @@ function drawLog(added) {
       li = next;
     }
   }
-  if (atBottom) log.scrollTop = log.scrollHeight;
+  followLog();
 }
 
 /** The lines the caption shows: the last few that are neither housekeeping nor messages on the wire. */
@@ -220,5 +249,6 @@ export function showHousekeeping() {
   log.replaceChildren();
   drawLog(lines.slice(-(LOG_MAX + HK_MAX)));
   for (const li of log.querySelectorAll('li.fresh')) li.classList.remove('fresh');
-  log.scrollTop = log.scrollHeight;
+  stick = true;
+  followLog();
 }

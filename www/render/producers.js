@@ -28,15 +28,33 @@ export function failEl(label, error, cls = 'fail') {
 
 function drawProducer(d, p) {
   d.dataset.node = p.name;
-  const title = el('div', 'node-title', p.name);
+  d.classList.toggle('stopped', !p.running);
+  const head = el('div', 'chead');
+  const title = el('span', 'node-title', p.name);
   title.title = p.name;
-  d.replaceChildren(title, el('div', 'node-sub', t('producerInfo', { acks: p.acks, partitioner: p.partitioner, outstanding: p.outstanding })));
+  head.append(title);
+  if (p.closing) head.append(el('span', 'badge shutting', t('producerClosing')));
+  if (!p.running) head.append(el('span', 'badge stopped', t('producerStopped')));
+  d.replaceChildren(head, el('div', 'node-sub', t('producerInfo', { acks: p.acks, partitioner: p.partitioner, outstanding: p.outstanding })));
   const serde = serdeLine(p.serializers, 'StringSerializer', false);
   if (serde) d.append(serde);
   const failed = p.last_failure;
   if (failed) {
     const f = d.appendChild(failEl(t('sendFailed', { topic: failed.topic, time: secs(failed.time_ms) }), errorShort(failed.error)));
     f.title = failed.error;
+  }
+  if (p.running) {
+    // close() sends what it holds first and waits for the answers; a crash drops them.
+    const btns = el('div', 'cbtns');
+    for (const [act, label] of [['close', 'producerCloseLabel'], ['crash', 'producerCrashLabel']]) {
+      const b = button(null, t(act));
+      b.dataset.act = act;
+      b.disabled = act === 'close' && p.closing;
+      b.setAttribute('aria-label', `${t(act)} — ${t(label, { name: p.name })}`);
+      b.title = t(label, { name: p.name });
+      btns.append(b);
+    }
+    d.append(btns);
   }
 }
 
