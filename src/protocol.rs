@@ -316,6 +316,14 @@ pub enum Message {
         controller_epoch: u32,
         partitions: Vec<TopicPartition>,
     },
+    /// A broker's answer to a LeaderAndIsr, UpdateMetadata or StopReplica (`api`) that it
+    /// refused. A request it carried out is not answered here: Kafka's controller does
+    /// nothing with a successful answer that this model has (no log directories to fail).
+    ControllerRequestResponse {
+        api: &'static str,
+        controller_epoch: u32,
+        error: ErrorCode,
+    },
 
     /// A client asks any broker which one coordinates its group.
     FindCoordinatorRequest {
@@ -578,6 +586,11 @@ impl Message {
             Message::ControlledShutdownRequest { .. } => "ControlledShutdown",
             Message::ControlledShutdownResponse { .. } => "ControlledShutdownResponse",
             Message::StopReplicaRequest { .. } => "StopReplica",
+            Message::ControllerRequestResponse { api, .. } => match *api {
+                "LeaderAndIsr" => "LeaderAndIsrResponse",
+                "UpdateMetadata" => "UpdateMetadataResponse",
+                _ => "StopReplicaResponse",
+            },
         }
     }
 
@@ -716,6 +729,7 @@ impl Message {
             Message::StopReplicaRequest {
                 controller_epoch, partitions, ..
             } => s.w("controller_epoch").v(controller_epoch).v(":").list(partitions.iter(), |s, tp| s.v(tp)),
+            Message::ControllerRequestResponse { controller_epoch, error, .. } => s.w("controller_epoch").v(controller_epoch).v(":").v(error),
         }
         .0
     }

@@ -220,26 +220,25 @@ impl Scenario {
         let mut w = World::new(self.config.clone()).map_err(|e| e.to_string())?;
         w.step_budget = step_budget;
         for (i, step) in self.steps.iter().enumerate() {
-            match step {
-                ScenarioStep::Run(Run::RunFor { ms }) => w.run_for(*ms),
-                ScenarioStep::Run(Run::RunUntil { time_ms }) => w.run_until(*time_ms),
-                ScenarioStep::Run(Run::RunUntilQuiet { max_ms }) => w.run_until_quiet(*max_ms),
-                ScenarioStep::Command(c) => w.apply(c.clone()).map_err(|e| format!("commands[{i}]: {e}"))?,
-                ScenarioStep::ExpectError { command, contains } => match w.apply(command.clone()) {
-                    Err(e) if e.to_string().contains(contains.as_str()) => {}
-                    Err(e) => {
-                        return Err(format!(
-                            "commands[{i}]: refused, but with \"{e}\" instead of an error containing \"{contains}\""
-                        ))
-                    }
-                    Ok(()) => {
-                        return Err(format!(
-                            "commands[{i}]: expected an error containing \"{contains}\", but the command was accepted"
-                        ))
-                    }
-                },
-            }
+            play(&mut w, step).map_err(|e| format!("commands[{i}]: {e}"))?;
         }
         Ok(w)
     }
+}
+
+/// Plays one step on a world: lets time pass, or applies a command (an `expect_error` one
+/// must be refused with its words, and then changes nothing).
+pub fn play(w: &mut World, step: &ScenarioStep) -> Result<(), String> {
+    match step {
+        ScenarioStep::Run(Run::RunFor { ms }) => w.run_for(*ms),
+        ScenarioStep::Run(Run::RunUntil { time_ms }) => w.run_until(*time_ms),
+        ScenarioStep::Run(Run::RunUntilQuiet { max_ms }) => w.run_until_quiet(*max_ms),
+        ScenarioStep::Command(c) => w.apply(c.clone()).map_err(|e| e.to_string())?,
+        ScenarioStep::ExpectError { command, contains } => match w.apply(command.clone()) {
+            Err(e) if e.to_string().contains(contains.as_str()) => {}
+            Err(e) => return Err(format!("refused, but with \"{e}\" instead of an error containing \"{contains}\"")),
+            Ok(()) => return Err(format!("expected an error containing \"{contains}\", but the command was accepted")),
+        },
+    }
+    Ok(())
 }

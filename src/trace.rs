@@ -65,6 +65,16 @@ pub enum Event {
     BrokerStarted {
         broker: BrokerId,
     },
+    /// `KafkaServer.startup` failed ("Fatal error during KafkaServer startup. Prepare to
+    /// shutdown") and the process exited: `KafkaZkClient.registerBroker` found `/brokers/ids/<id>`
+    /// held by another session (`error` "NODEEXISTS", `checkedEphemeralCreate`), the previous
+    /// run's, which ZooKeeper expires at `owner_session_expires_at_ms` if it hears nothing more.
+    BrokerStartFailed {
+        broker: BrokerId,
+        error: &'static str,
+        owner_session: u64,
+        owner_session_expires_at_ms: Option<u64>,
+    },
     /// The broker's process died (a crash): nothing was closed; ZooKeeper notices when its
     /// session expires.
     BrokerStopped {
@@ -246,6 +256,24 @@ pub enum Event {
     AlterPartitionRefused {
         broker: BrokerId,
         tp: TopicPartition,
+        error: ErrorCode,
+    },
+    /// A broker refused a request (`api`: LeaderAndIsr, UpdateMetadata or StopReplica) of a
+    /// controller whose epoch is older than the newest it has seen (`ReplicaManager`:
+    /// "since its controller epoch … is old"); it answers STALE_CONTROLLER_EPOCH.
+    StaleControllerRequestRefused {
+        broker: BrokerId,
+        controller: BrokerId,
+        api: &'static str,
+        controller_epoch: u32,
+        latest_epoch: u32,
+    },
+    /// A controller got an error back for its request (`KafkaController`: "Received error in
+    /// LeaderAndIsr response … from broker N"); it logs it and changes nothing.
+    ControllerRequestFailed {
+        controller: BrokerId,
+        broker: BrokerId,
+        api: &'static str,
         error: ErrorCode,
     },
 
@@ -457,6 +485,7 @@ event_types! {
     MessageDelivered => "message_delivered",
     MessageDropped => "message_dropped",
     BrokerStarted => "broker_started",
+    BrokerStartFailed => "broker_start_failed",
     BrokerStopped => "broker_stopped",
     BrokerShutDown => "broker_shut_down",
     ControlledShutdownRequested => "controlled_shutdown_requested",
@@ -489,6 +518,8 @@ event_types! {
     IsrShrinkProposed => "isr_shrink_proposed",
     IsrExpandProposed => "isr_expand_proposed",
     AlterPartitionRefused => "alter_partition_refused",
+    StaleControllerRequestRefused => "stale_controller_request_refused",
+    ControllerRequestFailed => "controller_request_failed",
     ProduceQueued => "produce_queued",
     ProduceAcknowledged => "produce_acknowledged",
     ProduceRefused => "produce_refused",

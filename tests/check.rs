@@ -1,8 +1,8 @@
 //! The proof: seeded fault runs checked against Kafka's guarantees.
-use kafkascope::check::{check, fault_run, shrink, Profile, Violation, STEP_BUDGET};
+use kafkascope::check::{check, fault_run, fault_run_played, shrink, Profile, Violation, STEP_BUDGET};
 
 fn violations(seed: u64, profile: Profile) -> Vec<Violation> {
-    check(&fault_run(seed, profile).run_with_budget(Some(STEP_BUDGET)).expect("a fault run always runs"))
+    check(&fault_run_played(seed, profile).1)
 }
 
 #[test]
@@ -30,12 +30,14 @@ fn under_acks_1_every_violation_is_one_kafka_allows_there() {
 
 #[test]
 fn a_fault_run_is_a_scenario_that_replays_to_the_same_trace() {
-    let scenario = fault_run(3, Profile::Safe);
+    // The plan is written while it plays; the scenario it writes replays to the same run.
+    let (scenario, played) = fault_run_played(3, Profile::Safe);
     let again = kafkascope::scenario::Scenario::parse(&scenario.to_json()).unwrap();
-    let a = scenario.run().unwrap();
+    let a = scenario.run_with_budget(Some(STEP_BUDGET)).unwrap();
     let b = again.run().unwrap();
     assert_eq!(a.trace.len(), b.trace.len());
     assert_eq!(serde_json::to_string(&a.trace).unwrap(), serde_json::to_string(&b.trace).unwrap());
+    assert_eq!(serde_json::to_string(&played.trace).unwrap(), serde_json::to_string(&a.trace).unwrap());
 }
 
 #[test]
@@ -54,7 +56,7 @@ fn the_fault_sweep_mixes_controlled_shutdowns_with_crashes() {
     use kafkascope::trace::Event;
     let (mut controlled, mut unclean, mut crashed) = (0, 0, 0);
     for seed in 0..40 {
-        let w = fault_run(seed, Profile::Safe).run_with_budget(Some(STEP_BUDGET)).unwrap();
+        let w = fault_run_played(seed, Profile::Safe).1;
         for r in &w.trace {
             match r.event {
                 Event::BrokerShutDown { controlled: true, .. } => controlled += 1,
@@ -65,4 +67,18 @@ fn the_fault_sweep_mixes_controlled_shutdowns_with_crashes() {
         }
     }
     assert!(controlled > 0 && crashed > 0, "controlled {controlled}, unclean {unclean}, crashed {crashed}");
+}
+
+#[test]
+fn a_start_that_fails_on_the_old_session_is_tried_again_and_every_broker_ends_running() {
+    use kafkascope::trace::Event;
+    // A restart soon after a crash meets the previous run's znode (`KafkaServer.startup`,
+    // NODEEXISTS); the operator starts the broker again later, and every run ends repaired.
+    let mut failed = 0;
+    for seed in 0..40 {
+        let w = fault_run_played(seed, Profile::Safe).1;
+        failed += w.trace.iter().filter(|r| matches!(r.event, Event::BrokerStartFailed { .. })).count();
+        assert!(w.brokers.values().all(|b| b.running), "seed {seed}: a broker is still stopped at the end");
+    }
+    assert!(failed > 0, "no start failed in 40 fault runs");
 }

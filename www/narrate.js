@@ -80,6 +80,9 @@ const FIELDS = {
   message_delivered: (ev, h) => ({ from: h.n(ev.from), to: h.n0(ev.to), kind: h.kind(ev.kind) }),
   message_dropped: (ev, h) => ({ from: h.n(ev.from), to: h.n(ev.to), kind: h.kind(ev.kind), reason: h.L.reasons[ev.reason] || ev.reason }),
   broker_started: (ev) => ({ broker: ev.broker }),
+  broker_start_failed: (ev) => (ev.owner_session_expires_at_ms == null
+    ? ['broker_start_failed_no_expiry', { broker: ev.broker }]
+    : { broker: ev.broker, s: (Math.max(0, ev.owner_session_expires_at_ms - (ev.time_ms || 0)) / 1000).toFixed(1) }),
   broker_stopped: (ev) => ({ broker: ev.broker }),
   broker_shut_down: (ev) => [ev.controlled ? 'broker_shut_down' : 'broker_shut_down_unclean', { broker: ev.broker }],
   controlled_shutdown_requested: (ev) => ({ broker: ev.broker, controller: ev.controller, attempt: ev.attempt }),
@@ -112,6 +115,8 @@ const FIELDS = {
   isr_shrink_proposed: (ev) => ({ broker: ev.broker, tp: tpName(ev.tp), replicas: list(ev.out_of_sync) }),
   isr_expand_proposed: (ev) => ({ broker: ev.broker, tp: tpName(ev.tp), replica: ev.caught_up }),
   alter_partition_refused: (ev) => ({ broker: ev.broker, tp: tpName(ev.tp), error: ev.error }),
+  stale_controller_request_refused: (ev) => ({ broker: ev.broker, controller: ev.controller, api: ev.api, epoch: ev.controller_epoch, latest: ev.latest_epoch }),
+  controller_request_failed: (ev) => ({ controller: ev.controller, broker: ev.broker, api: ev.api, error: ev.error }),
   produce_queued: (ev, h) => ({ producer: ev.producer, tp: tpName(ev.tp), seq: ev.seq, key: orNone(h.L, ev.key), value: orNone(h.L, ev.value) }),
   produce_acknowledged: (ev) => (ev.base_offset === null || ev.base_offset === undefined
     ? ['produce_acknowledged_none', { producer: ev.producer, tp: tpName(ev.tp) }]

@@ -100,6 +100,21 @@ pub struct Broker {
     pub broker_epoch: u64,
     /// A controlled shutdown under way (`PendingControlledShutdown`).
     pub controlled_shutdown: Option<ControlledShutdown>,
+    /// Why the last start failed, kept until the next start (`KafkaServer.startup`).
+    pub start_failure: Option<StartFailure>,
+    /// `KafkaServer.startup` has not registered the broker yet: a failure now is fatal.
+    #[serde(skip)]
+    starting_up: bool,
+}
+
+/// `KafkaServer.startup` ended in "Fatal error during KafkaServer startup. Prepare to shutdown".
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct StartFailure {
+    /// ZooKeeper's error code, as Kafka logs it: NODEEXISTS.
+    pub error: &'static str,
+    /// The other session holding `/brokers/ids/<id>` (the previous run's).
+    pub owner_session: u64,
+    pub at_ms: u64,
 }
 
 /// `KafkaServer.controlledShutdown`'s loop: which attempt, and the request in flight.
@@ -161,6 +176,8 @@ impl Broker {
             registered: false,
             broker_epoch: 0,
             controlled_shutdown: None,
+            start_failure: None,
+            starting_up: false,
         }
     }
 
@@ -180,6 +197,8 @@ impl Broker {
     /// Starts (or restarts) the broker: logs are read back from disk, everything else starts empty.
     pub fn start(&mut self, ctx: &mut Ctx, chroot: &str) {
         self.running = true;
+        self.starting_up = true;
+        self.start_failure = None;
         for p in self.partitions.values_mut() {
             p.role = Role::Offline;
             p.leader = None;
@@ -188,6 +207,9 @@ impl Broker {
         }
         ctx.sched.emit(Event::BrokerStarted { broker: self.id });
         self.connect_zookeeper(ctx, chroot);
+        if !self.running {
+            return; // the start failed
+        }
         let interval = ctx.config.zookeeper_session_timeout_ms / 3;
         ctx.sched.set_timer(interval, self.node(), Timer::ZkPing);
     }
@@ -201,6 +223,7 @@ impl Broker {
     /// The process ends (a crash, or the end of an orderly stop).
     fn halt(&mut self, sched: &mut Scheduler) {
         self.running = false;
+        self.starting_up = false;
         self.controlled_shutdown = None;
         self.zk_session = None;
         self.registered = false;
@@ -321,10 +344,12 @@ impl Broker {
 
     /// StopReplica (`ReplicaManager.stopReplicas` without deleting): the fetchers let go of
     /// the partitions; the logs stay.
-    fn handle_stop_replica(&mut self, ctx: &mut Ctx, controller_epoch: u32, partitions: Vec<TopicPartition>) {
+    fn handle_stop_replica(&mut self, ctx: &mut Ctx, controller_id: BrokerId, controller_epoch: u32, partitions: Vec<TopicPartition>) {
         if controller_epoch < self.metadata.controller_epoch {
-            return; // STALE_CONTROLLER_EPOCH
+            self.refuse_stale_controller(ctx, controller_id, "StopReplica", controller_epoch);
+            return;
         }
+        self.metadata.controller_epoch = controller_epoch;
         for tp in partitions {
             for f in self.fetchers.values_mut() {
                 f.partitions.remove(&tp);
@@ -361,22 +386,56 @@ impl Broker {
             let _ = zk.create_recursive(zkdata::CLUSTER_ID, serde_json::json!({"version": "1", "id": cluster_id(seed)}).to_string());
         }
         drop(zk);
-        self.register(ctx);
+        if let Err(owner) = self.register(ctx) {
+            if self.starting_up {
+                self.fail_start(ctx, session, owner);
+                return;
+            }
+        }
         self.elect_controller(ctx);
     }
 
-    /// Creates the ephemeral `/brokers/ids/<id>`. If the previous incarnation's session still
-    /// holds it, Kafka waits for that session to expire and tries again; so does this broker,
-    /// on each heartbeat.
-    fn register(&mut self, ctx: &mut Ctx) {
-        let Some(session) = self.zk_session else { return };
+    /// `KafkaServer.startup` could not register the broker: "Fatal error during KafkaServer
+    /// startup. Prepare to shutdown". `shutdown()` closes the new ZooKeeper session (the
+    /// controller never started: it starts after the registration) and the process exits.
+    fn fail_start(&mut self, ctx: &mut Ctx, session: u64, owner: u64) {
+        let expires = ctx.zk.session_expiry_from(ctx.sched, owner);
+        ctx.zk.close_session(ctx.sched, session);
+        self.halt(ctx.sched);
+        self.start_failure = Some(StartFailure {
+            error: "NODEEXISTS",
+            owner_session: owner,
+            at_ms: ctx.sched.now_ms,
+        });
+        ctx.sched.emit(Event::BrokerStartFailed {
+            broker: self.id,
+            error: "NODEEXISTS",
+            owner_session: owner,
+            owner_session_expires_at_ms: expires,
+        });
+    }
+
+    /// `KafkaZkClient.registerBroker` → `checkedEphemeralCreate`: creates the ephemeral
+    /// `/brokers/ids/<id>`. If it exists, it is ours only when our own session holds it;
+    /// another session's node is NODEEXISTS (`Err` with that session). At startup that is
+    /// fatal (`fail_start`); a broker re-registering after its session expired tries again on
+    /// its next heartbeat (here the expired session's node is already gone).
+    fn register(&mut self, ctx: &mut Ctx) -> Result<(), u64> {
+        let Some(session) = self.zk_session else { return Ok(()) };
         let now = ctx.sched.now_ms;
-        if ctx
-            .zk_client(self.id, session)
-            .create(&zkdata::broker_path(self.id), zkdata::broker_info_json(self.id, now), true)
-            .is_ok()
-        {
+        let mut zk = ctx.zk_client(self.id, session);
+        let created = match zk.create(&zkdata::broker_path(self.id), zkdata::broker_info_json(self.id, now), true) {
+            Ok(()) => true,
+            Err(ZkError::NodeExists) => match zk.get(&zkdata::broker_path(self.id), false) {
+                Ok(Some(node)) if node.ephemeral_owner == Some(session) => true,
+                Ok(Some(node)) => return Err(node.ephemeral_owner.unwrap_or(0)),
+                _ => false,
+            },
+            Err(_) => false,
+        };
+        if created {
             self.registered = true;
+            self.starting_up = false;
             if let Ok(Some(node)) = ctx.zk_client(self.id, session).get(&zkdata::broker_path(self.id), false) {
                 self.broker_epoch = node.czxid;
             }
@@ -385,6 +444,7 @@ impl Broker {
                 broker: self.id,
             });
         }
+        Ok(())
     }
 
     /// `KafkaController.elect`: whoever creates the ephemeral `/controller` first is the controller.
@@ -434,10 +494,17 @@ impl Broker {
                     Some(session_id) => {
                         ctx.sched.send(self.node(), NodeId::ZooKeeper, Message::ZkPing { session_id });
                         if !self.registered {
-                            self.register(ctx);
+                            if let Err(owner) = self.register(ctx) {
+                                if self.starting_up {
+                                    self.fail_start(ctx, session_id, owner);
+                                }
+                            }
                         }
                     }
                     None => self.connect_zookeeper(ctx, chroot),
+                }
+                if !self.running {
+                    return;
                 }
                 ctx.sched.set_timer(ctx.config.zookeeper_session_timeout_ms / 3, self.node(), Timer::ZkPing);
             }
@@ -595,6 +662,7 @@ impl Broker {
                 live_brokers,
                 partitions,
             } => {
+                // `ReplicaManager.maybeUpdateMetadataCache`: an older controller's is refused.
                 if controller_epoch >= self.metadata.controller_epoch {
                     self.metadata.controller_id = Some(controller_id);
                     self.metadata.controller_epoch = controller_epoch;
@@ -602,6 +670,8 @@ impl Broker {
                     for p in partitions {
                         self.metadata.partitions.insert(p.tp.clone(), p);
                     }
+                } else {
+                    self.refuse_stale_controller(ctx, controller_id, "UpdateMetadata", controller_epoch);
                 }
             }
             Message::AlterPartitionRequest {
@@ -657,8 +727,24 @@ impl Broker {
                 self.controlled_shutdown_answered(ctx, correlation_id, result);
             }
             Message::StopReplicaRequest {
-                controller_epoch, partitions, ..
-            } => self.handle_stop_replica(ctx, controller_epoch, partitions),
+                controller_id,
+                controller_epoch,
+                partitions,
+            } => self.handle_stop_replica(ctx, controller_id, controller_epoch, partitions),
+            Message::ControllerRequestResponse { api, error, .. } => {
+                // `KafkaController`: an active controller logs the error of a LeaderAndIsr or
+                // UpdateMetadata response ("Received error in … response") and does nothing
+                // more; a StopReplica's top-level error goes unread. It learns it was deposed
+                // only from ZooKeeper.
+                if let (Some(_), NodeId::Broker(broker), true) = (&self.controller, &from, api != "StopReplica") {
+                    ctx.sched.emit(Event::ControllerRequestFailed {
+                        controller: self.id,
+                        broker: *broker,
+                        api,
+                        error,
+                    });
+                }
+            }
             Message::Disconnected { correlation_id } if self.controlled_shutdown.as_ref().is_some_and(|cs| cs.in_flight == Some(correlation_id)) => {
                 self.controlled_shutdown_answered(ctx, correlation_id, Err("network_exception"));
             }
@@ -1328,10 +1414,33 @@ impl Broker {
         }
     }
 
+    /// A request of a controller older than the newest this broker has seen is ignored and
+    /// answered STALE_CONTROLLER_EPOCH (`ReplicaManager.becomeLeaderOrFollower`,
+    /// `maybeUpdateMetadataCache` and `stopReplicas`, through `KafkaApis`).
+    fn refuse_stale_controller(&mut self, ctx: &mut Ctx, controller: BrokerId, api: &'static str, controller_epoch: u32) {
+        ctx.sched.emit(Event::StaleControllerRequestRefused {
+            broker: self.id,
+            controller,
+            api,
+            controller_epoch,
+            latest_epoch: self.metadata.controller_epoch,
+        });
+        ctx.sched.send(
+            self.node(),
+            NodeId::Broker(controller),
+            Message::ControllerRequestResponse {
+                api,
+                controller_epoch,
+                error: ErrorCode::StaleControllerEpoch,
+            },
+        );
+    }
+
     /// `ReplicaManager.becomeLeaderOrFollower`.
     fn handle_leader_and_isr(&mut self, ctx: &mut Ctx, controller_id: BrokerId, controller_epoch: u32, partitions: Vec<PartitionMetadata>) {
         if controller_epoch < self.metadata.controller_epoch {
-            return; // STALE_CONTROLLER_EPOCH: a deposed controller is ignored.
+            self.refuse_stale_controller(ctx, controller_id, "LeaderAndIsr", controller_epoch);
+            return;
         }
         self.metadata.controller_epoch = controller_epoch;
         self.metadata.controller_id = Some(controller_id);

@@ -5,4 +5,4 @@ pub mod history;
 pub mod workload;
 
 pub use history::{check, Violation};
-pub use workload::{fault_run, shrink, Profile, STEP_BUDGET};
+pub use workload::{fault_run, fault_run_played, shrink, Profile, STEP_BUDGET};

@@ -2,10 +2,14 @@
 //! shutdowns and restarts, network cuts and heals (a broker cut from ZooKeeper loses its session),
 //! and consumer crashes, all as ordinary commands, so each run is a scenario anyone
 //! can replay with `kafkascope run`.
+//!
+//! The plan is written while it plays, as a person at the controls acts on what they see:
+//! a broker is started only when it is stopped, and a start that fails (its previous run's
+//! ZooKeeper session still holds `/brokers/ids/N`, `KafkaServer.startup`) is tried again later.
 
 use crate::config::{BrokerConfig, ClusterSpec, WorldConfig};
-use crate::scenario::{Run, Scenario, ScenarioStep};
-use crate::world::Command;
+use crate::scenario::{play, Run, Scenario, ScenarioStep};
+use crate::world::{Command, World};
 use serde_json::json;
 
 /// The configuration a run is checked under.
@@ -51,6 +55,45 @@ const CONTROLLED_SHUTDOWN_BACKOFF_MS: u64 = 1_000;
 /// How long after `stop_broker` in controlled mode the process surely ended (three attempts,
 /// each timing out and backing off, with room for message delay).
 const SHUTDOWN_BOUND_MS: u64 = 3 * (CONTROLLER_SOCKET_TIMEOUT_MS + CONTROLLED_SHUTDOWN_BACKOFF_MS) + 1_000;
+/// How long the operator waits before trying a failed start again at the end of a run.
+const START_RETRY_MS: u64 = 2_000;
+/// Enough tries to outlast the previous run's session (6 s, and a slow link's delay).
+const START_TRIES: usize = 15;
+
+/// The plan so far, played on a world as it is written.
+pub struct Plan {
+    pub world: World,
+    pub steps: Vec<ScenarioStep>,
+}
+
+impl Plan {
+    fn new(config: &WorldConfig) -> Plan {
+        let mut world = World::new(config.clone()).expect("the plan's configuration is valid");
+        world.step_budget = Some(STEP_BUDGET);
+        Plan { world, steps: Vec::new() }
+    }
+
+    /// Plays a step and writes it down; a step the world refuses is an error.
+    fn push(&mut self, step: ScenarioStep) -> Result<(), String> {
+        play(&mut self.world, &step).map_err(|e| format!("commands[{}]: {e}", self.steps.len()))?;
+        self.steps.push(step);
+        Ok(())
+    }
+
+    /// For steps the plan knows the world accepts.
+    fn add(&mut self, step: ScenarioStep) {
+        self.push(step).expect("the plan writes commands the world accepts");
+    }
+
+    fn running(&self, b: u32) -> bool {
+        self.world.brokers.get(&b).is_some_and(|b| b.running)
+    }
+
+    /// Stopped, or on its way there (a controlled shutdown under way).
+    fn down_or_stopping(&self, b: u32) -> bool {
+        self.world.brokers.get(&b).is_some_and(|b| !b.running || b.controlled_shutdown.is_some())
+    }
+}
 
 /// The plan's own generator, apart from the world's.
 struct PlanRng(oorandom::Rand64);
@@ -93,12 +136,19 @@ fn run_for(ms: u64) -> ScenarioStep {
 
 /// The scenario of one seeded fault run under a profile.
 pub fn fault_run(seed: u64, profile: Profile) -> Scenario {
-    let (config, steps) = workload(seed, profile);
-    finish(format!("fault run, seed {seed}"), config, steps)
+    fault_run_played(seed, profile).0
+}
+
+/// The scenario of one seeded fault run, and the world it played on while it was written
+/// (the same as replaying the scenario with `STEP_BUDGET`).
+pub fn fault_run_played(seed: u64, profile: Profile) -> (Scenario, World) {
+    let plan = workload(seed, profile);
+    let config = plan.world.config.clone();
+    finish(format!("fault run, seed {seed}"), config, plan)
 }
 
 /// The set-up and the faulty workload, without the settling tail.
-fn workload(seed: u64, profile: Profile) -> (WorldConfig, Vec<ScenarioStep>) {
+fn workload(seed: u64, profile: Profile) -> Plan {
     let mut rng = PlanRng(oorandom::Rand64::new(((seed as u128) << 1) | 1));
     let broker_config = BrokerConfig {
         min_insync_replicas: if profile == Profile::Unclean { 1 } else { 2 },
@@ -125,40 +175,41 @@ fn workload(seed: u64, profile: Profile) -> (WorldConfig, Vec<ScenarioStep>) {
     };
     let acks = if profile == Profile::Acks1 { "1" } else { "all" };
     let consumer_config = json!({"auto.offset.reset": "earliest", "auto.commit.interval.ms": 2000, "session.timeout.ms": 10000});
-    let mut steps = vec![
+    let mut plan = Plan::new(&config);
+    for s in [
         run_for(200),
         cmd(json!({"cmd": "create_topic", "topic": TOPIC, "partitions": 3, "replication_factor": 3})),
         cmd(json!({"cmd": "add_producer", "name": "producer-1", "config": {"acks": acks, "delivery.timeout.ms": 30000, "request.timeout.ms": 5000}})),
         run_for(500),
-    ];
+    ] {
+        plan.add(s);
+    }
     for c in CONSUMERS {
-        steps.push(cmd(
+        plan.add(cmd(
             json!({"cmd": "start_consumer", "name": c, "group": "group-1", "topics": [TOPIC], "config": consumer_config}),
         ));
     }
-    // Each stopped broker, with when it can be started again (a controlled shutdown takes a while).
-    let mut stopped: Vec<(u32, u64)> = Vec::new();
     let mut cut: Vec<(String, String)> = Vec::new();
     let mut crashed: Vec<&'static str> = Vec::new();
     let (mut t, mut n) = (0, 0);
     while t < CHAOS_MS {
         let dt = 20 + rng.below(180);
         t += dt;
-        steps.push(run_for(dt));
+        plan.add(run_for(dt));
         for _ in 0..1 + rng.below(3) {
             let key = if rng.chance(700) {
                 json!(format!("k{}", rng.below(20)))
             } else {
                 serde_json::Value::Null
             };
-            steps.push(cmd(
+            plan.add(cmd(
                 json!({"cmd": "produce", "producer": "producer-1", "topic": TOPIC, "key": key, "value": format!("r{n}")}),
             ));
             n += 1;
         }
         for c in CONSUMERS {
             if !crashed.contains(&c) && rng.chance(300) {
-                steps.push(cmd(json!({"cmd": "poll", "consumer": c})));
+                plan.add(cmd(json!({"cmd": "poll", "consumer": c})));
             }
         }
         if !rng.chance(25) {
@@ -166,121 +217,139 @@ fn workload(seed: u64, profile: Profile) -> (WorldConfig, Vec<ScenarioStep>) {
         }
         // One fault or one repair at a time, as a person at the controls would.
         match rng.below(8) {
-            0 if stopped.len() < 2 => {
+            0 if BROKERS.iter().filter(|b| plan.down_or_stopping(**b)).count() < 2 => {
                 let b = rng.pick(&BROKERS);
-                if !stopped.iter().any(|(s, _)| *s == b) {
+                if !plan.down_or_stopping(b) {
                     // Half the stops are controlled shutdowns, half crashes.
                     if rng.chance(500) {
-                        stopped.push((b, t + SHUTDOWN_BOUND_MS));
-                        steps.push(cmd(json!({"cmd": "stop_broker", "broker": b, "mode": "controlled"})));
+                        plan.add(cmd(json!({"cmd": "stop_broker", "broker": b, "mode": "controlled"})));
                     } else {
-                        stopped.push((b, t));
-                        steps.push(cmd(json!({"cmd": "crash_broker", "broker": b})));
+                        plan.add(cmd(json!({"cmd": "crash_broker", "broker": b})));
                     }
                 }
             }
-            1 if !stopped.is_empty() => {
-                let i = rng.below(stopped.len() as u64) as usize;
-                if stopped[i].1 <= t {
-                    let (b, _) = stopped.remove(i);
-                    steps.push(cmd(json!({"cmd": "start_broker", "broker": b})));
-                }
+            1 if BROKERS.iter().any(|b| !plan.running(*b)) => {
+                // A start soon after a crash can fail (the old session holds the znode); the
+                // broker stays stopped and a later turn tries again.
+                let stopped: Vec<u32> = BROKERS.iter().copied().filter(|b| !plan.running(*b)).collect();
+                let b = rng.pick(&stopped);
+                plan.add(cmd(json!({"cmd": "start_broker", "broker": b})));
             }
             2 | 3 if cut.len() < 3 => {
                 let (a, others) = link_ends(&mut rng);
                 let link = (a, rng.pick(&others));
                 if !cut.contains(&link) {
-                    steps.push(cmd(json!({"cmd": "cut_link", "a": link.0, "b": link.1})));
+                    plan.add(cmd(json!({"cmd": "cut_link", "a": link.0, "b": link.1})));
                     cut.push(link);
                 }
             }
             4 | 5 if !cut.is_empty() => {
                 let (a, b) = cut.remove(rng.below(cut.len() as u64) as usize);
-                steps.push(cmd(json!({"cmd": "heal_link", "a": a, "b": b})));
+                plan.add(cmd(json!({"cmd": "heal_link", "a": a, "b": b})));
             }
             7 => {
                 // A slow path: every message on one broker's link waits longer (or the link recovers).
                 let (a, others) = link_ends(&mut rng);
                 let ms = if rng.chance(300) { 0 } else { 50 + rng.below(2_000) };
-                steps.push(cmd(json!({"cmd": "slow_link", "a": a, "b": rng.pick(&others), "ms": ms})));
+                plan.add(cmd(json!({"cmd": "slow_link", "a": a, "b": rng.pick(&others), "ms": ms})));
             }
             6 => {
                 let c = rng.pick(&CONSUMERS);
                 if crashed.contains(&c) {
                     crashed.retain(|x| *x != c);
-                    steps.push(cmd(json!({"cmd": "start_consumer", "name": c})));
+                    plan.add(cmd(json!({"cmd": "start_consumer", "name": c})));
                 } else {
                     crashed.push(c);
-                    steps.push(cmd(json!({"cmd": "stop_consumer", "name": c})));
+                    plan.add(cmd(json!({"cmd": "stop_consumer", "name": c})));
                 }
             }
             _ => {}
         }
     }
-    (config, steps)
+    plan
 }
 
 /// Appends how every run ends: each fault still in force repaired, time to recover, then
-/// every consumer and a fresh verifying group read to the end.
-fn finish(name: String, config: WorldConfig, mut steps: Vec<ScenarioStep>) -> Scenario {
-    let (mut stopped, mut cut, mut crashed, mut slow) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for s in &steps {
+/// every consumer and a fresh verifying group read to the end. The plan's world plays the
+/// tail too, so a broker whose start fails is started again once its old session is gone.
+fn finish(name: String, config: WorldConfig, mut plan: Plan) -> (Scenario, World) {
+    let (mut cut, mut slow) = (Vec::new(), Vec::new());
+    for s in &plan.steps {
         match s {
-            ScenarioStep::Command(Command::StopBroker { broker } | Command::CrashBroker { broker } | Command::StopBrokerWithMode { broker, .. }) => {
-                stopped.push(*broker)
-            }
-            ScenarioStep::Command(Command::StartBroker { broker }) => stopped.retain(|b| b != broker),
             ScenarioStep::Command(Command::CutLink { a, b }) => cut.push((a.clone(), b.clone())),
             ScenarioStep::Command(Command::HealLink { a, b }) => cut.retain(|l| l != &(a.clone(), b.clone())),
             ScenarioStep::Command(Command::SlowLink { a, b, .. }) => slow.push((a.clone(), b.clone())),
-            ScenarioStep::Command(Command::StopConsumer { name, .. }) => crashed.push(name.clone()),
-            ScenarioStep::Command(Command::StartConsumer { name, .. }) => crashed.retain(|c| c != name),
             _ => {}
         }
     }
     for (a, b) in cut {
-        steps.push(cmd(json!({"cmd": "heal_link", "a": a, "b": b})));
+        plan.add(cmd(json!({"cmd": "heal_link", "a": a, "b": b})));
     }
     for (a, b) in slow {
-        steps.push(cmd(json!({"cmd": "slow_link", "a": a, "b": b, "ms": 0})));
+        plan.add(cmd(json!({"cmd": "slow_link", "a": a, "b": b, "ms": 0})));
     }
-    if !stopped.is_empty() {
+    if BROKERS
+        .iter()
+        .any(|b| plan.world.brokers.get(b).is_some_and(|b| b.controlled_shutdown.is_some()))
+    {
         // A controlled shutdown still under way ends first.
-        steps.push(run_for(SHUTDOWN_BOUND_MS));
+        plan.add(run_for(SHUTDOWN_BOUND_MS));
     }
-    for b in stopped {
-        steps.push(cmd(json!({"cmd": "start_broker", "broker": b})));
-    }
-    for c in crashed.iter().filter(|c| CONSUMERS.contains(&c.as_str())) {
-        steps.push(cmd(json!({"cmd": "start_consumer", "name": c})));
-    }
-    steps.push(run_for(60_000));
-    steps.push(cmd(json!({"cmd": "start_consumer", "name": VERIFIER, "group": "verify", "topics": [TOPIC], "config": {"auto.offset.reset": "earliest", "enable.auto.commit": false}})));
-    for _ in 0..20 {
-        steps.push(run_for(2_000));
-        for c in CONSUMERS.iter().chain([VERIFIER].iter()) {
-            steps.push(cmd(json!({"cmd": "poll", "consumer": c})));
+    for _ in 0..START_TRIES {
+        let stopped: Vec<u32> = BROKERS.iter().copied().filter(|b| !plan.running(*b)).collect();
+        if stopped.is_empty() {
+            break;
+        }
+        for b in stopped {
+            plan.add(cmd(json!({"cmd": "start_broker", "broker": b})));
+        }
+        if BROKERS.iter().any(|b| !plan.running(*b)) {
+            plan.add(run_for(START_RETRY_MS));
         }
     }
-    Scenario {
+    let crashed: Vec<&str> = CONSUMERS
+        .iter()
+        .copied()
+        .filter(|c| plan.world.consumers.get(*c).is_some_and(|c| !c.running))
+        .collect();
+    for c in crashed {
+        plan.add(cmd(json!({"cmd": "start_consumer", "name": c})));
+    }
+    plan.add(run_for(60_000));
+    plan.add(cmd(json!({"cmd": "start_consumer", "name": VERIFIER, "group": "verify", "topics": [TOPIC], "config": {"auto.offset.reset": "earliest", "enable.auto.commit": false}})));
+    for _ in 0..20 {
+        plan.add(run_for(2_000));
+        for c in CONSUMERS.iter().chain([VERIFIER].iter()) {
+            plan.add(cmd(json!({"cmd": "poll", "consumer": c})));
+        }
+    }
+    let scenario = Scenario {
         name,
         config,
-        steps,
+        steps: plan.steps,
         guide: None,
-    }
+    };
+    (scenario, plan.world)
 }
 
 /// Shrinks a failing run: drops spans of its workload, halving the span, while the run
 /// (with a settling tail made anew for what is left) still shows a violation of the same
 /// kind. Returns the smallest scenario found.
 pub fn shrink(seed: u64, profile: Profile, kind: &str, max_tries: usize) -> Scenario {
-    let (config, mut best) = workload(seed, profile);
+    let plan = workload(seed, profile);
+    let config = plan.world.config.clone();
+    let mut best = plan.steps;
     let name = format!("fault run, seed {seed} (shrunk)");
-    let still_fails = |steps: &[ScenarioStep]| {
-        finish(String::new(), config.clone(), steps.to_vec())
-            .run_with_budget(Some(STEP_BUDGET))
-            .is_ok_and(|w| super::check(&w).iter().any(|v| v.kind() == kind))
+    // A candidate whose steps the world refuses (a start of a broker that now runs) is no run.
+    let replay = |steps: &[ScenarioStep]| -> Option<Plan> {
+        let mut p = Plan::new(&config);
+        for s in steps {
+            p.push(s.clone()).ok()?;
+        }
+        Some(p)
     };
+    let still_fails =
+        |steps: &[ScenarioStep]| replay(steps).is_some_and(|p| super::check(&finish(String::new(), config.clone(), p).1).iter().any(|v| v.kind() == kind));
     let head = 4 + CONSUMERS.len();
     let mut span = best.len().saturating_sub(head) / 2;
     let mut tries = 0;
@@ -302,5 +371,6 @@ pub fn shrink(seed: u64, profile: Profile, kind: &str, max_tries: usize) -> Scen
             span /= 2;
         }
     }
-    finish(name, config, best)
+    let plan = replay(&best).expect("the shrunk steps played before");
+    finish(name, config, plan).0
 }

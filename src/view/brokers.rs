@@ -26,7 +26,20 @@ pub struct BrokerView {
     /// In a controlled shutdown: it asked the controller to move its leaderships and waits
     /// for the answer before it stops (`KafkaServer.controlledShutdown`).
     pub shutting_down: bool,
+    /// Why its last start failed, until the next start: `/brokers/ids/<id>` still belonged to
+    /// the previous run's ZooKeeper session (`KafkaServer.startup`, NODEEXISTS).
+    pub start_failure: Option<StartFailureView>,
     pub replicas: Vec<ReplicaView>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct StartFailureView {
+    /// ZooKeeper's error code: NODEEXISTS.
+    pub error: String,
+    pub at_ms: u64,
+    /// When ZooKeeper will expire the session that held the znode, if it hears nothing more;
+    /// `None` once that session is gone (a start would now succeed).
+    pub owner_session_expires_at_ms: Option<u64>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -39,8 +52,9 @@ pub struct RegistrationView {
 #[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum RegistrationReason {
-    /// An older session of the same broker id still holds `/brokers/ids/<id>` (NODEEXISTS,
-    /// `KafkaZkClient.registerBroker`); the broker tries again once that session expired.
+    /// Another session holds `/brokers/ids/<id>` (NODEEXISTS, `KafkaZkClient.registerBroker`)
+    /// while the broker re-registers after its own session expired; it tries again on each
+    /// heartbeat. (At startup the same finding ends the process: `start_failure`.)
     NodeExists,
     /// The broker cannot reach ZooKeeper (no session, or cut off from it).
     ZookeeperUnreachable,
@@ -138,6 +152,11 @@ pub(super) fn broker_views(world: &World, parts: &PartitionIndex) -> Vec<BrokerV
             zk_session: b.zk_session,
             registration: registration(world, b, next_tick),
             shutting_down: b.running && b.controlled_shutdown.is_some(),
+            start_failure: b.start_failure.as_ref().filter(|_| !b.running).map(|f| StartFailureView {
+                error: f.error.to_string(),
+                at_ms: f.at_ms,
+                owner_session_expires_at_ms: session_expiry(world, Some(f.owner_session), next_tick),
+            }),
             replicas: b
                 .partitions
                 .values()

@@ -10,7 +10,7 @@ mod partitions;
 #[cfg(test)]
 mod tests;
 
-pub use brokers::{BrokerView, RecordView, RegistrationReason, RegistrationView, ReplicaView};
+pub use brokers::{BrokerView, RecordView, RegistrationReason, RegistrationView, ReplicaView, StartFailureView};
 pub use bytes::{record_bytes, FieldBytes, Frame, RecordBytes};
 pub use clients::{ConsumerPartitionView, ConsumerView, ProducerTopicView, ProducerView, SchemaRegistryView, SerdeView, WaitingReason, WaitingView};
 pub use groups::{GroupMemberView, GroupOffsetView, GroupView, PartitionId};

@@ -363,6 +363,18 @@ impl ZooKeeper {
         Some(next_tick_ms + ticks * TICK_TIME_MS)
     }
 
+    /// As `session_expires_at_ms`, reading the next tick from the scheduler's queue.
+    pub fn session_expiry_from(&self, sched: &Scheduler, session_id: u64) -> Option<u64> {
+        let next_tick = sched.pending().find_map(|(key, item)| match item {
+            crate::sim::Item::Fire {
+                node: NodeId::ZooKeeper,
+                timer: Timer::ZkTick,
+            } => Some(key.at_ms),
+            _ => None,
+        })?;
+        self.session_expires_at_ms(session_id, next_tick)
+    }
+
     fn expire(&mut self, sched: &mut Scheduler, session_id: u64) {
         self.end_session(sched, session_id, false);
     }

@@ -60,6 +60,8 @@ function events(v) {
     { type: 'message_dropped', from: `broker-${b}`, to: v.name, kind: 'FetchResponse', reason: 'network_partition' },
     { type: 'broker_started', broker: b },
     { type: 'broker_stopped', broker: b },
+    { type: 'broker_start_failed', broker: b, error: 'NODEEXISTS', owner_session: v.n, owner_session_expires_at_ms: 6000, time_ms: 1500 },
+    { type: 'broker_start_failed', broker: b, error: 'NODEEXISTS', owner_session: v.n, owner_session_expires_at_ms: null },
     { type: 'broker_shut_down', broker: b, controlled: true },
     { type: 'broker_shut_down', broker: b, controlled: false },
     { type: 'controlled_shutdown_requested', broker: b, attempt: v.n, controller: other },
@@ -100,6 +102,8 @@ function events(v) {
     { type: 'isr_shrink_proposed', broker: b, tp, out_of_sync: [other, v.n] },
     { type: 'isr_expand_proposed', broker: b, tp, caught_up: other },
     { type: 'alter_partition_refused', broker: b, tp, error: v.error },
+    { type: 'stale_controller_request_refused', broker: b, controller: other, api: 'LeaderAndIsr', controller_epoch: v.n, latest_epoch: v.n + 1 },
+    { type: 'controller_request_failed', controller: other, broker: b, api: 'UpdateMetadata', error: 'STALE_CONTROLLER_EPOCH' },
     { type: 'produce_queued', producer: v.name, tp, seq: v.n, key: null, value: 'hello' },
     { type: 'produce_acknowledged', producer: v.name, tp, base_offset: v.n },
     { type: 'produce_acknowledged', producer: v.name, tp, base_offset: null },
@@ -288,6 +292,7 @@ CompletingRebalance Stable auto.offset.reset=earliest auto.offset.reset=latest m
 offsets.topic.replication.factor earliest latest
 ControlledShutdown StopReplica controller.socket.timeout.ms controlled.shutdown.retry.backoff.ms NOT_CONTROLLER
 STALE_BROKER_EPOCH BROKER_NOT_AVAILABLE send
+NODEEXISTS STALE_CONTROLLER_EPOCH
 `.split(/\s+/).filter(Boolean));
 
 test('every control is translated: each ui key of en.js is in ko.js, with no English left but Kafka names', () => {

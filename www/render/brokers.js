@@ -43,6 +43,15 @@ function registrationText(b, v) {
   return t('registerStarting');
 }
 
+/** Why a stopped broker's last start failed (`KafkaServer.startup`, NODEEXISTS), until it starts again. */
+function startFailureText(b, v) {
+  const f = b.start_failure;
+  if (!f || b.running) return '';
+  return f.owner_session_expires_at_ms == null
+    ? t('startFailedExpired', { id: b.id })
+    : t('startFailedUntil', { id: b.id, s: left(f.owner_session_expires_at_ms, v) });
+}
+
 function makeBox(b) {
   const root = el('article', 'node broker');
   root.dataset.node = b.node;
@@ -93,7 +102,7 @@ function drawHead(root, { b, v }) {
   if (b.running && !b.registered) bs.push(el('span', 'badge unregistered', t('unregistered')));
   badges.replaceChildren(...bs);
   badges.hidden = bs.length === 0;
-  const why = b.running && !b.registered ? registrationText(b, v) : '';
+  const why = b.running && !b.registered ? registrationText(b, v) : startFailureText(b, v);
   note.textContent = why;
   note.hidden = !why;
 }
