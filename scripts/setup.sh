@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent set-up for building and testing the page; a second run takes about a second.
+#  - the clippy component
 #  - the wasm32-unknown-unknown target
 #  - wasm-bindgen-cli at exactly the version Cargo.lock pins, in .tools/
 #  - Chromium at /usr/bin/chromium (Debian package) for the browser tests
@@ -22,6 +23,11 @@ apt_install() {
   fi
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@"
 }
+
+# 0. clippy (scripts/test.sh runs it; clippy.toml holds its configuration).
+if ! cargo clippy --version >/dev/null 2>&1; then
+  rustup component add clippy
+fi
 
 # 1. Rust's Wasm target.
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then

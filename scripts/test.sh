@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Every test layer: Rust tests, the Wasm build, the site, and the browser tests.
+# Every test layer: formatting and clippy, Rust tests (golden traces included), the Wasm build, the site, and the browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
+echo "== cargo clippy (clippy.toml forbids HashMap and HashSet: their iteration order is random)"
+cargo clippy --all-targets -- -D warnings
 echo "== cargo test"
 cargo test
 node --test tests/unit/

@@ -223,6 +223,10 @@ pub struct ProduceResult {
     pub base_offset: u64,
 }
 
+/// One partition's answer in an OffsetsForLeaderEpoch response (Kafka's `EpochEndOffset`): the
+/// epoch and its end offset, `Ok(None)` for UNDEFINED_EPOCH_OFFSET, or the error.
+pub type EpochEndOffset = Result<Option<(u32, u64)>, ErrorCode>;
+
 /// The protocol. Each variant names the Kafka API (or ZooKeeper packet) it stands for.
 #[derive(Clone, Debug)]
 pub enum Message {
@@ -282,7 +286,7 @@ pub enum Message {
     /// `Ok(None)`: the leader knows no end for that epoch (UNDEFINED_EPOCH_OFFSET).
     OffsetsForLeaderEpochResponse {
         correlation_id: u64,
-        partitions: Vec<(TopicPartition, Result<Option<(u32, u64)>, ErrorCode>)>,
+        partitions: Vec<(TopicPartition, EpochEndOffset)>,
     },
 
     LeaderAndIsrRequest {

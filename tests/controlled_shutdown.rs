@@ -202,7 +202,7 @@ fn when_every_attempt_fails_the_broker_stops_uncleanly_and_the_controller_elects
     create_topic(&mut w, "orders", 3, 3);
     w.run_for(1_000);
     let controller = controller_of(&w).unwrap();
-    let victim = (1..=3).find(|b| *b != controller && led_by(&w, *b).len() > 0).unwrap();
+    let victim = (1..=3).find(|b| *b != controller && !led_by(&w, *b).is_empty()).unwrap();
     w.apply(Command::CutLink {
         a: format!("broker-{victim}"),
         b: format!("broker-{controller}"),

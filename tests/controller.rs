@@ -52,21 +52,23 @@ fn a_deposed_controller_cut_from_zookeeper_resigns_when_it_returns() {
 }
 
 fn two_clusters() -> World {
-    let mut c = WorldConfig::default();
-    c.clusters = vec![
-        ClusterSpec {
-            name: "a".into(),
-            chroot: "/cluster-a".into(),
-            brokers: vec![1, 2, 3],
-            config: Default::default(),
-        },
-        ClusterSpec {
-            name: "b".into(),
-            chroot: "/cluster-b".into(),
-            brokers: vec![4, 5, 6],
-            config: Default::default(),
-        },
-    ];
+    let c = WorldConfig {
+        clusters: vec![
+            ClusterSpec {
+                name: "a".into(),
+                chroot: "/cluster-a".into(),
+                brokers: vec![1, 2, 3],
+                config: Default::default(),
+            },
+            ClusterSpec {
+                name: "b".into(),
+                chroot: "/cluster-b".into(),
+                brokers: vec![4, 5, 6],
+                config: Default::default(),
+            },
+        ],
+        ..Default::default()
+    };
     let mut w = World::new(c).unwrap();
     w.run_for(100);
     w

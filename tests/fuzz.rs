@@ -75,8 +75,7 @@ proptest! {
 
     #[test]
     fn random_command_sequences_never_panic_and_refused_commands_change_nothing(cmds in prop::collection::vec(command_json(), 1..30), seed in 0u64..1000) {
-        let mut c = WorldConfig::default();
-        c.seed = seed;
+        let c = WorldConfig { seed, ..Default::default() };
         let mut w = World::new(c).unwrap();
         w.run_for(50);
         for json in cmds {

@@ -13,7 +13,7 @@
 //! Where Kafka's choice depends on the iteration order of a Java `HashMap`/`HashSet`, we use the
 //! same order (see [`super::java`]).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::java::{java_cmp, java_string_hash, topic_partition_hash, JavaHashOrder};
 use super::{members_sorted_by_id, AssignError, Subscription};
@@ -71,7 +71,7 @@ pub(super) fn assign(topics_in: &BTreeMap<String, u32>, members: &[Subscription]
     }
     let mut names: Vec<String> = topics_in.keys().cloned().collect();
     names.sort_by(|a, b| java_cmp(a, b));
-    let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
+    let index: BTreeMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
     let counts: Vec<u32> = names.iter().map(|n| topics_in[n]).collect();
     let hashes: Vec<i32> = names.iter().map(|n| java_string_hash(n)).collect();
     let total = counts.iter().map(|&c| c as usize).sum();
@@ -162,8 +162,8 @@ struct Claims {
 /// a partition with a generation older than the current holder's changes nothing.
 fn resolve_claims(members: &[Subscription], order: &[usize], owned: &[Vec<Tp>], generations: &[Option<i32>]) -> Claims {
     let mut all_equal = true;
-    let mut reference: HashSet<&str> = HashSet::new();
-    let mut holder: HashMap<Tp, usize> = HashMap::new();
+    let mut reference: BTreeSet<&str> = BTreeSet::new();
+    let mut holder: BTreeMap<Tp, usize> = BTreeMap::new();
     let mut kept: Vec<Vec<Tp>> = vec![Vec::new(); members.len()];
     let mut multi = BTreeSet::new();
     let mut max_generation = DEFAULT_GENERATION;
@@ -231,8 +231,8 @@ fn constrained(
     let mut current_over_min = 0usize;
 
     let mut assignment: Vec<Vec<Tp>> = vec![Vec::new(); members.len()];
-    let mut assigned: HashSet<Tp> = HashSet::new();
-    let mut maybe_revoked: HashMap<Tp, usize> = HashMap::new();
+    let mut assigned: BTreeSet<Tp> = BTreeSet::new();
+    let mut maybe_revoked: BTreeMap<Tp, usize> = BTreeMap::new();
     let mut under_min: Vec<usize> = Vec::new();
     let mut at_min: VecDeque<usize> = VecDeque::new();
     let mut transferring = Transfers::new();
@@ -335,7 +335,7 @@ fn constrained(
 /// newly given to a member that some member claimed and does not keep.
 fn transferring_ownership(owned: &[Vec<Tp>], result: &[Vec<Tp>]) -> Transfers {
     let mut added = Transfers::new();
-    let mut revoked: HashSet<Tp> = HashSet::new();
+    let mut revoked: BTreeSet<Tp> = BTreeSet::new();
     for (m, assigned) in result.iter().enumerate() {
         for &tp in assigned {
             if !owned[m].contains(&tp) {
@@ -357,9 +357,9 @@ fn transferring_ownership(owned: &[Vec<Tp>], result: &[Vec<Tp>]) -> Transfers {
 #[derive(Default)]
 struct Movements {
     /// topic -> (from, to) -> partitions of that topic that moved that way (a Java `HashSet`).
-    by_topic: HashMap<usize, HashMap<(usize, usize), JavaHashOrder<Tp>>>,
+    by_topic: BTreeMap<usize, BTreeMap<(usize, usize), JavaHashOrder<Tp>>>,
     /// partition -> (original owner, current owner)
-    moves: HashMap<Tp, (usize, usize)>,
+    moves: BTreeMap<Tp, (usize, usize)>,
 }
 
 impl Movements {
@@ -425,7 +425,7 @@ struct General<'a> {
     /// currentAssignment; `None` while a member is set aside as "fixed" during balancing.
     current: Vec<Option<Vec<Tp>>>,
     /// currentPartitionConsumer
-    holder: HashMap<Tp, usize>,
+    holder: BTreeMap<Tp, usize>,
     sorted_all: Vec<Tp>,
     /// sortedCurrentSubscriptions: (assigned count, member-id rank), ascending.
     sorted: BTreeSet<(usize, usize)>,
@@ -446,7 +446,7 @@ impl<'a> General<'a> {
                 topic_consumers[t].push(m);
             }
         }
-        let mut holder = HashMap::new();
+        let mut holder = BTreeMap::new();
         for (m, list) in owned.iter().enumerate() {
             for &tp in list {
                 holder.insert(tp, m);
@@ -499,7 +499,7 @@ impl<'a> General<'a> {
         let prev = self.previous_assignment(owned_raw, generations, max_generation);
 
         // assignOwnedPartitions: keep what the member still subscribes to.
-        let mut assigned: HashSet<Tp> = HashSet::new();
+        let mut assigned: BTreeSet<Tp> = BTreeSet::new();
         for m in 0..self.current.len() {
             let list = self.current[m].take().unwrap_or_default();
             let mut keep = Vec::with_capacity(list.len());
@@ -524,8 +524,8 @@ impl<'a> General<'a> {
 
     /// `prepopulateCurrentAssignments`: for each partition, the most recent claim by a member
     /// whose generation is older than the newest one seen (first claim wins among equals).
-    fn previous_assignment(&self, owned_raw: &[Vec<Tp>], generations: &[Option<i32>], max_generation: i32) -> HashMap<Tp, (usize, i32)> {
-        let mut prev: HashMap<Tp, (usize, i32)> = HashMap::new();
+    fn previous_assignment(&self, owned_raw: &[Vec<Tp>], generations: &[Option<i32>], max_generation: i32) -> BTreeMap<Tp, (usize, i32)> {
+        let mut prev: BTreeMap<Tp, (usize, i32)> = BTreeMap::new();
         for &m in self.order {
             let generation = match generations[m] {
                 Some(g) if g < max_generation => g,
@@ -552,7 +552,7 @@ impl<'a> General<'a> {
         }
     }
 
-    fn balance(&mut self, prev: &HashMap<Tp, (usize, i32)>, mut unassigned: Vec<Tp>) -> Result<(), AssignError> {
+    fn balance(&mut self, prev: &BTreeMap<Tp, (usize, i32)>, mut unassigned: Vec<Tp>) -> Result<(), AssignError> {
         let &(_, last_rank) = self.sorted.last().ok_or_else(|| failure("no members"))?;
         let initializing = self.size(self.by_rank[last_rank])? == 0;
 
@@ -624,7 +624,7 @@ impl<'a> General<'a> {
         if min + 1 >= max {
             return Ok(true);
         }
-        let mut owner: HashMap<Tp, usize> = HashMap::new();
+        let mut owner: BTreeMap<Tp, usize> = BTreeMap::new();
         for (m, list) in self.current.iter().enumerate() {
             for &tp in list.iter().flatten() {
                 owner.insert(tp, m);
@@ -653,7 +653,7 @@ impl<'a> General<'a> {
     /// `performReassignments`: sweep the partitions, moving one whenever its holder has at least
     /// two more than another member that could take it; repeat until a sweep changes nothing.
     #[allow(clippy::collapsible_if)] // kept in Kafka's shape; let-chains need edition 2024
-    fn perform_reassignments(&mut self, partitions: &[Tp], prev: &HashMap<Tp, (usize, i32)>) -> Result<bool, AssignError> {
+    fn perform_reassignments(&mut self, partitions: &[Tp], prev: &BTreeMap<Tp, (usize, i32)>) -> Result<bool, AssignError> {
         let mut performed = false;
         loop {
             let mut modified = false;

@@ -589,21 +589,15 @@ impl Broker {
 
     pub fn handle(&mut self, ctx: &mut Ctx, chroot: &str, from: NodeId, msg: Message) {
         match msg {
-            Message::ZkPingResponse { session_id, expired } => {
-                if expired && self.zk_session == Some(session_id) {
-                    // The session died while we were away: a new one, a new registration, a new race.
-                    self.zk_session = None;
-                    self.registered = false;
-                    self.resign(ctx);
-                    self.connect_zookeeper(ctx, chroot);
-                }
+            Message::ZkPingResponse { session_id, expired } if expired && self.zk_session == Some(session_id) => {
+                // The session died while we were away: a new one, a new registration, a new race.
+                self.zk_session = None;
+                self.registered = false;
+                self.resign(ctx);
+                self.connect_zookeeper(ctx, chroot);
             }
             Message::ZkWatchEvent { path, .. } => match path.as_str() {
-                zkdata::CONTROLLER => {
-                    if self.controller.is_none() {
-                        self.elect_controller(ctx);
-                    }
-                }
+                zkdata::CONTROLLER if self.controller.is_none() => self.elect_controller(ctx),
                 zkdata::BROKER_IDS => self.with_controller(ctx, |c, me, s, ctx| c.on_broker_change(me, s, ctx)),
                 zkdata::TOPICS => self.with_controller(ctx, |c, me, s, ctx| c.on_topic_change(me, s, ctx)),
                 _ => {}
@@ -1581,13 +1575,7 @@ impl Broker {
     /// KIP-279: truncate to where the leader says our last epoch ends (or, when the
     /// leader only knows an older epoch, to where that epoch ends on both sides); with no
     /// answer for the epoch, to the high watermark, as before KIP-101.
-    fn handle_epoch_response(
-        &mut self,
-        ctx: &mut Ctx,
-        leader: BrokerId,
-        correlation_id: u64,
-        answers: Vec<(TopicPartition, Result<Option<(u32, u64)>, ErrorCode>)>,
-    ) {
+    fn handle_epoch_response(&mut self, ctx: &mut Ctx, leader: BrokerId, correlation_id: u64, answers: Vec<(TopicPartition, EpochEndOffset)>) {
         if self.accept_fetcher_response(ctx, leader, correlation_id).is_none() {
             return;
         }

@@ -510,10 +510,8 @@ impl Producer {
                 brokers,
                 partitions,
                 errors,
-            } => {
-                if self.metadata_in_flight.is_some_and(|(id, _)| id == correlation_id) {
-                    self.handle_metadata(sched, from, brokers, partitions, errors);
-                }
+            } if self.metadata_in_flight.is_some_and(|(id, _)| id == correlation_id) => {
+                self.handle_metadata(sched, from, brokers, partitions, errors);
             }
             Message::Disconnected { correlation_id } => self.request_failed(sched, correlation_id, ErrorCode::NetworkException),
             Message::ProduceResponse { correlation_id, results } => self.handle_produce_response(sched, correlation_id, results),

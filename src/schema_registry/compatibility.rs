@@ -25,7 +25,7 @@
 use super::{Incompatibility, IncompatibilityType};
 use apache_avro::schema::{EnumSchema, FixedSchema, InnerDecimalSchema, Name, NamesRef, RecordSchema, ResolvedSchema, UuidSchema};
 use apache_avro::Schema;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// `SchemaCompatibility.checkReaderWriterCompatibility(reader, writer).getResult().getIncompatibilities()`:
 /// empty when the reader can read everything the writer writes.
@@ -35,7 +35,7 @@ pub fn check_reader_writer(reader: &Schema, writer: &Schema) -> Vec<Incompatibil
     let mut checker = Checker {
         reader_names: &reader_names,
         writer_names: &writer_names,
-        memo: HashMap::new(),
+        memo: BTreeMap::new(),
     };
     checker
         .fresh(reader, writer)
@@ -154,7 +154,7 @@ fn lower<'a>(schema: &'a Schema, names: &NamesRef<'a>) -> Java<'a> {
 
 /// Java memoizes by object identity: a named type is one object however often it is referenced,
 /// anything else is its own node.
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Key {
     Named(String),
     Node(usize),
@@ -175,7 +175,7 @@ enum Memo {
 struct Checker<'n, 's> {
     reader_names: &'n NamesRef<'s>,
     writer_names: &'n NamesRef<'s>,
-    memo: HashMap<(Key, Key), Memo>,
+    memo: BTreeMap<(Key, Key), Memo>,
 }
 
 fn found(kind: IncompatibilityType, message: String, location: &[String]) -> Vec<Found> {
