@@ -192,6 +192,37 @@ impl Controller {
         Ok(state)
     }
 
+    /// A new leader for `tp` at the next leader epoch, with `isr`: stored in ZooKeeper, then told.
+    fn elect_leader(
+        &mut self,
+        me: BrokerId,
+        session: u64,
+        ctx: &mut Ctx,
+        tp: &TopicPartition,
+        leader: BrokerId,
+        isr: Vec<BrokerId>,
+        reason: ElectionReason,
+    ) -> Result<(), ZkError> {
+        let current = self.states[tp].clone();
+        let next = LeaderAndIsr {
+            leader: Some(leader),
+            leader_epoch: current.leader_epoch + 1,
+            isr,
+            ..current.clone()
+        };
+        let stored = self.store(me, session, ctx, tp, next)?;
+        ctx.sched.emit(Event::LeaderChanged {
+            cluster: ctx.cluster,
+            tp: tp.clone(),
+            old: current.leader,
+            new: Some(leader),
+            leader_epoch: stored.leader_epoch,
+            isr: stored.isr,
+            reason,
+        });
+        Ok(())
+    }
+
     /// Partitions whose leader is gone (or that never had one) elect from their ISR.
     fn elect_offline(&mut self, me: BrokerId, session: u64, ctx: &mut Ctx, batch: &mut Batch) -> Result<(), ZkError> {
         let unclean = ctx.config.unclean_leader_election_enable;
@@ -207,22 +238,7 @@ impl Controller {
             let Some((leader, isr, reason)) = election::offline_partition_leader(&assignment, &current.isr, &self.eligible(), unclean) else {
                 continue;
             };
-            let next = LeaderAndIsr {
-                leader: Some(leader),
-                leader_epoch: current.leader_epoch + 1,
-                isr: isr.clone(),
-                ..current.clone()
-            };
-            let stored = self.store(me, session, ctx, &tp, next)?;
-            ctx.sched.emit(Event::LeaderChanged {
-                cluster: ctx.cluster,
-                tp: tp.clone(),
-                old: current.leader,
-                new: Some(leader),
-                leader_epoch: stored.leader_epoch,
-                isr,
-                reason,
-            });
+            self.elect_leader(me, session, ctx, &tp, leader, isr, reason)?;
             batch.changed.insert(tp);
         }
         Ok(())
@@ -400,22 +416,7 @@ impl Controller {
             let Some((leader, isr)) = election::controlled_shutdown_leader(assignment, &current.isr, &eligible, &self.shutting_down) else {
                 continue;
             };
-            let next = LeaderAndIsr {
-                leader: Some(leader),
-                leader_epoch: current.leader_epoch + 1,
-                isr: isr.clone(),
-                ..current.clone()
-            };
-            let stored = self.store(me, session, ctx, &tp, next)?;
-            ctx.sched.emit(Event::LeaderChanged {
-                cluster: ctx.cluster,
-                tp: tp.clone(),
-                old: current.leader,
-                new: Some(leader),
-                leader_epoch: stored.leader_epoch,
-                isr,
-                reason: ElectionReason::ControlledShutdown,
-            });
+            self.elect_leader(me, session, ctx, &tp, leader, isr, ElectionReason::ControlledShutdown)?;
             batch.changed.insert(tp);
         }
         if !followed.is_empty() {
@@ -473,21 +474,7 @@ impl Controller {
             if current.leader == Some(preferred) {
                 continue;
             }
-            let next = LeaderAndIsr {
-                leader: Some(preferred),
-                leader_epoch: current.leader_epoch + 1,
-                ..current.clone()
-            };
-            let stored = self.store(me, session, ctx, &tp, next)?;
-            ctx.sched.emit(Event::LeaderChanged {
-                cluster: ctx.cluster,
-                tp: tp.clone(),
-                old: current.leader,
-                new: Some(preferred),
-                leader_epoch: stored.leader_epoch,
-                isr: stored.isr.clone(),
-                reason: ElectionReason::Preferred,
-            });
+            self.elect_leader(me, session, ctx, &tp, preferred, current.isr.clone(), ElectionReason::Preferred)?;
             batch.changed.insert(tp);
         }
         let n = batch.changed.len();
