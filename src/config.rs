@@ -117,6 +117,15 @@ pub struct ProducerConfig {
     /// Confluent's serializer setting: register a schema the subject lacks (default), or only look it up.
     #[serde(rename = "auto.register.schemas")]
     pub auto_register_schemas: bool,
+    /// `None` when not set: Kafka 3.0+ then turns it on unless `acks`, `retries` or
+    /// `max.in.flight.requests.per.connection` rule it out (KIP-679, `ProducerConfig`).
+    #[serde(rename = "enable.idempotence", skip_serializing_if = "Option::is_none")]
+    pub enable_idempotence: Option<bool>,
+    #[serde(rename = "max.in.flight.requests.per.connection")]
+    pub max_in_flight_requests_per_connection: u32,
+    /// How often a batch is sent again after a retriable error (Kafka default `Integer.MAX_VALUE`;
+    /// `delivery.timeout.ms` is what bounds retries then).
+    pub retries: u32,
 }
 
 impl Default for ProducerConfig {
@@ -135,11 +144,26 @@ impl Default for ProducerConfig {
             key_schema: None,
             value_schema: None,
             auto_register_schemas: true,
+            enable_idempotence: None,
+            max_in_flight_requests_per_connection: 5,
+            retries: i32::MAX as u32,
         }
     }
 }
 
 impl ProducerConfig {
+    /// `ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION_FOR_IDEMPOTENCE`.
+    pub const MAX_IN_FLIGHT_FOR_IDEMPOTENCE: u32 = 5;
+
+    /// Whether the producer runs idempotent (`ProducerConfig.postProcessAndValidateIdempotenceConfigs`,
+    /// Kafka 3.x): as set, or when not set, unless `retries` is 0, `acks` is not `all` or more
+    /// than 5 requests may be in flight (4.0 makes the last an error).
+    pub fn idempotence(&self) -> bool {
+        self.enable_idempotence.unwrap_or(
+            self.retries > 0 && self.acks == crate::protocol::Acks::All && self.max_in_flight_requests_per_connection <= Self::MAX_IN_FLIGHT_FOR_IDEMPOTENCE,
+        )
+    }
+
     /// Kafka 3.x's default `delivery.timeout.ms`.
     pub const DEFAULT_DELIVERY_TIMEOUT_MS: u64 = 120_000;
 
@@ -150,8 +174,24 @@ impl ProducerConfig {
     }
 
     /// What `new KafkaProducer(...)` refuses among the keys this playground takes: an explicit
-    /// `delivery.timeout.ms` below `linger.ms` + `request.timeout.ms` (`configureDeliveryTimeout`).
+    /// `delivery.timeout.ms` below `linger.ms` + `request.timeout.ms` (`configureDeliveryTimeout`),
+    /// fewer than one request in flight, and an explicit `enable.idempotence=true` with settings
+    /// that cannot keep it (`postProcessAndValidateIdempotenceConfigs`).
     pub fn validate(&self) -> Result<(), String> {
+        if self.max_in_flight_requests_per_connection == 0 {
+            return Err("ConfigException: Invalid value 0 for configuration max.in.flight.requests.per.connection: Value must be at least 1".into());
+        }
+        if self.enable_idempotence == Some(true) {
+            if self.retries == 0 {
+                return Err("ConfigException: Must set retries to non-zero when using the idempotent producer.".into());
+            }
+            if self.acks != crate::protocol::Acks::All {
+                return Err("ConfigException: Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.".into());
+            }
+            if self.max_in_flight_requests_per_connection > Self::MAX_IN_FLIGHT_FOR_IDEMPOTENCE {
+                return Err("ConfigException: Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer.".into());
+            }
+        }
         if let Some(d) = self.delivery_timeout_ms {
             if d < self.linger_ms.saturating_add(self.request_timeout_ms) {
                 return Err("ConfigException: delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms".into());

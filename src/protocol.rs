@@ -69,6 +69,28 @@ pub struct Record {
     pub value: Option<Bytes>,
     pub headers: Vec<(Name, Bytes)>,
     pub leader_epoch: u32,
+    /// The idempotent producer's stamp on the record's batch; `None` from a producer without it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub producer: Option<BatchProducer>,
+}
+
+/// What an idempotent producer writes in a batch's header (KIP-98, `DefaultRecordBatch`): its
+/// producer id and epoch, and the sequence numbers of the batch's first and last record in
+/// this partition. The broker keeps the last five per producer to drop a retried duplicate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct BatchProducer {
+    pub producer_id: u64,
+    pub producer_epoch: u16,
+    pub base_sequence: u32,
+    pub last_sequence: u32,
+}
+
+/// One partition's batch in a Produce request.
+#[derive(Clone, Debug)]
+pub struct ProduceBatch {
+    pub tp: TopicPartition,
+    pub producer: Option<BatchProducer>,
+    pub records: Vec<ProducerRecord>,
 }
 
 /// A record as a producer hands it over, before the leader gives it an offset.
@@ -125,6 +147,8 @@ pub enum ErrorCode {
     StaleBrokerEpoch,
     /// `ControlledShutdownRequest` from a broker the controller does not count as alive.
     BrokerNotAvailable,
+    /// AllocateProducerIds from a broker the controller does not know.
+    BrokerIdNotRegistered,
     NotController,
     InvalidUpdateVersion,
     OffsetOutOfRange,
@@ -136,6 +160,10 @@ pub enum ErrorCode {
     RebalanceInProgress,
     InconsistentGroupProtocol,
     MemberIdRequired,
+    /// A batch whose first sequence does not follow the producer's last one (`ProducerAppendInfo.checkSequence`).
+    OutOfOrderSequenceNumber,
+    /// A batch from an older epoch of its producer (`ProducerAppendInfo.checkProducerEpoch`).
+    InvalidProducerEpoch,
     /// Not a broker error: the producer's own `TimeoutException` when `delivery.timeout.ms` passes.
     DeliveryTimeout,
 }
@@ -154,6 +182,7 @@ impl ErrorCode {
             ErrorCode::StaleControllerEpoch => "STALE_CONTROLLER_EPOCH",
             ErrorCode::StaleBrokerEpoch => "STALE_BROKER_EPOCH",
             ErrorCode::BrokerNotAvailable => "BROKER_NOT_AVAILABLE",
+            ErrorCode::BrokerIdNotRegistered => "BROKER_ID_NOT_REGISTERED",
             ErrorCode::NotController => "NOT_CONTROLLER",
             ErrorCode::InvalidUpdateVersion => "INVALID_UPDATE_VERSION",
             ErrorCode::OffsetOutOfRange => "OFFSET_OUT_OF_RANGE",
@@ -165,13 +194,19 @@ impl ErrorCode {
             ErrorCode::RebalanceInProgress => "REBALANCE_IN_PROGRESS",
             ErrorCode::InconsistentGroupProtocol => "INCONSISTENT_GROUP_PROTOCOL",
             ErrorCode::MemberIdRequired => "MEMBER_ID_REQUIRED",
+            ErrorCode::OutOfOrderSequenceNumber => "OUT_OF_ORDER_SEQUENCE_NUMBER",
+            ErrorCode::InvalidProducerEpoch => "INVALID_PRODUCER_EPOCH",
             ErrorCode::DeliveryTimeout => "TIMEOUT",
         }
     }
 
-    /// `RetriableException` subclasses: the producer retries these.
+    /// `RetriableException` subclasses: the producer retries these. OUT_OF_ORDER_SEQUENCE_NUMBER
+    /// is not one; the idempotent producer retries it by its own rule (`TransactionManager.canRetry`).
     pub fn is_retriable(self) -> bool {
-        !matches!(self, ErrorCode::DeliveryTimeout | ErrorCode::InconsistentGroupProtocol)
+        !matches!(
+            self,
+            ErrorCode::DeliveryTimeout | ErrorCode::InconsistentGroupProtocol | ErrorCode::OutOfOrderSequenceNumber | ErrorCode::InvalidProducerEpoch
+        )
     }
 }
 
@@ -259,11 +294,31 @@ pub enum Message {
         correlation_id: u64,
         acks: Acks,
         timeout_ms: u64,
-        batches: Vec<(TopicPartition, Vec<ProducerRecord>)>,
+        batches: Vec<ProduceBatch>,
     },
     ProduceResponse {
         correlation_id: u64,
         results: Vec<ProduceResult>,
+    },
+    /// An idempotent producer asks any broker for a producer id (KIP-98; no transactional id).
+    InitProducerIdRequest {
+        correlation_id: u64,
+    },
+    /// The producer id and epoch, or COORDINATOR_LOAD_IN_PROGRESS while the broker waits for a block of ids.
+    InitProducerIdResponse {
+        correlation_id: u64,
+        result: Result<(u64, u16), ErrorCode>,
+    },
+    /// A broker asks the controller for its next block of producer ids (KIP-730).
+    AllocateProducerIdsRequest {
+        correlation_id: u64,
+        broker_id: BrokerId,
+        broker_epoch: u64,
+    },
+    /// The first id of the block and how many it holds.
+    AllocateProducerIdsResponse {
+        correlation_id: u64,
+        result: Result<(u64, u64), ErrorCode>,
     },
 
     /// A follower's (`replica_id` Some) or a consumer's fetch.
@@ -506,6 +561,8 @@ impl Message {
         match self {
             Message::MetadataRequest { correlation_id, .. }
             | Message::ProduceRequest { correlation_id, .. }
+            | Message::InitProducerIdRequest { correlation_id }
+            | Message::AllocateProducerIdsRequest { correlation_id, .. }
             | Message::FetchRequest { correlation_id, .. }
             | Message::OffsetsForLeaderEpochRequest { correlation_id, .. }
             | Message::FindCoordinatorRequest { correlation_id, .. }
@@ -529,6 +586,8 @@ impl Message {
         match self {
             Message::MetadataResponse { correlation_id, .. }
             | Message::ProduceResponse { correlation_id, .. }
+            | Message::InitProducerIdResponse { correlation_id, .. }
+            | Message::AllocateProducerIdsResponse { correlation_id, .. }
             | Message::FetchResponse { correlation_id, .. }
             | Message::OffsetsForLeaderEpochResponse { correlation_id, .. }
             | Message::Disconnected { correlation_id }
@@ -557,6 +616,10 @@ impl Message {
             Message::MetadataResponse { .. } => "MetadataResponse",
             Message::ProduceRequest { .. } => "Produce",
             Message::ProduceResponse { .. } => "ProduceResponse",
+            Message::InitProducerIdRequest { .. } => "InitProducerId",
+            Message::InitProducerIdResponse { .. } => "InitProducerIdResponse",
+            Message::AllocateProducerIdsRequest { .. } => "AllocateProducerIds",
+            Message::AllocateProducerIdsResponse { .. } => "AllocateProducerIdsResponse",
             Message::FetchRequest { .. } => "Fetch",
             Message::FetchResponse { .. } => "FetchResponse",
             Message::OffsetsForLeaderEpochRequest { .. } => "OffsetsForLeaderEpoch",
@@ -624,9 +687,28 @@ impl Message {
                     Acks::Leader => "1",
                     Acks::All => "all",
                 };
-                s.v(format!("acks={acks}"))
-                    .list(batches.iter(), |s, (tp, r)| s.v(tp).v(format!("×{}", r.len())))
+                s.v(format!("acks={acks}")).list(batches.iter(), |s, b| {
+                    let s = s.v(&b.tp).v(format!("×{}", b.records.len()));
+                    match b.producer {
+                        Some(p) => s
+                            .w("producer_id")
+                            .v(p.producer_id)
+                            .w("seq")
+                            .v(format!("{}–{}", p.base_sequence, p.last_sequence)),
+                        None => s,
+                    }
+                })
             }
+            Message::InitProducerIdRequest { .. } => s,
+            Message::InitProducerIdResponse { result, .. } => match result {
+                Ok((id, epoch)) => s.w("producer_id").v(id).w("epoch").v(epoch),
+                Err(e) => s.v(e),
+            },
+            Message::AllocateProducerIdsRequest { broker_id, .. } => s.w("broker").v(broker_id),
+            Message::AllocateProducerIdsResponse { result, .. } => match result {
+                Ok((first, len)) => s.w("producer_ids").v(format!("{first}–{}", first + len - 1)),
+                Err(e) => s.v(e),
+            },
             Message::ProduceResponse { results, .. } => s.list(results.iter(), |s, r| match r.error {
                 None => s.v(&r.tp).v("ACK").w("offset").v(r.base_offset),
                 Some(e) => s.v(&r.tp).v("NACK").v(e),

@@ -236,6 +236,24 @@ pub enum Event {
         old: u64,
         new: u64,
     },
+    /// The leader already has this idempotent batch (a retry): nothing is appended and the
+    /// producer is answered with the offset the batch got the first time (KIP-98).
+    DuplicateBatchDropped {
+        broker: BrokerId,
+        tp: TopicPartition,
+        producer_id: u64,
+        producer_epoch: u16,
+        base_sequence: u32,
+        last_sequence: u32,
+        base_offset: u64,
+    },
+    /// The controller gave a broker its next block of producer ids (KIP-730).
+    ProducerIdsAllocated {
+        controller: BrokerId,
+        broker: BrokerId,
+        first: u64,
+        last: u64,
+    },
     LogTruncated {
         broker: BrokerId,
         tp: TopicPartition,
@@ -325,6 +343,21 @@ pub enum Event {
         client: Name,
         topic: Name,
         leaders: Vec<Option<BrokerId>>,
+    },
+    /// An idempotent producer got its producer id and epoch (InitProducerId).
+    ProducerIdReceived {
+        producer: Name,
+        broker: BrokerId,
+        producer_id: u64,
+        producer_epoch: u16,
+    },
+    /// An idempotent producer raised its own epoch after an OUT_OF_ORDER_SEQUENCE_NUMBER, so
+    /// `tp`'s sequence starts again at 0 (`TransactionManager.bumpIdempotentProducerEpoch`).
+    ProducerEpochBumped {
+        producer: Name,
+        producer_id: u64,
+        producer_epoch: u16,
+        tp: TopicPartition,
     },
 
     // The group coordinator.
@@ -513,6 +546,8 @@ event_types! {
     BecameFollower => "became_follower",
     ReplicaStopped => "replica_stopped",
     RecordsAppended => "records_appended",
+    DuplicateBatchDropped => "duplicate_batch_dropped",
+    ProducerIdsAllocated => "producer_ids_allocated",
     HighWatermarkAdvanced => "high_watermark_advanced",
     LogTruncated => "log_truncated",
     IsrShrinkProposed => "isr_shrink_proposed",
@@ -526,6 +561,8 @@ event_types! {
     ProduceFailed => "produce_failed",
     ProducerClosing => "producer_closing",
     ProducerStopped => "producer_stopped",
+    ProducerIdReceived => "producer_id_received",
+    ProducerEpochBumped => "producer_epoch_bumped",
     MetadataUpdated => "metadata_updated",
     CoordinatorLoaded => "coordinator_loaded",
     GroupMemberAdded => "group_member_added",

@@ -524,7 +524,9 @@ impl World {
                 let ci = self.cluster_index(&cluster)?;
                 let bootstrap = self.cluster_spec(ci).brokers.clone();
                 let name: Name = name.as_str().into();
-                self.producers.insert(name.clone(), Producer::new(name, ci, config, bootstrap));
+                let mut producer = Producer::new(name.clone(), ci, config, bootstrap);
+                producer.start(&mut self.sched);
+                self.producers.insert(name, producer);
             }
             Command::Produce {
                 producer,

@@ -9,6 +9,7 @@ use crate::config::BrokerConfig;
 use crate::controller::Controller;
 use crate::coordinator::{records, AfterAppend, Append, GroupCoordinator, GroupCtx, OFFSETS_TOPIC};
 use crate::protocol::*;
+use crate::replica::producer_state::AppendCheck;
 use crate::replica::{Partition, Role};
 use crate::sim::{Scheduler, Timer, TimerKey};
 use crate::trace::Event;
@@ -105,6 +106,8 @@ pub struct Broker {
     /// `KafkaServer.startup` has not registered the broker yet: a failure now is fatal.
     #[serde(skip)]
     starting_up: bool,
+    #[serde(skip)]
+    producer_ids: ProducerIdBlock,
 }
 
 /// `KafkaServer.startup` ended in "Fatal error during KafkaServer startup. Prepare to shutdown".
@@ -127,9 +130,18 @@ pub struct ControlledShutdown {
     timer: Option<TimerKey>,
 }
 
-/// `Partition.appendRecordsToLeader`: the records take the next offsets and the leader's epoch.
-/// Returns the first offset.
-fn append_to_leader(sched: &mut Scheduler, broker: BrokerId, p: &mut Partition, records: Vec<ProducerRecord>) -> u64 {
+/// The producer ids a broker hands out (`RPCProducerIdManager`, KIP-730): the rest of the block
+/// the controller gave it, and the AllocateProducerIds request in flight with when it went.
+#[derive(Clone, Debug, Default)]
+struct ProducerIdBlock {
+    next: u64,
+    end: u64,
+    asking: Option<(u64, u64)>,
+}
+
+/// `Partition.appendRecordsToLeader`: the records take the next offsets and the leader's epoch,
+/// each carrying its batch's producer stamp. Returns the first offset.
+fn append_to_leader(sched: &mut Scheduler, broker: BrokerId, p: &mut Partition, records: Vec<ProducerRecord>, producer: Option<BatchProducer>) -> u64 {
     let base = p.log_end_offset();
     let (epoch, count) = (p.leader_epoch, records.len() as u64);
     for (i, r) in records.into_iter().enumerate() {
@@ -140,6 +152,7 @@ fn append_to_leader(sched: &mut Scheduler, broker: BrokerId, p: &mut Partition, 
             value: r.value,
             headers: r.headers,
             leader_epoch: epoch,
+            producer,
         });
     }
     sched.emit(Event::RecordsAppended {
@@ -178,6 +191,7 @@ impl Broker {
             controlled_shutdown: None,
             start_failure: None,
             starting_up: false,
+            producer_ids: ProducerIdBlock::default(),
         }
     }
 
@@ -233,6 +247,7 @@ impl Broker {
         self.coordinator = GroupCoordinator::default();
         self.delayed_produces.clear();
         self.delayed_fetches.clear();
+        self.producer_ids = ProducerIdBlock::default();
         self.isr_check_scheduled = false;
         sched.cancel_timers_of(&NodeId::Broker(self.id));
     }
@@ -739,6 +754,52 @@ impl Broker {
                     });
                 }
             }
+            Message::InitProducerIdRequest { correlation_id } => {
+                let result = self.generate_producer_id(ctx);
+                ctx.sched.send(self.node(), from, Message::InitProducerIdResponse { correlation_id, result });
+            }
+            Message::AllocateProducerIdsRequest {
+                correlation_id,
+                broker_id,
+                broker_epoch,
+            } => {
+                let result = match (self.controller.take(), self.zk_session) {
+                    (Some(mut c), Some(s)) => {
+                        let r = c.on_allocate_producer_ids(self.id, s, ctx, broker_id, broker_epoch);
+                        self.controller = Some(c);
+                        match r {
+                            Ok(answer) => answer,
+                            Err(e) => {
+                                if e == ZkError::SessionExpired {
+                                    self.resign(ctx);
+                                }
+                                Err(ErrorCode::NotController)
+                            }
+                        }
+                    }
+                    _ => Err(ErrorCode::NotController),
+                };
+                if let Ok((first, len)) = result {
+                    ctx.sched.emit(Event::ProducerIdsAllocated {
+                        controller: self.id,
+                        broker: broker_id,
+                        first,
+                        last: first + len - 1,
+                    });
+                }
+                ctx.sched
+                    .send(self.node(), from, Message::AllocateProducerIdsResponse { correlation_id, result });
+            }
+            Message::AllocateProducerIdsResponse { correlation_id, result } if self.producer_ids.asking.is_some_and(|(id, _)| id == correlation_id) => {
+                self.producer_ids.asking = None;
+                if let Ok((first, len)) = result {
+                    self.producer_ids.next = first;
+                    self.producer_ids.end = first + len;
+                }
+            }
+            Message::Disconnected { correlation_id } if self.producer_ids.asking.is_some_and(|(id, _)| id == correlation_id) => {
+                self.producer_ids.asking = None;
+            }
             Message::Disconnected { correlation_id } if self.controlled_shutdown.as_ref().is_some_and(|cs| cs.in_flight == Some(correlation_id)) => {
                 self.controlled_shutdown_answered(ctx, correlation_id, Err("network_exception"));
             }
@@ -829,20 +890,39 @@ impl Broker {
         )
     }
 
+    /// `RPCProducerIdManager.generateProducerId`: the next id of the block, epoch 0; without one,
+    /// COORDINATOR_LOAD_IN_PROGRESS (the producer retries) while the controller is asked for a
+    /// block. A request unanswered for `controller.socket.timeout.ms` is asked again.
+    fn generate_producer_id(&mut self, ctx: &mut Ctx) -> Result<(u64, u16), ErrorCode> {
+        let block = &mut self.producer_ids;
+        if block.next < block.end {
+            block.next += 1;
+            return Ok((block.next - 1, 0));
+        }
+        let now = ctx.sched.now_ms;
+        let waiting = block.asking.is_some_and(|(_, at)| now < at + ctx.config.controller_socket_timeout_ms);
+        if let (false, Some(controller)) = (waiting, self.metadata.controller_id) {
+            let correlation_id = self.next_id();
+            self.producer_ids.asking = Some((correlation_id, now));
+            ctx.sched.send(
+                self.node(),
+                NodeId::Broker(controller),
+                Message::AllocateProducerIdsRequest {
+                    correlation_id,
+                    broker_id: self.id,
+                    broker_epoch: self.broker_epoch,
+                },
+            );
+        }
+        Err(ErrorCode::CoordinatorLoadInProgress)
+    }
+
     /// `ReplicaManager.appendRecords` and `Partition.appendRecordsToLeader`.
-    fn handle_produce(
-        &mut self,
-        ctx: &mut Ctx,
-        from: NodeId,
-        correlation_id: u64,
-        acks: Acks,
-        timeout_ms: u64,
-        batches: Vec<(TopicPartition, Vec<ProducerRecord>)>,
-    ) {
+    fn handle_produce(&mut self, ctx: &mut Ctx, from: NodeId, correlation_id: u64, acks: Acks, timeout_ms: u64, batches: Vec<ProduceBatch>) {
         let mut results = Vec::with_capacity(batches.len());
         let mut waiting = Vec::new();
         let mut appended = Vec::new();
-        for (tp, records) in batches {
+        for ProduceBatch { tp, producer, records } in batches {
             let known = self.metadata.partitions.contains_key(&tp) || self.partitions.contains_key(&tp);
             let Some(p) = self.partitions.get_mut(&tp).filter(|p| p.role == Role::Leader) else {
                 let error = if known {
@@ -865,7 +945,41 @@ impl Broker {
                 });
                 continue;
             }
-            let base = append_to_leader(ctx.sched, self.id, p, records);
+            // `UnifiedLog.analyzeAndValidateProducerState`: a retried batch already in the log is
+            // answered with where it landed; a sequence gap or an old epoch is refused.
+            match producer.map_or(AppendCheck::Append, |h| p.log.producer_state.check(&h)) {
+                AppendCheck::Append => {}
+                AppendCheck::Duplicate(b) => {
+                    let h = producer.expect("only a stamped batch is a duplicate");
+                    ctx.sched.emit(Event::DuplicateBatchDropped {
+                        broker: self.id,
+                        tp: tp.clone(),
+                        producer_id: h.producer_id,
+                        producer_epoch: h.producer_epoch,
+                        base_sequence: h.base_sequence,
+                        last_sequence: h.last_sequence,
+                        base_offset: b.first_offset,
+                    });
+                    if acks == Acks::All {
+                        waiting.push((results.len(), b.last_offset + 1));
+                    }
+                    results.push(ProduceResult {
+                        tp,
+                        error: None,
+                        base_offset: b.first_offset,
+                    });
+                    continue;
+                }
+                AppendCheck::Refuse(error) => {
+                    results.push(ProduceResult {
+                        tp,
+                        error: Some(error),
+                        base_offset: 0,
+                    });
+                    continue;
+                }
+            }
+            let base = append_to_leader(ctx.sched, self.id, p, records, producer);
             if acks == Acks::All {
                 waiting.push((results.len(), p.log_end_offset()));
             }
@@ -982,7 +1096,7 @@ impl Broker {
                 }
             })
             .collect();
-        let base = append_to_leader(ctx.sched, self.id, p, records);
+        let base = append_to_leader(ctx.sched, self.id, p, records, None);
         let required = p.log_end_offset();
         self.maybe_increment_hw(ctx, &tp);
         self.complete_delayed_fetches(ctx, &tp);

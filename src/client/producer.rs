@@ -31,12 +31,30 @@ struct Batch {
     bytes: usize,
     created_ms: u64,
     retry_at_ms: u64,
+    /// The idempotent producer's stamp, given when the batch is first drained and kept on retries.
+    producer: Option<BatchProducer>,
+    /// How often it was sent again (`ProducerBatch.attempts`), against `retries`.
+    attempts: u32,
+    /// Its sequence was rewritten after an epoch bump (`ProducerBatch.sequenceHasBeenReset`).
+    sequence_reset: bool,
 }
 
 #[derive(Clone, Debug)]
 struct InFlight {
+    broker: BrokerId,
     batches: Vec<Batch>,
     timer: Option<TimerKey>,
+}
+
+/// The idempotent producer's bookkeeping for one partition (`TxnPartitionEntry`).
+#[derive(Clone, Debug, Default)]
+struct PartitionSequence {
+    /// The epoch these sequences belong to.
+    producer_epoch: u16,
+    next_sequence: u32,
+    last_acked_sequence: Option<u32>,
+    /// Base sequences of batches sent and not yet acknowledged or failed, retries waiting included.
+    in_flight: BTreeSet<u32>,
 }
 
 /// A key or value as the application hands it to `send`: an object (written as text) for the
@@ -116,6 +134,16 @@ pub struct Producer {
     pub closing: bool,
     #[serde(skip)]
     close_timer: Option<TimerKey>,
+    /// The producer id and epoch InitProducerId gave (`TransactionManager`); `None` before, or
+    /// when not idempotent.
+    pub producer_id_and_epoch: Option<(u64, u16)>,
+    #[serde(skip)]
+    init_in_flight: Option<(u64, TimerKey)>,
+    #[serde(skip)]
+    sequences: BTreeMap<TopicPartition, PartitionSequence>,
+    /// Partitions whose sequences start again under a new epoch (`partitionsToRewriteSequences`).
+    #[serde(skip)]
+    epoch_bump: BTreeSet<TopicPartition>,
 }
 
 /// The Avro schemas a configuration gives for the key and the value (checked when it was accepted).
@@ -149,7 +177,108 @@ impl Producer {
             running: true,
             closing: false,
             close_timer: None,
+            producer_id_and_epoch: None,
+            init_in_flight: None,
+            sequences: BTreeMap::new(),
+            epoch_bump: BTreeSet::new(),
         }
+    }
+
+    /// The sender thread starts with the producer: an idempotent one first asks for its
+    /// producer id (`TransactionManager.bumpIdempotentEpochAndResetIdIfNeeded`).
+    pub fn start(&mut self, sched: &mut Scheduler) {
+        self.init_producer_id(sched);
+    }
+
+    fn idempotent(&self) -> bool {
+        self.config.idempotence()
+    }
+
+    /// InitProducerId to a bootstrap broker (`leastLoadedNode`), unless one is in flight or known.
+    fn init_producer_id(&mut self, sched: &mut Scheduler) {
+        if !self.idempotent() || self.producer_id_and_epoch.is_some() || self.init_in_flight.is_some() || self.bootstrap.is_empty() || !self.running {
+            return;
+        }
+        let broker = self.bootstrap[self.bootstrap_next % self.bootstrap.len()];
+        let (correlation_id, timer) = self.new_request(sched);
+        self.init_in_flight = Some((correlation_id, timer));
+        sched.send(self.node(), NodeId::Broker(broker), Message::InitProducerIdRequest { correlation_id });
+    }
+
+    fn handle_init_producer_id(&mut self, sched: &mut Scheduler, from: NodeId, result: Result<(u64, u16), ErrorCode>) {
+        let Some((_, timer)) = self.init_in_flight.take() else { return };
+        sched.cancel(timer);
+        match (result, from) {
+            (Ok((producer_id, producer_epoch)), NodeId::Broker(broker)) => {
+                self.producer_id_and_epoch = Some((producer_id, producer_epoch));
+                sched.emit(Event::ProducerIdReceived {
+                    producer: self.name.clone(),
+                    broker,
+                    producer_id,
+                    producer_epoch,
+                });
+                self.run_sender(sched);
+            }
+            // COORDINATOR_LOAD_IN_PROGRESS while the broker waits for its block: asked again.
+            _ => self.wake_at(sched, sched.now_ms + self.config.retry_backoff_ms),
+        }
+    }
+
+    /// `TransactionManager.bumpIdempotentProducerEpoch`: the epoch goes up by one, and the
+    /// partitions that asked for it number their unfinished batches from 0 again.
+    fn maybe_bump_epoch(&mut self, sched: &mut Scheduler) {
+        let Some((producer_id, epoch)) = self.producer_id_and_epoch else { return };
+        if self.epoch_bump.is_empty() {
+            return;
+        }
+        let producer_epoch = epoch + 1;
+        self.producer_id_and_epoch = Some((producer_id, producer_epoch));
+        for tp in std::mem::take(&mut self.epoch_bump) {
+            self.start_sequences_at_beginning(&tp, producer_id, producer_epoch);
+            sched.emit(Event::ProducerEpochBumped {
+                producer: self.name.clone(),
+                producer_id,
+                producer_epoch,
+                tp,
+            });
+        }
+    }
+
+    /// `TxnPartitionMap.startSequencesAtBeginning`: the partition's batches that were sent and
+    /// are not finished get sequences from 0 under the new epoch, in their order.
+    fn start_sequences_at_beginning(&mut self, tp: &TopicPartition, producer_id: u64, producer_epoch: u16) {
+        let mut unfinished: Vec<&mut Batch> = self
+            .accumulator
+            .get_mut(tp)
+            .into_iter()
+            .flatten()
+            .chain(self.in_flight.values_mut().flat_map(|f| f.batches.iter_mut()).filter(|b| b.tp == *tp))
+            .filter(|b| b.producer.is_some())
+            .collect();
+        unfinished.sort_by_key(|b| b.producer.map(|p| p.base_sequence));
+        let mut next = 0u32;
+        let mut in_flight = BTreeSet::new();
+        for b in unfinished {
+            let count = b.records.len() as u32;
+            b.producer = Some(BatchProducer {
+                producer_id,
+                producer_epoch,
+                base_sequence: next,
+                last_sequence: next + count - 1,
+            });
+            b.sequence_reset = true;
+            in_flight.insert(next);
+            next += count;
+        }
+        self.sequences.insert(
+            tp.clone(),
+            PartitionSequence {
+                producer_epoch,
+                next_sequence: next,
+                last_acked_sequence: None,
+                in_flight,
+            },
+        );
     }
 
     /// `KafkaProducer.close(timeout)`: the accumulator closes (every batch is ready at once),
@@ -191,6 +320,7 @@ impl Producer {
         self.accumulator.clear();
         self.in_flight.clear();
         self.in_flight_partitions.clear();
+        self.init_in_flight = None;
         sched.cancel_timers_of(&self.node());
     }
 
@@ -476,6 +606,9 @@ impl Producer {
                 bytes: size,
                 created_ms: now,
                 retry_at_ms: 0,
+                producer: None,
+                attempts: 0,
+                sequence_reset: false,
             }),
         }
         queue.len() > 1 || queue.back().is_some_and(|b| b.bytes >= batch_size)
@@ -515,6 +648,9 @@ impl Producer {
             }
             Message::Disconnected { correlation_id } => self.request_failed(sched, correlation_id, ErrorCode::NetworkException),
             Message::ProduceResponse { correlation_id, results } => self.handle_produce_response(sched, correlation_id, results),
+            Message::InitProducerIdResponse { correlation_id, result } if self.init_in_flight.is_some_and(|(id, _)| id == correlation_id) => {
+                self.handle_init_producer_id(sched, from, result)
+            }
             Message::RegisterSchemaResponse { .. } => {
                 if let Some((timer, result)) = self.registry.learn(&msg) {
                     sched.cancel(timer);
@@ -632,6 +768,7 @@ impl Producer {
         match timer {
             Timer::ProducerSend => {
                 self.send_timer = None;
+                self.init_producer_id(sched);
                 self.expire_metadata_waits(sched);
                 if !self.stale_topics.is_empty() || !self.waiting_for_metadata.is_empty() {
                     self.request_metadata(sched);
@@ -657,6 +794,11 @@ impl Producer {
                 "the schema registry did not answer within request.timeout.ms"
             };
             self.registry_answered(sched, Some(why.into()));
+        } else if let Some((_, t)) = self.init_in_flight.filter(|(id, _)| *id == correlation_id) {
+            sched.cancel(t);
+            self.init_in_flight = None;
+            self.bootstrap_next += 1;
+            self.wake_at(sched, sched.now_ms + self.config.retry_backoff_ms);
         } else if let Some((_, t)) = self.metadata_in_flight.filter(|(id, _)| *id == correlation_id) {
             sched.cancel(t);
             self.metadata_in_flight = None;
@@ -672,14 +814,28 @@ impl Producer {
                 self.stale_topics.insert(b.tp.topic.clone());
                 self.retry_or_fail(sched, b, error);
             }
+            self.run_sender(sched);
             self.wake_at(sched, sched.now_ms + self.config.retry_backoff_ms);
         }
     }
 
-    /// `Sender.sendProducerData`: ready batches (full, lingered, or retry backoff over)
-    /// whose leader is known go out, one request per leader, one batch in flight per partition.
+    /// `Sender.sendProducerData`: ready batches (full, lingered, or retry backoff over) whose
+    /// leader is known go out, one request per leader and at most one batch per partition in
+    /// it, while fewer than `max.in.flight.requests.per.connection` requests wait on that
+    /// connection. With one request in flight allowed, a partition waits for its batch
+    /// (`guaranteeMessageOrder`). An idempotent producer first needs its producer id, stamps
+    /// each batch with the partition's next sequence as it first leaves, and sends a retried
+    /// batch only when it is the partition's first unfinished one (`RecordAccumulator.drain`).
     fn run_sender(&mut self, sched: &mut Scheduler) {
         let now = sched.now_ms;
+        self.maybe_bump_epoch(sched);
+        let idempotent = self.idempotent();
+        let ids = self.producer_id_and_epoch;
+        let max_in_flight = self.config.max_in_flight_requests_per_connection as usize;
+        let mut requests_to: BTreeMap<BrokerId, usize> = BTreeMap::new();
+        for f in self.in_flight.values() {
+            *requests_to.entry(f.broker).or_default() += 1;
+        }
         let mut next_wake: Option<u64> = None;
         let mut per_leader: BTreeMap<BrokerId, Vec<Batch>> = BTreeMap::new();
         let mut expired = Vec::new();
@@ -693,7 +849,7 @@ impl Producer {
             next_wake = Some(next_wake.map_or(front.created_ms + self.config.delivery_timeout_ms(), |w: u64| {
                 w.min(front.created_ms + self.config.delivery_timeout_ms())
             }));
-            if self.in_flight_partitions.contains(tp) {
+            if max_in_flight == 1 && self.in_flight_partitions.contains(tp) {
                 continue;
             }
             let ready_at = if front.retry_at_ms > 0 {
@@ -711,13 +867,47 @@ impl Producer {
                 .metadata
                 .get(&tp.topic)
                 .and_then(|m| m.leaders.get(tp.partition as usize).copied().flatten());
-            match leader {
-                Some(l) => per_leader.entry(l).or_default().push(queue.pop_front().expect("checked")),
-                None => {
-                    need_metadata = true;
-                    self.stale_topics.insert(tp.topic.clone());
+            let Some(leader) = leader else {
+                need_metadata = true;
+                self.stale_topics.insert(tp.topic.clone());
+                continue;
+            };
+            let going = per_leader.contains_key(&leader);
+            if !going && requests_to.get(&leader).copied().unwrap_or(0) >= max_in_flight {
+                continue;
+            }
+            if idempotent {
+                let Some((producer_id, producer_epoch)) = ids else { continue };
+                let seq = self.sequences.entry(tp.clone()).or_default();
+                match front.producer {
+                    // A retry goes only as the partition's first unfinished batch.
+                    Some(p) if seq.in_flight.first() != Some(&p.base_sequence) => continue,
+                    Some(_) => {}
+                    None => {
+                        if seq.producer_epoch != producer_epoch {
+                            // Sequences of an older epoch: wait for its batches, then start at 0.
+                            if !seq.in_flight.is_empty() {
+                                continue;
+                            }
+                            *seq = PartitionSequence {
+                                producer_epoch,
+                                ..PartitionSequence::default()
+                            };
+                        }
+                        let count = front.records.len() as u32;
+                        let base_sequence = seq.next_sequence;
+                        seq.next_sequence += count;
+                        seq.in_flight.insert(base_sequence);
+                        queue.front_mut().expect("checked").producer = Some(BatchProducer {
+                            producer_id,
+                            producer_epoch,
+                            base_sequence,
+                            last_sequence: base_sequence + count - 1,
+                        });
+                    }
                 }
             }
+            per_leader.entry(leader).or_default().push(queue.pop_front().expect("checked"));
         }
         self.accumulator.retain(|_, q| !q.is_empty());
         for b in expired {
@@ -727,7 +917,14 @@ impl Producer {
             self.next_correlation += 1;
             let correlation_id = self.next_correlation;
             let acks = self.config.acks;
-            let request = batches.iter().map(|b| (b.tp.clone(), b.records.clone())).collect();
+            let request = batches
+                .iter()
+                .map(|b| ProduceBatch {
+                    tp: b.tp.clone(),
+                    producer: b.producer,
+                    records: b.records.clone(),
+                })
+                .collect();
             sched.send(
                 self.node(),
                 NodeId::Broker(leader),
@@ -757,7 +954,14 @@ impl Producer {
             for b in &batches {
                 self.in_flight_partitions.insert(b.tp.clone());
             }
-            self.in_flight.insert(correlation_id, InFlight { batches, timer: Some(timer) });
+            self.in_flight.insert(
+                correlation_id,
+                InFlight {
+                    broker: leader,
+                    batches,
+                    timer: Some(timer),
+                },
+            );
         }
         if need_metadata {
             self.request_metadata(sched);
@@ -777,15 +981,18 @@ impl Producer {
             self.in_flight_partitions.remove(&b.tp);
             let Some(r) = results.iter().find(|r| r.tp == b.tp) else { continue };
             match r.error {
-                None => self.acknowledged(
-                    sched,
-                    Event::ProduceAcknowledged {
-                        producer: self.name.clone(),
-                        tp: b.tp.clone(),
-                        base_offset: Some(r.base_offset),
-                        seqs: b.seqs,
-                    },
-                ),
+                None => {
+                    self.sequence_acknowledged(&b);
+                    self.acknowledged(
+                        sched,
+                        Event::ProduceAcknowledged {
+                            producer: self.name.clone(),
+                            tp: b.tp.clone(),
+                            base_offset: Some(r.base_offset),
+                            seqs: b.seqs,
+                        },
+                    )
+                }
                 Some(e) => {
                     if matches!(
                         e,
@@ -803,11 +1010,23 @@ impl Producer {
         self.run_sender(sched);
     }
 
-    /// A retriable error puts the batch back at the head of its queue after `retry.backoff.ms`,
-    /// while `delivery.timeout.ms` allows; anything else fails it.
+    /// `TransactionManager.handleCompletedBatch`: the partition's last acknowledged sequence moves on.
+    fn sequence_acknowledged(&mut self, b: &Batch) {
+        let (Some(h), Some(seq)) = (b.producer, self.sequences.get_mut(&b.tp)) else {
+            return;
+        };
+        seq.in_flight.remove(&h.base_sequence);
+        if seq.producer_epoch == h.producer_epoch {
+            seq.last_acked_sequence = Some(seq.last_acked_sequence.map_or(h.last_sequence, |l| l.max(h.last_sequence)));
+        }
+    }
+
+    /// `Sender.canRetry`: a retriable error puts the batch back after `retry.backoff.ms`, while
+    /// `retries` and `delivery.timeout.ms` allow; anything else fails it.
     fn retry_or_fail(&mut self, sched: &mut Scheduler, mut b: Batch, error: ErrorCode) {
         let now = sched.now_ms;
-        let retrying = error.is_retriable() && now + self.config.retry_backoff_ms < b.created_ms + self.config.delivery_timeout_ms();
+        let in_time = now + self.config.retry_backoff_ms < b.created_ms + self.config.delivery_timeout_ms();
+        let retrying = in_time && b.attempts < self.config.retries && self.can_retry(&b, error);
         sched.emit(Event::ProduceRefused {
             producer: self.name.clone(),
             tp: b.tp.clone(),
@@ -816,15 +1035,57 @@ impl Producer {
             seqs: b.seqs.clone(),
         });
         if retrying {
+            b.attempts += 1;
             b.retry_at_ms = now + self.config.retry_backoff_ms;
-            self.accumulator.entry(b.tp.clone()).or_default().push_front(b);
+            self.reenqueue(b);
             self.wake_at(sched, now + self.config.retry_backoff_ms);
         } else {
             self.fail(sched, b, error);
         }
     }
 
+    /// `TransactionManager.canRetry` for an idempotent batch: OUT_OF_ORDER_SEQUENCE_NUMBER is
+    /// retried; when the batch is the next one after the last acknowledged, the gap is real and
+    /// the epoch is bumped first. Other errors: `RetriableException`s only.
+    fn can_retry(&mut self, b: &Batch, error: ErrorCode) -> bool {
+        match (error, b.producer) {
+            (ErrorCode::OutOfOrderSequenceNumber, Some(h)) => {
+                let next = self.sequences.get(&b.tp).and_then(|s| s.last_acked_sequence).map_or(0, |l| l + 1);
+                if !b.sequence_reset && h.base_sequence == next {
+                    self.epoch_bump.insert(b.tp.clone());
+                }
+                true
+            }
+            _ => error.is_retriable(),
+        }
+    }
+
+    /// `RecordAccumulator.reenqueue`: back at the head of its queue; an idempotent batch goes
+    /// in sequence order among the retries there (`insertInSequenceOrder`).
+    fn reenqueue(&mut self, b: Batch) {
+        let idempotent = self.idempotent();
+        let queue = self.accumulator.entry(b.tp.clone()).or_default();
+        match b.producer.filter(|_| idempotent) {
+            Some(h) => {
+                let at = queue
+                    .iter()
+                    .position(|q| q.producer.is_none_or(|p| p.base_sequence > h.base_sequence))
+                    .unwrap_or(queue.len());
+                queue.insert(at, b);
+            }
+            None => queue.push_front(b),
+        }
+    }
+
+    /// The application's callback gets the error. A batch that was sent leaves its partition's
+    /// sequence in doubt: the epoch is bumped (`TransactionManager.handleFailedBatch`).
     fn fail(&mut self, sched: &mut Scheduler, b: Batch, error: ErrorCode) {
+        if let Some(h) = b.producer {
+            if let Some(seq) = self.sequences.get_mut(&b.tp) {
+                seq.in_flight.remove(&h.base_sequence);
+            }
+            self.epoch_bump.insert(b.tp.clone());
+        }
         let message = if error == ErrorCode::DeliveryTimeout {
             format!(
                 "TimeoutException: Expiring {} record(s) for {}: {} ms has passed since batch creation",

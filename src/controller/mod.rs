@@ -460,6 +460,25 @@ impl Controller {
         Ok(Ok(remaining))
     }
 
+    /// `KafkaController.processAllocateProducerIds` (KIP-730): a registered broker of the
+    /// current epoch gets the next block of producer ids, claimed in ZooKeeper.
+    pub fn on_allocate_producer_ids(
+        &mut self,
+        me: BrokerId,
+        session: u64,
+        ctx: &mut Ctx,
+        id: BrokerId,
+        broker_epoch: u64,
+    ) -> Result<Result<(u64, u64), ErrorCode>, ZkError> {
+        match self.broker_epochs.get(&id) {
+            None => return Ok(Err(ErrorCode::BrokerIdNotRegistered)),
+            Some(known) if *known != broker_epoch => return Ok(Err(ErrorCode::StaleBrokerEpoch)),
+            Some(_) => {}
+        }
+        let first = ctx.zk_client(me, session).claim_producer_id_block(me)?;
+        Ok(Ok((first, crate::zookeeper::kafka_zk_client::PRODUCER_ID_BLOCK_SIZE)))
+    }
+
     /// Preferred leader election for the given partitions (all when empty): leadership
     /// goes back to the first replica of the assignment where it is alive and in the ISR.
     pub fn elect_preferred(&mut self, me: BrokerId, session: u64, ctx: &mut Ctx, only: &[TopicPartition]) -> Result<usize, ZkError> {

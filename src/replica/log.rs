@@ -1,5 +1,6 @@
 //! A replica's log and its leader-epoch cache (`LeaderEpochFileCache`, KIP-101).
 
+use super::producer_state::ProducerStateManager;
 use crate::protocol::Record;
 use serde::Serialize;
 
@@ -8,6 +9,8 @@ pub struct Log {
     pub records: Vec<Record>,
     /// (leader epoch, the offset its first record has), ascending.
     pub epochs: Vec<(u32, u64)>,
+    /// Built from the batches in `records`; followers keep it too (`ProducerStateManager`).
+    pub producer_state: ProducerStateManager,
 }
 
 impl Log {
@@ -30,6 +33,9 @@ impl Log {
     pub fn append(&mut self, record: Record) {
         debug_assert_eq!(record.offset, self.log_end_offset());
         self.assign_epoch(record.leader_epoch, record.offset);
+        if let Some(h) = &record.producer {
+            self.producer_state.record_appended(record.offset, h);
+        }
         self.records.push(record);
     }
 
@@ -54,6 +60,9 @@ impl Log {
         }
         self.records.truncate(offset as usize);
         self.epochs.retain(|(_, start)| *start < offset);
+        if !self.producer_state.producers.is_empty() {
+            self.producer_state = ProducerStateManager::rebuild(&self.records);
+        }
         before - offset
     }
 

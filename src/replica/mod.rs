@@ -4,6 +4,7 @@
 
 pub mod log;
 pub mod partition;
+pub mod producer_state;
 
 pub use log::Log;
 pub use partition::{FollowerState, Partition, Role};

@@ -131,8 +131,11 @@ impl SchemaRegistry {
     /// Starts the registry: its reader reads `_schemas` from the beginning, and a NOOP
     /// record marks how far it must read before serving.
     pub fn start(sched: &mut Scheduler, cluster: usize, bootstrap: Vec<BrokerId>) -> Self {
+        // Confluent's `KafkaStore`: acks all, no retries, not idempotent.
         let producer_config = ProducerConfig {
             acks: Acks::All,
+            retries: 0,
+            enable_idempotence: Some(false),
             ..ProducerConfig::default()
         };
         let reader_config = ConsumerConfig {

@@ -12,6 +12,10 @@ pub const TOPICS: &str = "/brokers/topics";
 pub const CONTROLLER: &str = "/controller";
 pub const CONTROLLER_EPOCH: &str = "/controller_epoch";
 pub const CLUSTER_ID: &str = "/cluster/id";
+/// `ProducerIdBlockZNode`: the last block of producer ids handed out.
+pub const PRODUCER_ID_BLOCK: &str = "/latest_producer_id_block";
+/// `ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE`.
+pub const PRODUCER_ID_BLOCK_SIZE: u64 = 1000;
 
 pub fn broker_path(id: BrokerId) -> String {
     format!("{BROKER_IDS}/{id}")
@@ -82,6 +86,16 @@ pub fn partition_state_of(data: &str, partition_epoch: u32) -> Option<LeaderAndI
     })
 }
 
+/// `ProducerIdBlockZNode.generateProducerIdBlockJson`.
+pub fn producer_id_block_json(broker: BrokerId, first: u64, last: u64) -> String {
+    json!({"version": 1, "broker": broker, "block_start": first.to_string(), "block_end": last.to_string()}).to_string()
+}
+
+fn producer_id_block_end(data: &str) -> Option<u64> {
+    let v: Value = serde_json::from_str(data).ok()?;
+    v.get("block_end")?.as_str()?.parse().ok()
+}
+
 /// One broker's ZooKeeper connection: every call fails with ConnectionLoss when the
 /// broker cannot reach the ensemble, and with SessionExpired once its session is gone.
 pub struct KafkaZkClient<'a> {
@@ -130,6 +144,19 @@ impl KafkaZkClient<'_> {
     pub fn delete(&mut self, path: &str) -> Result<(), ZkError> {
         self.check()?;
         self.zk.delete(self.sched, self.session_id, path)
+    }
+
+    /// `ZkProducerIdManager.getNewProducerIdBlock`: the block after the last one handed out,
+    /// written with the version just read (the controller does this for every broker, KIP-730).
+    /// Returns the block's first id.
+    pub fn claim_producer_id_block(&mut self, me: BrokerId) -> Result<u64, ZkError> {
+        let current = self.get(PRODUCER_ID_BLOCK, false)?;
+        let first = current.as_ref().and_then(|z| producer_id_block_end(&z.data)).map_or(0, |end| end + 1);
+        let data = producer_id_block_json(me, first, first + PRODUCER_ID_BLOCK_SIZE - 1);
+        match current {
+            Some(z) => self.set_data(PRODUCER_ID_BLOCK, data, Some(z.version)).map(|_| first),
+            None => self.create(PRODUCER_ID_BLOCK, data, false).map(|_| first),
+        }
     }
 
     /// The live brokers: the children of `/brokers/ids`, watched.

@@ -403,6 +403,7 @@ export default {
   },
   // The words of a message's summary (protocol.rs `Message::summary`); values stay as they are.
   summaryWords: {
+    producer_id: 'producer id', producer_ids: 'producer ids', seq: 'seq',
     session: 'session', expired: 'expired', alive: 'alive', node_changed: 'node changed', children_changed: 'children changed',
     leader: 'leader', none: 'none', offset: 'offset', from_offset: 'from', epoch: 'epoch', ends_at: 'ends at', unknown: 'unknown',
     controller_epoch: 'controller epoch', connection_refused: 'connection refused', group: 'group', coordinator: 'coordinator',

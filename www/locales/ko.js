@@ -411,6 +411,7 @@ export default {
   },
   // 메시지 요약의 낱말 (protocol.rs `Message::summary`); 값은 그대로 둔다.
   summaryWords: {
+    producer_id: '프로듀서 ID', producer_ids: '프로듀서 ID', seq: '시퀀스',
     session: '세션', expired: '만료됨', alive: '살아 있음', node_changed: '노드 변경', children_changed: '자식 목록 변경',
     leader: '리더', none: '없음', offset: '오프셋', from_offset: '시작 오프셋', epoch: '에포크', ends_at: '끝 오프셋', unknown: '알 수 없음',
     controller_epoch: '컨트롤러 에포크', connection_refused: '연결 거부', group: '그룹', coordinator: '코디네이터',
