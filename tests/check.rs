@@ -19,6 +19,18 @@ fn under_acks_1_the_checker_finds_acknowledged_records_lost() {
     assert!(lossy.is_some(), "acks=1 lost nothing in 20 fault runs");
 }
 
+/// The duplicate check can fail: acks=1 turns idempotence off (`ProducerConfig`), and a retry
+/// after a lost answer is then written twice (KIP-98 is what rules that out).
+#[test]
+fn without_idempotence_the_checker_finds_a_retry_written_twice() {
+    let twice = (0..30).find(|s| {
+        violations(*s, Profile::Acks1)
+            .iter()
+            .any(|v| matches!(v, Violation::DuplicateRecord { idempotent: false, .. }))
+    });
+    assert!(twice.is_some(), "no retry was written twice in 30 acks=1 fault runs");
+}
+
 #[test]
 fn under_acks_1_every_violation_is_one_kafka_allows_there() {
     for seed in 0..20 {

@@ -110,6 +110,8 @@ const FIELDS = {
   became_follower: (ev, h) => ({ broker: ev.broker, tp: tpName(ev.tp), leader: h.b(ev.leader), epoch: ev.leader_epoch }),
   replica_stopped: (ev) => ({ broker: ev.broker, tp: tpName(ev.tp) }),
   records_appended: (ev) => ({ broker: ev.broker, tp: tpName(ev.tp), count: ev.count, offset: ev.base_offset, leo: ev.log_end_offset }),
+  duplicate_batch_dropped: (ev) => ({ broker: ev.broker, tp: tpName(ev.tp), id: ev.producer_id, first: ev.base_sequence, last: ev.last_sequence, offset: ev.base_offset }),
+  producer_ids_allocated: (ev) => ({ controller: ev.controller, broker: ev.broker, first: ev.first, last: ev.last }),
   high_watermark_advanced: (ev) => ({ broker: ev.broker, tp: tpName(ev.tp), old: ev.old, new: ev.new }),
   log_truncated: (ev) => ({ broker: ev.broker, tp: tpName(ev.tp), leo: ev.new_log_end_offset, lost: ev.lost }),
   isr_shrink_proposed: (ev) => ({ broker: ev.broker, tp: tpName(ev.tp), replicas: list(ev.out_of_sync) }),
@@ -125,6 +127,8 @@ const FIELDS = {
   produce_failed: (ev) => ({ producer: ev.producer, topic: ev.topic, error: ev.error }),
   producer_closing: (ev) => ({ producer: ev.producer, n: ev.outstanding }),
   producer_stopped: (ev) => [ev.crashed ? 'producer_stopped_crashed' : ev.unfinished ? 'producer_stopped_aborted' : 'producer_stopped', { producer: ev.producer, n: ev.unfinished }],
+  producer_id_received: (ev) => ({ producer: ev.producer, broker: ev.broker, id: ev.producer_id, epoch: ev.producer_epoch }),
+  producer_epoch_bumped: (ev) => ({ producer: ev.producer, epoch: ev.producer_epoch, tp: tpName(ev.tp) }),
   metadata_updated: (ev, h) => ({ client: ev.client, topic: ev.topic, leaders: list(ev.leaders.map((l) => orNone(h.L, l))) }),
 
   // The group coordinator.

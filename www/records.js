@@ -190,7 +190,11 @@ export function createBytes(ctx) {
     document.getElementById('bytes-h').textContent = t('bytesTitle', { tp: `${topic}-${partition}`, offset });
     const replica = ctx.view().brokers.find((b) => b.id === broker)?.replicas.find((r) => r.topic === topic && r.partition === partition);
     const sub = el('p', 'hint', t('bytesWhere', { broker, role: replica ? t(replica.role) : '' }));
-    body.replaceChildren(sub, ...(rec ? [fieldEl('key', rec.key, topic, partition, offset), fieldEl('value', rec.value, topic, partition, offset)] : [el('p', null, t('bytesGone'))]));
+    const pr = rec?.producer;
+    const header = rec && el('p', 'hint batch-header', pr
+      ? t('bytesBatchHeader', { id: pr.producer_id, epoch: pr.producer_epoch, first: pr.base_sequence, last: pr.last_sequence, seq: rec.sequence })
+      : t('bytesNoProducer'));
+    body.replaceChildren(sub, ...(rec ? [header, fieldEl('key', rec.key, topic, partition, offset), fieldEl('value', rec.value, topic, partition, offset)] : [el('p', null, t('bytesGone'))]));
     dlg.dataset.tp = `${topic}-${partition}`;
     dlg.dataset.offset = String(offset);
     opener = from;

@@ -245,6 +245,18 @@ impl Broker {
         self.metadata = MetadataCache::default();
         self.fetchers.clear();
         self.coordinator = GroupCoordinator::default();
+        // The process is gone and its host closes every connection: a client or follower waiting
+        // on a parked request sees the disconnect at once (`NetworkClient`), not after its timeout.
+        let parked = self.delayed_produces.values().filter_map(|d| match &d.reply {
+            Reply::Produce { to, correlation_id } => Some((to.clone(), *correlation_id)),
+            Reply::Coordinator(_) => None,
+        });
+        let parked: Vec<(NodeId, u64)> = parked
+            .chain(self.delayed_fetches.values().map(|d| (d.from.clone(), d.correlation_id)))
+            .collect();
+        for (to, correlation_id) in parked {
+            sched.send(self.node(), to, Message::Disconnected { correlation_id });
+        }
         self.delayed_produces.clear();
         self.delayed_fetches.clear();
         self.producer_ids = ProducerIdBlock::default();

@@ -63,6 +63,15 @@ pub enum Violation {
         members: Vec<String>,
         after_unclean_election: bool,
     },
+    /// A producer's record is in a partition's committed log more than once: a retry written
+    /// twice. Kafka rules it out for an idempotent producer (KIP-98), not for one without.
+    DuplicateRecord {
+        producer: String,
+        idempotent: bool,
+        value: String,
+        tp: TopicPartition,
+        offsets: Vec<u64>,
+    },
     /// After recovery a partition still has no leader.
     NoLeaderAfterRecovery {
         tp: TopicPartition,
@@ -84,13 +93,15 @@ impl Violation {
             Violation::TwoLeadersInOneEpoch { .. } => "two_leaders_in_one_epoch",
             Violation::TwoControllersInOneEpoch { .. } => "two_controllers_in_one_epoch",
             Violation::PartitionAssignedTwice { .. } => "partition_assigned_twice",
+            Violation::DuplicateRecord { .. } => "duplicate_record",
             Violation::NoLeaderAfterRecovery { .. } => "no_leader_after_recovery",
             Violation::Runaway { .. } => "runaway",
         }
     }
 
-    /// What Kafka allows under acks=1 or unclean election: lost records, and a group whose
-    /// state was rewound by an unclean election of its offsets partition.
+    /// What Kafka allows under acks=1 or unclean election: lost records, a group whose state
+    /// was rewound by an unclean election of its offsets partition, and, from a producer that
+    /// is not idempotent (acks=1 turns idempotence off), a retry written twice.
     pub fn is_allowed_without_durability(&self) -> bool {
         matches!(
             self,
@@ -100,6 +111,7 @@ impl Violation {
                     after_unclean_election: true,
                     ..
                 }
+                | Violation::DuplicateRecord { idempotent: false, .. }
         )
     }
 }
@@ -143,6 +155,16 @@ impl fmt::Display for Violation {
                 }
                 Ok(())
             }
+            Violation::DuplicateRecord {
+                producer,
+                idempotent,
+                value,
+                tp,
+                offsets,
+            } => {
+                let kind = if *idempotent { "idempotent" } else { "non-idempotent" };
+                write!(f, "{kind} {producer}'s record {value:?} is in {tp} at offsets {offsets:?}")
+            }
             Violation::NoLeaderAfterRecovery { tp } => write!(f, "{tp} has no leader after every fault was repaired"),
             Violation::Runaway { steps } => write!(f, "the run took {steps} steps without finishing: a livelock"),
         }
@@ -155,6 +177,32 @@ fn leader_replica<'a>(w: &'a World, tp: &TopicPartition) -> Option<&'a crate::re
         .filter(|b| b.running)
         .filter_map(|b| b.partitions.get(tp))
         .find(|p| p.role == Role::Leader)
+}
+
+/// Each producer's records that its partition's committed log holds more than once.
+fn duplicates(w: &World, partitions: &BTreeSet<TopicPartition>, values: &BTreeMap<(Name, u64), Bytes>) -> Vec<Violation> {
+    let producer_of: BTreeMap<&Bytes, &Name> = values.iter().map(|((p, _), v)| (v, p)).collect();
+    let mut out = Vec::new();
+    for tp in partitions {
+        let Some(leader) = leader_replica(w, tp) else { continue };
+        let mut seen: BTreeMap<&Bytes, Vec<u64>> = BTreeMap::new();
+        for r in leader.log.records.iter().take(leader.high_watermark as usize) {
+            if let Some(v) = r.value.as_ref().filter(|v| producer_of.contains_key(v)) {
+                seen.entry(v).or_default().push(r.offset);
+            }
+        }
+        for (value, offsets) in seen.into_iter().filter(|(_, o)| o.len() > 1) {
+            let producer = producer_of[value];
+            out.push(Violation::DuplicateRecord {
+                producer: producer.to_string(),
+                idempotent: w.producers.get(producer).is_some_and(|p| p.config.idempotence()),
+                value: display_bytes(value),
+                tp: tp.clone(),
+                offsets,
+            });
+        }
+    }
+    out
 }
 
 /// Checks a finished fault run. Every violation found is returned, in the order found.
@@ -295,6 +343,7 @@ pub fn check(w: &World) -> Vec<Violation> {
             }
         }
     }
+    out.extend(duplicates(w, &partitions, &values));
     for (value, tp, offset) in &acked {
         let Some(leader) = leader_replica(w, tp) else { continue };
         let found = leader

@@ -144,6 +144,10 @@ pub struct Producer {
     /// Partitions whose sequences start again under a new epoch (`partitionsToRewriteSequences`).
     #[serde(skip)]
     epoch_bump: BTreeSet<TopicPartition>,
+    /// Partitions where a batch that was sent expired, with the sequence after it: whether the
+    /// broker has it is unknown until the batches after it finish (`partitionsWithUnresolvedSequences`).
+    #[serde(skip)]
+    unresolved: BTreeMap<TopicPartition, u32>,
 }
 
 /// The Avro schemas a configuration gives for the key and the value (checked when it was accepted).
@@ -181,6 +185,7 @@ impl Producer {
             init_in_flight: None,
             sequences: BTreeMap::new(),
             epoch_bump: BTreeSet::new(),
+            unresolved: BTreeMap::new(),
         }
     }
 
@@ -224,9 +229,31 @@ impl Producer {
         }
     }
 
+    /// `TransactionManager.maybeResolveSequences`: once nothing of an unresolved partition is in
+    /// flight, it is resolved if every later batch was acknowledged, else its epoch is bumped.
+    fn maybe_resolve_sequences(&mut self) {
+        let settled: Vec<TopicPartition> = self
+            .unresolved
+            .keys()
+            .filter(|tp| self.sequences.get(*tp).is_none_or(|s| s.in_flight.is_empty()))
+            .cloned()
+            .collect();
+        for tp in settled {
+            self.unresolved.remove(&tp);
+            let contiguous = self
+                .sequences
+                .get(&tp)
+                .is_some_and(|s| s.next_sequence == s.last_acked_sequence.map_or(0, |l| l + 1));
+            if !contiguous {
+                self.epoch_bump.insert(tp);
+            }
+        }
+    }
+
     /// `TransactionManager.bumpIdempotentProducerEpoch`: the epoch goes up by one, and the
     /// partitions that asked for it number their unfinished batches from 0 again.
     fn maybe_bump_epoch(&mut self, sched: &mut Scheduler) {
+        self.maybe_resolve_sequences();
         let Some((producer_id, epoch)) = self.producer_id_and_epoch else { return };
         if self.epoch_bump.is_empty() {
             return;
@@ -883,6 +910,8 @@ impl Producer {
                     // A retry goes only as the partition's first unfinished batch.
                     Some(p) if seq.in_flight.first() != Some(&p.base_sequence) => continue,
                     Some(_) => {}
+                    // No new batch while an earlier one's fate is unknown.
+                    None if self.unresolved.contains_key(tp) => continue,
                     None => {
                         if seq.producer_epoch != producer_epoch {
                             // Sequences of an older epoch: wait for its batches, then start at 0.
@@ -911,7 +940,7 @@ impl Producer {
         }
         self.accumulator.retain(|_, q| !q.is_empty());
         for b in expired {
-            self.fail(sched, b, ErrorCode::DeliveryTimeout);
+            self.expire(sched, b);
         }
         for (leader, batches) in per_leader {
             self.next_correlation += 1;
@@ -1026,6 +1055,18 @@ impl Producer {
     fn retry_or_fail(&mut self, sched: &mut Scheduler, mut b: Batch, error: ErrorCode) {
         let now = sched.now_ms;
         let in_time = now + self.config.retry_backoff_ms < b.created_ms + self.config.delivery_timeout_ms();
+        // Past its delivery timeout the batch expires whatever the error (`Sender` expires batches
+        // in flight at their deadline, before any late answer).
+        if !in_time {
+            sched.emit(Event::ProduceRefused {
+                producer: self.name.clone(),
+                tp: b.tp.clone(),
+                error,
+                retrying: false,
+                seqs: b.seqs.clone(),
+            });
+            return self.expire(sched, b);
+        }
         let retrying = in_time && b.attempts < self.config.retries && self.can_retry(&b, error);
         sched.emit(Event::ProduceRefused {
             producer: self.name.clone(),
@@ -1051,7 +1092,11 @@ impl Producer {
         match (error, b.producer) {
             (ErrorCode::OutOfOrderSequenceNumber, Some(h)) => {
                 let next = self.sequences.get(&b.tp).and_then(|s| s.last_acked_sequence).map_or(0, |l| l + 1);
-                if !b.sequence_reset && h.base_sequence == next {
+                let unresolved = self.unresolved.get(&b.tp).copied();
+                if unresolved.is_none() && (b.sequence_reset || h.base_sequence != next) {
+                    return true;
+                }
+                if unresolved.is_none_or(|n| n == h.base_sequence) {
                     self.epoch_bump.insert(b.tp.clone());
                 }
                 true
@@ -1077,15 +1122,36 @@ impl Producer {
         }
     }
 
-    /// The application's callback gets the error. A batch that was sent leaves its partition's
-    /// sequence in doubt: the epoch is bumped (`TransactionManager.handleFailedBatch`).
+    /// `delivery.timeout.ms` passed (`Sender.sendProducerData` expiring batches): the callback
+    /// gets a TimeoutException; whether a batch that was sent reached the log is not known, so
+    /// its partition is unresolved (`markSequenceUnresolved`).
+    fn expire(&mut self, sched: &mut Scheduler, b: Batch) {
+        if let Some(h) = b.producer {
+            if let Some(seq) = self.sequences.get_mut(&b.tp) {
+                seq.in_flight.remove(&h.base_sequence);
+            }
+            let next = self.unresolved.entry(b.tp.clone()).or_insert(h.last_sequence + 1);
+            *next = (*next).max(h.last_sequence + 1);
+        }
+        self.report_failure(sched, b, ErrorCode::DeliveryTimeout);
+    }
+
+    /// An error the batch cannot be retried for. One that was sent and still had retries left
+    /// leaves its partition's sequence behind the producer's: the epoch is bumped
+    /// (`Sender.failBatch` with `adjustSequenceNumbers`, `TransactionManager.handleFailedBatch`).
     fn fail(&mut self, sched: &mut Scheduler, b: Batch, error: ErrorCode) {
         if let Some(h) = b.producer {
             if let Some(seq) = self.sequences.get_mut(&b.tp) {
                 seq.in_flight.remove(&h.base_sequence);
             }
-            self.epoch_bump.insert(b.tp.clone());
+            if b.attempts < self.config.retries {
+                self.epoch_bump.insert(b.tp.clone());
+            }
         }
+        self.report_failure(sched, b, error);
+    }
+
+    fn report_failure(&mut self, sched: &mut Scheduler, b: Batch, error: ErrorCode) {
         let message = if error == ErrorCode::DeliveryTimeout {
             format!(
                 "TimeoutException: Expiring {} record(s) for {}: {} ms has passed since batch creation",

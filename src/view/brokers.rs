@@ -97,6 +97,8 @@ pub struct RecordView {
     pub value_schema_id: Option<u32>,
     pub leader_epoch: u32,
     pub timestamp_ms: u64,
+    /// Its batch's idempotent-producer stamp: producer id, epoch and the batch's sequence range.
+    pub producer: Option<crate::protocol::BatchProducer>,
 }
 
 pub(super) fn record_view(r: &Record, registry: Option<&SchemaRegistry>) -> RecordView {
@@ -110,6 +112,7 @@ pub(super) fn record_view(r: &Record, registry: Option<&SchemaRegistry>) -> Reco
         }),
         leader_epoch: r.leader_epoch,
         timestamp_ms: r.timestamp_ms,
+        producer: r.producer,
     }
 }
 

@@ -1,6 +1,6 @@
 //! A stored record's bytes for the page's byte panel, with Confluent's framing taken apart.
 
-use crate::protocol::{BrokerId, TopicPartition};
+use crate::protocol::{BatchProducer, BrokerId, TopicPartition};
 use crate::world::World;
 use serde::Serialize;
 
@@ -10,6 +10,10 @@ pub struct RecordBytes {
     pub offset: u64,
     pub key: Option<FieldBytes>,
     pub value: Option<FieldBytes>,
+    /// The batch header's producer id, epoch and sequence range (KIP-98), when idempotent.
+    pub producer: Option<BatchProducer>,
+    /// This record's own sequence number: its batch's base sequence plus its place in the batch.
+    pub sequence: Option<u32>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -43,12 +47,13 @@ pub fn record_bytes(world: &World, broker: BrokerId, topic: &str, partition: u32
         .partitions
         .get(&tp)
         .ok_or_else(|| format!("broker {broker} has no replica of {tp}"))?;
-    let record = replica
-        .log
-        .records
+    let records = &replica.log.records;
+    let at = records
         .iter()
-        .find(|r| r.offset == offset)
+        .position(|r| r.offset == offset)
         .ok_or_else(|| format!("broker {broker}'s replica of {tp} has no record at offset {offset}"))?;
+    let record = &records[at];
+    let first_of_batch = records[..at].iter().rev().take_while(|r| r.producer == record.producer).count();
     let field = |bytes: &Option<crate::protocol::Bytes>| {
         bytes.as_deref().map(|b| FieldBytes {
             hex: hex(b),
@@ -72,5 +77,7 @@ pub fn record_bytes(world: &World, broker: BrokerId, topic: &str, partition: u32
         offset,
         key: field(&record.key),
         value: field(&record.value),
+        producer: record.producer,
+        sequence: record.producer.map(|p| p.base_sequence + first_of_batch as u32),
     })
 }

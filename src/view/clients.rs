@@ -58,6 +58,11 @@ pub struct ProducerView {
     pub serializers: SerdeView,
     /// Its last failed send, until a later send to any topic is acknowledged.
     pub last_failure: Option<SendFailure>,
+    /// Whether it runs idempotent (KIP-679: by default, unless its settings rule it out).
+    pub idempotent: bool,
+    /// The producer id and epoch InitProducerId gave it, once it has them.
+    pub producer_id: Option<u64>,
+    pub producer_epoch: Option<u16>,
     /// Stopped by `close()` or a crash; `closing` while `close()` drains what it holds.
     pub running: bool,
     pub closing: bool,
@@ -283,6 +288,9 @@ pub(super) fn producer_views(world: &World) -> Vec<ProducerView> {
                 })
                 .collect(),
             last_failure: p.last_failure.clone(),
+            idempotent: p.config.idempotence(),
+            producer_id: p.producer_id_and_epoch.map(|(id, _)| id),
+            producer_epoch: p.producer_id_and_epoch.map(|(_, e)| e),
         })
         .collect()
 }

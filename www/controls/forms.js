@@ -83,9 +83,11 @@ function sameSchema(text, schema) {
 }
 
 /** The form's producer: its name and the add_producer command that makes it. */
-function producerFor({ acks, partitioner, serializer = 'string', schema = null }) {
-  const name = producerName(acks, partitioner) + (serializer === 'string' ? '' : `-${serializer}`);
+function producerFor({ acks, partitioner, serializer = 'string', schema = null, idempotence = 'default' }) {
+  const idem = idempotence === 'default' ? '' : idempotence === 'true' ? '-idempotent' : '-not-idempotent';
+  const name = producerName(acks, partitioner) + idem + (serializer === 'string' ? '' : `-${serializer}`);
   const config = { acks, partitioner };
+  if (idempotence !== 'default') config['enable.idempotence'] = idempotence === 'true';
   if (serializer !== 'string') config['value.serializer'] = serializer;
   if (schema !== null) config['value.schema'] = schema;
   return { name, add: { cmd: 'add_producer', name, config } };
@@ -211,7 +213,7 @@ export function wireForms({ lessons }) {
       refuse(fieldError($('p-topic'), 'fieldEmpty'));
       return;
     }
-    const args = { topic: $('p-topic').value, key: $('p-key').value, value: $('p-value').value, acks: $('p-acks').value, partitioner: $('p-partitioner').value, serializer: $('p-vser').value };
+    const args = { topic: $('p-topic').value, key: $('p-key').value, value: $('p-value').value, acks: $('p-acks').value, partitioner: $('p-partitioner').value, serializer: $('p-vser').value, idempotence: $('p-idem').value };
     if (args.serializer === 'avro') {
       args.schema = schemaIn($('p-schema'), true);
       if (args.schema === undefined) return;

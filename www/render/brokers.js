@@ -143,7 +143,9 @@ function drawCell(c, item, r, tp) {
   const value = rec.value_schema_id == null ? rec.value ?? '∅' : t('cellSchemaId', { id: rec.value_schema_id });
   const kv = rec.key == null ? value : `${rec.key} → ${value}`;
   c.replaceChildren(el('b', null, rec.offset), el('i', null, kv), el('span', 'sr-only', t('recordOpen', { tp })));
-  c.title = t('recordTitle', { offset: rec.offset, key: rec.key ?? t('none'), value: rec.value ?? t('none'), epoch: rec.leader_epoch });
+  const pr = rec.producer;
+  c.title = t('recordTitle', { offset: rec.offset, key: rec.key ?? t('none'), value: rec.value ?? t('none'), epoch: rec.leader_epoch })
+    + (pr ? t('recordProducer', { id: pr.producer_id, epoch: pr.producer_epoch, first: pr.base_sequence, last: pr.last_sequence }) : '');
 }
 
 function makeReplica({ r }) {

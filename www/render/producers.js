@@ -36,6 +36,10 @@ function drawProducer(d, p) {
   if (p.closing) head.append(el('span', 'badge shutting', t('producerClosing')));
   if (!p.running) head.append(el('span', 'badge stopped', t('producerStopped')));
   d.replaceChildren(head, el('div', 'node-sub', t('producerInfo', { acks: p.acks, partitioner: p.partitioner, outstanding: p.outstanding })));
+  const idem = !p.idempotent ? t('producerNotIdempotent')
+    : p.producer_id == null ? t('producerIdempotentWaiting')
+      : t('producerIdempotent', { id: p.producer_id, epoch: p.producer_epoch });
+  d.append(el('div', 'node-sub idem', idem));
   const serde = serdeLine(p.serializers, 'StringSerializer', false);
   if (serde) d.append(serde);
   const failed = p.last_failure;
