@@ -219,7 +219,7 @@ fn lesson_names() -> Vec<String> {
 #[test]
 fn every_guided_scenario_has_a_title_a_goal_and_questions_in_both_languages() {
     let names = lesson_names();
-    assert_eq!(names.len(), 16);
+    assert_eq!(names.len(), 17);
     for name in names {
         let s = Scenario::parse(&scenario_text(&name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         let g = s.guide.unwrap_or_else(|| panic!("{name} has no guide"));
@@ -1088,5 +1088,63 @@ fn lesson_16_a_controlled_shutdown_moves_leadership_at_once_and_a_crash_waits_fo
     // The session ends on ZooKeeper's first tick past 18 s of silence.
     let silent = expired - last_heard_by_zookeeper(&l, "broker-2", expired);
     assert!((18_000..20_000).contains(&silent), "{silent}");
+    l.all_claims_checked();
+}
+
+#[test]
+fn lesson_17_the_leader_drops_an_idempotent_retry_and_appends_a_plain_one_again() {
+    let l = lesson("17-idempotence");
+    let (p0, p1) = (tp("payments", 0), tp("payments", 1));
+    let stamp = |w: &World, b: u32, tp: &TopicPartition| -> Vec<Option<(u64, u32)>> {
+        w.brokers[&b].partitions[tp].log.records.iter().map(|r| r.producer.map(|p| (p.producer_id, p.base_sequence))).collect()
+    };
+
+    // "idempotent" has producer id 0 from a broker; "plain" has none.
+    let w = l.before(5);
+    assert_eq!(w.producers["idempotent"].producer_id_and_epoch, Some((0, 0)));
+    assert_eq!(w.producers["plain"].producer_id_and_epoch, None);
+    says(&l.note(5), "producer id, 0");
+    says(&l.note(5), "enable.idempotence=false");
+
+    // Both leaders appended before the links to the producers are cut; the answers wait for the followers.
+    let w = l.before(8);
+    assert_eq!(w.brokers[&2].partitions[&p0].role, Role::Leader);
+    assert_eq!(w.brokers[&3].partitions[&p1].role, Role::Leader);
+    assert_eq!(common::values_on(&w, 2, "payments", 0), vec!["payment A"]);
+    assert_eq!(common::values_on(&w, 3, "payments", 1), vec!["payment B"]);
+    assert!(!l.trace().iter().any(|r| r.time_ms < w.now_ms() && matches!(r.event, Event::ProduceAcknowledged { .. })));
+    assert_eq!(stamp(&w, 2, &p0), vec![Some((0, 0))]);
+    assert_eq!(stamp(&w, 3, &p1), vec![None]);
+    says(&l.note(8), "broker 2 leads payments-0, broker 3 leads payments-1");
+    let cut = l.before(10).now_ms();
+    assert!(l.trace().iter().any(|r| r.time_ms >= cut
+        && matches!(&r.event, Event::MessageDropped { kind: "ProduceResponse", to, .. } if to.to_string() == "idempotent")));
+    assert!(l.trace().iter().any(|r| r.time_ms >= cut
+        && matches!(&r.event, Event::MessageDropped { kind: "ProduceResponse", to, .. } if to.to_string() == "plain")));
+    says(&l.note(8), "the answers are lost");
+
+    // Each request times out 5000 ms after it was sent, and the same batch goes out again.
+    for producer in ["idempotent", "plain"] {
+        let sent = time_of(&l, |e| matches!(e, Event::ProduceQueued { producer: p, .. } if p.as_ref() == producer));
+        let timed_out = time_of(&l, |e| matches!(e, Event::ProduceRefused { producer: p, error: ErrorCode::RequestTimedOut, retrying: true, .. } if p.as_ref() == producer));
+        assert_eq!(timed_out - sent, 5_000, "{producer}");
+    }
+    says(&l.note(11), "5000 ms after sending, each request times out (REQUEST_TIMED_OUT)");
+
+    // The retry of producer 0's sequence 0 is dropped and answered with offset 0; the plain one is appended again.
+    assert!(l.events().any(|e| matches!(
+        e,
+        Event::DuplicateBatchDropped { broker: 2, producer_id: 0, base_sequence: 0, base_offset: 0, .. }
+    )));
+    assert!(l.events().any(|e| matches!(e, Event::ProduceAcknowledged { producer, base_offset: Some(0), .. } if producer.as_ref() == "idempotent")));
+    assert!(l.events().any(|e| matches!(e, Event::ProduceAcknowledged { producer, base_offset: Some(1), .. } if producer.as_ref() == "plain")));
+    for b in [1, 2, 3] {
+        assert_eq!(common::values_on(&l.w, b, "payments", 0), vec!["payment A"]);
+        assert_eq!(common::values_on(&l.w, b, "payments", 1), vec!["payment B", "payment B"]);
+    }
+    says(l.answer(13), "payment A once, payment B twice");
+    says(l.explain(13), &format!("the last {} batches", kafkascope::replica::producer_state::NUM_BATCHES_TO_RETAIN));
+    says(l.explain(13), "answers with offset 0");
+    says(l.explain(13), "appends it again at offset 1");
     l.all_claims_checked();
 }
