@@ -425,6 +425,11 @@ pub enum Event {
         records: Vec<PolledRecord>,
     },
     /// The application did not poll within `max.poll.interval.ms`: the consumer left its group.
+    /// The application starts (`every_ms`) or stops its poll loop.
+    PollLoopChanged {
+        consumer: Name,
+        every_ms: Option<u64>,
+    },
     PollIntervalExceeded {
         consumer: Name,
         max_poll_interval_ms: u64,
@@ -576,6 +581,7 @@ event_types! {
     PartitionsRevoked => "partitions_revoked",
     PositionSet => "position_set",
     RecordsPolled => "records_polled",
+    PollLoopChanged => "poll_loop_changed",
     PollIntervalExceeded => "poll_interval_exceeded",
     PollFailed => "poll_failed",
     OffsetsCommitted => "offsets_committed",

@@ -126,6 +126,16 @@ pub enum Command {
         cluster: Option<String>,
         #[serde(default)]
         config: ConsumerConfig,
+        /// The application calls `poll` every this many ms (its own loop; a restart keeps it).
+        /// Without it the consumer polls only when told (`poll`), and joins its group only then.
+        #[serde(default)]
+        keep_polling_ms: Option<u64>,
+    },
+    /// Starts (`every_ms`) or stops (`null`) the application's poll loop.
+    KeepPolling {
+        consumer: String,
+        #[serde(default)]
+        every_ms: Option<u64>,
     },
     /// `leave_group` false is a crash; true is `close()`, which sends LeaveGroup.
     StopConsumer {
@@ -604,15 +614,20 @@ impl World {
                 partitions,
                 cluster,
                 config,
+                keep_polling_ms,
             } => {
                 let ci = self.cluster_index(&cluster)?;
                 let bootstrap = self.cluster_spec(ci).brokers.clone();
                 let key: Name = name.as_str().into();
-                let (group, topics, partitions, config) = match self.consumers.get(&key) {
-                    // A restart keeps who it is (its configuration), not what it knew.
-                    Some(old) if group.is_none() && topics.is_empty() && partitions.is_empty() => {
-                        (old.group_id.clone(), old.topics.clone(), old.manual.clone(), old.config.clone())
-                    }
+                let (group, topics, partitions, config, keep_polling_ms) = match self.consumers.get(&key) {
+                    // A restart keeps who it is (its configuration and its poll loop), not what it knew.
+                    Some(old) if group.is_none() && topics.is_empty() && partitions.is_empty() => (
+                        old.group_id.clone(),
+                        old.topics.clone(),
+                        old.manual.clone(),
+                        old.config.clone(),
+                        keep_polling_ms.or(old.keep_polling_ms),
+                    ),
                     _ => (
                         group,
                         topics,
@@ -621,9 +636,11 @@ impl World {
                             .map(|p| TopicPartition::new(&p.topic.as_str().into(), p.partition))
                             .collect(),
                         config,
+                        keep_polling_ms,
                     ),
                 };
                 let mut c = Consumer::new(key.clone(), ci, config, group, topics, partitions, bootstrap);
+                c.keep_polling_ms = keep_polling_ms;
                 c.start(&mut self.sched);
                 self.consumers.insert(key, c);
             }
@@ -632,6 +649,14 @@ impl World {
             }
             Command::Poll { consumer } => {
                 self.consumers.get_mut(consumer.as_str()).expect("checked").poll(&mut self.sched);
+            }
+            Command::KeepPolling { consumer, every_ms } => {
+                let c = self.consumers.get_mut(consumer.as_str()).expect("checked");
+                c.keep_polling(&mut self.sched, every_ms);
+                self.sched.emit(Event::PollLoopChanged {
+                    consumer: c.name.clone(),
+                    every_ms,
+                });
             }
             Command::Commit { consumer } => {
                 self.consumers.get_mut(consumer.as_str()).expect("checked").commit(&mut self.sched, false);
@@ -969,9 +994,11 @@ impl World {
                 partitions,
                 cluster,
                 config,
+                keep_polling_ms,
             } => {
                 self.cluster_index(cluster)?;
                 check_client_name(name)?;
+                check_poll_loop(*keep_polling_ms)?;
                 if self.producers.contains_key(name.as_str()) {
                     return invalid(format!("a producer is already named \"{name}\""));
                 }
@@ -1022,6 +1049,12 @@ impl World {
                 Some(_) => return invalid(format!("consumer \"{name}\" is already stopped")),
                 None => return invalid(format!("unknown consumer \"{name}\"")),
             },
+            Command::KeepPolling { consumer, every_ms } => {
+                check_poll_loop(*every_ms)?;
+                if !self.consumers.contains_key(consumer.as_str()) {
+                    return invalid(format!("unknown consumer \"{consumer}\""));
+                }
+            }
             Command::Poll { consumer } | Command::Commit { consumer } | Command::Seek { consumer, .. } => match self.consumers.get(consumer.as_str()) {
                 Some(c) if c.running => {
                     if let Command::Seek { topic, partition, .. } = cmd {
@@ -1113,6 +1146,14 @@ fn check_client_name(name: &str) -> Result<(), SimError> {
         return invalid(format!("client name \"{name}\" is taken by the cluster's own nodes"));
     }
     Ok(())
+}
+
+/// An application's poll loop: every 10 ms to 10 minutes (a loop is the application's own).
+fn check_poll_loop(every_ms: Option<u64>) -> Result<(), SimError> {
+    match every_ms {
+        Some(ms) if !(10..=600_000).contains(&ms) => invalid(format!("keep polling: every {ms} ms is outside 10–600000 ms")),
+        _ => Ok(()),
+    }
 }
 
 pub fn decode_hex(s: &str) -> Result<Vec<u8>, String> {

@@ -522,7 +522,10 @@ fn min_insync_replicas_2_refuses_acks_all_once_the_isr_is_down_to_the_leader() {
         }
     )));
     // The batch waits out its retry backoff in the accumulator, where it expires (RecordAccumulator.expiredBatches).
-    let failed = time_of(&l, |e| matches!(e, Event::ProduceFailed { error, .. } if error.starts_with("TimeoutException: Expiring 1 record(s) for orders-0")));
+    let failed = time_of(
+        &l,
+        |e| matches!(e, Event::ProduceFailed { error, .. } if error.starts_with("TimeoutException: Expiring 1 record(s) for orders-0")),
+    );
     assert!((4_000..=5_000).contains(&(failed - sent)), "failed {} ms after the send", failed - sent);
     says(l.answer(12), "NOT_ENOUGH_REPLICAS");
     says(l.explain(12), "retries until delivery.timeout.ms");
@@ -706,10 +709,23 @@ fn the_first_member_the_coordinator_hears_leads_and_another_leads_once_it_crashe
         _ => None,
     });
     assert_eq!(first_joined.as_deref(), Some("consumer-2"));
-    let first_join_request = position(&l, |e| matches!(e, Event::MessageDelivered { kind: "JoinGroup", .. }));
+    // The JoinGroup that made the first member (KIP-394: each first asks for a member id).
+    let added = position(&l, |e| matches!(e, Event::GroupMemberAdded { .. }));
+    let first_join_request = l.trace()[..added]
+        .iter()
+        .rposition(|r| matches!(r.event, Event::MessageDelivered { kind: "JoinGroup", .. }))
+        .unwrap();
     assert!(matches!(&l.trace()[first_join_request].event, Event::MessageDelivered { from, .. } if from.to_string() == "consumer-2"));
     assert_eq!(leader_of_generation(1), member_of("consumer-2"));
     says(&l.note(3), "the first member whose JoinGroup it receives the group's leader");
+    let loops: Vec<Option<u64>> = (3..=6)
+        .map(|i| match l.command(i) {
+            Command::StartConsumer { keep_polling_ms, .. } => *keep_polling_ms,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(loops, vec![Some(250), Some(100), Some(100), Some(100)]);
+    says(&l.note(3), "consumer-1 every 250 ms, the others every 100 ms");
     says(
         &l.note(8),
         "the coordinator received consumer-2's JoinGroup first, so consumer-2 leads, not consumer-1",
@@ -763,10 +779,11 @@ fn a_restarted_consumer_resumes_at_its_committed_offset_and_gets_r3_and_r4_again
             _ => None,
         })
         .collect();
+    // Its application's loop polls every 100 ms and is traced when it gets records.
     assert_eq!(polls, vec![vec!["r0", "r1", "r2"], vec!["r3", "r4"], vec!["r3", "r4"]]);
 
     // The commit (offset 3) is a record of __consumer_offsets on every replica of the group's partition.
-    assert!(matches!(l.command(11), Command::Commit { .. }));
+    assert!(matches!(l.command(10), Command::Commit { .. }));
     let p = records::partition_for_group("billing", 3);
     for b in 1..=3 {
         let log = &l.w.brokers[&b].partitions[&tp("__consumer_offsets", p)].log;
@@ -786,14 +803,14 @@ fn a_restarted_consumer_resumes_at_its_committed_offset_and_gets_r3_and_r4_again
             .collect();
         assert_eq!(commits, vec![3], "broker {b}");
     }
-    says(&l.note(11), "a record in __consumer_offsets");
-    says(&l.note(11), "replicated");
+    says(&l.note(10), "a record in __consumer_offsets");
+    says(&l.note(10), "replicated");
 
     // r3 and r4 are polled but never committed.
     let commits: Vec<_> = l.events().filter(|e| matches!(e, Event::OffsetsCommitted { .. })).collect();
     assert_eq!(commits.len(), 1);
-    assert!(matches!(l.command(17), Command::StopConsumer { leave_group: false, .. }));
-    says(&l.note(17), "r3 and r4 were processed but never committed");
+    assert!(matches!(l.command(15), Command::StopConsumer { leave_group: false, .. }));
+    says(&l.note(15), "r3 and r4 were processed but never committed");
 
     // The crashed member's session must time out (45 s after its last heartbeat) before the new one gets orders-0.
     let old = time_of(&l, |e| matches!(e, Event::GroupMemberRemoved { reason, .. } if reason == "session timeout"));
@@ -818,11 +835,11 @@ fn a_restarted_consumer_resumes_at_its_committed_offset_and_gets_r3_and_r4_again
     });
     let regained = position(&l, |e| matches!(e, Event::AssignmentReceived { generation: 2, .. }));
     assert!(l.trace()[regained].time_ms >= old && regained < resumed);
-    says(&l.note(20), "45 s after its last heartbeat");
-    says(&l.note(20), "from the committed offset 3");
+    says(&l.note(18), "45 s after its last heartbeat");
+    says(&l.note(18), "from the committed offset 3");
 
-    says(l.answer(19), "r3 and r4 again");
-    says(l.explain(19), "The committed offset is the next record to read: 3");
+    says(l.answer(17), "r3 and r4 again");
+    says(l.explain(17), "The committed offset is the next record to read: 3");
     l.all_claims_checked();
 }
 
@@ -865,20 +882,20 @@ fn integers_read_by_the_string_deserializer_come_out_garbled_without_an_error() 
         })
         .unwrap();
     assert_eq!(sent, vec![0, 0, 0, 0x41]);
-    assert!(matches!(l.command(5), Command::Produce { value: Some(v), .. } if v == "65"));
-    says(&l.note(5), "00 00 00 41");
+    assert!(matches!(l.command(6), Command::Produce { value: Some(v), .. } if v == "65"));
+    says(&l.note(6), "00 00 00 41");
 
     // Every replica holds the same four bytes.
     for b in 1..=3 {
         assert_eq!(raw_values(&l.w, b, "users", 0)[0], sent, "broker {b}");
     }
-    says(&l.note(8), "The replicas hold the same four bytes");
+    says(&l.note(9), "The replicas hold the same four bytes");
 
     // The StringDeserializer reads three NULs and "A", and nothing fails.
     assert_eq!(polled(&l.w, "text-consumer"), vec!["\u{0}\u{0}\u{0}A", "\u{0}\u{0}\u{3}\u{fffd}"]);
     assert!(!l.events().any(|e| matches!(e, Event::PollFailed { .. })));
-    says(l.answer(8), "Three NUL characters and \"A\"");
-    says(l.explain(8), "there is no error");
+    says(l.answer(9), "Three NUL characters and \"A\"");
+    says(l.explain(9), "there is no error");
     l.all_claims_checked();
 }
 
@@ -895,29 +912,29 @@ fn a_poison_pill_fails_every_poll_at_offset_1_until_the_seek() {
     };
 
     // The first poll returns 7 and does not fail.
-    let after_first = l.before(13);
+    let after_first = l.before(14);
     assert_eq!(polled(&after_first, "int-consumer"), vec!["7"]);
     assert!(failures(&after_first).is_empty());
-    says(&l.note(13), "The first poll returns 7 and stops before offset 1");
+    says(&l.note(14), "The first poll returns 7 and stops before offset 1");
 
     // The second and the third fail at offset 1, naming users-0.
-    let failed = failures(&l.before(15));
+    let failed = failures(&l.before(16));
     assert_eq!(failed.iter().map(|f| f.1).collect::<Vec<_>>(), vec![1, 1]);
     for (error, _) in &failed {
         assert!(error.contains("RecordDeserializationException") && error.contains("users-0"), "{error}");
         assert!(error.contains("Size of data received by IntegerDeserializer is not 4"), "{error}");
     }
-    says(l.answer(13), "It fails at offset 1");
-    says(&l.note(15), "RecordDeserializationException naming users-0 and offset 1");
-    says(l.explain(13), "Size of data received by IntegerDeserializer is not 4");
+    says(l.answer(14), "It fails at offset 1");
+    says(&l.note(16), "RecordDeserializationException naming users-0 and offset 1");
+    says(l.explain(14), "Size of data received by IntegerDeserializer is not 4");
 
     // seek(users-0, 2) skips it; the record is still in every replica's log.
-    assert!(matches!(l.command(15), Command::Seek { offset: 2, partition: 0, .. }));
+    assert!(matches!(l.command(16), Command::Seek { offset: 2, partition: 0, .. }));
     assert_eq!(polled(&l.w, "int-consumer"), vec!["7", "8"]);
     for b in 1..=3 {
         assert_eq!(raw_values(&l.w, b, "users", 0)[1], b"hello".to_vec(), "broker {b}");
     }
-    says(&l.note(16), "seek(users-0, 2) skips the bad record. The record is still in the log");
+    says(&l.note(17), "seek(users-0, 2) skips the bad record. The record is still in the log");
     l.all_claims_checked();
 }
 
@@ -973,7 +990,7 @@ fn a_field_with_a_default_becomes_version_2_and_both_readers_read_both_records()
     // kim's record carries schema id 1, lee's schema id 2.
     let values = raw_values(&l.w, 2, "users", 0);
     assert_eq!((values[0][..5].to_vec(), values[1][..5].to_vec()), (vec![0, 0, 0, 0, 1], vec![0, 0, 0, 0, 2]));
-    says(&l.note(12), "1 for kim's, 2 for lee's");
+    says(&l.note(14), "1 for kim's, 2 for lee's");
 
     // Each reader asks the registry once for each id.
     for reader in ["reader-v1", "reader-v2"] {
@@ -992,7 +1009,7 @@ fn a_field_with_a_default_becomes_version_2_and_both_readers_read_both_records()
         let id = |n: &str| vec![Part::Value("id".into()), Part::Value(n.into())];
         assert_eq!(asked, vec![id("1"), id("2")], "{reader}");
     }
-    says(&l.note(13), "asks the registry once for each schema id it has not seen");
+    says(&l.note(15), "asks the registry once for each schema id it has not seen");
 
     // Old and new readers read both records; email is null, the default, where the writer had none.
     assert_eq!(polled(&l.w, "reader-v1"), vec![r#"{"name":"kim"}"#, r#"{"name":"lee"}"#]);
@@ -1000,8 +1017,8 @@ fn a_field_with_a_default_becomes_version_2_and_both_readers_read_both_records()
         polled(&l.w, "reader-v2"),
         vec![r#"{"email":null,"name":"kim"}"#, r#"{"email":"lee@example.com","name":"lee"}"#]
     );
-    says(l.answer(14), "with email null, the default");
-    says(l.explain(14), "reader-v1 reads lee's record without email");
+    says(l.answer(16), "with email null, the default");
+    says(l.explain(16), "reader-v1 reads lee's record without email");
     l.all_claims_checked();
 }
 
@@ -1096,7 +1113,12 @@ fn lesson_17_the_leader_drops_an_idempotent_retry_and_appends_a_plain_one_again(
     let l = lesson("17-idempotence");
     let (p0, p1) = (tp("payments", 0), tp("payments", 1));
     let stamp = |w: &World, b: u32, tp: &TopicPartition| -> Vec<Option<(u64, u32)>> {
-        w.brokers[&b].partitions[tp].log.records.iter().map(|r| r.producer.map(|p| (p.producer_id, p.base_sequence))).collect()
+        w.brokers[&b].partitions[tp]
+            .log
+            .records
+            .iter()
+            .map(|r| r.producer.map(|p| (p.producer_id, p.base_sequence)))
+            .collect()
     };
 
     // "idempotent" has producer id 0 from a broker; "plain" has none.
@@ -1112,21 +1134,31 @@ fn lesson_17_the_leader_drops_an_idempotent_retry_and_appends_a_plain_one_again(
     assert_eq!(w.brokers[&3].partitions[&p1].role, Role::Leader);
     assert_eq!(common::values_on(&w, 2, "payments", 0), vec!["payment A"]);
     assert_eq!(common::values_on(&w, 3, "payments", 1), vec!["payment B"]);
-    assert!(!l.trace().iter().any(|r| r.time_ms < w.now_ms() && matches!(r.event, Event::ProduceAcknowledged { .. })));
+    assert!(!l
+        .trace()
+        .iter()
+        .any(|r| r.time_ms < w.now_ms() && matches!(r.event, Event::ProduceAcknowledged { .. })));
     assert_eq!(stamp(&w, 2, &p0), vec![Some((0, 0))]);
     assert_eq!(stamp(&w, 3, &p1), vec![None]);
     says(&l.note(8), "broker 2 leads payments-0, broker 3 leads payments-1");
     let cut = l.before(10).now_ms();
-    assert!(l.trace().iter().any(|r| r.time_ms >= cut
-        && matches!(&r.event, Event::MessageDropped { kind: "ProduceResponse", to, .. } if to.to_string() == "idempotent")));
-    assert!(l.trace().iter().any(|r| r.time_ms >= cut
-        && matches!(&r.event, Event::MessageDropped { kind: "ProduceResponse", to, .. } if to.to_string() == "plain")));
+    assert!(l
+        .trace()
+        .iter()
+        .any(|r| r.time_ms >= cut && matches!(&r.event, Event::MessageDropped { kind: "ProduceResponse", to, .. } if to.to_string() == "idempotent")));
+    assert!(l
+        .trace()
+        .iter()
+        .any(|r| r.time_ms >= cut && matches!(&r.event, Event::MessageDropped { kind: "ProduceResponse", to, .. } if to.to_string() == "plain")));
     says(&l.note(8), "the answers are lost");
 
     // Each request times out 5000 ms after it was sent, and the same batch goes out again.
     for producer in ["idempotent", "plain"] {
         let sent = time_of(&l, |e| matches!(e, Event::ProduceQueued { producer: p, .. } if p.as_ref() == producer));
-        let timed_out = time_of(&l, |e| matches!(e, Event::ProduceRefused { producer: p, error: ErrorCode::RequestTimedOut, retrying: true, .. } if p.as_ref() == producer));
+        let timed_out = time_of(
+            &l,
+            |e| matches!(e, Event::ProduceRefused { producer: p, error: ErrorCode::RequestTimedOut, retrying: true, .. } if p.as_ref() == producer),
+        );
         assert_eq!(timed_out - sent, 5_000, "{producer}");
     }
     says(&l.note(11), "5000 ms after sending, each request times out (REQUEST_TIMED_OUT)");
@@ -1134,16 +1166,29 @@ fn lesson_17_the_leader_drops_an_idempotent_retry_and_appends_a_plain_one_again(
     // The retry of producer 0's sequence 0 is dropped and answered with offset 0; the plain one is appended again.
     assert!(l.events().any(|e| matches!(
         e,
-        Event::DuplicateBatchDropped { broker: 2, producer_id: 0, base_sequence: 0, base_offset: 0, .. }
+        Event::DuplicateBatchDropped {
+            broker: 2,
+            producer_id: 0,
+            base_sequence: 0,
+            base_offset: 0,
+            ..
+        }
     )));
-    assert!(l.events().any(|e| matches!(e, Event::ProduceAcknowledged { producer, base_offset: Some(0), .. } if producer.as_ref() == "idempotent")));
-    assert!(l.events().any(|e| matches!(e, Event::ProduceAcknowledged { producer, base_offset: Some(1), .. } if producer.as_ref() == "plain")));
+    assert!(l
+        .events()
+        .any(|e| matches!(e, Event::ProduceAcknowledged { producer, base_offset: Some(0), .. } if producer.as_ref() == "idempotent")));
+    assert!(l
+        .events()
+        .any(|e| matches!(e, Event::ProduceAcknowledged { producer, base_offset: Some(1), .. } if producer.as_ref() == "plain")));
     for b in [1, 2, 3] {
         assert_eq!(common::values_on(&l.w, b, "payments", 0), vec!["payment A"]);
         assert_eq!(common::values_on(&l.w, b, "payments", 1), vec!["payment B", "payment B"]);
     }
     says(l.answer(13), "payment A once, payment B twice");
-    says(l.explain(13), &format!("the last {} batches", kafkascope::replica::producer_state::NUM_BATCHES_TO_RETAIN));
+    says(
+        l.explain(13),
+        &format!("the last {} batches", kafkascope::replica::producer_state::NUM_BATCHES_TO_RETAIN),
+    );
     says(l.explain(13), "answers with offset 0");
     says(l.explain(13), "appends it again at offset 1");
     l.all_claims_checked();

@@ -44,8 +44,8 @@ fn records_lag_max_is_the_high_watermark_minus_the_position() {
     let mut w = cluster(3);
     create_topic(&mut w, "orders", 1, 3);
     add_producer(&mut w, "p", "all");
-    start_consumer(&mut w, "c1", "g", &["orders"], serde_json::json!({"auto.offset.reset": "earliest"}));
-    w.run_for(10_000);
+    start_consumer_without_loop(&mut w, "c1", "g", &["orders"], serde_json::json!({"auto.offset.reset": "earliest"}));
+    poll_for(&mut w, "c1", 10_000);
     for i in 0..5 {
         produce(&mut w, "p", "orders", None, &format!("v{i}"));
     }

@@ -39,6 +39,7 @@ function describe(c) {
     case 'start_consumer': return `start_consumer ${c.name}${c.group ? ` (${c.group})` : ''}`;
     case 'stop_consumer': return `stop_consumer ${c.name}`;
     case 'poll': case 'commit': return `${c.cmd} ${c.consumer}`;
+    case 'keep_polling': return `keep_polling ${c.consumer} ${c.every_ms ? `${c.every_ms} ms` : 'off'}`;
     case 'cut_link': case 'heal_link': return `${c.cmd} ${c.a} ⇹ ${c.b}`;
     case 'isolate': case 'heal': return `${c.cmd} ${c.node}`;
     default: return c.cmd;

@@ -167,6 +167,7 @@ const FIELDS = {
     offsets: ev.offsets.map(([tp, o]) => `${tpName(tp)} → ${o}`).join(', '),
   }),
   offset_commit_failed: (ev) => ({ consumer: ev.consumer, group: ev.group, error: ev.error }),
+  poll_loop_changed: (ev) => [ev.every_ms == null ? 'poll_loop_stopped' : 'poll_loop_changed', { consumer: ev.consumer, ms: ev.every_ms }],
   poll_interval_exceeded: (ev) => ({ consumer: ev.consumer, ms: ev.max_poll_interval_ms }),
   poll_failed: (ev) => ({ consumer: ev.consumer, tp: tpName(ev.tp), offset: ev.offset, error: ev.error }),
   schema_registry_started: (ev) => ({ topic: ev.topic }),

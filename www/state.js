@@ -7,6 +7,8 @@ import { fill } from './narrate.js';
 export const $ = (id) => document.getElementById(id);
 
 export const SPEEDS = [1, 2, 5, 10, 30, 100, 1000];
+/** A consumer's application loop started from the page polls this often (ms). */
+export const POLL_LOOP_MS = 100;
 
 export const S = {
   L: en,

@@ -63,8 +63,9 @@ pub enum Violation {
         members: Vec<String>,
         after_unclean_election: bool,
     },
-    /// A producer's record is in a partition's committed log more than once: a retry written
-    /// twice. Kafka rules it out for an idempotent producer (KIP-98), not for one without.
+    /// A producer's record is in a partition's committed log more than once within one producer
+    /// session (id and epoch): a retry written twice. Kafka rules it out for an idempotent
+    /// producer (KIP-98), not for one without.
     DuplicateRecord {
         producer: String,
         idempotent: bool,
@@ -179,19 +180,26 @@ fn leader_replica<'a>(w: &'a World, tp: &TopicPartition) -> Option<&'a crate::re
         .find(|p| p.role == Role::Leader)
 }
 
+/// An idempotent producer's session: its producer id and epoch.
+type Session = (u64, u16);
+
 /// Each producer's records that its partition's committed log holds more than once.
 fn duplicates(w: &World, partitions: &BTreeSet<TopicPartition>, values: &BTreeMap<(Name, u64), Bytes>) -> Vec<Violation> {
     let producer_of: BTreeMap<&Bytes, &Name> = values.iter().map(|((p, _), v)| (v, p)).collect();
     let mut out = Vec::new();
     for tp in partitions {
         let Some(leader) = leader_replica(w, tp) else { continue };
-        let mut seen: BTreeMap<&Bytes, Vec<u64>> = BTreeMap::new();
+        // Per producer session: KIP-98 de-duplicates within one producer id and epoch; after an
+        // epoch bump (`TransactionManager.requestEpochBumpForPartition`) a batch whose first
+        // write was never answered can be written again, as in Kafka.
+        let mut seen: BTreeMap<(&Bytes, Option<Session>), Vec<u64>> = BTreeMap::new();
         for r in leader.log.records.iter().take(leader.high_watermark as usize) {
             if let Some(v) = r.value.as_ref().filter(|v| producer_of.contains_key(v)) {
-                seen.entry(v).or_default().push(r.offset);
+                let session = r.producer.map(|p| (p.producer_id, p.producer_epoch));
+                seen.entry((v, session)).or_default().push(r.offset);
             }
         }
-        for (value, offsets) in seen.into_iter().filter(|(_, o)| o.len() > 1) {
+        for ((value, _), offsets) in seen.into_iter().filter(|(_, o)| o.len() > 1) {
             let producer = producer_of[value];
             out.push(Violation::DuplicateRecord {
                 producer: producer.to_string(),

@@ -186,7 +186,7 @@ fn workload(seed: u64, profile: Profile) -> Plan {
     }
     for c in CONSUMERS {
         plan.add(cmd(
-            json!({"cmd": "start_consumer", "name": c, "group": "group-1", "topics": [TOPIC], "config": consumer_config}),
+            json!({"cmd": "start_consumer", "name": c, "group": "group-1", "topics": [TOPIC], "config": consumer_config, "keep_polling_ms": 200}),
         ));
     }
     let mut cut: Vec<(String, String)> = Vec::new();
@@ -316,7 +316,7 @@ fn finish(name: String, config: WorldConfig, mut plan: Plan) -> (Scenario, World
         plan.add(cmd(json!({"cmd": "start_consumer", "name": c})));
     }
     plan.add(run_for(60_000));
-    plan.add(cmd(json!({"cmd": "start_consumer", "name": VERIFIER, "group": "verify", "topics": [TOPIC], "config": {"auto.offset.reset": "earliest", "enable.auto.commit": false}})));
+    plan.add(cmd(json!({"cmd": "start_consumer", "name": VERIFIER, "group": "verify", "topics": [TOPIC], "config": {"auto.offset.reset": "earliest", "enable.auto.commit": false}, "keep_polling_ms": 200})));
     for _ in 0..20 {
         plan.add(run_for(2_000));
         for c in CONSUMERS.iter().chain([VERIFIER].iter()) {

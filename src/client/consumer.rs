@@ -1,7 +1,11 @@
 //! The consumer (`KafkaConsumer` with its `ConsumerCoordinator` and `Fetcher`):
-//! it finds its group's coordinator, joins the group (the leader runs the
-//! assignor), heartbeats, fetches from each partition's leader up to the high
-//! watermark, hands records to the application on `poll`, and commits offsets.
+//! it finds its group's coordinator, heartbeats, fetches from each partition's leader
+//! up to the high watermark, and commits offsets. As in Kafka's classic protocol
+//! (KIP-62), group membership moves only inside the application's `poll`
+//! (`ConsumerCoordinator.poll`): joining, taking a JoinGroup answer (the leader runs
+//! the assignor), applying an assignment, giving partitions up before a rebalance and
+//! auto-committing. The heartbeat runs in the background and only marks that a rejoin
+//! is needed. An application loop (`keep_polling_ms`) can call `poll` every N ms.
 
 use crate::assignor::{self, Strategy, Subscription};
 use crate::client::producer::configured_schemas;
@@ -21,7 +25,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 pub enum Phase {
     /// `assign()` mode: no group membership.
     Manual,
-    /// Must send JoinGroup (once the coordinator is known).
+    /// Not in the group (Kafka's UNJOINED): the next poll sends JoinGroup.
     Rejoin,
     Joining,
     Syncing,
@@ -40,6 +44,8 @@ enum Pending {
     Heartbeat,
     Commit {
         auto: bool,
+        /// The commit `onJoinPrepare` makes before giving partitions up.
+        before_rejoin: bool,
     },
     OffsetFetch {
         partitions: Vec<TopicPartition>,
@@ -118,6 +124,37 @@ pub struct Consumer {
     /// The key's and the value's reader schemas, parsed from the configuration.
     #[serde(skip)]
     reader_schemas: [Option<AvroSchema>; 2],
+    /// The application calls `poll` every this many ms (its own loop, not a Kafka setting).
+    pub keep_polling_ms: Option<u64>,
+    #[serde(skip)]
+    keep_polling_timer: Option<TimerKey>,
+    /// Kafka's `rejoinNeeded`: a heartbeat learned of a rebalance; the next poll rejoins.
+    pub rejoin_needed: bool,
+    /// A JoinGroup answer that arrived between polls: the next poll takes it.
+    #[serde(skip)]
+    join_answer: Option<Result<JoinResult, (ErrorCode, String)>>,
+    /// The assignment a SyncGroup answer brought; the next poll applies it (`onJoinComplete`).
+    pub synced: Option<BTreeSet<TopicPartition>>,
+    /// `needsJoinPrepare`: partitions are given up (and offsets committed) once per rebalance.
+    #[serde(skip)]
+    needs_join_prepare: bool,
+    /// The generation was reset (fenced, unknown member): its partitions are lost, not revoked.
+    #[serde(skip)]
+    lost: bool,
+    #[serde(skip)]
+    rejoin_commit: RejoinCommit,
+    /// `nextAutoCommitTimer`: the first poll at or after this time auto-commits.
+    #[serde(skip)]
+    next_auto_commit_ms: u64,
+}
+
+/// The auto-commit `onJoinPrepare` waits for before it rejoins.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum RejoinCommit {
+    #[default]
+    NotSent,
+    InFlight,
+    Done,
 }
 
 fn has_pending(pending: &BTreeMap<u64, (Pending, TimerKey)>, f: impl Fn(&Pending) -> bool) -> bool {
@@ -164,6 +201,15 @@ impl Consumer {
             poll_failure: None,
             skipped: None,
             last_poll_ms: 0,
+            keep_polling_ms: None,
+            keep_polling_timer: None,
+            rejoin_needed: false,
+            join_answer: None,
+            synced: None,
+            needs_join_prepare: true,
+            lost: false,
+            rejoin_commit: RejoinCommit::NotSent,
+            next_auto_commit_ms: 0,
         }
     }
 
@@ -232,10 +278,21 @@ impl Consumer {
         if self.group_id.is_some() && self.manual.is_empty() {
             sched.set_timer(self.config.heartbeat_interval_ms, self.node(), Timer::ConsumerHeartbeat);
         }
-        if self.group_id.is_some() && self.config.enable_auto_commit {
-            sched.set_timer(self.config.auto_commit_interval_ms, self.node(), Timer::ConsumerAutoCommit);
-        }
+        self.next_auto_commit_ms = sched.now_ms + self.config.auto_commit_interval_ms;
+        let every = self.keep_polling_ms;
+        self.keep_polling(sched, every);
         self.drive(sched);
+    }
+
+    /// The application's loop: `poll` every `every` ms, or no loop (`None`).
+    pub fn keep_polling(&mut self, sched: &mut Scheduler, every: Option<u64>) {
+        if let Some(t) = self.keep_polling_timer.take() {
+            sched.cancel(t);
+        }
+        self.keep_polling_ms = every;
+        if let (Some(ms), true) = (every, self.running) {
+            self.keep_polling_timer = Some(sched.set_timer(ms, self.node(), Timer::ConsumerAppPoll));
+        }
     }
 
     /// A crash (`leave` false: the coordinator notices only when the session times out)
@@ -286,8 +343,9 @@ impl Consumer {
         self.metadata.get(&tp.topic).and_then(|l| l.get(tp.partition as usize).copied().flatten())
     }
 
-    /// Does whatever comes next: metadata, the coordinator, joining, positions, fetching;
-    /// nothing while backing off after a failure (`retry.backoff.ms`).
+    /// Does whatever comes next in the background: metadata, the coordinator, positions,
+    /// fetching; nothing while backing off after a failure (`retry.backoff.ms`). Joining
+    /// is the poll's (`join_group`).
     fn drive(&mut self, sched: &mut Scheduler) {
         if !self.running || self.retry_timer.is_some() {
             return;
@@ -311,9 +369,6 @@ impl Consumer {
             self.request(sched, self.bootstrap_broker(), Pending::FindCoordinator, |correlation_id| {
                 Message::FindCoordinatorRequest { correlation_id, group_id }
             });
-        }
-        if self.phase == Phase::Rejoin && missing.is_empty() && self.coordinator.is_some() {
-            self.send_join(sched);
         }
         self.fetch_positions(sched);
         self.send_fetches(sched);
@@ -442,16 +497,104 @@ impl Consumer {
         }
     }
 
-    /// Eager protocols give up every partition before rejoining; cooperative ones keep theirs.
-    fn prepare_rejoin(&mut self, sched: &mut Scheduler, lost: bool) {
-        let cooperative = self.config.partition_assignment_strategy.first().is_some_and(|s| s == "cooperative-sticky");
-        if lost || !cooperative {
+    fn cooperative(&self) -> bool {
+        self.config.partition_assignment_strategy.first().is_some_and(|s| s == "cooperative-sticky")
+    }
+
+    /// `resetGenerationOnResponseError`: fenced out of its generation, the member is no longer in
+    /// the group; the next poll treats its partitions as lost and joins again.
+    fn reset_generation(&mut self, forget_member_id: bool) {
+        if forget_member_id {
+            self.member_id.clear();
+        }
+        self.generation = -1;
+        self.lost = true;
+        self.synced = None;
+        self.phase = Phase::Rejoin;
+    }
+
+    /// `ConsumerCoordinator.poll`, its group part: take a JoinGroup answer, apply an assignment,
+    /// rejoin if needed (giving partitions up first), then auto-commit if it is time.
+    fn poll_group(&mut self, sched: &mut Scheduler) {
+        if self.phase != Phase::Manual && self.group_id.is_some() {
+            if let Some(answer) = self.join_answer.take() {
+                self.on_join(sched, answer);
+            }
+            if let Some(assignment) = self.synced.take() {
+                self.on_join_complete(sched, assignment);
+            }
+            if (self.phase == Phase::Rejoin || self.rejoin_needed) && !matches!(self.phase, Phase::Joining | Phase::Syncing) {
+                self.join_group(sched);
+            }
+        }
+        if self.config.enable_auto_commit && sched.now_ms >= self.next_auto_commit_ms {
+            self.next_auto_commit_ms = sched.now_ms + self.config.auto_commit_interval_ms;
+            let changed = self.positions.iter().any(|(tp, o)| self.committed.get(tp) != Some(o));
+            if changed && matches!(self.phase, Phase::Stable | Phase::Manual) {
+                self.commit(sched, true);
+            }
+        }
+    }
+
+    /// `joinGroupIfNeeded`: once the coordinator and the topics' metadata are known, prepare
+    /// (once per rebalance) and send JoinGroup.
+    fn join_group(&mut self, sched: &mut Scheduler) {
+        let metadata_known = self.topics.iter().all(|t| self.metadata.contains_key(t.as_str()));
+        if self.coordinator.is_none() || !metadata_known {
+            return;
+        }
+        if self.needs_join_prepare {
+            if !self.on_join_prepare(sched) {
+                return;
+            }
+            self.needs_join_prepare = false;
+        }
+        self.send_join(sched);
+    }
+
+    /// `ConsumerCoordinator.onJoinPrepare`: with auto-commit, commit the positions first and wait
+    /// for the answer (a later poll goes on); then eager protocols revoke every partition,
+    /// cooperative ones keep theirs, and a reset generation loses them all.
+    fn on_join_prepare(&mut self, sched: &mut Scheduler) -> bool {
+        let stable_member = self.phase == Phase::Stable && self.generation >= 0 && !self.lost;
+        if self.config.enable_auto_commit && stable_member {
+            match self.rejoin_commit {
+                RejoinCommit::NotSent => {
+                    if self.commit_positions(sched, true, true) {
+                        self.rejoin_commit = RejoinCommit::InFlight;
+                        return false;
+                    }
+                }
+                RejoinCommit::InFlight => return false,
+                RejoinCommit::Done => {}
+            }
+        }
+        self.rejoin_commit = RejoinCommit::NotSent;
+        if self.lost || !self.cooperative() {
             self.revoke(sched, self.assignment.clone());
         }
-        if lost {
-            self.generation = -1;
+        self.lost = false;
+        true
+    }
+
+    /// `onJoinComplete`: the assignment the SyncGroup answer brought takes effect in this poll.
+    fn on_join_complete(&mut self, sched: &mut Scheduler, new: BTreeSet<TopicPartition>) {
+        let revoked: BTreeSet<TopicPartition> = self.assignment.difference(&new).cloned().collect();
+        self.revoke(sched, revoked.clone());
+        self.assignment = new;
+        self.needs_join_prepare = true;
+        sched.emit(Event::AssignmentReceived {
+            consumer: self.name.clone(),
+            group: self.group_id.clone().unwrap_or_default(),
+            generation: self.generation,
+            member: self.member_id.clone(),
+            partitions: self.assignment.iter().cloned().collect(),
+            leader: self.is_leader,
+        });
+        // KIP-429: having given partitions up, a cooperative member rejoins so they can move.
+        if !revoked.is_empty() && self.cooperative() {
+            self.rejoin_needed = true;
         }
-        self.phase = Phase::Rejoin;
     }
 
     fn revoke(&mut self, sched: &mut Scheduler, tps: BTreeSet<TopicPartition>) {
@@ -492,12 +635,11 @@ impl Consumer {
                 }
                 sched.set_timer(self.config.heartbeat_interval_ms, self.node(), Timer::ConsumerHeartbeat);
             }
-            Timer::ConsumerAutoCommit => {
-                let changed = self.positions.iter().any(|(tp, o)| self.committed.get(tp) != Some(o));
-                if changed && matches!(self.phase, Phase::Stable | Phase::Manual) {
-                    self.commit(sched, true);
-                }
-                sched.set_timer(self.config.auto_commit_interval_ms, self.node(), Timer::ConsumerAutoCommit);
+            Timer::ConsumerAppPoll => {
+                self.keep_polling_timer = None;
+                self.poll_as(sched, true);
+                let every = self.keep_polling_ms;
+                self.keep_polling(sched, every);
             }
             Timer::ConsumerRequestTimeout { correlation_id } => {
                 if let Some((kind, _)) = self.pending.remove(&correlation_id) {
@@ -518,6 +660,9 @@ impl Consumer {
         match kind {
             Pending::Metadata | Pending::FindCoordinator => self.bootstrap_next += 1,
             Pending::Join | Pending::Sync | Pending::Heartbeat | Pending::OffsetFetch { .. } | Pending::Commit { .. } => {
+                if matches!(kind, Pending::Commit { before_rejoin: true, .. }) {
+                    self.rejoin_commit = RejoinCommit::Done;
+                }
                 if let Pending::OffsetFetch { partitions } = &kind {
                     for tp in partitions {
                         self.awaiting_positions.remove(tp);
@@ -548,6 +693,10 @@ impl Consumer {
 
     /// `commitSync()` of the current positions (or the auto-commit of them).
     pub fn commit(&mut self, sched: &mut Scheduler, auto: bool) -> bool {
+        self.commit_positions(sched, auto, false)
+    }
+
+    fn commit_positions(&mut self, sched: &mut Scheduler, auto: bool, before_rejoin: bool) -> bool {
         let Some(group_id) = self.group_id.clone() else { return false };
         let Some(c) = self.coordinator else { return false };
         let offsets: Vec<(TopicPartition, u64)> = self
@@ -564,12 +713,14 @@ impl Consumer {
         } else {
             (self.generation, self.member_id.clone())
         };
-        self.request(sched, c, Pending::Commit { auto }, |correlation_id| Message::OffsetCommitRequest {
-            correlation_id,
-            group_id,
-            generation,
-            member_id,
-            offsets,
+        self.request(sched, c, Pending::Commit { auto, before_rejoin }, |correlation_id| {
+            Message::OffsetCommitRequest {
+                correlation_id,
+                group_id,
+                generation,
+                member_id,
+                offsets,
+            }
         });
         true
     }
@@ -579,10 +730,17 @@ impl Consumer {
     /// (KIP-334): if it is the first, `poll` fails with RecordDeserializationException naming
     /// its partition and offset, and every later poll fails the same until the application seeks past it.
     pub fn poll(&mut self, sched: &mut Scheduler) -> usize {
+        self.poll_as(sched, false)
+    }
+
+    /// A poll from the application's loop (`quiet`) is traced only when it returns records
+    /// or fails somewhere new, so a waiting loop does not fill the trace.
+    fn poll_as(&mut self, sched: &mut Scheduler, quiet: bool) -> usize {
         self.last_poll_ms = sched.now_ms;
         if self.phase == Phase::Left {
             self.phase = Phase::Rejoin;
         }
+        self.poll_group(sched);
         let mut out = Vec::new();
         let mut stop = None;
         'partitions: for (tp, q) in self.buffer.iter() {
@@ -618,6 +776,10 @@ impl Consumer {
         let n = out.len();
         match stop {
             Some(Err((tp, offset, cause))) if out.is_empty() => {
+                if quiet && self.poll_failure.as_ref().is_some_and(|f| f.tp == tp && f.offset == offset) {
+                    self.drive(sched);
+                    return 0;
+                }
                 let error = format!("RecordDeserializationException: Error deserializing key/value for partition {tp} at offset {offset}. If needed, please seek past the record to continue consumption. ({cause})");
                 self.skipped = None;
                 self.poll_failure = Some(PollFailure {
@@ -635,6 +797,10 @@ impl Consumer {
             stop => {
                 if let Some(Ok(Some(question))) = stop {
                     self.ask_registry(sched, question);
+                }
+                if quiet && out.is_empty() {
+                    self.drive(sched);
+                    return 0;
                 }
                 sched.emit(Event::RecordsPolled {
                     consumer: self.name.clone(),
@@ -766,20 +932,23 @@ impl Consumer {
             },
             // A member that left for a poll timeout ignores answers to what it asked before.
             Message::JoinGroupResponse { .. } | Message::SyncGroupResponse { .. } | Message::HeartbeatResponse { .. } if self.phase == Phase::Left => {}
-            Message::JoinGroupResponse { result, .. } => self.on_join(sched, result),
+            // The answer waits in the socket: only the application's poll reads it (the heartbeat
+            // thread is idle while the member is not in the group, `AbstractCoordinator.HeartbeatThread`).
+            Message::JoinGroupResponse { result, .. } => self.join_answer = Some(result),
             Message::SyncGroupResponse { result, .. } => self.on_sync(sched, result),
+            // `requestRejoin`: the member keeps its partitions and heartbeats until the next poll.
             Message::HeartbeatResponse { error, .. } => match error {
                 None => {}
-                Some(ErrorCode::RebalanceInProgress) => self.prepare_rejoin(sched, false),
-                Some(ErrorCode::IllegalGeneration) => self.prepare_rejoin(sched, true),
-                Some(ErrorCode::UnknownMemberId) => {
-                    self.member_id.clear();
-                    self.prepare_rejoin(sched, true);
-                }
+                Some(ErrorCode::RebalanceInProgress) => self.rejoin_needed = true,
+                Some(ErrorCode::IllegalGeneration) => self.reset_generation(false),
+                Some(ErrorCode::UnknownMemberId) => self.reset_generation(true),
                 Some(_) => self.coordinator_lost(),
             },
             Message::OffsetCommitResponse { results, .. } => {
-                let auto = matches!(kind, Pending::Commit { auto: true });
+                let auto = matches!(kind, Pending::Commit { auto: true, .. });
+                if matches!(kind, Pending::Commit { before_rejoin: true, .. }) {
+                    self.rejoin_commit = RejoinCommit::Done;
+                }
                 let group = self.group_id.clone().unwrap_or_default();
                 match results.iter().find_map(|(_, e)| *e) {
                     None => {
@@ -904,6 +1073,9 @@ impl Consumer {
     }
 
     fn on_join(&mut self, sched: &mut Scheduler, result: Result<JoinResult, (ErrorCode, String)>) {
+        if self.phase != Phase::Joining {
+            return;
+        }
         match result {
             Err((ErrorCode::MemberIdRequired, id)) => {
                 self.member_id = id;
@@ -966,36 +1138,25 @@ impl Consumer {
         assignor::assign(strategy, &counts, &members).unwrap_or_default()
     }
 
+    /// `SyncGroupResponseHandler`: the member is STABLE again (the heartbeat thread may read
+    /// this answer); the assignment takes effect at the next poll.
     fn on_sync(&mut self, sched: &mut Scheduler, result: Result<BTreeMap<String, Vec<u32>>, ErrorCode>) {
+        if self.phase != Phase::Syncing {
+            return;
+        }
         match result {
             Ok(a) => {
                 let new: BTreeSet<TopicPartition> = a
                     .iter()
                     .flat_map(|(t, ps)| ps.iter().map(move |p| TopicPartition::new(&t.as_str().into(), *p)))
                     .collect();
-                let revoked: BTreeSet<TopicPartition> = self.assignment.difference(&new).cloned().collect();
-                self.revoke(sched, revoked.clone());
-                self.assignment = new;
                 self.phase = Phase::Stable;
-                sched.emit(Event::AssignmentReceived {
-                    consumer: self.name.clone(),
-                    group: self.group_id.clone().unwrap_or_default(),
-                    generation: self.generation,
-                    member: self.member_id.clone(),
-                    partitions: self.assignment.iter().cloned().collect(),
-                    leader: self.is_leader,
-                });
-                // KIP-429: having given partitions up, a cooperative member rejoins so they can move.
-                if !revoked.is_empty() && self.config.partition_assignment_strategy.first().is_some_and(|s| s == "cooperative-sticky") {
-                    self.phase = Phase::Rejoin;
-                }
+                self.rejoin_needed = false;
+                self.synced = Some(new);
             }
             Err(ErrorCode::RebalanceInProgress) => self.phase = Phase::Rejoin,
-            Err(ErrorCode::UnknownMemberId) => {
-                self.member_id.clear();
-                self.prepare_rejoin(sched, true);
-            }
-            Err(ErrorCode::IllegalGeneration) => self.prepare_rejoin(sched, true),
+            Err(ErrorCode::UnknownMemberId) => self.reset_generation(true),
+            Err(ErrorCode::IllegalGeneration) => self.reset_generation(false),
             Err(_) => {
                 self.phase = Phase::Rejoin;
                 self.coordinator_lost();

@@ -48,8 +48,8 @@ pub enum Timer {
     MemberSessionExpired { group_id: String, member_id: String },
     /// Consumer: time to heartbeat.
     ConsumerHeartbeat,
-    /// Consumer: `auto.commit.interval.ms` passed.
-    ConsumerAutoCommit,
+    /// Consumer: the application's loop calls `poll` again.
+    ConsumerAppPoll,
     /// Consumer: a request got no answer within `request.timeout.ms`.
     ConsumerRequestTimeout { correlation_id: u64 },
     /// Consumer: back-off over; try again what failed.
@@ -67,7 +67,7 @@ impl Timer {
                 | Timer::DelayedFetchExpired { .. }
                 | Timer::LeaderImbalanceCheck
                 | Timer::ConsumerHeartbeat
-                | Timer::ConsumerAutoCommit
+                | Timer::ConsumerAppPoll
                 | Timer::MemberSessionExpired { .. }
         )
     }

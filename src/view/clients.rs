@@ -108,6 +108,11 @@ pub struct ConsumerView {
     pub skipped: Option<Skipped>,
     /// Why a consumer in a group has no coordinator to talk to.
     pub waiting: Option<WaitingView>,
+    /// The application's poll loop, if it has one: a poll every this many ms.
+    pub keep_polling_ms: Option<u64>,
+    /// What the next poll will do for the group (membership moves only inside poll, KIP-62):
+    /// `rejoin` (a heartbeat learned of a rebalance) or `assignment` (a SyncGroup answer waits).
+    pub next_poll: Option<&'static str>,
 }
 
 /// Why a group's consumer has no usable coordinator.
@@ -212,6 +217,13 @@ pub(super) fn consumer_views(world: &World, parts: &PartitionIndex) -> Vec<Consu
                     .cloned(),
                 skipped: c.skipped.clone().filter(|_| c.running),
                 waiting: waiting(world, parts, c),
+                keep_polling_ms: c.keep_polling_ms.filter(|_| c.running),
+                next_poll: match (c.running, c.synced.is_some(), c.rejoin_needed) {
+                    (false, ..) => None,
+                    (true, true, _) => Some("assignment"),
+                    (true, false, true) => Some("rejoin"),
+                    _ => None,
+                },
                 partitions,
             }
         })

@@ -194,6 +194,7 @@ fn start_consumer(w: &mut World, name: &str) {
         partitions: vec![],
         cluster: None,
         config,
+        keep_polling_ms: Some(100),
     })
     .unwrap();
 }

@@ -123,18 +123,44 @@ pub fn acked(w: &World, producer: &str) -> Vec<(u64, TopicPartition, Option<u64>
         .collect()
 }
 
+/// A consumer whose application polls in a loop every 100 ms, as applications do: group
+/// membership moves only inside poll (KIP-62).
 pub fn start_consumer(w: &mut World, name: &str, group: &str, topics: &[&str], config: serde_json::Value) {
+    let cmd = serde_json::json!({"cmd": "start_consumer", "name": name, "group": group, "topics": topics, "config": config, "keep_polling_ms": 100});
+    w.apply(serde_json::from_value(cmd).unwrap()).expect("consumer started");
+}
+
+/// A consumer whose application polls only when the test says so (`poll`).
+pub fn start_consumer_without_loop(w: &mut World, name: &str, group: &str, topics: &[&str], config: serde_json::Value) {
     let cmd = serde_json::json!({"cmd": "start_consumer", "name": name, "group": group, "topics": topics, "config": config});
     w.apply(serde_json::from_value(cmd).unwrap()).expect("consumer started");
 }
 
+/// The test plays the application's loop for `ms`: a poll every 100 ms.
+pub fn poll_for(w: &mut World, consumer: &str, ms: u64) {
+    for _ in 0..ms / 100 {
+        poll(w, consumer);
+        w.run_for(100);
+    }
+}
+
+thread_local! {
+    /// Per consumer, how far in the trace `poll` has already read its records.
+    static READ_UP_TO: std::cell::RefCell<std::collections::BTreeMap<String, usize>> = Default::default();
+}
+
+/// One more `poll()`, and the values the application got since the test last asked: those of
+/// its loop's polls too.
 pub fn poll(w: &mut World, consumer: &str) -> Vec<String> {
-    let first = w.trace.len();
+    let first = READ_UP_TO.with(|r| r.borrow().get(consumer).copied().filter(|i| *i <= w.trace.len()).unwrap_or(0));
     w.apply(Command::Poll { consumer: consumer.into() }).expect("poll");
+    READ_UP_TO.with(|r| r.borrow_mut().insert(consumer.to_string(), w.trace.len()));
     w.trace[first..]
         .iter()
         .filter_map(|r| match &r.event {
-            Event::RecordsPolled { records, .. } => Some(records.iter().map(|r| r.value.clone().unwrap_or_default()).collect::<Vec<_>>()),
+            Event::RecordsPolled { consumer: c, records } if &**c == consumer => {
+                Some(records.iter().map(|r| r.value.clone().unwrap_or_default()).collect::<Vec<_>>())
+            }
             _ => None,
         })
         .flatten()

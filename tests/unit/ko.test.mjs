@@ -139,6 +139,8 @@ function events(v) {
     { type: 'records_polled', consumer: v.name, records: [] },
     { type: 'offsets_committed', consumer: v.name, group: v.group, offsets: [[tp, v.n]], auto: true },
     { type: 'offset_commit_failed', consumer: v.name, group: v.group, error: v.error },
+    { type: 'poll_loop_changed', consumer: v.name, every_ms: v.n * 100 },
+    { type: 'poll_loop_changed', consumer: v.name, every_ms: null },
     { type: 'poll_interval_exceeded', consumer: v.name, max_poll_interval_ms: 300000 },
     { type: 'poll_failed', consumer: v.name, tp, offset: v.n, error: 'SerializationException' },
     { type: 'schema_registry_started', topic: '_schemas' },
@@ -162,7 +164,7 @@ const UI_FIELDS = (v) => ({
   partition: v.n % 3, producer: v.name, field: 'value.schema', group: v.group, rf: v.n, p: v.n, leo: v.n, hw: v.n,
   isr: `[${v.id}]`, groups: `${v.group}, g2`, s: 10, partitions: `[${v.tp}]`, member: v.member, generation: v.n,
   links: `브로커 ${v.id} ↔ 주키퍼`, nodes: v.name, steps: `${v.n}, ${v.n * 2}`, from: v.n, supported: 1,
-  first: v.n, last: v.n + 2, seq: v.n, what: ko.ui.skip_leader, needed: 3, alive: v.n % 3, lo: 1, hi: 12, why: '정답 보기의 번호, 0–2',
+  first: v.n, last: v.n + 2, seq: v.n, ms: v.n * 100, what: ko.ui.skip_leader, needed: 3, alive: v.n % 3, lo: 1, hi: 12, why: '정답 보기의 번호, 0–2',
 });
 
 /** For each `{field}{a/b}` in `template`, the value filled in and the particle it must take. */

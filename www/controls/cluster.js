@@ -76,6 +76,7 @@ export function wireCluster({ bytes }) {
       return;
     }
     const cmds = {
+      loop: { cmd: 'keep_polling', consumer: name, every_ms: btn.dataset.every ? Number(btn.dataset.every) : null },
       poll: { cmd: 'poll', consumer: name },
       commit: { cmd: 'commit', consumer: name },
       crash: { cmd: 'stop_consumer', name, leave_group: false },

@@ -1,7 +1,7 @@
 // The forms: produce, create a topic, start a consumer, start a fresh cluster. A value a
 // form cannot use is refused in the page's own words, naming the field (the forms do not
 // rely on the browser's bubbles); what the engine refuses is said the same way.
-import { S, $, el, t } from '../state.js';
+import { S, $, el, t, POLL_LOOP_MS } from '../state.js';
 import { act, apply, applyCommand, needEngine, say, sayKey, sayError, setPlaying, boot, adopt } from '../run.js';
 import { needsAvro } from '../engine.js';
 
@@ -177,6 +177,7 @@ export function wireForms({ lessons }) {
       const topics = $('c-topics').value.split(',').map((x) => x.trim()).filter(Boolean);
       if (!topics.length) throw fieldError($('c-topics'), 'fieldEmpty');
       cmd = { cmd: 'start_consumer', name, group, topics, config: { 'auto.offset.reset': $('c-reset').value, 'enable.auto.commit': $('c-autocommit').checked } };
+      if ($('c-keep').checked) cmd.keep_polling_ms = POLL_LOOP_MS;
     } catch (err) {
       refuse(err);
       return;

@@ -1,7 +1,7 @@
 // Consumer groups: one card per group as its coordinator holds it, a box per consumer with
 // its partitions, positions, commits and lag, a poison pill it stands at, the record a seek
 // skipped, and why a consumer waits without a coordinator. Every fact is the engine's view.
-import { S, $, el, t, button, keyed, forget } from '../state.js';
+import { S, $, el, t, button, keyed, forget, POLL_LOOP_MS } from '../state.js';
 import { tpName } from '../narrate.js';
 import { errorBrief, leaderOf, textOf, visible } from '../records.js';
 import { serdeLine, failEl } from './producers.js';
@@ -96,6 +96,9 @@ function drawConsumer(d, { c, g, isolated, polled }, bytes) {
     if (!stable) sub.push(t(`phase_${c.phase}`));
     parts.push(el('div', 'node-sub', sub.join(' · ')));
     if (c.waiting) parts.push(el('div', 'wait-text', `⏳ ${waitingText(c.waiting)}`));
+    const loop = c.keep_polling_ms ? t('pollLoopOn', { ms: c.keep_polling_ms }) : t('pollLoopOff');
+    const next = c.next_poll ? ` · ${t(`nextPoll_${c.next_poll}`)}` : '';
+    parts.push(el('div', `loop-text${c.next_poll && !c.keep_polling_ms ? ' waits' : ''}`, loop + next));
   }
   const ghost = !c.running && g ? g.members.find((m) => m.client === c.name) : null;
   if (ghost) {
@@ -149,7 +152,12 @@ function drawConsumer(d, { c, g, isolated, polled }, bytes) {
     b.title = t(label, { name: c.name });
     return b;
   };
-  if (c.running) btns.append(btn('poll', 'pollLabel'), btn('commit', 'commitLabel'), btn('crash', 'crashLabel'), btn('close', 'closeLabel'));
+  if (c.running) {
+    const loop = btn(c.keep_polling_ms ? 'stopLoop' : 'startLoop', c.keep_polling_ms ? 'stopLoopLabel' : 'startLoopLabel');
+    loop.dataset.act = 'loop';
+    if (!c.keep_polling_ms) loop.dataset.every = String(POLL_LOOP_MS);
+    btns.append(loop, btn('poll', 'pollLabel'), btn('commit', 'commitLabel'), btn('crash', 'crashLabel'), btn('close', 'closeLabel'));
+  }
   else btns.append(btn('restart', 'restartLabel'));
   parts.push(btns);
   d.replaceChildren(...parts);
