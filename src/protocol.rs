@@ -151,6 +151,8 @@ pub enum ErrorCode {
     BrokerIdNotRegistered,
     NotController,
     InvalidUpdateVersion,
+    /// AlterPartition naming a replica the controller does not count as alive (KIP-841).
+    IneligibleReplica,
     OffsetOutOfRange,
     CoordinatorNotAvailable,
     NotCoordinator,
@@ -185,6 +187,7 @@ impl ErrorCode {
             ErrorCode::BrokerIdNotRegistered => "BROKER_ID_NOT_REGISTERED",
             ErrorCode::NotController => "NOT_CONTROLLER",
             ErrorCode::InvalidUpdateVersion => "INVALID_UPDATE_VERSION",
+            ErrorCode::IneligibleReplica => "INELIGIBLE_REPLICA",
             ErrorCode::OffsetOutOfRange => "OFFSET_OUT_OF_RANGE",
             ErrorCode::CoordinatorNotAvailable => "COORDINATOR_NOT_AVAILABLE",
             ErrorCode::NotCoordinator => "NOT_COORDINATOR",

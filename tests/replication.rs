@@ -386,3 +386,51 @@ fn a_produce_request_across_a_cut_link_times_out_with_request_timed_out() {
         .collect();
     assert_eq!(refused.first(), Some(&ErrorCode::RequestTimedOut), "{refused:?}");
 }
+
+/// `KafkaController.processAlterPartition` checks `LeaderAndIsr.equalsAllowStalePartitionEpoch`
+/// before the partition epoch: a leader whose AlterPartition was applied but whose answer was
+/// lost sends it again with its old partition epoch, and gets the current state back instead
+/// of INVALID_UPDATE_VERSION, so it can change the ISR again later.
+#[test]
+fn a_retried_alter_partition_whose_answer_was_lost_gets_the_current_state() {
+    let mut w = cluster_with(3, 1, |c| c.replica_lag_time_max_ms = 10_000);
+    create_topic(&mut w, "t", 1, 3);
+    w.run_for(1_000);
+    let leader = leader_of(&w, "t", 0).unwrap();
+    let controller = controller_of(&w).unwrap();
+    assert_ne!(leader, controller, "this seed puts the leadership on another broker than the controller");
+    let follower = [1, 2, 3].into_iter().find(|b| *b != leader && *b != controller).unwrap();
+    let link = |a: u32, b: u32| (format!("broker-{a}"), format!("broker-{b}"));
+    let (fa, fb) = link(follower, leader);
+    w.apply(Command::CutLink { a: fa.clone(), b: fb.clone() }).unwrap();
+    add_producer(&mut w, "p", "1");
+    produce(&mut w, "p", "t", None, "the follower cannot fetch this");
+    // The leader drops the follower from the ISR; the controller applies it, then the link
+    // between them is cut before the answer gets back.
+    let mut n = 0;
+    while !events(&w).any(|e| matches!(e, Event::IsrChanged { by, .. } if *by == leader)) {
+        w.step();
+        n += 1;
+        assert!(n < 20_000, "no ISR shrink");
+    }
+    let (ca, cb) = link(leader, controller);
+    w.apply(Command::CutLink { a: ca.clone(), b: cb.clone() }).unwrap();
+    w.run_for(3_000);
+    w.apply(Command::HealLink { a: ca, b: cb }).unwrap();
+    w.run_for(10_000);
+    let applied = w.brokers[&controller].controller.as_ref().unwrap().states[&tp("t", 0)].clone();
+    let at_leader = &w.brokers[&leader].partitions[&tp("t", 0)];
+    assert_eq!(at_leader.partition_epoch, applied.partition_epoch, "the retry brought the current state back");
+    assert_eq!(at_leader.isr, applied.isr);
+    assert!(!events(&w).any(|e| matches!(
+        e,
+        Event::AlterPartitionRefused {
+            error: ErrorCode::InvalidUpdateVersion,
+            ..
+        }
+    )));
+    // The follower catches up again and the leader can add it back.
+    w.apply(Command::HealLink { a: fa, b: fb }).unwrap();
+    w.run_for(15_000);
+    assert_eq!(w.brokers[&leader].partitions[&tp("t", 0)].isr.len(), 3);
+}

@@ -349,15 +349,24 @@ impl Controller {
         if current.leader != Some(from) {
             return Err(ErrorCode::NotLeaderOrFollower);
         }
-        if leader_epoch != current.leader_epoch {
+        // `KafkaController.processAlterPartition`, in its order.
+        if partition_epoch > current.partition_epoch || leader_epoch > current.leader_epoch {
+            return Err(ErrorCode::NotController);
+        }
+        if leader_epoch < current.leader_epoch {
             return Err(ErrorCode::FencedLeaderEpoch);
         }
-        if partition_epoch != current.partition_epoch {
+        // `LeaderAndIsr.equalsAllowStalePartitionEpoch`: a retry of a change already made (its
+        // answer was lost) gets the current state, so the leader learns the new partition epoch.
+        if new_isr == current.isr {
+            return Ok(current);
+        }
+        if partition_epoch < current.partition_epoch {
             return Err(ErrorCode::InvalidUpdateVersion);
         }
         // KIP-841: only live brokers may join the ISR.
         if new_isr.iter().any(|r| !self.eligible().contains(r) && !current.isr.contains(r)) {
-            return Err(ErrorCode::InvalidUpdateVersion);
+            return Err(ErrorCode::IneligibleReplica);
         }
         let next = LeaderAndIsr {
             isr: new_isr.clone(),

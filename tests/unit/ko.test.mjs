@@ -296,7 +296,7 @@ election-type preferred run= base64url Metadata Produce OffsetsForLeaderEpoch Le
 FindCoordinator OffsetCommit OffsetFetch ListOffsets POST subjects/ versions GET schemas/ids/ Empty PreparingRebalance
 CompletingRebalance Stable auto.offset.reset=earliest auto.offset.reset=latest ms brokers/ids brokers/ids/ ACK NACK
 offsets.topic.replication.factor earliest latest
-acks=all enable.idempotence enable.idempotence=true enable.idempotence=false latest_producer_id_block
+acks=all enable.idempotence enable.idempotence=true enable.idempotence=false latest_producer_id_block InitProducerId AllocateProducerIds
 ControlledShutdown StopReplica controller.socket.timeout.ms controlled.shutdown.retry.backoff.ms NOT_CONTROLLER
 STALE_BROKER_EPOCH BROKER_NOT_AVAILABLE send
 NODEEXISTS STALE_CONTROLLER_EPOCH
