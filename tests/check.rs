@@ -94,3 +94,24 @@ fn a_start_that_fails_on_the_old_session_is_tried_again_and_every_broker_ends_ru
     }
     assert!(failed > 0, "no start failed in 40 fault runs");
 }
+
+/// KIP-279 (`AbstractFetcherThread.getOffsetTruncationState`): a follower whose log lacks the
+/// epoch the leader answers for truncates to where its own largest earlier epoch ends and asks
+/// again. Seed 403 of the unclean profile leaves a follower with records of epoch 0 where the
+/// leader has epoch 2's: truncating once, at the end of its epoch 0, kept them and the replicas
+/// disagreed below the high watermark.
+#[test]
+fn after_unclean_elections_a_follower_truncates_in_rounds_until_it_shares_an_epoch_with_the_leader() {
+    for v in violations(403, Profile::Unclean) {
+        assert!(v.is_allowed_without_durability(), "{v}");
+    }
+}
+
+#[test]
+fn under_unclean_election_every_violation_is_one_kafka_allows_there() {
+    for seed in 0..20 {
+        for v in violations(seed, Profile::Unclean) {
+            assert!(v.is_allowed_without_durability(), "seed {seed}: {v}");
+        }
+    }
+}

@@ -1712,12 +1712,16 @@ impl Broker {
                 failed = true;
                 continue;
             };
-            let target = match answer {
-                None => p.high_watermark,
-                Some((epoch, end_offset)) => {
-                    let local_end = p.log.end_offset_for(epoch).map_or(p.log_end_offset(), |(_, o)| o);
-                    end_offset.min(local_end)
-                }
+            // KIP-279 (`AbstractFetcherThread.getOffsetTruncationState`): when the leader answers
+            // for an epoch this log does not have, truncate to where this log's largest epoch
+            // below it ends and ask again; only a shared epoch ends the truncation.
+            let (target, done) = match answer {
+                None => (p.high_watermark, true),
+                Some((epoch, end_offset)) => match p.log.end_offset_for(epoch) {
+                    Some((local_epoch, local_end)) if local_epoch != epoch => (local_end.min(p.log_end_offset()), false),
+                    Some((_, local_end)) => (end_offset.min(local_end), true),
+                    None => (end_offset.min(p.log_end_offset()), true),
+                },
             };
             let old = p.log_end_offset();
             let lost = p.log.truncate_to(target);
@@ -1733,7 +1737,7 @@ impl Broker {
             }
             if let Some(f) = self.fetchers.get_mut(&leader) {
                 if let Some(s) = f.partitions.get_mut(&tp) {
-                    *s = FetchState::Fetching;
+                    *s = if done { FetchState::Fetching } else { FetchState::Truncating };
                 }
             }
         }

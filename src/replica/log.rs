@@ -56,6 +56,9 @@ impl Log {
     pub fn truncate_to(&mut self, offset: u64) -> u64 {
         let before = self.log_end_offset();
         if offset >= before {
+            // `UnifiedLog.truncateTo`: the epoch cache is truncated from the log end even so: an
+            // epoch this broker started as leader without appending to it must not survive.
+            self.epochs.retain(|(_, start)| *start < before);
             return 0;
         }
         self.records.truncate(offset as usize);
