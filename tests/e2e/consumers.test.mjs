@@ -208,3 +208,37 @@ test('consumer screenshots at 1280×800 and 800×600, in English and Korean', as
     await page.close();
   }
 });
+
+test('a consumer started from the page polls in a loop; stopped, it joins a rebalance only when Poll is clicked', async () => {
+  const { page, problems } = await open();
+  await startConsumer(page, { name: 'c1' });
+  await runSeconds(page, 10);
+  let v = await view(page);
+  assert.equal(v.consumers.find((c) => c.name === 'c1').keep_polling_ms, 100);
+  assert.match(await consumerBox(page, 'c1').locator('.loop-text').innerText(), /polls every 100 ms/);
+  // The application stops its loop: the card says so, and a newcomer's rebalance waits for c1's poll.
+  await press(page, 'c1', 'loop');
+  v = await view(page);
+  assert.equal(v.consumers.find((c) => c.name === 'c1').keep_polling_ms, null);
+  assert.match(await consumerBox(page, 'c1').locator('.loop-text').innerText(), /polls only when you click Poll/);
+  await startConsumer(page, { name: 'c2' });
+  await runSeconds(page, 5);
+  v = await view(page);
+  assert.equal(v.consumers.find((c) => c.name === 'c1').next_poll, 'rejoin');
+  assert.match(await consumerBox(page, 'c1').locator('.loop-text').innerText(), /a rebalance waits for its next poll/);
+  assert.equal(groupOf(v, 'g1').state, 'preparing_rebalance');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'poll-loop-stopped-1280x800.png'), fullPage: false });
+  // Each click of Poll moves c1 on: it rejoins, takes the answer, applies its assignment.
+  for (let i = 0; i < 4; i++) {
+    await press(page, 'c1', 'poll');
+    await runSeconds(page, 1);
+  }
+  v = await view(page);
+  assert.equal(groupOf(v, 'g1').state, 'stable');
+  assert.equal(v.consumers.find((c) => c.name === 'c1').next_poll, null);
+  // The Loop button starts the loop again.
+  await press(page, 'c1', 'loop');
+  v = await view(page);
+  assert.equal(v.consumers.find((c) => c.name === 'c1').keep_polling_ms, 100);
+  assert.deepEqual(problems, []);
+});

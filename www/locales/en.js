@@ -308,7 +308,7 @@ export default {
     restart: 'Restart',
     pollLabel: '{name}: poll()',
     stopLoop: 'Stop loop',
-    startLoop: 'Loop',
+    startLoop: 'Start loop',
     stopLoopLabel: '{name}: the application stops calling poll() in a loop',
     startLoopLabel: '{name}: the application calls poll() every 100 ms',
     pollLoopOn: 'polls every {ms} ms',

@@ -317,7 +317,7 @@ export default {
     restart: '재시작',
     pollLabel: '{name}: poll()로 레코드 가져오기',
     stopLoop: '루프 멈춤',
-    startLoop: '루프',
+    startLoop: '루프 시작',
     stopLoopLabel: '{name}: 애플리케이션이 poll() 루프를 멈춤',
     startLoopLabel: '{name}: 애플리케이션이 100 ms마다 poll() 호출',
     pollLoopOn: '{ms} ms마다 가져오기',
