@@ -219,7 +219,7 @@ fn lesson_names() -> Vec<String> {
 #[test]
 fn every_guided_scenario_has_a_title_a_goal_and_questions_in_both_languages() {
     let names = lesson_names();
-    assert_eq!(names.len(), 17);
+    assert_eq!(names.len(), 18);
     for name in names {
         let s = Scenario::parse(&scenario_text(&name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         let g = s.guide.unwrap_or_else(|| panic!("{name} has no guide"));
@@ -1191,5 +1191,68 @@ fn lesson_17_the_leader_drops_an_idempotent_retry_and_appends_a_plain_one_again(
     );
     says(l.explain(13), "answers with offset 0");
     says(l.explain(13), "appends it again at offset 1");
+    l.all_claims_checked();
+}
+
+#[test]
+fn lesson_18_a_consumer_that_stops_polling_holds_the_rebalance_until_max_poll_interval() {
+    let l = lesson("18-poll-drives-the-group");
+    let assigned = |generation: i32, consumer: &str| -> Vec<TopicPartition> {
+        l.events()
+            .find_map(|e| match e {
+                Event::AssignmentReceived {
+                    generation: g,
+                    consumer: c,
+                    partitions,
+                    ..
+                } if *g == generation && &**c == consumer => Some(partitions.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("{consumer} has no assignment in generation {generation}"))
+    };
+
+    // Generation 1; then consumer-2's application stops polling (its heartbeats go on).
+    assert_eq!(assigned(1, "consumer-1"), vec![tp("orders", 0)]);
+    assert_eq!(assigned(1, "consumer-2"), vec![tp("orders", 1)]);
+    assert!(matches!(l.command(5), Command::KeepPolling { consumer, every_ms: None } if consumer == "consumer-2"));
+    says(&l.note(5), "consumer-1 reads orders-0 and consumer-2 reads orders-1");
+    says(&l.note(5), "stops calling poll(); its heartbeat thread goes on");
+
+    // consumer-3's arrival starts a rebalance; consumer-1 rejoins from its poll and gives its
+    // partition up; consumer-2 knows of the rebalance but keeps its partition: it does not poll.
+    let started = time_of(&l, |e| matches!(e, Event::RebalanceStarted { generation: 1, .. }));
+    let w = l.before(8);
+    assert!(w.now_ms() > started);
+    assert!(w.consumers["consumer-2"].rejoin_needed);
+    assert_eq!(w.consumers["consumer-2"].assignment.len(), 1);
+    assert!(w.consumers["consumer-1"].assignment.is_empty());
+    assert!(!l.trace().iter().any(|r| r.time_ms <= w.now_ms() && matches!(r.event, Event::AssignmentReceived { generation: 2, .. })));
+    says(&l.note(6), "waits for every member to send JoinGroup again");
+    says(&l.note(6), "rejoin only from inside poll()");
+    says(&l.question(8).question.en, "since 8.1 s");
+    let stopped = l.before(6).now_ms();
+    assert_eq!(stopped, 8_100);
+
+    // The coordinator removes consumer-2 when the rebalance timeout (max.poll.interval.ms) ends;
+    // its session never expired.
+    let removed = time_of(&l, |e| matches!(e, Event::GroupMemberRemoved { reason, .. } if reason == "did not rejoin in time"));
+    assert_eq!(removed - started, 20_000);
+    assert!(!l.events().any(|e| matches!(e, Event::GroupMemberRemoved { reason, .. } if reason == "session timeout")));
+    assert_eq!(assigned(2, "consumer-1"), vec![tp("orders", 0)]);
+    assert_eq!(assigned(2, "consumer-3"), vec![tp("orders", 1)]);
+    says(l.answer(8), "20 s after the rebalance began (max.poll.interval.ms), without consumer-2");
+    says(l.explain(8), "its session never expires");
+    says(l.explain(8), "consumer-1 gave orders-0 up when it rejoined");
+
+    // Its own heartbeat thread then sees the poll timeout and leaves; its application recovers.
+    let left = time_of(&l, |e| matches!(e, Event::PollIntervalExceeded { consumer, .. } if &**consumer == "consumer-2"));
+    assert!(left > removed && left < l.before(9).now_ms());
+    says(&l.note(9), "the coordinator stopped waiting 20 s after the rebalance began and removed it");
+    says(&l.note(9), "had not polled for max.poll.interval.ms and left the group");
+
+    // Generation 3: three members, two partitions; consumer-3 is idle.
+    assert!(assigned(3, "consumer-3").is_empty());
+    assert_eq!(assigned(3, "consumer-1").len() + assigned(3, "consumer-2").len(), 2);
+    says(&l.note(10), "consumer-3 is idle");
     l.all_claims_checked();
 }
