@@ -1226,29 +1226,37 @@ fn lesson_18_a_consumer_that_stops_polling_holds_the_rebalance_until_max_poll_in
     assert!(w.consumers["consumer-2"].rejoin_needed);
     assert_eq!(w.consumers["consumer-2"].assignment.len(), 1);
     assert!(w.consumers["consumer-1"].assignment.is_empty());
-    assert!(!l.trace().iter().any(|r| r.time_ms <= w.now_ms() && matches!(r.event, Event::AssignmentReceived { generation: 2, .. })));
+    for c in ["consumer-1", "consumer-3"] {
+        assert_eq!(w.consumers[c].phase, kafkascope::client::consumer::Phase::Joining, "{c} rejoined and waits");
+    }
+    assert!(!l
+        .trace()
+        .iter()
+        .any(|r| r.time_ms <= w.now_ms() && matches!(r.event, Event::AssignmentReceived { generation: 2, .. })));
     says(&l.note(6), "waits for every member to send JoinGroup again");
     says(&l.note(6), "rejoin only from inside poll()");
     says(&l.question(8).question.en, "since 8.1 s");
     let stopped = l.before(6).now_ms();
     assert_eq!(stopped, 8_100);
 
-    // The coordinator removes consumer-2 when the rebalance timeout (max.poll.interval.ms) ends;
-    // its session never expired.
-    let removed = time_of(&l, |e| matches!(e, Event::GroupMemberRemoved { reason, .. } if reason == "did not rejoin in time"));
-    assert_eq!(removed - started, 20_000);
-    assert!(!l.events().any(|e| matches!(e, Event::GroupMemberRemoved { reason, .. } if reason == "session timeout")));
+    // consumer-2's heartbeat thread sees max.poll.interval.ms pass since its last poll and leaves
+    // (its session never expired); the rebalance then completes without it.
+    let left = time_of(&l, |e| matches!(e, Event::PollIntervalExceeded { consumer, .. } if &**consumer == "consumer-2"));
+    assert_eq!(left - stopped, 20_001, "AbstractCoordinator: now - lastPoll > max.poll.interval.ms");
+    let removed = time_of(&l, |e| matches!(e, Event::GroupMemberRemoved { reason, .. } if reason == "left the group"));
+    assert!(removed >= left && removed - started < 20_000, "before the coordinator's rebalance timeout");
+    assert!(!l
+        .events()
+        .any(|e| matches!(e, Event::GroupMemberRemoved { reason, .. } if reason == "session timeout")));
     assert_eq!(assigned(2, "consumer-1"), vec![tp("orders", 0)]);
     assert_eq!(assigned(2, "consumer-3"), vec![tp("orders", 1)]);
-    says(l.answer(8), "20 s after the rebalance began (max.poll.interval.ms), without consumer-2");
+    assert!(left < l.before(9).now_ms());
+    says(l.answer(8), "20 s after consumer-2's last poll (max.poll.interval.ms), without consumer-2");
     says(l.explain(8), "its session never expires");
+    says(l.explain(8), "leaves the group; the rebalance completes without it");
     says(l.explain(8), "consumer-1 gave orders-0 up when it rejoined");
-
-    // Its own heartbeat thread then sees the poll timeout and leaves; its application recovers.
-    let left = time_of(&l, |e| matches!(e, Event::PollIntervalExceeded { consumer, .. } if &**consumer == "consumer-2"));
-    assert!(left > removed && left < l.before(9).now_ms());
-    says(&l.note(9), "the coordinator stopped waiting 20 s after the rebalance began and removed it");
-    says(&l.note(9), "had not polled for max.poll.interval.ms and left the group");
+    says(&l.note(9), "20 s after its last poll");
+    says(&l.note(9), "had not polled for max.poll.interval.ms and sent LeaveGroup");
 
     // Generation 3: three members, two partitions; consumer-3 is idle.
     assert!(assigned(3, "consumer-3").is_empty());

@@ -128,6 +128,9 @@ pub struct Consumer {
     pub keep_polling_ms: Option<u64>,
     #[serde(skip)]
     keep_polling_timer: Option<TimerKey>,
+    /// Wakes the heartbeat thread when `max.poll.interval.ms` since the last poll runs out.
+    #[serde(skip)]
+    poll_deadline_timer: Option<TimerKey>,
     /// Kafka's `rejoinNeeded`: a heartbeat learned of a rebalance; the next poll rejoins.
     pub rejoin_needed: bool,
     /// A JoinGroup answer that arrived between polls: the next poll takes it.
@@ -203,6 +206,7 @@ impl Consumer {
             last_poll_ms: 0,
             keep_polling_ms: None,
             keep_polling_timer: None,
+            poll_deadline_timer: None,
             rejoin_needed: false,
             join_answer: None,
             synced: None,
@@ -246,6 +250,17 @@ impl Consumer {
 
     fn poll_interval_exceeded(&self, now_ms: u64) -> bool {
         matches!(self.phase, Phase::Joining | Phase::Syncing | Phase::Stable) && now_ms.saturating_sub(self.last_poll_ms) > self.config.max_poll_interval_ms
+    }
+
+    /// The heartbeat thread checks the poll timeout every time it wakes (at least every
+    /// `retry.backoff.ms`, `AbstractCoordinator.HeartbeatThread`): here one timer at the deadline,
+    /// moved on when the application polled meanwhile.
+    fn arm_poll_deadline(&mut self, sched: &mut Scheduler) {
+        let in_group = matches!(self.phase, Phase::Joining | Phase::Syncing | Phase::Stable);
+        if self.poll_deadline_timer.is_none() && in_group {
+            let deadline = self.last_poll_ms + self.config.max_poll_interval_ms + 1;
+            self.poll_deadline_timer = Some(sched.set_timer(deadline.saturating_sub(sched.now_ms).max(1), self.node(), Timer::ConsumerPollDeadline));
+        }
     }
 
     /// KIP-62: the heartbeat thread leaves the group when the application has not polled
@@ -618,10 +633,14 @@ impl Consumer {
             return;
         }
         match timer {
-            Timer::ConsumerHeartbeat => {
+            Timer::ConsumerPollDeadline => {
+                self.poll_deadline_timer = None;
                 if self.poll_interval_exceeded(sched.now_ms) {
                     self.leave_for_poll_timeout(sched);
                 }
+                self.arm_poll_deadline(sched);
+            }
+            Timer::ConsumerHeartbeat => {
                 if matches!(self.phase, Phase::Stable | Phase::Syncing) && !has_pending(&self.pending, |p| matches!(p, Pending::Heartbeat)) {
                     if let Some(c) = self.coordinator {
                         let (group_id, generation, member_id) = (self.group_id.clone().unwrap_or_default(), self.generation, self.member_id.clone());
@@ -741,6 +760,7 @@ impl Consumer {
             self.phase = Phase::Rejoin;
         }
         self.poll_group(sched);
+        self.arm_poll_deadline(sched);
         let mut out = Vec::new();
         let mut stop = None;
         'partitions: for (tp, q) in self.buffer.iter() {

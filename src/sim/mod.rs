@@ -50,6 +50,8 @@ pub enum Timer {
     ConsumerHeartbeat,
     /// Consumer: the application's loop calls `poll` again.
     ConsumerAppPoll,
+    /// Consumer: `max.poll.interval.ms` since the last poll may have run out.
+    ConsumerPollDeadline,
     /// Consumer: a request got no answer within `request.timeout.ms`.
     ConsumerRequestTimeout { correlation_id: u64 },
     /// Consumer: back-off over; try again what failed.
@@ -68,6 +70,7 @@ impl Timer {
                 | Timer::LeaderImbalanceCheck
                 | Timer::ConsumerHeartbeat
                 | Timer::ConsumerAppPoll
+                | Timer::ConsumerPollDeadline
                 | Timer::MemberSessionExpired { .. }
         )
     }
