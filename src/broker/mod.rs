@@ -718,23 +718,8 @@ impl Broker {
                 broker_id,
                 broker_epoch,
             } => {
-                let result = match (self.controller.take(), self.zk_session) {
-                    (Some(mut c), Some(s)) => {
-                        let r = c.on_controlled_shutdown(self.id, s, ctx, broker_id, broker_epoch);
-                        self.controller = Some(c);
-                        match r {
-                            Ok(answer) => answer,
-                            Err(e) => {
-                                if e == ZkError::SessionExpired {
-                                    self.resign(ctx);
-                                }
-                                Err(ErrorCode::NotController)
-                            }
-                        }
-                    }
-                    // "Controller moved to another broker. Aborting controlled shutdown".
-                    _ => Err(ErrorCode::NotController),
-                };
+                // Not the controller: "Controller moved to another broker. Aborting controlled shutdown".
+                let result = self.as_controller(ctx, |c, me, s, ctx| c.on_controlled_shutdown(me, s, ctx, broker_id, broker_epoch));
                 ctx.sched
                     .send(self.node(), from, Message::ControlledShutdownResponse { correlation_id, result });
             }
@@ -775,22 +760,7 @@ impl Broker {
                 broker_id,
                 broker_epoch,
             } => {
-                let result = match (self.controller.take(), self.zk_session) {
-                    (Some(mut c), Some(s)) => {
-                        let r = c.on_allocate_producer_ids(self.id, s, ctx, broker_id, broker_epoch);
-                        self.controller = Some(c);
-                        match r {
-                            Ok(answer) => answer,
-                            Err(e) => {
-                                if e == ZkError::SessionExpired {
-                                    self.resign(ctx);
-                                }
-                                Err(ErrorCode::NotController)
-                            }
-                        }
-                    }
-                    _ => Err(ErrorCode::NotController),
-                };
+                let result = self.as_controller(ctx, |c, me, s, ctx| c.on_allocate_producer_ids(me, s, ctx, broker_id, broker_epoch));
                 if let Ok((first, len)) = result {
                     ctx.sched.emit(Event::ProducerIdsAllocated {
                         controller: self.id,
@@ -1507,6 +1477,26 @@ impl Broker {
             new_isr,
         };
         ctx.sched.send(self.node(), NodeId::Broker(controller), msg);
+    }
+
+    /// A request only the active controller answers: NOT_CONTROLLER from any other broker, and
+    /// from a controller whose ZooKeeper write failed; an expired session also makes it resign.
+    fn as_controller<T>(
+        &mut self,
+        ctx: &mut Ctx,
+        answer: impl FnOnce(&mut Controller, BrokerId, u64, &mut Ctx) -> Result<Result<T, ErrorCode>, ZkError>,
+    ) -> Result<T, ErrorCode> {
+        let (Some(mut c), Some(s)) = (self.controller.take(), self.zk_session) else {
+            return Err(ErrorCode::NotController);
+        };
+        let r = answer(&mut c, self.id, s, ctx);
+        self.controller = Some(c);
+        r.unwrap_or_else(|e| {
+            if e == ZkError::SessionExpired {
+                self.resign(ctx);
+            }
+            Err(ErrorCode::NotController)
+        })
     }
 
     fn handle_alter_partition_response(&mut self, ctx: &mut Ctx, tp: TopicPartition, result: Result<LeaderAndIsr, ErrorCode>) {
