@@ -154,6 +154,21 @@ fn time_of(l: &Lesson, what: impl Fn(&Event) -> bool) -> u64 {
     l.trace()[position(l, what)].time_ms
 }
 
+/// The partitions `consumer` received in `generation`.
+fn assigned_in(l: &Lesson, generation: i32, consumer: &str) -> Vec<TopicPartition> {
+    l.events()
+        .find_map(|e| match e {
+            Event::AssignmentReceived {
+                generation: g,
+                consumer: c,
+                partitions,
+                ..
+            } if *g == generation && &**c == consumer => Some(partitions.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("{consumer} has no assignment in generation {generation}"))
+}
+
 fn is_sent(e: &Event, from_: &str, to_: &str, kind_: &str) -> bool {
     matches!(e, Event::MessageSent { from, to, kind, .. } if from.to_string() == from_ && to.to_string() == to_ && *kind == kind_)
 }
@@ -688,19 +703,7 @@ fn the_first_member_the_coordinator_hears_leads_and_another_leads_once_it_crashe
             })
             .unwrap()
     };
-    let assigned = |generation: i32, consumer: &str| {
-        l.events()
-            .find_map(|e| match e {
-                Event::AssignmentReceived {
-                    generation: g,
-                    consumer: c,
-                    partitions,
-                    ..
-                } if *g == generation && &**c == consumer => Some(partitions.clone()),
-                _ => None,
-            })
-            .unwrap()
-    };
+    let assigned = |generation: i32, consumer: &str| assigned_in(&l, generation, consumer);
 
     // consumer-1 is started first, but the coordinator hears consumer-2's JoinGroup first: consumer-2 leads.
     assert!(matches!(l.command(3), Command::StartConsumer { name, .. } if name == "consumer-1"));
@@ -1197,19 +1200,7 @@ fn lesson_17_the_leader_drops_an_idempotent_retry_and_appends_a_plain_one_again(
 #[test]
 fn lesson_18_a_consumer_that_stops_polling_holds_the_rebalance_until_max_poll_interval() {
     let l = lesson("18-poll-drives-the-group");
-    let assigned = |generation: i32, consumer: &str| -> Vec<TopicPartition> {
-        l.events()
-            .find_map(|e| match e {
-                Event::AssignmentReceived {
-                    generation: g,
-                    consumer: c,
-                    partitions,
-                    ..
-                } if *g == generation && &**c == consumer => Some(partitions.clone()),
-                _ => None,
-            })
-            .unwrap_or_else(|| panic!("{consumer} has no assignment in generation {generation}"))
-    };
+    let assigned = |generation: i32, consumer: &str| assigned_in(&l, generation, consumer);
 
     // Generation 1; then consumer-2's application stops polling (its heartbeats go on).
     assert_eq!(assigned(1, "consumer-1"), vec![tp("orders", 0)]);
