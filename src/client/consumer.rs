@@ -512,6 +512,23 @@ impl Consumer {
         }
     }
 
+    /// What the next poll will do for the group, if anything (membership moves only in poll).
+    pub fn next_poll(&self) -> Option<&'static str> {
+        if self.group_id.is_none() || self.phase == Phase::Manual {
+            None
+        } else if self.join_answer.is_some() {
+            Some("join_answer")
+        } else if self.synced.is_some() {
+            Some("assignment")
+        } else if matches!(self.phase, Phase::Rejoin | Phase::Left) {
+            Some("join")
+        } else if self.rejoin_needed && self.phase == Phase::Stable {
+            Some("rejoin")
+        } else {
+            None
+        }
+    }
+
     fn cooperative(&self) -> bool {
         self.config.partition_assignment_strategy.first().is_some_and(|s| s == "cooperative-sticky")
     }

@@ -111,7 +111,8 @@ pub struct ConsumerView {
     /// The application's poll loop, if it has one: a poll every this many ms.
     pub keep_polling_ms: Option<u64>,
     /// What the next poll will do for the group (membership moves only inside poll, KIP-62):
-    /// `rejoin` (a heartbeat learned of a rebalance) or `assignment` (a SyncGroup answer waits).
+    /// `join` (not in the group), `join_answer` (a JoinGroup answer waits), `assignment` (a
+    /// SyncGroup answer waits) or `rejoin` (a heartbeat learned of a rebalance).
     pub next_poll: Option<&'static str>,
 }
 
@@ -218,12 +219,7 @@ pub(super) fn consumer_views(world: &World, parts: &PartitionIndex) -> Vec<Consu
                 skipped: c.skipped.clone().filter(|_| c.running),
                 waiting: waiting(world, parts, c),
                 keep_polling_ms: c.keep_polling_ms.filter(|_| c.running),
-                next_poll: match (c.running, c.synced.is_some(), c.rejoin_needed) {
-                    (false, ..) => None,
-                    (true, true, _) => Some("assignment"),
-                    (true, false, true) => Some("rejoin"),
-                    _ => None,
-                },
+                next_poll: c.running.then(|| c.next_poll()).flatten(),
                 partitions,
             }
         })
