@@ -13,6 +13,7 @@ pub const RATE_WINDOW_MS: u64 = 60_000;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BrokerMetrics {
+    pub cluster: usize,
     pub broker: BrokerId,
     /// `kafka.server:type=ReplicaManager,name=UnderReplicatedPartitions`: partitions it leads whose ISR lacks a replica.
     #[serde(rename = "UnderReplicatedPartitions")]
@@ -65,19 +66,25 @@ fn per_second(count: u32, now_ms: u64) -> f64 {
 pub fn metrics(w: &World) -> Metrics {
     let now = w.now_ms();
     let since = now.saturating_sub(RATE_WINDOW_MS);
-    let recent = w.trace.iter().rev().take_while(|r| r.time_ms >= since).map(|r| &r.event);
+    let recent = w.trace.iter().rev().take_while(|r| r.time_ms >= since);
     let (mut shrinks, mut expands, mut failed) = (
         std::collections::BTreeMap::new(),
         std::collections::BTreeMap::new(),
         std::collections::BTreeMap::new(),
     );
-    for e in recent {
-        match e {
-            Event::IsrChanged { old, new, by, .. } if new.len() < old.len() => *shrinks.entry(*by).or_insert(0u32) += 1,
-            Event::IsrChanged { old, new, by, .. } if new.len() > old.len() => *expands.entry(*by).or_insert(0u32) += 1,
+    for r in recent {
+        // Broker ids are unique only within a cluster; one cluster's events name none.
+        let ci = r
+            .cluster
+            .as_ref()
+            .and_then(|n| w.config.clusters.iter().position(|c| *c.name == **n))
+            .unwrap_or(0);
+        match &r.event {
+            Event::IsrChanged { old, new, by, .. } if new.len() < old.len() => *shrinks.entry((ci, *by)).or_insert(0u32) += 1,
+            Event::IsrChanged { old, new, by, .. } if new.len() > old.len() => *expands.entry((ci, *by)).or_insert(0u32) += 1,
             Event::ProduceRefused { tp, error, .. } if *error != ErrorCode::DeliveryTimeout => {
-                if let Some(b) = leader_of(w, tp) {
-                    *failed.entry(b).or_insert(0u32) += 1;
+                if let Some(b) = leader_of(w, ci, tp) {
+                    *failed.entry((ci, b.id)).or_insert(0u32) += 1;
                 }
             }
             _ => {}
@@ -85,23 +92,24 @@ pub fn metrics(w: &World) -> Metrics {
     }
     let brokers = w
         .brokers
-        .values()
-        .map(|b| {
+        .iter()
+        .map(|(key, b)| {
             let leading = b.partitions.values().filter(|p| b.running && p.role == Role::Leader);
             BrokerMetrics {
+                cluster: key.0,
                 broker: b.id,
                 under_replicated_partitions: leading.clone().filter(|p| p.isr.len() < p.replicas.len()).count() as u32,
                 active_controller_count: u32::from(b.running && b.controller.is_some()),
                 leader_count: leading.count() as u32,
-                isr_shrinks_per_sec: per_second(shrinks.get(&b.id).copied().unwrap_or(0), now),
-                isr_expands_per_sec: per_second(expands.get(&b.id).copied().unwrap_or(0), now),
-                failed_produce_requests_per_sec: per_second(failed.get(&b.id).copied().unwrap_or(0), now),
+                isr_shrinks_per_sec: per_second(shrinks.get(key).copied().unwrap_or(0), now),
+                isr_expands_per_sec: per_second(expands.get(key).copied().unwrap_or(0), now),
+                failed_produce_requests_per_sec: per_second(failed.get(key).copied().unwrap_or(0), now),
             }
         })
         .collect();
     let clusters = (0..w.config.clusters.len())
         .map(|ci| {
-            let controller = w.brokers.values().find(|b| b.cluster == ci && b.running && b.controller.is_some());
+            let controller = w.brokers.values().find(|b| b.cluster.index == ci && b.running && b.controller.is_some());
             let offline = controller.map_or(0, |c| {
                 let ctl = c.controller.as_ref().expect("found as controller");
                 ctl.states.values().filter(|s| s.leader.is_none_or(|l| !ctl.live_brokers.contains(&l))).count() as u32
@@ -109,7 +117,11 @@ pub fn metrics(w: &World) -> Metrics {
             ClusterMetrics {
                 cluster: ci,
                 offline_partitions_count: offline,
-                active_controller_count: w.brokers.values().filter(|b| b.cluster == ci && b.running && b.controller.is_some()).count() as u32,
+                active_controller_count: w
+                    .brokers
+                    .values()
+                    .filter(|b| b.cluster.index == ci && b.running && b.controller.is_some())
+                    .count() as u32,
             }
         })
         .collect();
@@ -122,16 +134,7 @@ pub fn metrics(w: &World) -> Metrics {
             records_lag_max: c
                 .positions
                 .iter()
-                .filter_map(|(tp, pos)| {
-                    Some(
-                        w.brokers
-                            .values()
-                            .filter(|b| b.running)
-                            .find_map(|b| b.partitions.get(tp).filter(|p| p.role == Role::Leader))?
-                            .high_watermark
-                            .saturating_sub(*pos),
-                    )
-                })
+                .filter_map(|(tp, pos)| Some(leader_of(w, c.cluster.index, tp)?.partitions[tp].high_watermark.saturating_sub(*pos)))
                 .max()
                 .unwrap_or(0),
         })
@@ -139,10 +142,11 @@ pub fn metrics(w: &World) -> Metrics {
     Metrics { brokers, clusters, consumers }
 }
 
-fn leader_of(w: &World, tp: &crate::protocol::TopicPartition) -> Option<BrokerId> {
+/// The running broker of cluster `ci` that leads `tp`.
+fn leader_of<'a>(w: &'a World, ci: usize, tp: &crate::protocol::TopicPartition) -> Option<&'a crate::broker::Broker> {
     w.brokers
-        .values()
+        .range((ci, 0)..=(ci, BrokerId::MAX))
+        .map(|(_, b)| b)
         .filter(|b| b.running)
         .find(|b| b.partitions.get(tp).is_some_and(|p| p.role == Role::Leader))
-        .map(|b| b.id)
 }

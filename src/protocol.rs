@@ -16,15 +16,52 @@ pub type Bytes = Rc<[u8]>;
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum NodeId {
     ZooKeeper,
-    Broker(BrokerId),
+    Broker(BrokerNode),
     Client(Name),
+}
+
+/// A broker on the network: its cluster and its `broker.id`, which is unique only within
+/// that cluster (`KafkaConfig.brokerId`): two clusters on one ZooKeeper may both have a broker 1.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BrokerNode {
+    pub cluster: ClusterRef,
+    pub id: BrokerId,
+}
+
+/// The cluster a broker or a client belongs to: its index in the world's config and, when the
+/// world holds several clusters, its name, written before its brokers' names
+/// (`cluster-b/broker-1`) as their hosts' names would differ.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ClusterRef {
+    pub index: usize,
+    pub scope: Option<Name>,
+}
+
+impl ClusterRef {
+    /// The broker with this id in this cluster, as a member or a client of the cluster reaches
+    /// it (its metadata gives the host of every broker id of the cluster).
+    pub fn broker(&self, id: BrokerId) -> NodeId {
+        NodeId::Broker(BrokerNode { cluster: self.clone(), id })
+    }
+
+    /// The host name the broker registers: `broker-1`, or `broker-1.cluster-b` with several
+    /// clusters, whose brokers run on different hosts.
+    pub fn host(&self, id: BrokerId) -> String {
+        match &self.scope {
+            None => format!("broker-{id}"),
+            Some(c) => format!("broker-{id}.{c}"),
+        }
+    }
 }
 
 impl fmt::Display for NodeId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             NodeId::ZooKeeper => f.write_str("zookeeper"),
-            NodeId::Broker(id) => write!(f, "broker-{id}"),
+            NodeId::Broker(BrokerNode { cluster, id }) => match &cluster.scope {
+                None => write!(f, "broker-{id}"),
+                Some(c) => write!(f, "{c}/broker-{id}"),
+            },
             NodeId::Client(name) => f.write_str(name),
         }
     }

@@ -327,7 +327,7 @@ mod tests {
             .find(|b| b.partitions.get(&tp).is_some_and(|p| p.role == crate::replica::Role::Leader))
             .unwrap()
             .id;
-        t.apply(Command::StopBroker { broker: leader }).unwrap();
+        t.apply(Command::StopBroker { broker: leader, cluster: None }).unwrap();
         (t, leader)
     }
 

@@ -10,6 +10,10 @@ use serde::Serialize;
 pub struct TraceRecord {
     pub step: u64,
     pub time_ms: u64,
+    /// The name of the cluster whose node caused the event, when the world holds several
+    /// clusters: their broker ids overlap, so `broker: 1` needs it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<Name>,
     #[serde(flatten)]
     pub event: Event,
 }
@@ -97,7 +101,6 @@ pub enum Event {
     /// `KafkaController.doControlledShutdown` done: leaderships moved where an ISR member could
     /// take them, the broker left the ISRs it followed in; it still leads `remaining`.
     ControlledShutdownCompleted {
-        cluster: usize,
         controller: BrokerId,
         broker: BrokerId,
         remaining: Vec<TopicPartition>,
@@ -167,28 +170,23 @@ pub enum Event {
         kind: WatchKind,
     },
     BrokerRegistered {
-        cluster: usize,
         broker: BrokerId,
     },
 
     // The controller.
     ControllerElected {
-        cluster: usize,
         broker: BrokerId,
         epoch: u32,
     },
     ControllerResigned {
-        cluster: usize,
         broker: BrokerId,
         epoch: u32,
     },
     TopicCreated {
-        cluster: usize,
         topic: Name,
         assignment: Vec<Vec<BrokerId>>,
     },
     LeaderChanged {
-        cluster: usize,
         tp: TopicPartition,
         old: Option<BrokerId>,
         new: Option<BrokerId>,
@@ -197,7 +195,6 @@ pub enum Event {
         reason: ElectionReason,
     },
     IsrChanged {
-        cluster: usize,
         tp: TopicPartition,
         old: Vec<BrokerId>,
         new: Vec<BrokerId>,

@@ -175,10 +175,11 @@ impl Playground {
     }
 
     /// One stored record's key and value bytes, with Confluent's framing taken apart where the
-    /// registry knows the schema id (`kafkascope::view::RecordBytes`), as JSON.
-    pub fn record_bytes(&self, broker: u32, topic: &str, partition: u32, offset: f64) -> Result<String, JsError> {
+    /// registry knows the schema id (`kafkascope::view::RecordBytes`), as JSON. `cluster` is the
+    /// broker's cluster (its index), as broker ids repeat across clusters.
+    pub fn record_bytes(&self, cluster: u32, broker: u32, topic: &str, partition: u32, offset: f64) -> Result<String, JsError> {
         let offset = whole_step("offset", offset)?;
-        crate::view::record_bytes(self.run.world(), broker, topic, partition, offset)
+        crate::view::record_bytes(self.run.world(), cluster as usize, broker, topic, partition, offset)
             .map(|r| to_json(&r))
             .map_err(error)
     }

@@ -63,6 +63,9 @@ pub enum Command {
     /// and links replay as recorded. The page records `stop_broker` with a mode.
     StopBroker {
         broker: BrokerId,
+        /// Broker ids are unique only within a cluster: with several clusters, whose broker.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cluster: Option<String>,
     },
     /// `{"cmd": "stop_broker", "broker": N, "mode": "controlled" | "crash"}`: `controlled` is
     /// `KafkaServer.shutdown` with a controlled shutdown (`controlled.shutdown.enable`), `crash`
@@ -71,14 +74,20 @@ pub enum Command {
     StopBrokerWithMode {
         broker: BrokerId,
         mode: BrokerStopMode,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cluster: Option<String>,
     },
     /// The broker's process dies (`kill -9`): nothing is closed, ZooKeeper notices when its
     /// session expires.
     CrashBroker {
         broker: BrokerId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cluster: Option<String>,
     },
     StartBroker {
         broker: BrokerId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cluster: Option<String>,
     },
     /// Cuts a node off from every other node (a broker, a client, or "zookeeper").
     Isolate {
@@ -210,6 +219,8 @@ pub enum BrokerStopMode {
 struct StopBrokerArgs {
     broker: BrokerId,
     mode: BrokerStopMode,
+    #[serde(default)]
+    cluster: Option<String>,
 }
 
 impl Serialize for Command {
@@ -232,6 +243,7 @@ impl<'de> Deserialize<'de> for Command {
             return Ok(Command::StopBrokerWithMode {
                 broker: a.broker,
                 mode: a.mode,
+                cluster: a.cluster,
             });
         }
         Command::deserialize(v).map_err(D::Error::custom)
@@ -278,7 +290,8 @@ pub struct World {
     pub config: WorldConfig,
     pub sched: Scheduler,
     pub zk: ZooKeeper,
-    pub brokers: BTreeMap<BrokerId, Broker>,
+    /// By cluster (index in the config) and broker id: ids are unique only within a cluster.
+    pub brokers: BTreeMap<(usize, BrokerId), Broker>,
     pub producers: BTreeMap<Name, Producer>,
     pub consumers: BTreeMap<Name, Consumer>,
     pub schema_registry: Option<SchemaRegistry>,
@@ -311,17 +324,40 @@ impl World {
             step_budget: None,
             config,
         };
-        for (ci, c) in w.config.clusters.iter().enumerate() {
-            for b in &c.brokers {
-                w.brokers.insert(*b, Broker::new(*b, ci));
+        for ci in 0..w.config.clusters.len() {
+            for id in w.config.clusters[ci].brokers.clone() {
+                w.brokers.insert((ci, id), Broker::new(id, w.cluster_ref(ci)));
             }
         }
-        let ids: Vec<BrokerId> = w.brokers.keys().copied().collect();
-        for id in ids {
-            w.start_broker(id);
+        let keys: Vec<(usize, BrokerId)> = w.brokers.keys().copied().collect();
+        for key in keys {
+            w.start_broker(key);
+            w.flush_events(Some(key.0));
         }
-        w.flush_events();
         Ok(w)
+    }
+
+    /// How a cluster's nodes are named and reached: by name only when the world has several.
+    fn cluster_ref(&self, index: usize) -> ClusterRef {
+        let several = self.config.clusters.len() > 1;
+        ClusterRef {
+            index,
+            scope: several.then(|| self.config.clusters[index].name.as_str().into()),
+        }
+    }
+
+    /// The broker a command names: its id, in the command's cluster (the first by default).
+    fn named_broker(&self, cluster: &Option<String>, broker: BrokerId) -> Result<&Broker, SimError> {
+        let ci = self.cluster_index(cluster)?;
+        match self.brokers.get(&(ci, broker)) {
+            Some(b) => Ok(b),
+            None if self.config.clusters.len() > 1 => invalid(format!("unknown broker {broker} in cluster \"{}\"", self.config.clusters[ci].name)),
+            None => invalid(format!("unknown broker {broker}")),
+        }
+    }
+
+    fn broker_key(&self, cluster: &Option<String>, broker: BrokerId) -> Result<(usize, BrokerId), SimError> {
+        self.named_broker(cluster, broker).map(|b| (b.cluster.index, b.id))
     }
 
     fn cluster_spec(&self, index: usize) -> &ClusterSpec {
@@ -343,30 +379,54 @@ impl World {
         }
     }
 
-    fn start_broker(&mut self, id: BrokerId) {
-        self.with_broker(id, |b, ctx, chroot| b.start(ctx, chroot));
+    fn start_broker(&mut self, key: (usize, BrokerId)) {
+        self.with_broker(key, |b, ctx, chroot| b.start(ctx, chroot));
     }
 
     /// Runs `f` on a broker with what it reaches beside itself: the clock and network,
     /// ZooKeeper, its cluster's configuration and chroot.
-    fn with_broker<R>(&mut self, id: BrokerId, f: impl FnOnce(&mut Broker, &mut Ctx, &str) -> R) -> Option<R> {
+    fn with_broker<R>(&mut self, key: (usize, BrokerId), f: impl FnOnce(&mut Broker, &mut Ctx, &str) -> R) -> Option<R> {
         let World {
             sched, zk, brokers, config, ..
         } = self;
-        let b = brokers.get_mut(&id)?;
-        let spec = &config.clusters[b.cluster];
+        let b = brokers.get_mut(&key)?;
+        let spec = &config.clusters[key.0];
         let mut ctx = Ctx {
             sched,
             zk,
-            cluster: b.cluster,
+            cluster: b.cluster.clone(),
             config: &spec.config,
         };
         Some(f(b, &mut ctx, &spec.chroot))
     }
 
-    fn flush_events(&mut self) {
+    /// Moves the events of what just happened into the trace, marked with the cluster whose
+    /// node caused them when the world holds several clusters.
+    fn flush_events(&mut self, cluster: Option<usize>) {
         let (step, time_ms) = (self.step, self.sched.now_ms);
-        self.trace.extend(self.sched.events.drain(..).map(|event| TraceRecord { step, time_ms, event }));
+        let cluster: Option<Name> = cluster
+            .filter(|_| self.config.clusters.len() > 1)
+            .map(|ci| self.config.clusters[ci].name.as_str().into());
+        self.trace.extend(self.sched.events.drain(..).map(|event| TraceRecord {
+            step,
+            time_ms,
+            cluster: cluster.clone(),
+            event,
+        }));
+    }
+
+    /// The cluster a node belongs to; none for ZooKeeper, which they share.
+    fn cluster_of(&self, node: &NodeId) -> Option<usize> {
+        match node {
+            NodeId::ZooKeeper => None,
+            NodeId::Broker(b) => Some(b.cluster.index),
+            NodeId::Client(name) => self
+                .producers
+                .get(name)
+                .map(|p| p.cluster.index)
+                .or_else(|| self.consumers.get(name).map(|c| c.cluster.index))
+                .or_else(|| self.schema_registry.as_ref().filter(|_| &**name == registry::NAME).map(|r| r.cluster.index)),
+        }
     }
 
     pub fn now_ms(&self) -> u64 {
@@ -379,18 +439,25 @@ impl World {
         let item = self.sched.pop()?;
         self.step += 1;
         let first = self.trace.len();
-        match item {
-            Item::Deliver { id, from, to, msg } => self.deliver(id, from, to, msg),
-            Item::Fire { node, timer } => self.dispatch(&node, Input::Timer(timer)),
-        }
-        self.flush_events();
+        let cluster = match item {
+            Item::Deliver { id, from, to, msg } => {
+                let cluster = self.cluster_of(&to);
+                self.deliver(id, from, to, msg);
+                cluster
+            }
+            Item::Fire { node, timer } => {
+                self.dispatch(&node, Input::Timer(timer));
+                self.cluster_of(&node)
+            }
+        };
+        self.flush_events(cluster);
         Some(&self.trace[first..])
     }
 
     fn node_is_up(&self, node: &NodeId) -> bool {
         match node {
             NodeId::ZooKeeper => true,
-            NodeId::Broker(b) => self.brokers.get(b).is_some_and(|b| b.running),
+            NodeId::Broker(b) => self.brokers.get(&(b.cluster.index, b.id)).is_some_and(|b| b.running),
             NodeId::Client(c) => {
                 self.producers.get(c).is_some_and(|p| p.running)
                     || self.consumers.get(c).is_some_and(|c| c.running)
@@ -413,8 +480,8 @@ impl World {
             if let (NodeId::Broker(c), NodeId::Broker(b)) = (&from, &to) {
                 if self
                     .brokers
-                    .get(c)
-                    .is_some_and(|c| c.running && c.controller.as_ref().is_some_and(|ctl| ctl.should_resend(*b, &msg)))
+                    .get(&(c.cluster.index, c.id))
+                    .is_some_and(|c| c.running && c.controller.as_ref().is_some_and(|ctl| ctl.should_resend(b.id, &msg)))
                 {
                     self.sched.send_later(crate::controller::RESEND_BACKOFF_MS, from, to, msg);
                 }
@@ -455,8 +522,8 @@ impl World {
                 Input::Message(from, msg) => self.zk.handle(&mut self.sched, from, msg),
                 Input::Timer(_) => self.zk.tick(&mut self.sched),
             },
-            NodeId::Broker(id) => {
-                self.with_broker(*id, |b, ctx, chroot| match input {
+            NodeId::Broker(node) => {
+                self.with_broker((node.cluster.index, node.id), |b, ctx, chroot| match input {
                     Input::Message(from, msg) => b.handle(ctx, chroot, from, msg),
                     Input::Timer(timer) if b.running => b.handle_timer(ctx, chroot, timer),
                     Input::Timer(_) => {}
@@ -520,6 +587,7 @@ impl World {
     /// Applies a command: checks it whole first, so an error leaves the world unchanged.
     pub fn apply(&mut self, cmd: Command) -> Result<(), SimError> {
         self.check(&cmd)?;
+        let cluster = self.command_cluster(&cmd);
         match cmd {
             Command::CreateTopic {
                 topic,
@@ -534,7 +602,7 @@ impl World {
                 let ci = self.cluster_index(&cluster)?;
                 let bootstrap = self.cluster_spec(ci).brokers.clone();
                 let name: Name = name.as_str().into();
-                let mut producer = Producer::new(name.clone(), ci, config, bootstrap);
+                let mut producer = Producer::new(name.clone(), self.cluster_ref(ci), config, bootstrap);
                 producer.start(&mut self.sched);
                 self.producers.insert(name, producer);
             }
@@ -561,21 +629,28 @@ impl World {
                 };
                 self.producers.get_mut(producer.as_str()).expect("checked").produce(&mut self.sched, unsent);
             }
-            Command::StopBroker { broker }
-            | Command::CrashBroker { broker }
+            Command::StopBroker { broker, cluster }
+            | Command::CrashBroker { broker, cluster }
             | Command::StopBrokerWithMode {
                 broker,
+                cluster,
                 mode: BrokerStopMode::Crash,
             } => {
-                self.brokers.get_mut(&broker).expect("checked").stop(&mut self.sched);
+                let key = self.broker_key(&cluster, broker)?;
+                self.brokers.get_mut(&key).expect("checked").stop(&mut self.sched);
             }
             Command::StopBrokerWithMode {
                 broker,
+                cluster,
                 mode: BrokerStopMode::Controlled,
             } => {
-                self.with_broker(broker, |b, ctx, _| b.begin_shutdown(ctx));
+                let key = self.broker_key(&cluster, broker)?;
+                self.with_broker(key, |b, ctx, _| b.begin_shutdown(ctx));
             }
-            Command::StartBroker { broker } => self.start_broker(broker),
+            Command::StartBroker { broker, cluster } => {
+                let key = self.broker_key(&cluster, broker)?;
+                self.start_broker(key);
+            }
             Command::CloseProducer { producer, timeout_ms } => {
                 self.producers.get_mut(producer.as_str()).expect("checked").close(&mut self.sched, timeout_ms);
             }
@@ -639,7 +714,7 @@ impl World {
                         keep_polling_ms,
                     ),
                 };
-                let mut c = Consumer::new(key.clone(), ci, config, group, topics, partitions, bootstrap);
+                let mut c = Consumer::new(key.clone(), self.cluster_ref(ci), config, group, topics, partitions, bootstrap);
                 c.keep_polling_ms = keep_polling_ms;
                 c.start(&mut self.sched);
                 self.consumers.insert(key, c);
@@ -674,11 +749,11 @@ impl World {
                 let ci = self.cluster_index(&cluster)?;
                 let controller = self
                     .brokers
-                    .values()
-                    .find(|b| b.cluster == ci && b.running && b.controller.is_some())
-                    .map(|b| b.id);
-                if let Some(id) = controller {
-                    self.with_broker(id, |b, ctx, _| {
+                    .range((ci, 0)..=(ci, BrokerId::MAX))
+                    .find(|(_, b)| b.running && b.controller.is_some())
+                    .map(|(key, _)| *key);
+                if let Some(key) = controller {
+                    self.with_broker(key, |b, ctx, _| {
                         let (Some(mut c), Some(s)) = (b.controller.take(), b.zk_session) else {
                             unreachable!("found above")
                         };
@@ -701,7 +776,8 @@ impl World {
                 }
                 let bootstrap = self.cluster_spec(ci).brokers.clone();
                 self.sched.emit(Event::SchemaRegistryStarted { topic: registry::TOPIC.into() });
-                self.schema_registry = Some(SchemaRegistry::start(&mut self.sched, ci, bootstrap));
+                let cluster = self.cluster_ref(ci);
+                self.schema_registry = Some(SchemaRegistry::start(&mut self.sched, cluster, bootstrap));
             }
             Command::StopSchemaRegistry => {
                 self.schema_registry.as_mut().expect("checked").stop(&mut self.sched);
@@ -729,8 +805,36 @@ impl World {
                 Reconfigured::Consumer(c) => self.consumers.get_mut(client.as_str()).expect("checked").reconfigure(c),
             },
         }
-        self.flush_events();
+        self.flush_events(cluster);
         Ok(())
+    }
+
+    /// The cluster a (checked) command acts in; none for the network's commands.
+    fn command_cluster(&self, cmd: &Command) -> Option<usize> {
+        match cmd {
+            Command::CreateTopic { cluster, .. }
+            | Command::AddProducer { cluster, .. }
+            | Command::StartConsumer { cluster, .. }
+            | Command::ElectPreferredLeaders { cluster }
+            | Command::StartSchemaRegistry { cluster } => self.cluster_index(cluster).ok(),
+            Command::StopBroker { broker, cluster }
+            | Command::CrashBroker { broker, cluster }
+            | Command::StartBroker { broker, cluster }
+            | Command::StopBrokerWithMode { broker, cluster, .. } => self.named_broker(cluster, *broker).ok().map(|b| b.cluster.index),
+            Command::Produce { producer: client, .. }
+            | Command::CloseProducer { producer: client, .. }
+            | Command::CrashProducer { producer: client }
+            | Command::StopConsumer { name: client, .. }
+            | Command::Poll { consumer: client }
+            | Command::KeepPolling { consumer: client, .. }
+            | Command::Commit { consumer: client }
+            | Command::Seek { consumer: client, .. }
+            | Command::SetSerializers { client, .. } => self.cluster_of(&NodeId::Client(client.as_str().into())),
+            Command::StopSchemaRegistry | Command::RegisterSchema { .. } | Command::SetCompatibility { .. } => {
+                self.schema_registry.as_ref().map(|r| r.cluster.index)
+            }
+            _ => None,
+        }
     }
 
     /// `AdminZkClient.createTopic`: the replica assignment, written where the controller watches.
@@ -854,9 +958,19 @@ impl World {
         if s == "zookeeper" {
             return Ok(NodeId::ZooKeeper);
         }
-        if let Some(id) = s.strip_prefix("broker-").and_then(|x| x.parse::<BrokerId>().ok()) {
-            if self.brokers.contains_key(&id) {
-                return Ok(NodeId::Broker(id));
+        // `broker-1` in a world of one cluster, `cluster-b/broker-1` in one of several.
+        let (scope, rest) = match s.split_once('/') {
+            Some((c, rest)) => (Some(c), rest),
+            None => (None, s),
+        };
+        let cluster = match scope {
+            None if self.config.clusters.len() == 1 => Some(0),
+            Some(name) if self.config.clusters.len() > 1 => self.config.clusters.iter().position(|c| c.name == name),
+            _ => None,
+        };
+        if let (Some(ci), Some(id)) = (cluster, rest.strip_prefix("broker-").and_then(|x| x.parse::<BrokerId>().ok())) {
+            if let Some(b) = self.brokers.get(&(ci, id)) {
+                return Ok(b.cluster.broker(id));
             }
         }
         if let Some(p) = self.producers.get_key_value(s) {
@@ -868,7 +982,12 @@ impl World {
         if s == registry::NAME && self.schema_registry.is_some() {
             return Ok(SchemaRegistry::node());
         }
-        invalid(format!("unknown node \"{s}\": use \"zookeeper\", \"broker-<id>\" or a client's name"))
+        let broker = if self.config.clusters.len() > 1 {
+            "<cluster>/broker-<id>"
+        } else {
+            "broker-<id>"
+        };
+        invalid(format!("unknown node \"{s}\": use \"zookeeper\", \"{broker}\" or a client's name"))
     }
 
     fn check(&self, cmd: &Command) -> Result<(), SimError> {
@@ -937,30 +1056,28 @@ impl World {
                     }
                 }
             }
-            Command::StopBroker { broker } | Command::CrashBroker { broker } | Command::StopBrokerWithMode { broker, .. } => match self.brokers.get(broker) {
-                None => return invalid(format!("unknown broker {broker}")),
-                Some(b) if !b.running => return invalid(format!("broker {broker} is already stopped")),
+            Command::StopBroker { broker, cluster } | Command::CrashBroker { broker, cluster } | Command::StopBrokerWithMode { broker, cluster, .. } => {
+                let b = self.named_broker(cluster, *broker)?;
+                if !b.running {
+                    return invalid(format!("broker {broker} is already stopped"));
+                }
                 // `KafkaServer.shutdown` runs once; a second stop waits for the first. A crash
                 // mid-shutdown is allowed: the process dies.
-                Some(b)
-                    if matches!(
-                        cmd,
-                        Command::StopBrokerWithMode {
-                            mode: BrokerStopMode::Controlled,
-                            ..
-                        }
-                    ) =>
-                {
-                    if let Some(cs) = &b.controlled_shutdown {
-                        return invalid(format!(
-                            "broker {broker} is already in a controlled shutdown (attempt {} of {})",
-                            cs.attempt,
-                            self.cluster_spec(b.cluster).config.controlled_shutdown_max_retries
-                        ));
+                let controlled = matches!(
+                    cmd,
+                    Command::StopBrokerWithMode {
+                        mode: BrokerStopMode::Controlled,
+                        ..
                     }
+                );
+                if let Some(cs) = b.controlled_shutdown.as_ref().filter(|_| controlled) {
+                    return invalid(format!(
+                        "broker {broker} is already in a controlled shutdown (attempt {} of {})",
+                        cs.attempt,
+                        self.cluster_spec(b.cluster.index).config.controlled_shutdown_max_retries
+                    ));
                 }
-                _ => {}
-            },
+            }
             Command::CloseProducer { producer, .. } | Command::CrashProducer { producer } => match self.producers.get(producer.as_str()) {
                 None => return invalid(format!("unknown producer \"{producer}\"")),
                 Some(p) if !p.running => return invalid(format!("producer \"{producer}\" is already stopped")),
@@ -968,12 +1085,15 @@ impl World {
                 Some(p) if p.closing && matches!(cmd, Command::CloseProducer { .. }) => return invalid(format!("producer \"{producer}\" is already closing")),
                 _ => {}
             },
-            Command::StartBroker { broker } => match self.brokers.get(broker) {
-                None => return invalid(format!("unknown broker {broker}")),
-                Some(b) if b.controlled_shutdown.is_some() => return invalid(format!("broker {broker} is still running: it is in a controlled shutdown")),
-                Some(b) if b.running => return invalid(format!("broker {broker} is already running")),
-                _ => {}
-            },
+            Command::StartBroker { broker, cluster } => {
+                let b = self.named_broker(cluster, *broker)?;
+                if b.controlled_shutdown.is_some() {
+                    return invalid(format!("broker {broker} is still running: it is in a controlled shutdown"));
+                }
+                if b.running {
+                    return invalid(format!("broker {broker} is already running"));
+                }
+            }
             Command::Isolate { node } | Command::Heal { node } => {
                 self.parse_node(node)?;
             }
@@ -1170,16 +1290,28 @@ fn validate_config(c: &WorldConfig) -> Result<(), SimError> {
     if c.clusters.is_empty() {
         return invalid("config: at least one cluster is needed");
     }
-    let mut seen_ids = std::collections::BTreeSet::new();
     let mut seen_roots = std::collections::BTreeSet::new();
+    let mut seen_names = std::collections::BTreeSet::new();
     for (i, cl) in c.clusters.iter().enumerate() {
         if cl.brokers.is_empty() || cl.brokers.len() > 12 {
             return invalid(format!("config: clusters[{i}] must have 1 to 12 brokers"));
         }
+        // `broker.id` is unique within a cluster; another cluster may use the same ids.
+        let mut seen_ids = std::collections::BTreeSet::new();
         for b in &cl.brokers {
             if !seen_ids.insert(*b) {
-                return invalid(format!("config: broker id {b} appears twice (ids are unique across clusters here)"));
+                return invalid(format!("config: clusters[{i}]: broker id {b} appears twice (ids are unique within a cluster)"));
             }
+        }
+        // The name goes before its brokers' names (`cluster-b/broker-1`) and into commands.
+        if cl.name.is_empty() || cl.name.len() > 64 || !cl.name.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch)) {
+            return invalid(format!(
+                "config: clusters[{i}].name \"{}\" must be 1–64 ASCII letters, digits, '-', '_' or '.'",
+                cl.name
+            ));
+        }
+        if !seen_names.insert(cl.name.as_str()) {
+            return invalid(format!("config: two clusters are named \"{}\"", cl.name));
         }
         if !(cl.chroot.is_empty() || (cl.chroot.starts_with('/') && cl.chroot.len() > 1 && !cl.chroot.ends_with('/') && !cl.chroot.contains("//"))) {
             return invalid(format!(

@@ -13,7 +13,7 @@ fn assert_refused_unchanged(w: &mut World, cmd: Command, needle: &str) {
 #[test]
 fn commands_naming_things_that_do_not_exist_are_refused_without_a_change() {
     let mut w = cluster(3);
-    assert_refused_unchanged(&mut w, Command::StopBroker { broker: 9 }, "unknown broker 9");
+    assert_refused_unchanged(&mut w, Command::StopBroker { broker: 9, cluster: None }, "unknown broker 9");
     assert_refused_unchanged(&mut w, Command::Isolate { node: "broker-x".into() }, "unknown node");
     assert_refused_unchanged(
         &mut w,
@@ -51,9 +51,9 @@ fn commands_naming_things_that_do_not_exist_are_refused_without_a_change() {
 #[test]
 fn starting_a_running_broker_or_stopping_a_stopped_one_is_refused() {
     let mut w = cluster(3);
-    assert_refused_unchanged(&mut w, Command::StartBroker { broker: 1 }, "already running");
-    w.apply(Command::StopBroker { broker: 1 }).unwrap();
-    assert_refused_unchanged(&mut w, Command::StopBroker { broker: 1 }, "already stopped");
+    assert_refused_unchanged(&mut w, Command::StartBroker { broker: 1, cluster: None }, "already running");
+    w.apply(Command::StopBroker { broker: 1, cluster: None }).unwrap();
+    assert_refused_unchanged(&mut w, Command::StopBroker { broker: 1, cluster: None }, "already stopped");
 }
 
 #[test]
@@ -118,8 +118,18 @@ fn an_impossible_configuration_is_refused() {
     c.clusters[0].chroot = "no-slash".into();
     assert!(World::new(c).err().unwrap().to_string().contains("chroot"));
     let mut c = WorldConfig::default();
+    c.clusters[0].brokers = vec![1, 2, 1];
+    assert!(World::new(c)
+        .err()
+        .unwrap()
+        .to_string()
+        .contains("broker id 1 appears twice (ids are unique within a cluster)"));
+    let mut c = WorldConfig::default();
     c.clusters.push(c.clusters[0].clone());
-    assert!(World::new(c).err().unwrap().to_string().contains("appears twice"));
+    assert!(World::new(c).err().unwrap().to_string().contains("two clusters are named \"kafka\""));
+    let mut c = WorldConfig::default();
+    c.clusters[0].name = "a/b".into();
+    assert!(World::new(c).err().unwrap().to_string().contains("clusters[0].name"));
 }
 
 #[test]
@@ -297,19 +307,19 @@ fn stop_with(broker: u32, mode: &str) -> Command {
 fn stopping_or_crashing_a_stopped_broker_is_refused_and_a_second_controlled_stop_waits_for_the_first() {
     let mut w = cluster(3);
     create_topic(&mut w, "solo", 3, 1);
-    w.apply(Command::CrashBroker { broker: 3 }).unwrap();
-    assert_refused_unchanged(&mut w, Command::CrashBroker { broker: 3 }, "broker 3 is already stopped");
+    w.apply(Command::CrashBroker { broker: 3, cluster: None }).unwrap();
+    assert_refused_unchanged(&mut w, Command::CrashBroker { broker: 3, cluster: None }, "broker 3 is already stopped");
     assert_refused_unchanged(&mut w, stop_with(3, "controlled"), "broker 3 is already stopped");
     assert_refused_unchanged(&mut w, stop_with(3, "crash"), "broker 3 is already stopped");
-    assert_refused_unchanged(&mut w, Command::CrashBroker { broker: 7 }, "unknown broker 7");
+    assert_refused_unchanged(&mut w, Command::CrashBroker { broker: 7, cluster: None }, "unknown broker 7");
     // Broker 2 leads an RF-1 partition: its controlled shutdown retries for a while.
     w.apply(stop_with(2, "controlled")).unwrap();
     w.run_for(1_000);
     assert_refused_unchanged(&mut w, stop_with(2, "controlled"), "already in a controlled shutdown (attempt 1 of 3)");
-    assert_refused_unchanged(&mut w, Command::StartBroker { broker: 2 }, "it is in a controlled shutdown");
+    assert_refused_unchanged(&mut w, Command::StartBroker { broker: 2, cluster: None }, "it is in a controlled shutdown");
     // A crash mid-shutdown is allowed: the process dies.
-    w.apply(Command::CrashBroker { broker: 2 }).unwrap();
-    assert!(!w.brokers[&2].running);
+    w.apply(Command::CrashBroker { broker: 2, cluster: None }).unwrap();
+    assert!(!w.brokers[&(0, 2)].running);
 }
 
 #[test]

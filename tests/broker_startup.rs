@@ -16,9 +16,9 @@ fn view(w: &World) -> kafkascope::view::View {
 /// ZooKeeper still holds the session of its previous run.
 fn restarted_too_soon() -> World {
     let mut w = cluster(3);
-    w.apply(Command::CrashBroker { broker: 2 }).unwrap();
+    w.apply(Command::CrashBroker { broker: 2, cluster: None }).unwrap();
     w.run_for(100);
-    w.apply(Command::StartBroker { broker: 2 }).unwrap();
+    w.apply(Command::StartBroker { broker: 2, cluster: None }).unwrap();
     w
 }
 
@@ -48,7 +48,7 @@ fn a_broker_started_while_its_previous_session_holds_its_znode_fails_with_nodeex
     assert_eq!(error, "NODEEXISTS");
     let expires = expires.expect("the old session is alive, so it has an expiry");
     assert!(expires > at, "expires at {expires}, failed at {at}");
-    let b = &w.brokers[&2];
+    let b = &w.brokers[&(0, 2)];
     assert!(!b.running && !b.registered && b.zk_session.is_none());
     // It never reached the controller race (`KafkaController.startup` comes after registration).
     assert!(!events(&w).any(|e| matches!(e, Event::ControllerElected { broker: 2, .. })));
@@ -77,10 +77,10 @@ fn a_start_after_the_old_session_expired_succeeds() {
     let v = view(&w);
     let f = v.brokers.iter().find(|b| b.id == 2).unwrap().start_failure.clone().unwrap();
     assert_eq!(f.owner_session_expires_at_ms, None, "the session that held the znode is gone");
-    w.apply(Command::StartBroker { broker: 2 }).unwrap();
+    w.apply(Command::StartBroker { broker: 2, cluster: None }).unwrap();
     w.run_for(1_000);
     assert_eq!(start_failed(&w, 2).len(), 1, "the second start does not fail");
-    let b = &w.brokers[&2];
+    let b = &w.brokers[&(0, 2)];
     assert!(b.running && b.registered);
     let v = view(&w);
     let bv = v.brokers.iter().find(|b| b.id == 2).unwrap();
@@ -91,7 +91,7 @@ fn a_start_after_the_old_session_expired_succeeds() {
 fn a_leader_and_isr_from_a_deposed_controller_is_refused_with_stale_controller_epoch() {
     let mut w = cluster(3);
     let old = controller_of(&w).unwrap();
-    let old_epoch = w.brokers[&old].controller.as_ref().unwrap().epoch;
+    let old_epoch = w.brokers[&(0, old)].controller.as_ref().unwrap().epoch;
     let x = (1..=3).find(|b| *b != old).unwrap();
     let (old_node, x_node) = (format!("broker-{old}"), format!("broker-{x}"));
     // The controller's LeaderAndIsr for a new topic cannot reach broker x; it keeps re-sending it.
@@ -115,10 +115,10 @@ fn a_leader_and_isr_from_a_deposed_controller_is_refused_with_stale_controller_e
         .find(|b| b.id != old && b.controller.is_some())
         .map(|b| b.id)
         .expect("a new controller");
-    let new_epoch = w.brokers[&new].controller.as_ref().unwrap().epoch;
+    let new_epoch = w.brokers[&(0, new)].controller.as_ref().unwrap().epoch;
     assert!(new_epoch > old_epoch);
-    assert!(w.brokers[&old].controller.is_some(), "the old controller has not heard");
-    assert_eq!(w.brokers[&x].metadata.controller_epoch, new_epoch);
+    assert!(w.brokers[&(0, old)].controller.is_some(), "the old controller has not heard");
+    assert_eq!(w.brokers[&(0, x)].metadata.controller_epoch, new_epoch);
     // The link heals: the old controller's re-sent LeaderAndIsr arrives, and is refused.
     w.apply(Command::HealLink { a: old_node, b: x_node }).unwrap();
     w.run_for(1_000);
@@ -142,6 +142,6 @@ fn a_leader_and_isr_from_a_deposed_controller_is_refused_with_stale_controller_e
     assert!(sent, "a LeaderAndIsr response with STALE_CONTROLLER_EPOCH");
     assert!(events(&w).any(|e| matches!(e, Event::ControllerRequestFailed { controller, broker, api: "LeaderAndIsr", error: ErrorCode::StaleControllerEpoch } if *controller == old && *broker == x)));
     // Broker x kept the newer controller's view.
-    assert_eq!(w.brokers[&x].metadata.controller_epoch, new_epoch);
-    assert_eq!(w.brokers[&x].metadata.controller_id, Some(new));
+    assert_eq!(w.brokers[&(0, x)].metadata.controller_epoch, new_epoch);
+    assert_eq!(w.brokers[&(0, x)].metadata.controller_id, Some(new));
 }

@@ -56,7 +56,7 @@ fn a_consumer_polls_every_record_in_partition_order_and_commits_them_as_records(
     commit(&mut w, "c1");
     let p = records::partition_for_group("g", 50);
     let leader = leader_of(&w, "__consumer_offsets", p).unwrap();
-    let log = &w.brokers[&leader].partitions[&tp("__consumer_offsets", p)].log.records;
+    let log = &w.brokers[&(0, leader)].partitions[&tp("__consumer_offsets", p)].log.records;
     let commits: Vec<OffsetsRecord> = log
         .iter()
         .filter_map(|r| records::decode(r.key.as_deref()?, r.value.as_deref()))
@@ -66,7 +66,7 @@ fn a_consumer_polls_every_record_in_partition_order_and_commits_them_as_records(
     // The commit is replicated like any record.
     for b in 1..=3 {
         assert_eq!(
-            w.brokers[&b].partitions[&tp("__consumer_offsets", p)].log_end_offset(),
+            w.brokers[&(0, b)].partitions[&tp("__consumer_offsets", p)].log_end_offset(),
             log.len() as u64,
             "broker {b}"
         );
@@ -87,8 +87,8 @@ fn a_consumer_never_reads_past_the_high_watermark() {
         .unwrap();
     }
     produce_n(&mut w, 0, 1);
-    assert_eq!(w.brokers[&leader].partitions[&tp("orders", 0)].log_end_offset(), 1);
-    assert_eq!(w.brokers[&leader].partitions[&tp("orders", 0)].high_watermark, 0);
+    assert_eq!(w.brokers[&(0, leader)].partitions[&tp("orders", 0)].log_end_offset(), 1);
+    assert_eq!(w.brokers[&(0, leader)].partitions[&tp("orders", 0)].high_watermark, 0);
     assert!(poll(&mut w, "c1").is_empty(), "the record is not committed yet");
 }
 
@@ -270,7 +270,7 @@ fn when_the_coordinators_broker_dies_the_group_carries_on_with_its_offsets() {
     commit(&mut w, "c1");
     commit(&mut w, "c2");
     let old = w.consumers["c1"].coordinator.unwrap();
-    w.apply(Command::StopBroker { broker: old }).unwrap();
+    w.apply(Command::StopBroker { broker: old, cluster: None }).unwrap();
     // The dead broker's session expires (18 s), then the consumer's request to it times out (30 s).
     w.run_for(70_000);
     let new = w.consumers["c1"].coordinator.unwrap();

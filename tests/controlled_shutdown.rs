@@ -99,7 +99,7 @@ fn the_registration_znode_disappears_at_once_with_the_closed_session() {
     );
     // The controller's `/brokers/ids` watch fired: it no longer counts the broker.
     let c = controller_of(&w).unwrap();
-    assert!(!w.brokers[&c].controller.as_ref().unwrap().live_brokers.contains(&victim));
+    assert!(!w.brokers[&(0, c)].controller.as_ref().unwrap().live_brokers.contains(&victim));
 }
 
 #[test]
@@ -188,7 +188,7 @@ fn an_unreachable_controller_times_out_and_the_broker_retries_after_the_backoff(
     })
     .expect("timed out");
     assert_eq!(failed - t0, 3_000, "after controller.socket.timeout.ms");
-    assert!(w.brokers[&victim].running, "still running, waiting out the back-off");
+    assert!(w.brokers[&(0, victim)].running, "still running, waiting out the back-off");
     cut(&mut w, true);
     w.run_for(6_000);
     let second = time_of(&w, |e| matches!(e, Event::ControlledShutdownRequested { attempt: 2, .. })).expect("a second attempt");
@@ -228,7 +228,7 @@ fn when_every_attempt_fails_the_broker_stops_uncleanly_and_the_controller_elects
 fn a_crash_still_waits_for_the_zookeeper_session_timeout() {
     let (mut w, victim) = cluster_with_orders();
     let led = led_by(&w, victim);
-    w.apply(Command::CrashBroker { broker: victim }).unwrap();
+    w.apply(Command::CrashBroker { broker: victim, cluster: None }).unwrap();
     w.run_for(5_000);
     assert!(
         w.zk.nodes.contains_key(&format!("/brokers/ids/{victim}")),
@@ -245,7 +245,7 @@ fn a_crash_still_waits_for_the_zookeeper_session_timeout() {
 #[test]
 fn stop_broker_without_a_mode_is_still_a_crash_and_with_one_reads_and_writes_as_given() {
     let bare: Command = serde_json::from_str(r#"{"cmd": "stop_broker", "broker": 2}"#).unwrap();
-    assert_eq!(bare, Command::StopBroker { broker: 2 });
+    assert_eq!(bare, Command::StopBroker { broker: 2, cluster: None });
     for mode in ["controlled", "crash"] {
         let text = format!(r#"{{"cmd":"stop_broker","broker":2,"mode":"{mode}"}}"#);
         let c: Command = serde_json::from_str(&text).unwrap();
@@ -258,7 +258,7 @@ fn stop_broker_without_a_mode_is_still_a_crash_and_with_one_reads_and_writes_as_
     assert!(bad.to_string().contains("unknown variant `gentle`"), "{bad}");
 
     let (mut w, victim) = cluster_with_orders();
-    w.apply(Command::StopBroker { broker: victim }).unwrap();
+    w.apply(Command::StopBroker { broker: victim, cluster: None }).unwrap();
     w.run_for(1_000);
     assert!(events(&w).any(|e| matches!(e, Event::BrokerStopped { .. })));
 }
@@ -283,10 +283,10 @@ fn a_crash_in_the_middle_of_a_controlled_shutdown_kills_the_process() {
     w.run_for(1_000);
     stop(&mut w, 2, "controlled");
     w.run_for(2_000);
-    assert!(w.brokers[&2].controlled_shutdown.is_some(), "waiting to retry");
-    w.apply(Command::CrashBroker { broker: 2 }).unwrap();
+    assert!(w.brokers[&(0, 2)].controlled_shutdown.is_some(), "waiting to retry");
+    w.apply(Command::CrashBroker { broker: 2, cluster: None }).unwrap();
     w.run_for(10_000);
-    assert!(!w.brokers[&2].running);
+    assert!(!w.brokers[&(0, 2)].running);
     assert!(events(&w).any(|e| matches!(e, Event::BrokerStopped { broker: 2 })));
     assert!(
         !events(&w).any(|e| matches!(e, Event::ControlledShutdownRequested { attempt: 2, .. })),

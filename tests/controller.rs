@@ -2,7 +2,7 @@
 mod common;
 use common::*;
 use kafkascope::trace::Event;
-use kafkascope::{ClusterSpec, Command, World, WorldConfig};
+use kafkascope::Command;
 
 #[test]
 fn the_first_broker_to_create_controller_becomes_controller_with_epoch_1() {
@@ -17,7 +17,7 @@ fn the_first_broker_to_create_controller_becomes_controller_with_epoch_1() {
 fn when_the_controller_dies_another_broker_takes_over_with_a_higher_epoch() {
     let mut w = cluster(3);
     create_topic(&mut w, "orders", 3, 3);
-    w.apply(Command::StopBroker { broker: 1 }).unwrap();
+    w.apply(Command::StopBroker { broker: 1, cluster: None }).unwrap();
     w.run_for(25_000);
     let new = controller_of(&w).expect("a new controller");
     assert_ne!(new, 1);
@@ -51,90 +51,11 @@ fn a_deposed_controller_cut_from_zookeeper_resigns_when_it_returns() {
     assert!(w.zk.nodes.contains_key("/brokers/ids/1"), "broker 1 registered again with a new session");
 }
 
-fn two_clusters() -> World {
-    let c = WorldConfig {
-        clusters: vec![
-            ClusterSpec {
-                name: "a".into(),
-                chroot: "/cluster-a".into(),
-                brokers: vec![1, 2, 3],
-                config: Default::default(),
-            },
-            ClusterSpec {
-                name: "b".into(),
-                chroot: "/cluster-b".into(),
-                brokers: vec![4, 5, 6],
-                config: Default::default(),
-            },
-        ],
-        ..Default::default()
-    };
-    let mut w = World::new(c).unwrap();
-    w.run_for(100);
-    w
-}
-
-#[test]
-fn two_clusters_share_one_zookeeper_under_their_own_chroots() {
-    let w = two_clusters();
-    let ids: Vec<&String> = w.zk.nodes.keys().filter(|p| p.contains("/brokers/ids/")).collect();
-    assert_eq!(
-        ids,
-        vec![
-            "/cluster-a/brokers/ids/1",
-            "/cluster-a/brokers/ids/2",
-            "/cluster-a/brokers/ids/3",
-            "/cluster-b/brokers/ids/4",
-            "/cluster-b/brokers/ids/5",
-            "/cluster-b/brokers/ids/6"
-        ]
-    );
-    assert!(w.zk.nodes["/cluster-a/controller"].data.contains("\"brokerid\":1"));
-    assert!(w.zk.nodes["/cluster-b/controller"].data.contains("\"brokerid\":4"));
-    assert!(!w.zk.nodes.contains_key("/controller"));
-}
-
-#[test]
-fn a_topic_of_one_chrooted_cluster_is_invisible_to_the_other() {
-    let mut w = two_clusters();
-    w.apply(Command::CreateTopic {
-        topic: "orders".into(),
-        partitions: 2,
-        replication_factor: 3,
-        cluster: Some("a".into()),
-    })
-    .unwrap();
-    w.run_for(100);
-    assert!(w.zk.nodes.contains_key("/cluster-a/brokers/topics/orders"));
-    assert!(!w.zk.nodes.contains_key("/cluster-b/brokers/topics/orders"));
-    assert!((4..=6).all(|b| w.brokers[&b].partitions.is_empty()));
-    w.apply(Command::CreateTopic {
-        topic: "orders".into(),
-        partitions: 1,
-        replication_factor: 3,
-        cluster: Some("b".into()),
-    })
-    .unwrap();
-    w.run_for(100);
-    assert!((4..=6).all(|b| w.brokers[&b].partitions.len() == 1));
-    assert!((1..=3).all(|b| w.brokers[&b].partitions.len() == 2));
-}
-
-#[test]
-fn stopping_one_clusters_controller_leaves_the_other_untouched() {
-    let mut w = two_clusters();
-    w.apply(Command::StopBroker { broker: 1 }).unwrap();
-    w.run_for(25_000);
-    assert_eq!(w.zk.nodes["/cluster-a/controller_epoch"].data, "2");
-    assert_eq!(w.zk.nodes["/cluster-b/controller_epoch"].data, "1");
-    assert!(w.brokers[&4].controller.is_some());
-}
-
 #[test]
 fn ephemeral_znodes_vanish_with_their_session_and_persistent_ones_stay() {
     let mut w = cluster(3);
     create_topic(&mut w, "orders", 1, 3);
-    w.apply(Command::StopBroker { broker: 2 }).unwrap();
+    w.apply(Command::StopBroker { broker: 2, cluster: None }).unwrap();
     w.run_for(25_000);
     assert!(!w.zk.nodes.contains_key("/brokers/ids/2"));
     assert!(w.zk.nodes.contains_key("/brokers/topics/orders"));

@@ -193,7 +193,7 @@ fn session_expired_at(l: &Lesson, owner: &str) -> u64 {
 }
 
 fn raw_values(w: &World, broker: u32, topic: &str, p: u32) -> Vec<Vec<u8>> {
-    w.brokers[&broker].partitions[&tp(topic, p)]
+    w.brokers[&(0, broker)].partitions[&tp(topic, p)]
         .log
         .records
         .iter()
@@ -465,7 +465,7 @@ fn a_crashed_leaders_acknowledged_records_survive_on_broker_3_at_leader_epoch_1(
     says(&l.note(6), "broker 2, the leader of orders-0");
 
     // Then broker 2 crashes; ZooKeeper ends its session 18 s after it last heard from it, at its next tick: 20 s.
-    assert!(matches!(l.command(6), Command::StopBroker { broker: 2 }));
+    assert!(matches!(l.command(6), Command::StopBroker { broker: 2, cluster: None }));
     let expired = session_expired_at(&l, "broker-2");
     let heard = last_heard_by_zookeeper(&l, "broker-2", expired);
     assert!(
@@ -494,7 +494,7 @@ fn a_crashed_leaders_acknowledged_records_survive_on_broker_3_at_leader_epoch_1(
     says(l.explain(7), "from 0 to 1");
 
     // Broker 3 still has both acknowledged records, then the one written after the failover.
-    let r = &l.w.brokers[&3].partitions[&orders_0];
+    let r = &l.w.brokers[&(0, 3)].partitions[&orders_0];
     assert!(r.role == Role::Leader && r.leader_epoch == 1, "{:?} at epoch {}", r.role, r.leader_epoch);
     assert_eq!(
         common::values_on(&l.w, 3, "orders", 0),
@@ -510,7 +510,7 @@ fn a_crashed_leaders_acknowledged_records_survive_on_broker_3_at_leader_epoch_1(
 #[test]
 fn min_insync_replicas_2_refuses_acks_all_once_the_isr_is_down_to_the_leader() {
     let l = lesson("05-min-insync");
-    let isr = |w: &World| w.brokers[&2].partitions[&tp("orders", 0)].isr.clone();
+    let isr = |w: &World| w.brokers[&(0, 2)].partitions[&tp("orders", 0)].isr.clone();
 
     // Broker 3 gone: the ISR is [2, 1], still two, and "two in sync" is acknowledged.
     assert_eq!(isr(&l.before(8)), vec![2, 1]);
@@ -559,7 +559,7 @@ fn acks_1_acknowledges_a_record_only_the_leader_has_and_the_returning_leader_tru
     says(&l.note(8), "the producer still can");
 
     // Broker 2 crashes with "doomed" only in its own log.
-    assert!(matches!(l.command(10), Command::StopBroker { broker: 2 }));
+    assert!(matches!(l.command(10), Command::StopBroker { broker: 2, cluster: None }));
     let at_crash = l.before(10);
     assert_eq!(common::values_on(&at_crash, 2, "orders", 0), vec!["safe", "doomed"]);
     for b in [1, 3] {
@@ -571,7 +571,7 @@ fn acks_1_acknowledges_a_record_only_the_leader_has_and_the_returning_leader_tru
     assert!(l
         .events()
         .any(|e| matches!(e, Event::LeaderChanged { new: Some(3), leader_epoch: 1, tp, .. } if tp.partition == 0 && tp.topic.as_ref() == "orders")));
-    assert!(matches!(l.command(14), Command::StartBroker { broker: 2 }));
+    assert!(matches!(l.command(14), Command::StartBroker { broker: 2, cluster: None }));
     let asked = position(&l, |e| is_sent(e, "broker-2", "broker-3", "OffsetsForLeaderEpoch"));
     let truncated = position(&l, |e| matches!(e, Event::LogTruncated { broker: 2, lost: 1, .. }));
     assert!(asked < truncated);
@@ -624,7 +624,7 @@ fn unclean_election_lets_the_out_of_sync_broker_2_lead_and_loses_the_acknowledge
     says(&l.note(5), "the acks=all record is acknowledged with only broker 1 holding it");
 
     // Broker 1 crashes; broker 2 becomes controller and elects itself uncleanly: the record is gone.
-    assert!(matches!(l.command(8), Command::StopBroker { broker: 1 }));
+    assert!(matches!(l.command(8), Command::StopBroker { broker: 1, cluster: None }));
     says(&l.question(8).question.en, "The leader (broker 1) crashes");
     assert!(l.events().any(|e| matches!(e, Event::ControllerElected { broker: 2, epoch: 2, .. })));
     assert!(l
@@ -658,7 +658,7 @@ fn the_controller_moves_to_broker_3_when_broker_1s_session_expires() {
     says(&l.note(3), "Broker 1 is the controller, epoch 1: it created the partitions of orders");
 
     // It crashes; only when its session expires does /controller go, and the watches fire.
-    assert!(matches!(l.command(3), Command::StopBroker { broker: 1 }));
+    assert!(matches!(l.command(3), Command::StopBroker { broker: 1, cluster: None }));
     says(&l.question(3).question.en, "Broker 1 crashes");
     let expired = position(&l, |e| matches!(e, Event::ZkSessionExpired { owner, .. } if owner.to_string() == "broker-1"));
     let deleted = position(&l, |e| matches!(e, Event::ZnodeDeleted { path } if path == "/controller"));
@@ -789,7 +789,7 @@ fn a_restarted_consumer_resumes_at_its_committed_offset_and_gets_r3_and_r4_again
     assert!(matches!(l.command(10), Command::Commit { .. }));
     let p = records::partition_for_group("billing", 3);
     for b in 1..=3 {
-        let log = &l.w.brokers[&b].partitions[&tp("__consumer_offsets", p)].log;
+        let log = &l.w.brokers[&(0, b)].partitions[&tp("__consumer_offsets", p)].log;
         let commits: Vec<u64> = log
             .records
             .iter()
@@ -849,26 +849,46 @@ fn a_restarted_consumer_resumes_at_its_committed_offset_and_gets_r3_and_r4_again
 #[test]
 fn two_clusters_under_their_own_chroots_fail_over_apart() {
     let l = lesson("11-chroot");
+    // Both clusters have brokers 1 to 3, each registered under its own root.
+    let start = l.before(1);
+    for root in ["/cluster-a", "/cluster-b"] {
+        assert!(start.zk.nodes.contains_key(&format!("{root}/brokers/ids/1")), "{root}");
+    }
+    assert!(start.zk.nodes["/cluster-b/brokers/ids/1"].data.contains("\"host\":\"broker-1.cluster-b\""));
+    let names: Vec<String> = kafkascope::view::view(&start).brokers.iter().map(|b| b.node.clone()).collect();
+    assert!(
+        names.contains(&"cluster-a/broker-1".to_string()) && names.contains(&"cluster-b/broker-1".to_string()),
+        "{names:?}"
+    );
+    says(&l.note(0), "/cluster-a/brokers/ids/1 and /cluster-b/brokers/ids/1 are two different brokers");
+    says(&l.note(0), "cluster-a/broker-1 and cluster-b/broker-1");
+
     // Both clusters have a topic named orders, each under its own root.
     let before = l.before(4);
     assert!(before.zk.nodes.contains_key("/cluster-a/brokers/topics/orders") && before.zk.nodes.contains_key("/cluster-b/brokers/topics/orders"));
     assert!(!before.zk.nodes.contains_key("/brokers/topics/orders"));
     says(&l.note(1), "two different topics, one under each root");
 
-    // Broker 1 leads cluster A; broker 4 cluster B.
+    // Broker 1 leads each cluster.
     assert!(before.zk.nodes["/cluster-a/controller"].data.contains("\"brokerid\":1"));
-    assert!(before.zk.nodes["/cluster-b/controller"].data.contains("\"brokerid\":4"));
-    assert!(matches!(l.command(4), Command::StopBroker { broker: 1 }));
-    says(&l.question(4).question.en, "Broker 1, cluster A's controller, crashes");
+    assert!(before.zk.nodes["/cluster-b/controller"].data.contains("\"brokerid\":1"));
+    assert!(matches!(l.command(4), Command::StopBroker { broker: 1, cluster: Some(c) } if c == "cluster-a"));
+    says(&l.question(4).question.en, "Broker 1 of cluster A, its controller, crashes");
+    says(&l.question(4).question.en, "whose broker 1 is its controller too");
 
-    // Only cluster A elects again.
+    // Only cluster A elects again; cluster B's broker 1 runs on.
     assert!(!l.w.zk.nodes["/cluster-a/controller"].data.contains("\"brokerid\":1"));
-    assert!(l.w.zk.nodes["/cluster-b/controller"].data.contains("\"brokerid\":4"));
+    assert!(l.w.zk.nodes["/cluster-b/controller"].data.contains("\"brokerid\":1"));
+    assert!(l.w.brokers[&(1, 1)].running && !l.w.brokers[&(0, 1)].running);
     assert_eq!(l.w.zk.nodes["/cluster-a/controller_epoch"].data, "2");
     assert_eq!(l.w.zk.nodes["/cluster-b/controller_epoch"].data, "1");
-    assert_eq!(l.events().filter(|e| matches!(e, Event::ControllerElected { cluster: 1, .. })).count(), 1);
+    let elected_in_b =
+        l.w.trace
+            .iter()
+            .filter(|r| r.cluster.as_deref() == Some("cluster-b") && matches!(r.event, Event::ControllerElected { .. }));
+    assert_eq!(elected_in_b.count(), 1);
     says(l.answer(4), "Nothing: B's controller stays");
-    says(l.explain(4), "/cluster-b/controller belongs to broker 4");
+    says(l.explain(4), "/cluster-b/controller belongs to cluster B's broker 1");
     says(l.explain(4), "/cluster-a/controller_epoch becomes 2, /cluster-b/controller_epoch stays 1");
     l.all_claims_checked();
 }
@@ -1081,7 +1101,7 @@ fn lesson_16_a_controlled_shutdown_moves_leadership_at_once_and_a_crash_waits_fo
         .any(|e| matches!(e, Event::LeaderChanged { tp: t, new: Some(2), leader_epoch: 2, reason: ElectionReason::Preferred, .. } if *t == orders0)));
     says(&l.note(9), "at leader epoch 2");
     // The crash: one second later nobody leads; the new leader comes with the session's expiry.
-    assert!(matches!(l.command(11), Command::CrashBroker { broker: 2 }));
+    assert!(matches!(l.command(11), Command::CrashBroker { broker: 2, cluster: None }));
     assert_eq!(leader_of_orders0(&l.before(13)), None, "nobody leads one second after the crash");
     says(l.answer(11), "Nobody: the controller waits for broker 2's ZooKeeper session to expire");
     says(&l.note(13), "1 s after the crash, orders-0 still has no working leader");
@@ -1116,7 +1136,7 @@ fn lesson_17_the_leader_drops_an_idempotent_retry_and_appends_a_plain_one_again(
     let l = lesson("17-idempotence");
     let (p0, p1) = (tp("payments", 0), tp("payments", 1));
     let stamp = |w: &World, b: u32, tp: &TopicPartition| -> Vec<Option<(u64, u32)>> {
-        w.brokers[&b].partitions[tp]
+        w.brokers[&(0, b)].partitions[tp]
             .log
             .records
             .iter()
@@ -1133,8 +1153,8 @@ fn lesson_17_the_leader_drops_an_idempotent_retry_and_appends_a_plain_one_again(
 
     // Both leaders appended before the links to the producers are cut; the answers wait for the followers.
     let w = l.before(8);
-    assert_eq!(w.brokers[&2].partitions[&p0].role, Role::Leader);
-    assert_eq!(w.brokers[&3].partitions[&p1].role, Role::Leader);
+    assert_eq!(w.brokers[&(0, 2)].partitions[&p0].role, Role::Leader);
+    assert_eq!(w.brokers[&(0, 3)].partitions[&p1].role, Role::Leader);
     assert_eq!(common::values_on(&w, 2, "payments", 0), vec!["payment A"]);
     assert_eq!(common::values_on(&w, 3, "payments", 1), vec!["payment B"]);
     assert!(!l

@@ -4,7 +4,7 @@
 
 mod common;
 use common::*;
-use kafkascope::protocol::{ErrorCode, NodeId};
+use kafkascope::protocol::ErrorCode;
 use kafkascope::trace::Event;
 use kafkascope::*;
 
@@ -23,7 +23,7 @@ fn lose_the_answer_and_retry(w: &mut World, producer: &str, leader: u32) {
     while !appended(w) {
         w.step();
     }
-    let (a, b) = (producer.to_string(), NodeId::Broker(leader).to_string());
+    let (a, b) = (producer.to_string(), format!("broker-{leader}"));
     w.apply(Command::CutLink { a: a.clone(), b: b.clone() }).unwrap();
     w.run_for(6_000);
     w.apply(Command::HealLink { a, b }).unwrap();
@@ -70,7 +70,7 @@ fn each_batch_carries_the_producer_id_and_its_sequence_numbers() {
         produce(&mut w, "p", "t", None, v);
         w.run_for(200);
     }
-    let log = &w.brokers[&leader].partitions[&tp("t", 0)].log;
+    let log = &w.brokers[&(0, leader)].partitions[&tp("t", 0)].log;
     let stamps: Vec<(u64, u32)> = log
         .records
         .iter()
@@ -135,10 +135,10 @@ fn a_new_leader_recognises_a_retry_from_the_producer_state_it_replicated() {
     }
     w.apply(Command::CutLink {
         a: "p".into(),
-        b: NodeId::Broker(leader).to_string(),
+        b: format!("broker-{leader}"),
     })
     .unwrap();
-    w.apply(Command::CrashBroker { broker: leader }).unwrap();
+    w.apply(Command::CrashBroker { broker: leader, cluster: None }).unwrap();
     w.run_for(30_000);
     let new_leader = leader_of(&w, "t", 0).expect("a new leader");
     assert_ne!(new_leader, leader);
@@ -159,16 +159,16 @@ fn a_sequence_gap_after_an_unclean_election_bumps_the_epoch_and_the_batch_still_
     w.run_for(1_000);
     // The follower falls out of the ISR; the leader alone acknowledges sequence 1, then dies.
     w.apply(Command::Isolate {
-        node: NodeId::Broker(follower).to_string(),
+        node: format!("broker-{follower}"),
     })
     .unwrap();
     w.run_for(35_000);
     produce(&mut w, "p", "t", None, "seq-1");
     w.run_for(1_000);
     assert_eq!(acked(&w, "p").len(), 2);
-    w.apply(Command::CrashBroker { broker: leader }).unwrap();
+    w.apply(Command::CrashBroker { broker: leader, cluster: None }).unwrap();
     w.apply(Command::Heal {
-        node: NodeId::Broker(follower).to_string(),
+        node: format!("broker-{follower}"),
     })
     .unwrap();
     w.run_for(30_000);
@@ -186,7 +186,7 @@ fn a_sequence_gap_after_an_unclean_election_bumps_the_epoch_and_the_batch_still_
     )));
     assert!(events(&w).any(|e| matches!(e, Event::ProducerEpochBumped { producer_epoch: 1, .. })));
     assert_eq!(values_on(&w, follower, "t", 0), vec!["seq-0", "seq-2"]);
-    let last = w.brokers[&follower].partitions[&tp("t", 0)].log.records.last().unwrap().producer.unwrap();
+    let last = w.brokers[&(0, follower)].partitions[&tp("t", 0)].log.records.last().unwrap().producer.unwrap();
     assert_eq!((last.producer_epoch, last.base_sequence), (1, 0));
 }
 

@@ -19,7 +19,7 @@ fn a_healthy_cluster_has_one_controller_and_nothing_under_replicated_or_offline(
 fn a_dead_broker_leaves_its_partitions_under_replicated_on_their_leaders() {
     let mut w = cluster(3);
     create_topic(&mut w, "orders", 3, 3);
-    w.apply(Command::StopBroker { broker: 3 }).unwrap();
+    w.apply(Command::StopBroker { broker: 3, cluster: None }).unwrap();
     w.run_for(25_000);
     let m = metrics(&w);
     assert_eq!(m.brokers.iter().map(|b| b.under_replicated_partitions).sum::<u32>(), 3);
@@ -32,10 +32,10 @@ fn a_partition_whose_isr_is_all_dead_counts_as_offline() {
     create_topic(&mut w, "orders", 1, 1);
     let leader = leader_of(&w, "orders", 0).unwrap();
     let survivor = 3 - leader;
-    w.apply(Command::StopBroker { broker: leader }).unwrap();
+    w.apply(Command::StopBroker { broker: leader, cluster: None }).unwrap();
     w.run_for(25_000);
     let m = metrics(&w);
-    assert!(w.brokers[&survivor].controller.is_some());
+    assert!(w.brokers[&(0, survivor)].controller.is_some());
     assert_eq!(m.clusters[0].offline_partitions_count, 1);
 }
 

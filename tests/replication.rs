@@ -10,7 +10,7 @@ const SESSION_EXPIRY_MS: u64 = 25_000;
 
 fn leader_epoch(w: &kafkascope::World, topic: &str, p: u32) -> u32 {
     let l = leader_of(w, topic, p).unwrap();
-    w.brokers[&l].partitions[&tp(topic, p)].leader_epoch
+    w.brokers[&(0, l)].partitions[&tp(topic, p)].leader_epoch
 }
 
 #[test]
@@ -22,7 +22,7 @@ fn acks_all_record_reaches_every_replica_and_the_high_watermark() {
     w.run_for(2_000);
     assert_eq!(acked(&w, "p"), vec![(0, tp("orders", 0), Some(0))]);
     for b in 1..=3 {
-        let r = &w.brokers[&b].partitions[&tp("orders", 0)];
+        let r = &w.brokers[&(0, b)].partitions[&tp("orders", 0)];
         assert_eq!((r.log_end_offset(), r.high_watermark), (1, 1), "broker {b}");
     }
 }
@@ -38,7 +38,7 @@ fn stopping_the_leader_elects_a_follower_from_the_isr_and_keeps_every_acks_all_r
     }
     let old = leader_of(&w, "orders", 0).unwrap();
     let epoch = leader_epoch(&w, "orders", 0);
-    w.apply(Command::StopBroker { broker: old }).unwrap();
+    w.apply(Command::StopBroker { broker: old, cluster: None }).unwrap();
     w.run_for(SESSION_EXPIRY_MS);
     let new = leader_of(&w, "orders", 0).unwrap();
     assert_ne!(new, old);
@@ -53,7 +53,7 @@ fn a_dead_broker_is_noticed_through_its_session_expiring_and_the_controllers_wat
     create_topic(&mut w, "orders", 1, 3);
     let victim = leader_of(&w, "orders", 0).unwrap();
     let victim = if Some(victim) == controller_of(&w) { (victim % 3) + 1 } else { victim };
-    w.apply(Command::StopBroker { broker: victim }).unwrap();
+    w.apply(Command::StopBroker { broker: victim, cluster: None }).unwrap();
     let stopped_at = w.trace.len();
     w.run_for(SESSION_EXPIRY_MS);
     let kinds: Vec<&str> = w.trace[stopped_at..]
@@ -91,7 +91,7 @@ fn acks_1_loses_an_acknowledged_record_when_the_leader_dies_before_followers_fet
         acked(&w, "p").iter().any(|(seq, _, off)| *seq == 1 && *off == Some(1)),
         "acks=1 acknowledged offset 1"
     );
-    w.apply(Command::StopBroker { broker: leader }).unwrap();
+    w.apply(Command::StopBroker { broker: leader, cluster: None }).unwrap();
     for f in (1..=3).filter(|b| *b != leader) {
         w.apply(Command::HealLink {
             a: format!("broker-{leader}"),
@@ -100,7 +100,7 @@ fn acks_1_loses_an_acknowledged_record_when_the_leader_dies_before_followers_fet
         .unwrap();
     }
     w.run_for(SESSION_EXPIRY_MS);
-    w.apply(Command::StartBroker { broker: leader }).unwrap();
+    w.apply(Command::StartBroker { broker: leader, cluster: None }).unwrap();
     w.run_for(5_000);
     let new = leader_of(&w, "orders", 0).unwrap();
     assert_ne!(new, leader);
@@ -126,9 +126,9 @@ fn a_follower_that_stops_fetching_leaves_the_isr_after_replica_lag_time_max() {
     add_producer(&mut w, "p", "1");
     produce(&mut w, "p", "orders", None, "new");
     w.run_for(20_000);
-    assert_eq!(w.brokers[&leader].partitions[&tp("orders", 0)].isr.len(), 3, "still in sync before 30 s");
+    assert_eq!(w.brokers[&(0, leader)].partitions[&tp("orders", 0)].isr.len(), 3, "still in sync before 30 s");
     w.run_for(30_000);
-    let isr = &w.brokers[&leader].partitions[&tp("orders", 0)].isr;
+    let isr = &w.brokers[&(0, leader)].partitions[&tp("orders", 0)].isr;
     assert!(!isr.contains(&follower), "{isr:?}");
     assert!(events(&w).any(|e| matches!(e, Event::IsrChanged { new, .. } if !new.contains(&follower))));
 }
@@ -148,14 +148,14 @@ fn a_caught_up_follower_rejoins_the_isr() {
     .unwrap();
     produce(&mut w, "p", "orders", None, "while-away");
     w.run_for(50_000);
-    assert!(!w.brokers[&leader].partitions[&tp("orders", 0)].isr.contains(&follower));
+    assert!(!w.brokers[&(0, leader)].partitions[&tp("orders", 0)].isr.contains(&follower));
     w.apply(Command::HealLink {
         a: format!("broker-{leader}"),
         b: format!("broker-{follower}"),
     })
     .unwrap();
     w.run_for(40_000);
-    assert!(w.brokers[&leader].partitions[&tp("orders", 0)].isr.contains(&follower));
+    assert!(w.brokers[&(0, leader)].partitions[&tp("orders", 0)].isr.contains(&follower));
     assert_eq!(values_on(&w, follower, "orders", 0), vec!["while-away"]);
 }
 
@@ -175,10 +175,10 @@ fn min_insync_replicas_refuses_acks_all_writes_with_not_enough_replicas() {
     produce(&mut w, "one", "orders", None, "before");
     w.run_for(1_000);
     for f in (1..=3).filter(|b| *b != leader) {
-        w.apply(Command::StopBroker { broker: f }).unwrap();
+        w.apply(Command::StopBroker { broker: f, cluster: None }).unwrap();
     }
     w.run_for(SESSION_EXPIRY_MS);
-    assert_eq!(w.brokers[&leader].partitions[&tp("orders", 0)].isr, vec![leader]);
+    assert_eq!(w.brokers[&(0, leader)].partitions[&tp("orders", 0)].isr, vec![leader]);
     produce(&mut w, "p", "orders", None, "refused");
     // Up to one request.timeout.ms while the producer's first bootstrap broker is down.
     w.run_for(35_000);
@@ -250,9 +250,17 @@ fn preferred_leader_bounced() -> (kafkascope::World, u32) {
     let mut w = cluster(3);
     create_topic(&mut w, "orders", 1, 3);
     let preferred = leader_of(&w, "orders", 0).unwrap();
-    w.apply(Command::StopBroker { broker: preferred }).unwrap();
+    w.apply(Command::StopBroker {
+        broker: preferred,
+        cluster: None,
+    })
+    .unwrap();
     w.run_for(SESSION_EXPIRY_MS);
-    w.apply(Command::StartBroker { broker: preferred }).unwrap();
+    w.apply(Command::StartBroker {
+        broker: preferred,
+        cluster: None,
+    })
+    .unwrap();
     (w, preferred)
 }
 
@@ -294,13 +302,13 @@ fn without_unclean_election_a_partition_whose_isr_is_all_dead_stays_offline() {
     add_producer(&mut w, "p", "1");
     produce(&mut w, "p", "orders", None, "lost-with-the-leader");
     w.run_for(50_000);
-    assert_eq!(w.brokers[&leader].partitions[&tp("orders", 0)].isr, vec![leader]);
+    assert_eq!(w.brokers[&(0, leader)].partitions[&tp("orders", 0)].isr, vec![leader]);
     w.apply(Command::HealLink {
         a: "broker-1".into(),
         b: "broker-2".into(),
     })
     .unwrap();
-    w.apply(Command::StopBroker { broker: leader }).unwrap();
+    w.apply(Command::StopBroker { broker: leader, cluster: None }).unwrap();
     w.run_for(SESSION_EXPIRY_MS);
     assert_eq!(leader_of(&w, "orders", 0), None, "broker {other} is alive but out of sync");
 }
@@ -325,7 +333,7 @@ fn unclean_election_lets_an_out_of_sync_replica_lead_and_loses_what_it_lacked() 
         b: "broker-2".into(),
     })
     .unwrap();
-    w.apply(Command::StopBroker { broker: leader }).unwrap();
+    w.apply(Command::StopBroker { broker: leader, cluster: None }).unwrap();
     w.run_for(SESSION_EXPIRY_MS);
     assert_eq!(leader_of(&w, "orders", 0), Some(other));
     assert!(events(&w).any(|e| matches!(
@@ -418,8 +426,8 @@ fn a_retried_alter_partition_whose_answer_was_lost_gets_the_current_state() {
     w.run_for(3_000);
     w.apply(Command::HealLink { a: ca, b: cb }).unwrap();
     w.run_for(10_000);
-    let applied = w.brokers[&controller].controller.as_ref().unwrap().states[&tp("t", 0)].clone();
-    let at_leader = &w.brokers[&leader].partitions[&tp("t", 0)];
+    let applied = w.brokers[&(0, controller)].controller.as_ref().unwrap().states[&tp("t", 0)].clone();
+    let at_leader = &w.brokers[&(0, leader)].partitions[&tp("t", 0)];
     assert_eq!(at_leader.partition_epoch, applied.partition_epoch, "the retry brought the current state back");
     assert_eq!(at_leader.isr, applied.isr);
     assert!(!events(&w).any(|e| matches!(
@@ -432,5 +440,5 @@ fn a_retried_alter_partition_whose_answer_was_lost_gets_the_current_state() {
     // The follower catches up again and the leader can add it back.
     w.apply(Command::HealLink { a: fa, b: fb }).unwrap();
     w.run_for(15_000);
-    assert_eq!(w.brokers[&leader].partitions[&tp("t", 0)].isr.len(), 3);
+    assert_eq!(w.brokers[&(0, leader)].partitions[&tp("t", 0)].isr.len(), 3);
 }

@@ -58,7 +58,7 @@ fn failures(w: &World, producer: &str) -> Vec<String> {
 
 fn raw_values(w: &World, topic: &str) -> Vec<Vec<u8>> {
     let leader = leader_of(w, topic, 0).unwrap();
-    w.brokers[&leader].partitions[&tp(topic, 0)]
+    w.brokers[&(0, leader)].partitions[&tp(topic, 0)]
         .log
         .records
         .iter()
@@ -70,7 +70,7 @@ fn raw_values(w: &World, topic: &str) -> Vec<Vec<u8>> {
 fn schemas_records(w: &World) -> Vec<(Value, Value)> {
     let leader = leader_of(w, "_schemas", 0).unwrap();
     let json = |b: &Option<kafkascope::protocol::Bytes>| b.as_deref().map_or(Value::Null, |b| serde_json::from_slice(b).unwrap());
-    w.brokers[&leader].partitions[&tp("_schemas", 0)]
+    w.brokers[&(0, leader)].partitions[&tp("_schemas", 0)]
         .log
         .records
         .iter()
@@ -86,7 +86,7 @@ fn the_registry_creates_its_compacted_schemas_topic_through_zookeeper() {
         r#"{"config":{"cleanup.policy":"compact"},"version":1}"#
     );
     let leader = leader_of(&w, "_schemas", 0).expect("the controller elected a leader");
-    assert_eq!(w.brokers[&leader].partitions[&tp("_schemas", 0)].replicas.len(), 3, "replication factor 3");
+    assert_eq!(w.brokers[&(0, leader)].partitions[&tp("_schemas", 0)].replicas.len(), 3, "replication factor 3");
 }
 
 #[test]
@@ -102,7 +102,7 @@ fn a_registered_schema_is_a_record_of_schemas_and_is_served_once_acknowledged() 
     assert_eq!(*key, json!({"keytype": "SCHEMA", "subject": "users-value", "version": 1, "magic": 1}));
     assert_eq!((value["id"].clone(), value["deleted"].clone()), (json!(1), json!(false)));
     let leader = leader_of(&w, "_schemas", 0).unwrap();
-    let raw = &w.brokers[&leader].partitions[&tp("_schemas", 0)].log.records[1];
+    let raw = &w.brokers[&(0, leader)].partitions[&tp("_schemas", 0)].log.records[1];
     assert!(
         raw.key
             .as_deref()
@@ -376,7 +376,7 @@ fn a_stored_avro_record_shows_its_magic_byte_schema_id_body_and_what_it_reads_as
     produce(&mut w, "p", "users", Some("k1"), r#"{"name": "kim"}"#);
     w.run_for(2_000);
     let leader = leader_of(&w, "users", 0).unwrap();
-    let bytes = kafkascope::view::record_bytes(&w, leader, "users", 0, 0).unwrap();
+    let bytes = kafkascope::view::record_bytes(&w, 0, leader, "users", 0, 0).unwrap();
     let value = bytes.value.unwrap();
     assert_eq!(value.hex, "0000000001066b696d");
     let frame = value.frame.expect("framed with a known id");
@@ -387,7 +387,7 @@ fn a_stored_avro_record_shows_its_magic_byte_schema_id_body_and_what_it_reads_as
     assert_eq!(cell.value_schema_id, Some(1), "the picture can say which schema wrote each record");
     let key = bytes.key.unwrap();
     assert_eq!((key.hex.as_str(), key.frame.is_none()), ("6b31", true), "a String key is plain UTF-8");
-    let err = kafkascope::view::record_bytes(&w, leader, "users", 0, 9).unwrap_err();
+    let err = kafkascope::view::record_bytes(&w, 0, leader, "users", 0, 9).unwrap_err();
     assert!(err.contains("no record at offset 9"), "{err}");
 }
 

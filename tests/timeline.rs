@@ -46,7 +46,7 @@ fn busy_run(stride: u64) -> Timeline {
         )
         .unwrap();
         if i == 20 {
-            t.apply(Command::StopBroker { broker: 2 }).unwrap();
+            t.apply(Command::StopBroker { broker: 2, cluster: None }).unwrap();
         }
         t.run_for(700);
     }
@@ -88,7 +88,7 @@ fn acting_at_an_earlier_step_forks_the_run_there() {
     let head = t.head();
     let at = head / 4;
     t.seek(at).unwrap();
-    t.apply(Command::StopBroker { broker: 3 }).unwrap();
+    t.apply(Command::StopBroker { broker: 3, cluster: None }).unwrap();
     assert_eq!(t.forks(), &[at]);
     assert_eq!(t.head(), at, "the old future is gone");
     assert!(t.head() < head);

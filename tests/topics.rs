@@ -54,7 +54,7 @@ fn replication_factor_four_on_three_brokers_is_refused_and_creates_nothing() {
 #[test]
 fn the_replication_factor_counts_only_live_brokers() {
     let mut w = cluster(3);
-    w.apply(Command::StopBroker { broker: 3 }).unwrap();
+    w.apply(Command::StopBroker { broker: 3, cluster: None }).unwrap();
     w.run_for(30_000);
     let err = w
         .apply(Command::CreateTopic {

@@ -69,14 +69,22 @@ fn a_follower_back_in_the_isr_is_in_sync_in_the_view_while_its_own_metadata_is_s
     let leader = leader_of(&w, "t", 0).unwrap();
     let controller = controller_of(&w).unwrap();
     let follower: BrokerId = [1, 2, 3].into_iter().find(|b| *b != leader && *b != controller).unwrap();
-    w.apply(Command::StopBroker { broker: follower }).unwrap();
+    w.apply(Command::StopBroker {
+        broker: follower,
+        cluster: None,
+    })
+    .unwrap();
     w.run_for(25_000);
     produce(&mut w, "p", "t", None, "while it was away");
     w.run_for(1_000);
     // The controller took it out of the ISR and, when it returns, tells it so in LeaderAndIsr.
-    w.apply(Command::StartBroker { broker: follower }).unwrap();
+    w.apply(Command::StartBroker {
+        broker: follower,
+        cluster: None,
+    })
+    .unwrap();
     // The moment the leader's committed ISR takes the follower back (AlterPartition answered)...
-    step_until(&mut w, 100_000, |w| w.brokers[&leader].partitions[&tp("t", 0)].isr.contains(&follower));
+    step_until(&mut w, 100_000, |w| w.brokers[&(0, leader)].partitions[&tp("t", 0)].isr.contains(&follower));
     let v = view(&w);
     let p = partition(&v, "t", 0);
     assert!(p.isr.contains(&follower));
@@ -129,7 +137,7 @@ fn a_crashed_leader_is_offline_until_its_session_expires_then_a_follower_leads()
     create_topic(&mut w, "t", 1, 3);
     let leader = leader_of(&w, "t", 0).unwrap();
     let epoch = partition(&view(&w), "t", 0).leader_epoch;
-    w.apply(Command::StopBroker { broker: leader }).unwrap();
+    w.apply(Command::StopBroker { broker: leader, cluster: None }).unwrap();
     w.run_for(100); // heartbeats already on the wire arrive
     let v = view(&w);
     let p = partition(&v, "t", 0);
@@ -164,7 +172,7 @@ fn the_moment_the_old_leaders_session_expires_the_partition_is_electing() {
     let mut w = cluster(3);
     create_topic(&mut w, "t", 1, 3);
     let leader = leader_of(&w, "t", 0).unwrap();
-    w.apply(Command::StopBroker { broker: leader }).unwrap();
+    w.apply(Command::StopBroker { broker: leader, cluster: None }).unwrap();
     let owner = format!("broker-{leader}");
     step_until(&mut w, 100_000, |w| session_expired_at(w, &owner).is_some());
     let v = view(&w);
@@ -183,7 +191,7 @@ fn a_partition_whose_only_replica_died_has_no_live_isr() {
     let controller = controller_of(&w).unwrap();
     let p = (0..3).find(|p| leader_of(&w, "t", *p) != Some(controller)).unwrap();
     let only = leader_of(&w, "t", p).unwrap();
-    w.apply(Command::StopBroker { broker: only }).unwrap();
+    w.apply(Command::StopBroker { broker: only, cluster: None }).unwrap();
     w.run_for(30_000);
     let v = view(&w);
     let part = partition(&v, "t", p);
@@ -197,7 +205,7 @@ fn a_partition_whose_only_replica_died_has_no_live_isr() {
 fn a_lone_broker_gone_for_good_leaves_no_controller_to_elect() {
     let mut w = cluster(1);
     create_topic(&mut w, "t", 1, 1);
-    w.apply(Command::StopBroker { broker: 1 }).unwrap();
+    w.apply(Command::StopBroker { broker: 1, cluster: None }).unwrap();
     w.run_for(30_000);
     let v = view(&w);
     let off = partition(&v, "t", 0).offline.clone().unwrap();
@@ -207,10 +215,10 @@ fn a_lone_broker_gone_for_good_leaves_no_controller_to_elect() {
 #[test]
 fn a_broker_restarted_before_its_old_session_expired_says_when_that_session_expires() {
     let mut w = cluster(3);
-    w.apply(Command::StopBroker { broker: 2 }).unwrap();
+    w.apply(Command::StopBroker { broker: 2, cluster: None }).unwrap();
     w.run_for(100);
     // `KafkaServer.startup` fails on NODEEXISTS: the broker is stopped again, and says why.
-    w.apply(Command::StartBroker { broker: 2 }).unwrap();
+    w.apply(Command::StartBroker { broker: 2, cluster: None }).unwrap();
     let v = view(&w);
     let b = v.brokers.iter().find(|b| b.id == 2).unwrap();
     assert!(!b.running && b.registration.is_none());
@@ -223,7 +231,7 @@ fn a_broker_restarted_before_its_old_session_expired_says_when_that_session_expi
         _ => None,
     });
     assert_eq!(expired_at.collect::<Vec<_>>(), vec![expires], "the old session expires when the view said");
-    w.apply(Command::StartBroker { broker: 2 }).unwrap();
+    w.apply(Command::StartBroker { broker: 2, cluster: None }).unwrap();
     w.run_for(1_000);
     let v = view(&w);
     let b = v.brokers.iter().find(|b| b.id == 2).unwrap();
@@ -234,10 +242,10 @@ fn a_broker_restarted_before_its_old_session_expired_says_when_that_session_expi
 #[test]
 fn an_isolated_broker_cannot_reach_zookeeper_to_register() {
     let mut w = cluster(3);
-    w.apply(Command::StopBroker { broker: 3 }).unwrap();
+    w.apply(Command::StopBroker { broker: 3, cluster: None }).unwrap();
     w.run_for(25_000);
     w.apply(Command::Isolate { node: "broker-3".into() }).unwrap();
-    w.apply(Command::StartBroker { broker: 3 }).unwrap();
+    w.apply(Command::StartBroker { broker: 3, cluster: None }).unwrap();
     let v = view(&w);
     let reg = v.brokers.iter().find(|b| b.id == 3).unwrap().registration.clone().unwrap();
     assert_eq!(reg.reason, RegistrationReason::ZookeeperUnreachable);
@@ -274,7 +282,11 @@ fn a_consumer_whose_offsets_partition_lost_its_only_replica_finds_no_coordinator
     if controller_of(&w) == Some(coordinator) {
         return; // this seed's controller would take the story elsewhere
     }
-    w.apply(Command::StopBroker { broker: coordinator }).unwrap();
+    w.apply(Command::StopBroker {
+        broker: coordinator,
+        cluster: None,
+    })
+    .unwrap();
     w.run_for(60_000);
     step_until(&mut w, 100_000, |w| w.consumers["c"].coordinator.is_none());
     let v = view(&w);

@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct Ctx<'a> {
     pub sched: &'a mut Scheduler,
     pub zk: &'a mut ZooKeeper,
-    pub cluster: usize,
+    pub cluster: ClusterRef,
     pub config: &'a BrokerConfig,
 }
 
@@ -33,7 +33,7 @@ impl Ctx<'_> {
         KafkaZkClient {
             zk: self.zk,
             sched: self.sched,
-            node: NodeId::Broker(me),
+            node: self.cluster.broker(me),
             session_id: session,
         }
     }
@@ -78,7 +78,7 @@ struct DelayedFetch {
 #[derive(Clone, Debug, Serialize)]
 pub struct Broker {
     pub id: BrokerId,
-    pub cluster: usize,
+    pub cluster: ClusterRef,
     pub running: bool,
     pub zk_session: Option<u64>,
     pub controller: Option<Controller>,
@@ -171,7 +171,7 @@ fn effective_min_isr(config: &BrokerConfig, p: &Partition) -> usize {
 }
 
 impl Broker {
-    pub fn new(id: BrokerId, cluster: usize) -> Self {
+    pub fn new(id: BrokerId, cluster: ClusterRef) -> Self {
         Broker {
             id,
             cluster,
@@ -196,7 +196,7 @@ impl Broker {
     }
 
     fn node(&self) -> NodeId {
-        NodeId::Broker(self.id)
+        self.cluster.broker(self.id)
     }
 
     fn next_id(&mut self) -> u64 {
@@ -261,7 +261,7 @@ impl Broker {
         self.delayed_fetches.clear();
         self.producer_ids = ProducerIdBlock::default();
         self.isr_check_scheduled = false;
-        sched.cancel_timers_of(&NodeId::Broker(self.id));
+        sched.cancel_timers_of(&self.node());
     }
 
     /// An orderly stop (`KafkaServer.shutdown`): a controlled shutdown first when
@@ -287,7 +287,7 @@ impl Broker {
             let id = zkdata::controller_id_of(&zk.get(zkdata::CONTROLLER, false).ok()??.data)?;
             zk.get(&zkdata::broker_path(id), false).ok()?.map(|_| id)
         });
-        let (me, epoch) = (self.id, self.broker_epoch);
+        let (me, epoch, me_node) = (self.id, self.broker_epoch, self.node());
         let correlation_id = self.next_id();
         let Some(cs) = self.controlled_shutdown.as_mut() else { return };
         cs.attempt += 1;
@@ -298,7 +298,7 @@ impl Broker {
         cs.in_flight = Some(correlation_id);
         cs.timer = Some(ctx.sched.set_timer(
             ctx.config.controller_socket_timeout_ms,
-            NodeId::Broker(me),
+            me_node,
             Timer::ControlledShutdownTimeout { correlation_id },
         ));
         ctx.sched.emit(Event::ControlledShutdownRequested {
@@ -307,8 +307,8 @@ impl Broker {
             controller,
         });
         ctx.sched.send(
-            NodeId::Broker(me),
-            NodeId::Broker(controller),
+            self.node(),
+            self.cluster.broker(controller),
             Message::ControlledShutdownRequest {
                 correlation_id,
                 broker_id: me,
@@ -320,6 +320,7 @@ impl Broker {
     /// An attempt failed: Kafka sleeps `controlled.shutdown.retry.backoff.ms` after every failed
     /// attempt (the last one too), then tries again or proceeds to an unclean shutdown.
     fn controlled_shutdown_failed(&mut self, ctx: &mut Ctx, reason: &'static str, remaining: Vec<TopicPartition>) {
+        let me_node = self.node();
         let Some(cs) = self.controlled_shutdown.as_mut() else { return };
         cs.in_flight = None;
         if let Some(t) = cs.timer.take() {
@@ -332,11 +333,10 @@ impl Broker {
             remaining,
             retrying: cs.attempt < ctx.config.controlled_shutdown_max_retries,
         });
-        cs.timer = Some(ctx.sched.set_timer(
-            ctx.config.controlled_shutdown_retry_backoff_ms,
-            NodeId::Broker(self.id),
-            Timer::ControlledShutdownRetry,
-        ));
+        cs.timer = Some(
+            ctx.sched
+                .set_timer(ctx.config.controlled_shutdown_retry_backoff_ms, me_node, Timer::ControlledShutdownRetry),
+        );
     }
 
     /// The controller's answer (or the connection's end) for the request in flight.
@@ -451,7 +451,7 @@ impl Broker {
         let Some(session) = self.zk_session else { return Ok(()) };
         let now = ctx.sched.now_ms;
         let mut zk = ctx.zk_client(self.id, session);
-        let created = match zk.create(&zkdata::broker_path(self.id), zkdata::broker_info_json(self.id, now), true) {
+        let created = match zk.create(&zkdata::broker_path(self.id), zkdata::broker_info_json(&self.cluster.host(self.id), now), true) {
             Ok(()) => true,
             Err(ZkError::NodeExists) => match zk.get(&zkdata::broker_path(self.id), false) {
                 Ok(Some(node)) if node.ephemeral_owner == Some(session) => true,
@@ -466,10 +466,7 @@ impl Broker {
             if let Ok(Some(node)) = ctx.zk_client(self.id, session).get(&zkdata::broker_path(self.id), false) {
                 self.broker_epoch = node.czxid;
             }
-            ctx.sched.emit(Event::BrokerRegistered {
-                cluster: ctx.cluster,
-                broker: self.id,
-            });
+            ctx.sched.emit(Event::BrokerRegistered { broker: self.id });
         }
         Ok(())
     }
@@ -507,7 +504,6 @@ impl Broker {
     fn resign(&mut self, ctx: &mut Ctx) {
         if let Some(c) = self.controller.take() {
             ctx.sched.emit(Event::ControllerResigned {
-                cluster: ctx.cluster,
                 broker: self.id,
                 epoch: c.epoch,
             });
@@ -643,7 +639,7 @@ impl Broker {
                 max_wait_ms,
             } => self.handle_fetch(ctx, from, correlation_id, replica_id, partitions, max_wait_ms),
             Message::FetchResponse { correlation_id, partitions } => {
-                if let NodeId::Broker(leader) = from {
+                if let NodeId::Broker(BrokerNode { id: leader, .. }) = from {
                     self.handle_fetch_response(ctx, leader, correlation_id, partitions);
                 }
             }
@@ -668,7 +664,7 @@ impl Broker {
                 );
             }
             Message::OffsetsForLeaderEpochResponse { correlation_id, partitions } => {
-                if let NodeId::Broker(leader) = from {
+                if let NodeId::Broker(BrokerNode { id: leader, .. }) = from {
                     self.handle_epoch_response(ctx, leader, correlation_id, partitions);
                 }
             }
@@ -745,7 +741,7 @@ impl Broker {
                 if let (Some(_), NodeId::Broker(broker), true) = (&self.controller, &from, api != "StopReplica") {
                     ctx.sched.emit(Event::ControllerRequestFailed {
                         controller: self.id,
-                        broker: *broker,
+                        broker: broker.id,
                         api,
                         error,
                     });
@@ -786,7 +782,7 @@ impl Broker {
                 self.controlled_shutdown_answered(ctx, correlation_id, Err("network_exception"));
             }
             Message::Disconnected { correlation_id } => {
-                if let NodeId::Broker(leader) = from {
+                if let NodeId::Broker(BrokerNode { id: leader, .. }) = from {
                     if self.accept_fetcher_response(ctx, leader, correlation_id).is_some() {
                         self.back_off(ctx, leader);
                     }
@@ -888,7 +884,7 @@ impl Broker {
             self.producer_ids.asking = Some((correlation_id, now));
             ctx.sched.send(
                 self.node(),
-                NodeId::Broker(controller),
+                self.cluster.broker(controller),
                 Message::AllocateProducerIdsRequest {
                     correlation_id,
                     broker_id: self.id,
@@ -1045,6 +1041,7 @@ impl Broker {
 
     fn group_ctx<'a>(me: BrokerId, ctx: &'a mut Ctx) -> GroupCtx<'a> {
         GroupCtx {
+            node: ctx.cluster.broker(me),
             sched: ctx.sched,
             me,
             num_partitions: ctx.config.offsets_topic_num_partitions,
@@ -1214,7 +1211,7 @@ impl Broker {
                 group_id,
                 member_id,
             } => {
-                gctx.sched.send(NodeId::Broker(self.id), from, Message::LeaveGroupResponse { correlation_id });
+                gctx.sched.send(self.node(), from, Message::LeaveGroupResponse { correlation_id });
                 self.coordinator.remove_member(&mut gctx, &group_id, &member_id, "left the group")
             }
             Message::OffsetCommitRequest {
@@ -1232,8 +1229,7 @@ impl Broker {
                 partitions,
             } => {
                 let result = Ok(self.coordinator.fetch_offsets(&group_id, &partitions));
-                gctx.sched
-                    .send(NodeId::Broker(self.id), from, Message::OffsetFetchResponse { correlation_id, result });
+                gctx.sched.send(self.node(), from, Message::OffsetFetchResponse { correlation_id, result });
                 None
             }
             _ => None,
@@ -1476,7 +1472,7 @@ impl Broker {
             partition_epoch: p.partition_epoch,
             new_isr,
         };
-        ctx.sched.send(self.node(), NodeId::Broker(controller), msg);
+        ctx.sched.send(self.node(), self.cluster.broker(controller), msg);
     }
 
     /// A request only the active controller answers: NOT_CONTROLLER from any other broker, and
@@ -1537,7 +1533,7 @@ impl Broker {
         });
         ctx.sched.send(
             self.node(),
-            NodeId::Broker(controller),
+            self.cluster.broker(controller),
             Message::ControllerRequestResponse {
                 api,
                 controller_epoch,
@@ -1623,7 +1619,7 @@ impl Broker {
 
     /// Sends the fetcher's next request, if none is in flight: truncation first, then fetch.
     fn drive_fetcher(&mut self, ctx: &mut Ctx, leader: BrokerId) {
-        let me = self.id;
+        let (me, me_node) = (self.id, self.node());
         let Some(f) = self.fetchers.get_mut(&leader) else { return };
         if f.in_flight.is_some() || f.backoff.is_some() {
             return;
@@ -1671,9 +1667,9 @@ impl Broker {
         };
         let timer = ctx
             .sched
-            .set_timer(ctx.config.replica_socket_timeout_ms, NodeId::Broker(me), Timer::FetcherWakeup { leader });
+            .set_timer(ctx.config.replica_socket_timeout_ms, me_node, Timer::FetcherWakeup { leader });
         f.in_flight = Some((correlation_id, timer));
-        ctx.sched.send(NodeId::Broker(me), NodeId::Broker(leader), msg);
+        ctx.sched.send(self.node(), self.cluster.broker(leader), msg);
     }
 
     /// Takes a response addressed to the fetcher's request in flight; `None` for a stale one.
@@ -1738,11 +1734,12 @@ impl Broker {
     }
 
     fn back_off(&mut self, ctx: &mut Ctx, leader: BrokerId) {
+        let me_node = self.node();
         if let Some(f) = self.fetchers.get_mut(&leader) {
             if f.backoff.is_none() {
                 f.backoff = Some(
                     ctx.sched
-                        .set_timer(ctx.config.replica_fetch_backoff_ms, NodeId::Broker(self.id), Timer::FetcherWakeup { leader }),
+                        .set_timer(ctx.config.replica_fetch_backoff_ms, me_node, Timer::FetcherWakeup { leader }),
                 );
             }
         }

@@ -223,8 +223,9 @@ pub fn check(w: &World) -> Vec<Violation> {
     let mut values: BTreeMap<(Name, u64), Bytes> = BTreeMap::new();
     let mut acked: Vec<(Bytes, TopicPartition, u64)> = Vec::new();
     let mut max_hw: BTreeMap<TopicPartition, u64> = BTreeMap::new();
-    let mut leaders: BTreeMap<(TopicPartition, u32), BrokerId> = BTreeMap::new();
-    let mut controllers: BTreeMap<(usize, u32), BrokerId> = BTreeMap::new();
+    // By cluster too: two clusters' ids and topic names may overlap.
+    let mut leaders: BTreeMap<(Option<Name>, TopicPartition, u32), BrokerId> = BTreeMap::new();
+    let mut controllers: BTreeMap<(Option<Name>, u32), BrokerId> = BTreeMap::new();
     let mut owners: BTreeMap<(String, i32, TopicPartition), String> = BTreeMap::new();
     let mut read_by_group: BTreeMap<&str, BTreeSet<(TopicPartition, u64)>> = BTreeMap::new();
     let mut unclean_offsets_election = false;
@@ -285,7 +286,7 @@ pub fn check(w: &World) -> Vec<Violation> {
                 }
             }
             Event::BecameLeader { broker, tp, leader_epoch } => {
-                let first = *leaders.entry((tp.clone(), *leader_epoch)).or_insert(*broker);
+                let first = *leaders.entry((r.cluster.clone(), tp.clone(), *leader_epoch)).or_insert(*broker);
                 if first != *broker {
                     out.push(Violation::TwoLeadersInOneEpoch {
                         tp: tp.clone(),
@@ -294,8 +295,8 @@ pub fn check(w: &World) -> Vec<Violation> {
                     });
                 }
             }
-            Event::ControllerElected { cluster, broker, epoch } => {
-                let first = *controllers.entry((*cluster, *epoch)).or_insert(*broker);
+            Event::ControllerElected { broker, epoch } => {
+                let first = *controllers.entry((r.cluster.clone(), *epoch)).or_insert(*broker);
                 if first != *broker {
                     out.push(Violation::TwoControllersInOneEpoch {
                         epoch: *epoch,

@@ -86,12 +86,12 @@ impl Plan {
     }
 
     fn running(&self, b: u32) -> bool {
-        self.world.brokers.get(&b).is_some_and(|b| b.running)
+        self.world.brokers.get(&(0, b)).is_some_and(|b| b.running)
     }
 
     /// Stopped, or on its way there (a controlled shutdown under way).
     fn down_or_stopping(&self, b: u32) -> bool {
-        self.world.brokers.get(&b).is_some_and(|b| !b.running || b.controlled_shutdown.is_some())
+        self.world.brokers.get(&(0, b)).is_some_and(|b| !b.running || b.controlled_shutdown.is_some())
     }
 }
 
@@ -290,7 +290,7 @@ fn finish(name: String, config: WorldConfig, mut plan: Plan) -> (Scenario, World
     }
     if BROKERS
         .iter()
-        .any(|b| plan.world.brokers.get(b).is_some_and(|b| b.controlled_shutdown.is_some()))
+        .any(|b| plan.world.brokers.get(&(0, *b)).is_some_and(|b| b.controlled_shutdown.is_some()))
     {
         // A controlled shutdown still under way ends first.
         plan.add(run_for(SHUTDOWN_BOUND_MS));

@@ -80,7 +80,7 @@ pub struct Skipped {
 #[derive(Clone, Debug, Serialize)]
 pub struct Consumer {
     pub name: Name,
-    pub cluster: usize,
+    pub cluster: ClusterRef,
     pub config: ConsumerConfig,
     pub group_id: Option<String>,
     /// `subscribe()`d topics, or the partitions of `assign()`.
@@ -167,7 +167,7 @@ fn has_pending(pending: &BTreeMap<u64, (Pending, TimerKey)>, f: impl Fn(&Pending
 impl Consumer {
     pub fn new(
         name: Name,
-        cluster: usize,
+        cluster: ClusterRef,
         config: ConsumerConfig,
         group_id: Option<String>,
         topics: Vec<String>,
@@ -244,7 +244,7 @@ impl Consumer {
             group_id: self.group_id.clone().unwrap_or_default(),
             member_id: self.member_id.clone(),
         };
-        sched.send(self.node(), NodeId::Broker(coordinator), msg);
+        sched.send(self.node(), self.cluster.broker(coordinator), msg);
         true
     }
 
@@ -331,7 +331,7 @@ impl Consumer {
     }
 
     fn request(&mut self, sched: &mut Scheduler, to: BrokerId, kind: Pending, make: impl FnOnce(u64) -> Message) {
-        self.request_to(sched, NodeId::Broker(to), kind, make);
+        self.request_to(sched, self.cluster.broker(to), kind, make);
     }
 
     fn request_to(&mut self, sched: &mut Scheduler, to: NodeId, kind: Pending, make: impl FnOnce(u64) -> Message) -> (u64, TimerKey) {

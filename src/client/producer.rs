@@ -93,7 +93,7 @@ pub struct SendFailure {
 #[derive(Clone, Debug, Serialize)]
 pub struct Producer {
     pub name: Name,
-    pub cluster: usize,
+    pub cluster: ClusterRef,
     pub config: ProducerConfig,
     pub bootstrap: Vec<BrokerId>,
     pub metadata: BTreeMap<Name, TopicMetadata>,
@@ -156,7 +156,7 @@ pub fn configured_schemas(key: &Option<serde_json::Value>, value: &Option<serde_
 }
 
 impl Producer {
-    pub fn new(name: Name, cluster: usize, config: ProducerConfig, bootstrap: Vec<BrokerId>) -> Self {
+    pub fn new(name: Name, cluster: ClusterRef, config: ProducerConfig, bootstrap: Vec<BrokerId>) -> Self {
         Producer {
             name,
             cluster,
@@ -207,14 +207,14 @@ impl Producer {
         let broker = self.bootstrap[self.bootstrap_next % self.bootstrap.len()];
         let (correlation_id, timer) = self.new_request(sched);
         self.init_in_flight = Some((correlation_id, timer));
-        sched.send(self.node(), NodeId::Broker(broker), Message::InitProducerIdRequest { correlation_id });
+        sched.send(self.node(), self.cluster.broker(broker), Message::InitProducerIdRequest { correlation_id });
     }
 
     fn handle_init_producer_id(&mut self, sched: &mut Scheduler, from: NodeId, result: Result<(u64, u16), ErrorCode>) {
         let Some((_, timer)) = self.init_in_flight.take() else { return };
         sched.cancel(timer);
         match (result, from) {
-            (Ok((producer_id, producer_epoch)), NodeId::Broker(broker)) => {
+            (Ok((producer_id, producer_epoch)), NodeId::Broker(BrokerNode { id: broker, .. })) => {
                 self.producer_id_and_epoch = Some((producer_id, producer_epoch));
                 sched.emit(Event::ProducerIdReceived {
                     producer: self.name.clone(),
@@ -655,7 +655,7 @@ impl Producer {
         self.metadata_in_flight = Some((id, timer));
         sched.send(
             self.node(),
-            NodeId::Broker(broker),
+            self.cluster.broker(broker),
             Message::MetadataRequest {
                 correlation_id: id,
                 topics: topics.into_iter().collect(),
@@ -699,7 +699,7 @@ impl Producer {
     ) {
         let Some((_, timer)) = self.metadata_in_flight.take() else { return };
         sched.cancel(timer);
-        if let NodeId::Broker(b) = from {
+        if let NodeId::Broker(BrokerNode { id: b, .. }) = from {
             if let Some(i) = self.bootstrap.iter().position(|x| *x == b) {
                 self.bootstrap_next = i;
             }
@@ -956,7 +956,7 @@ impl Producer {
                 .collect();
             sched.send(
                 self.node(),
-                NodeId::Broker(leader),
+                self.cluster.broker(leader),
                 Message::ProduceRequest {
                     correlation_id,
                     acks,

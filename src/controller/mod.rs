@@ -5,7 +5,7 @@
 pub mod election;
 
 use crate::broker::Ctx;
-use crate::protocol::{BrokerId, ErrorCode, LeaderAndIsr, Message, Name, NodeId, PartitionMetadata, TopicPartition};
+use crate::protocol::{BrokerId, ErrorCode, LeaderAndIsr, Message, Name, PartitionMetadata, TopicPartition};
 use crate::sim::Timer;
 use crate::trace::{ElectionReason, Event};
 use crate::zookeeper::kafka_zk_client as zkdata;
@@ -64,11 +64,7 @@ impl Controller {
             states: BTreeMap::new(),
             shutting_down: BTreeSet::new(),
         };
-        ctx.sched.emit(Event::ControllerElected {
-            cluster: ctx.cluster,
-            broker: me,
-            epoch,
-        });
+        ctx.sched.emit(Event::ControllerElected { broker: me, epoch });
         let mut batch = Batch::default();
         c.read_topics(me, session, ctx, &mut batch)?;
         // Every partition's state goes to every replica: brokers may have missed changes.
@@ -87,7 +83,7 @@ impl Controller {
         if ctx.config.auto_leader_rebalance_enable {
             ctx.sched.set_timer(
                 ctx.config.leader_imbalance_check_interval_seconds * 1000,
-                NodeId::Broker(me),
+                ctx.cluster.broker(me),
                 Timer::LeaderImbalanceCheck,
             );
         }
@@ -140,7 +136,6 @@ impl Controller {
             }
             if new.len() == assignment.len() {
                 ctx.sched.emit(Event::TopicCreated {
-                    cluster: ctx.cluster,
                     topic: topic.clone(),
                     assignment: assignment.clone(),
                 });
@@ -169,7 +164,6 @@ impl Controller {
                 ElectionReason::NoneAvailable
             };
             ctx.sched.emit(Event::LeaderChanged {
-                cluster: ctx.cluster,
                 tp: tp.clone(),
                 old: None,
                 new: leader,
@@ -212,7 +206,6 @@ impl Controller {
         };
         let stored = self.store(me, session, ctx, tp, next)?;
         ctx.sched.emit(Event::LeaderChanged {
-            cluster: ctx.cluster,
             tp: tp.clone(),
             old: current.leader,
             new: Some(leader),
@@ -259,7 +252,6 @@ impl Controller {
                 let stored = self.store(me, session, ctx, &tp, next)?;
                 if current.leader != stored.leader {
                     ctx.sched.emit(Event::LeaderChanged {
-                        cluster: ctx.cluster,
                         tp: tp.clone(),
                         old: current.leader,
                         new: None,
@@ -270,7 +262,6 @@ impl Controller {
                 }
                 if current.isr != stored.isr {
                     ctx.sched.emit(Event::IsrChanged {
-                        cluster: ctx.cluster,
                         tp: tp.clone(),
                         old: current.isr,
                         new: stored.isr.clone(),
@@ -374,7 +365,6 @@ impl Controller {
         };
         let stored = self.store(me, session, ctx, tp, next).map_err(|_| ErrorCode::NotController)?;
         ctx.sched.emit(Event::IsrChanged {
-            cluster: ctx.cluster,
             tp: tp.clone(),
             old: current.isr,
             new: new_isr,
@@ -430,8 +420,8 @@ impl Controller {
         }
         if !followed.is_empty() {
             ctx.sched.send(
-                NodeId::Broker(me),
-                NodeId::Broker(id),
+                ctx.cluster.broker(me),
+                ctx.cluster.broker(id),
                 Message::StopReplicaRequest {
                     controller_id: me,
                     controller_epoch: self.epoch,
@@ -447,7 +437,6 @@ impl Controller {
             let stored = self.store(me, session, ctx, &tp, election::remove_replica_from_isr(&current, id))?;
             if current.isr != stored.isr {
                 ctx.sched.emit(Event::IsrChanged {
-                    cluster: ctx.cluster,
                     tp: tp.clone(),
                     old: current.isr,
                     new: stored.isr.clone(),
@@ -461,7 +450,6 @@ impl Controller {
         self.send(me, ctx, batch, false);
         let remaining: Vec<TopicPartition> = self.states.iter().filter(|(_, s)| s.leader == Some(id)).map(|(tp, _)| tp.clone()).collect();
         ctx.sched.emit(Event::ControlledShutdownCompleted {
-            cluster: ctx.cluster,
             controller: me,
             broker: id,
             remaining: remaining.clone(),
@@ -530,7 +518,7 @@ impl Controller {
         }
         ctx.sched.set_timer(
             ctx.config.leader_imbalance_check_interval_seconds * 1000,
-            NodeId::Broker(me),
+            ctx.cluster.broker(me),
             Timer::LeaderImbalanceCheck,
         );
         Ok(())
@@ -571,8 +559,8 @@ impl Controller {
         }
         for (b, partitions) in per_broker {
             ctx.sched.send(
-                NodeId::Broker(me),
-                NodeId::Broker(b),
+                ctx.cluster.broker(me),
+                ctx.cluster.broker(b),
                 Message::LeaderAndIsrRequest {
                     controller_id: me,
                     controller_epoch: self.epoch,
@@ -597,7 +585,7 @@ impl Controller {
                 live_brokers: self.live_brokers.iter().copied().collect(),
                 partitions: partitions.clone(),
             };
-            ctx.sched.send(NodeId::Broker(me), NodeId::Broker(*b), msg);
+            ctx.sched.send(ctx.cluster.broker(me), ctx.cluster.broker(*b), msg);
         }
     }
 }

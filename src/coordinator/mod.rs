@@ -194,13 +194,15 @@ pub struct GroupCoordinator {
 pub struct GroupCtx<'a> {
     pub sched: &'a mut Scheduler,
     pub me: BrokerId,
+    /// This broker on the network.
+    pub node: NodeId,
     pub num_partitions: u32,
     pub initial_rebalance_delay_ms: u64,
 }
 
 impl GroupCtx<'_> {
     fn node(&self) -> NodeId {
-        NodeId::Broker(self.me)
+        self.node.clone()
     }
 }
 

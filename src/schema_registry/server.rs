@@ -76,7 +76,7 @@ enum Write {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct SchemaRegistry {
-    pub cluster: usize,
+    pub cluster: ClusterRef,
     /// `PUT /config`: the level of subjects without their own.
     pub global: Compatibility,
     pub subject_levels: BTreeMap<String, Compatibility>,
@@ -130,7 +130,7 @@ impl SchemaRegistry {
 
     /// Starts the registry: its reader reads `_schemas` from the beginning, and a NOOP
     /// record marks how far it must read before serving.
-    pub fn start(sched: &mut Scheduler, cluster: usize, bootstrap: Vec<BrokerId>) -> Self {
+    pub fn start(sched: &mut Scheduler, cluster: ClusterRef, bootstrap: Vec<BrokerId>) -> Self {
         // Confluent's `KafkaStore`: acks all, no retries, not idempotent.
         let producer_config = ProducerConfig {
             acks: Acks::All,
@@ -146,7 +146,7 @@ impl SchemaRegistry {
         let topic: Name = TOPIC.into();
         let mut reader = Consumer::new(
             NAME.into(),
-            cluster,
+            cluster.clone(),
             reader_config,
             None,
             Vec::new(),
@@ -156,7 +156,7 @@ impl SchemaRegistry {
         reader.start_correlation_ids_at(READER_CORRELATION_BASE);
         reader.start(sched);
         let mut r = SchemaRegistry {
-            cluster,
+            cluster: cluster.clone(),
             global: Compatibility::default(),
             subject_levels: BTreeMap::new(),
             subjects: BTreeMap::new(),

@@ -12,7 +12,8 @@ use serde::Serialize;
 #[derive(Clone, Debug, Serialize)]
 pub struct BrokerView {
     pub id: BrokerId,
-    /// `broker-<id>`, the node name commands and messages use.
+    /// `broker-<id>` (`<cluster>/broker-<id>` with several clusters), the node name commands
+    /// and messages use.
     pub node: String,
     pub cluster: usize,
     pub running: bool,
@@ -120,13 +121,13 @@ fn registration(world: &World, b: &crate::broker::Broker, next_tick: Option<u64>
     if !b.running {
         return None;
     }
-    let owner = registration_owner(world, b.cluster, b.id);
+    let owner = registration_owner(world, b.cluster.index, b.id);
     let (reason, expires) = match owner {
         Some(o) if o.is_some() && o == b.zk_session => return None,
         Some(o) => (RegistrationReason::NodeExists, session_expiry(world, o, next_tick)),
         None => match b.zk_session {
             None => (RegistrationReason::ZookeeperUnreachable, None),
-            Some(_) if !world.sched.net.reachable(&NodeId::Broker(b.id), &NodeId::ZooKeeper) => (RegistrationReason::ZookeeperUnreachable, None),
+            Some(_) if !world.sched.net.reachable(&b.cluster.broker(b.id), &NodeId::ZooKeeper) => (RegistrationReason::ZookeeperUnreachable, None),
             Some(s) if !world.zk.session_alive(s) => (RegistrationReason::SessionExpired, None),
             Some(_) => (RegistrationReason::Starting, None),
         },
@@ -144,12 +145,12 @@ pub(super) fn broker_views(world: &World, parts: &PartitionIndex) -> Vec<BrokerV
         .values()
         .map(|b| BrokerView {
             id: b.id,
-            node: NodeId::Broker(b.id).to_string(),
-            cluster: b.cluster,
+            node: b.cluster.broker(b.id).to_string(),
+            cluster: b.cluster.index,
             running: b.running,
-            isolated: world.sched.net.isolated.contains(&NodeId::Broker(b.id)),
+            isolated: world.sched.net.isolated.contains(&b.cluster.broker(b.id)),
             // Kept as before: the id is registered, by whichever session.
-            registered: registration_owner(world, b.cluster, b.id).is_some(),
+            registered: registration_owner(world, b.cluster.index, b.id).is_some(),
             is_controller: b.running && b.controller.is_some(),
             controller_epoch: b.controller.as_ref().filter(|_| b.running).map(|c| c.epoch),
             zk_session: b.zk_session,
@@ -166,7 +167,7 @@ pub(super) fn broker_views(world: &World, parts: &PartitionIndex) -> Vec<BrokerV
                 .map(|p| {
                     let records = &p.log.records;
                     let first = records.len().saturating_sub(RECORDS_SHOWN);
-                    let truth = parts.get(b.cluster, &p.tp);
+                    let truth = parts.get(b.cluster.index, &p.tp);
                     ReplicaView {
                         topic: p.tp.topic.to_string(),
                         internal: is_internal(&p.tp.topic),

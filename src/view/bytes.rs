@@ -38,11 +38,11 @@ fn hex(b: &[u8]) -> String {
 }
 
 /// The bytes of the record at `offset` in `broker`'s replica of the partition.
-pub fn record_bytes(world: &World, broker: BrokerId, topic: &str, partition: u32, offset: u64) -> Result<RecordBytes, String> {
+pub fn record_bytes(world: &World, cluster: usize, broker: BrokerId, topic: &str, partition: u32, offset: u64) -> Result<RecordBytes, String> {
     let tp = TopicPartition::new(&topic.into(), partition);
     let replica = world
         .brokers
-        .get(&broker)
+        .get(&(cluster, broker))
         .ok_or_else(|| format!("unknown broker {broker}"))?
         .partitions
         .get(&tp)

@@ -167,7 +167,7 @@ pub(super) fn consumer_views(world: &World, parts: &PartitionIndex) -> Vec<Consu
         .consumers
         .values()
         .map(|c| {
-            let group = c.group_id.as_deref().and_then(|g| coordinating(world, c.cluster, g)).map(|(_, g)| g);
+            let group = c.group_id.as_deref().and_then(|g| coordinating(world, c.cluster.index, g)).map(|(_, g)| g);
             let partitions = c
                 .assignment
                 .iter()
@@ -176,7 +176,7 @@ pub(super) fn consumer_views(world: &World, parts: &PartitionIndex) -> Vec<Consu
                         Some(g) => g.offsets.get(tp).copied(),
                         None => c.committed.get(tp).copied(),
                     };
-                    let high_watermark = parts.high_watermark(c.cluster, tp);
+                    let high_watermark = parts.high_watermark(c.cluster.index, tp);
                     ConsumerPartitionView {
                         topic: tp.topic.to_string(),
                         partition: tp.partition,
@@ -189,7 +189,7 @@ pub(super) fn consumer_views(world: &World, parts: &PartitionIndex) -> Vec<Consu
                 .collect();
             ConsumerView {
                 name: c.name.to_string(),
-                cluster: c.cluster,
+                cluster: c.cluster.index,
                 group: c.group_id.clone(),
                 running: c.running,
                 phase: c.phase,
@@ -231,7 +231,7 @@ pub(super) fn consumer_views(world: &World, parts: &PartitionIndex) -> Vec<Consu
 /// the group's `__consumer_offsets` partition; the topic is created on first use).
 fn waiting(world: &World, parts: &PartitionIndex, c: &crate::client::consumer::Consumer) -> Option<WaitingView> {
     let group = c.group_id.as_deref().filter(|_| c.running && c.coordinator.is_none())?;
-    let spec = &world.config.clusters[c.cluster];
+    let spec = &world.config.clusters[c.cluster.index];
     let none = WaitingView {
         reason: WaitingReason::FindingCoordinator,
         needed: None,
@@ -241,7 +241,7 @@ fn waiting(world: &World, parts: &PartitionIndex, c: &crate::client::consumer::C
     };
     if !world.zk.nodes.contains_key(&format!("{}{}", spec.chroot, zkdata::topic_path(OFFSETS_TOPIC))) {
         let needed = spec.config.offsets_topic_replication_factor;
-        let alive = world.registered_brokers(c.cluster).len() as u32;
+        let alive = world.registered_brokers(c.cluster.index).len() as u32;
         if alive < needed {
             return Some(WaitingView {
                 reason: WaitingReason::OffsetsTopicReplication,
@@ -254,7 +254,7 @@ fn waiting(world: &World, parts: &PartitionIndex, c: &crate::client::consumer::C
     }
     let partition = records::partition_for_group(group, spec.config.offsets_topic_num_partitions);
     let tp = TopicPartition::new(&OFFSETS_TOPIC.into(), partition);
-    let p = parts.get(c.cluster, &tp);
+    let p = parts.get(c.cluster.index, &tp);
     match p.and_then(|p| p.leader) {
         Some(leader) => Some(WaitingView {
             partition: Some(partition),
@@ -276,7 +276,7 @@ pub(super) fn producer_views(world: &World) -> Vec<ProducerView> {
         .values()
         .map(|p| ProducerView {
             name: p.name.to_string(),
-            cluster: p.cluster,
+            cluster: p.cluster.index,
             acks: acks_name(p.config.acks),
             partitioner: p.config.partitioner.name(),
             outstanding: p.outstanding(),
@@ -305,7 +305,7 @@ pub(super) fn producer_views(world: &World) -> Vec<ProducerView> {
 
 pub(super) fn registry_view(world: &World) -> Option<SchemaRegistryView> {
     world.schema_registry.as_ref().map(|r| SchemaRegistryView {
-        cluster: r.cluster,
+        cluster: r.cluster.index,
         running: r.running,
         ready: r.ready,
         global: r.global.to_string(),

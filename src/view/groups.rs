@@ -53,7 +53,7 @@ pub(super) fn group_views(world: &World, parts: &PartitionIndex) -> Vec<GroupVie
     let mut ids: std::collections::BTreeSet<(usize, &str)> = std::collections::BTreeSet::new();
     for b in world.brokers.values().filter(|b| b.running) {
         for id in b.coordinator.groups.keys() {
-            ids.insert((b.cluster, id.as_str()));
+            ids.insert((b.cluster.index, id.as_str()));
         }
     }
     ids.into_iter()

@@ -140,7 +140,7 @@ fn coordinating<'a>(world: &'a World, cluster: usize, group_id: &str) -> Option<
     world
         .brokers
         .values()
-        .filter(|b| b.cluster == cluster && b.running)
+        .filter(|b| b.cluster.index == cluster && b.running)
         .filter_map(|b| {
             let g = b.coordinator.groups.get(group_id)?;
             let epoch = b
@@ -161,7 +161,7 @@ pub fn view(world: &World) -> View {
         .iter()
         .enumerate()
         .map(|(index, spec)| {
-            let running_controller = world.brokers.values().find(|b| b.cluster == index && b.running && b.controller.is_some());
+            let running_controller = world.brokers.values().find(|b| b.cluster.index == index && b.running && b.controller.is_some());
             let stored_epoch = world
                 .zk
                 .nodes

@@ -105,8 +105,11 @@ pub(super) fn session_expiry(world: &World, session: Option<u64>, next_tick: Opt
 }
 
 /// A broker that runs and is not cut off from everything.
-fn up(world: &World, id: BrokerId) -> bool {
-    world.brokers.get(&id).is_some_and(|b| b.running) && !world.sched.net.isolated.contains(&NodeId::Broker(id))
+fn up(world: &World, ci: usize, id: BrokerId) -> bool {
+    world
+        .brokers
+        .get(&(ci, id))
+        .is_some_and(|b| b.running && !world.sched.net.isolated.contains(&b.cluster.broker(id)))
 }
 
 /// A running controller of the cluster that can reach ZooKeeper (it must, to store a decision).
@@ -114,7 +117,7 @@ fn has_controller(world: &World, cluster: usize) -> bool {
     world
         .brokers
         .values()
-        .any(|b| b.cluster == cluster && b.running && b.controller.is_some() && world.sched.net.reachable(&NodeId::Broker(b.id), &NodeId::ZooKeeper))
+        .any(|b| b.cluster.index == cluster && b.running && b.controller.is_some() && world.sched.net.reachable(&b.cluster.broker(b.id), &NodeId::ZooKeeper))
 }
 
 pub(super) fn partition_index(world: &World) -> PartitionIndex {
@@ -181,9 +184,8 @@ fn partition_view(
     v.isr = state.isr.clone();
     let acting: Option<&Partition> = state
         .leader
-        .filter(|l| up(world, *l))
-        .and_then(|l| world.brokers.get(&l))
-        .filter(|b| b.cluster == ci)
+        .filter(|l| up(world, ci, *l))
+        .and_then(|l| world.brokers.get(&(ci, l)))
         .and_then(|b| b.partitions.get(tp))
         .filter(|r| r.role == Role::Leader);
     if let Some(r) = acting {
@@ -217,8 +219,8 @@ fn why_offline(world: &World, ci: usize, v: &PartitionView, named: Option<Broker
             // Its session expired: the controller moves leadership once its watch is handled.
             None => offline(waiting, Some(l), None),
             Some(owner) => {
-                let current = world.brokers.get(&l).and_then(|b| b.zk_session);
-                if !up(world, l) || owner != current {
+                let current = world.brokers.get(&(ci, l)).and_then(|b| b.zk_session);
+                if !up(world, ci, l) || owner != current {
                     offline(OfflineReason::SessionNotExpired, Some(l), session_expiry(world, owner, next_tick))
                 } else {
                     // Registered and up, but not leading at this epoch yet: LeaderAndIsr is on its way.

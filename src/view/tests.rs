@@ -123,7 +123,7 @@ fn only_the_last_twenty_records_are_carried() {
 fn a_stopped_broker_is_not_running_and_its_replicas_are_offline() {
     let mut w = settled(3);
     create(&mut w, "t", 1, 3);
-    w.apply(Command::StopBroker { broker: 2 }).unwrap();
+    w.apply(Command::StopBroker { broker: 2, cluster: None }).unwrap();
     let v = view(&w);
     let b = v.brokers.iter().find(|b| b.id == 2).unwrap();
     assert!(!b.running && !b.is_controller);

@@ -29,10 +29,10 @@ pub fn partition_state_path(topic: &str, partition: u32) -> String {
     format!("{TOPICS}/{topic}/partitions/{partition}/state")
 }
 
-/// `BrokerIdZNode` (version 5, one PLAINTEXT listener).
-pub fn broker_info_json(id: BrokerId, now_ms: u64) -> String {
-    json!({"listener_security_protocol_map": {"PLAINTEXT": "PLAINTEXT"}, "endpoints": [format!("PLAINTEXT://broker-{id}:9092")],
-           "jmx_port": -1, "host": format!("broker-{id}"), "timestamp": now_ms.to_string(), "port": 9092, "version": 5})
+/// `BrokerIdZNode` (version 5, one PLAINTEXT listener on `host`).
+pub fn broker_info_json(host: &str, now_ms: u64) -> String {
+    json!({"listener_security_protocol_map": {"PLAINTEXT": "PLAINTEXT"}, "endpoints": [format!("PLAINTEXT://{host}:9092")],
+           "jmx_port": -1, "host": host, "timestamp": now_ms.to_string(), "port": 9092, "version": 5})
     .to_string()
 }
 

@@ -89,7 +89,7 @@ pub fn controller_of(w: &World) -> Option<BrokerId> {
 }
 
 pub fn values_on(w: &World, broker: BrokerId, topic: &str, p: u32) -> Vec<String> {
-    w.brokers[&broker].partitions.get(&tp(topic, p)).map_or(Vec::new(), |r| {
+    w.brokers[&(0, broker)].partitions.get(&tp(topic, p)).map_or(Vec::new(), |r| {
         r.log
             .records
             .iter()
