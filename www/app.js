@@ -160,7 +160,7 @@ function expose() {
     link: (opts) => linkFor(opts),
     partitionForKey: (key, n) => S.E.partition_for_key(key, n),
     metrics: () => JSON.parse(S.pg.metrics()),
-    recordBytes: (broker, topic, partition, offset) => JSON.parse(S.pg.record_bytes(broker, topic, partition, offset)),
+    recordBytes: (broker, topic, partition, offset, cluster = 0) => JSON.parse(S.pg.record_bytes(cluster, broker, topic, partition, offset)),
     lesson: () => S.lesson?.state(),
     scenario: () => scenarioText(),
     /** Draws the step shown now (not on the next frame), then says what the picture shows. */

@@ -24,9 +24,11 @@ export function fill(template, fields) {
 export function nodeName(L, node, atStart = false) {
   if (node === 'zookeeper') return L.nodes.zookeeper;
   if (node === 'schema-registry') return atStart ? L.nodes.schemaRegistryStart : L.nodes.schemaRegistry;
-  const m = /^broker-(\d+)$/.exec(node);
-  if (m) return fill(atStart ? L.nodes.brokerStart || L.nodes.broker : L.nodes.broker, { id: m[1] });
-  return node;
+  // `broker-1`, or `cluster-b/broker-1` in a world of several clusters (ids repeat across them).
+  const m = /^(?:([^/]+)\/)?broker-(\d+)$/.exec(node);
+  if (!m) return node;
+  const name = fill(atStart && !m[1] ? L.nodes.brokerStart || L.nodes.broker : L.nodes.broker, { id: m[2] });
+  return m[1] ? `${m[1]} ${name}` : name;
 }
 
 export const tpName = (tp) => (tp ? `${tp.topic}-${tp.partition}` : '');
@@ -48,6 +50,9 @@ const orNone = (L, x) => (x === null || x === undefined ? L.ui.none : x);
 export const clientOfMember = (member) => String(member || '').replace(/-[0-9a-f]{8}$/, '');
 const POLLED_SHOWN = 4;
 
+/** A broker id of an event, as a node name: scoped by the event's cluster when it has one. */
+const brokerNode = (ev, id) => (ev.cluster ? `${ev.cluster}/broker-${id}` : `broker-${id}`);
+
 /** What an event is about: node names, "topic-partition"s and znode paths. */
 export function refsOf(ev) {
   const nodes = new Set();
@@ -56,7 +61,7 @@ export function refsOf(ev) {
   for (const k of ['from', 'to', 'node', 'a', 'b', 'owner', 'watcher']) {
     if (typeof ev[k] === 'string') nodes.add(ev[k]);
   }
-  if (typeof ev.broker === 'number') nodes.add(`broker-${ev.broker}`);
+  if (typeof ev.broker === 'number') nodes.add(brokerNode(ev, ev.broker));
   for (const k of ['producer', 'client', 'consumer']) if (typeof ev[k] === 'string') nodes.add(ev[k]);
   if (typeof ev.member === 'string') nodes.add(clientOfMember(ev.member));
   if (ev.tp) tps.add(tpName(ev.tp));
@@ -67,8 +72,8 @@ export function refsOf(ev) {
   if (ev.type === 'topic_created') (ev.assignment || []).forEach((_, p) => tps.add(`${ev.topic}-${p}`));
   if (typeof ev.path === 'string') paths.add(ev.path);
   if (ev.type === 'leader_changed') {
-    if (ev.old != null) nodes.add(`broker-${ev.old}`);
-    if (ev.new != null) nodes.add(`broker-${ev.new}`);
+    if (ev.old != null) nodes.add(brokerNode(ev, ev.old));
+    if (ev.new != null) nodes.add(brokerNode(ev, ev.new));
   }
   return { nodes: [...nodes], tps: [...tps], paths: [...paths] };
 }
@@ -204,8 +209,12 @@ export function sentenceParts(L, ev) {
   return [key in E ? key : 'unknown', { type: ev.type, ...fields }];
 }
 
-/** One sentence for one trace event. */
+/**
+ * One sentence for one trace event. With several clusters, an event says which one it
+ * happened in (their broker ids repeat), unless its sentence names it already.
+ */
 export function narrate(L, ev) {
   const [key, fields] = sentenceParts(L, ev);
-  return fill(L.events[key], fields);
+  const s = fill(L.events[key], fields);
+  return ev.cluster && !s.includes(`${ev.cluster} `) ? `${ev.cluster}: ${s}` : s;
 }

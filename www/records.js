@@ -88,14 +88,15 @@ function versionOf(view, id) {
   return null;
 }
 
-/** The leader's broker id of a partition, as the engine's view says, or null. */
-export function leaderOf(view, topic, partition) {
-  return view.partitions.find((p) => p.topic === topic && p.partition === partition)?.leader ?? null;
+/** The leader's broker id of a partition of cluster `cluster` (its index), as the engine's view says, or null. */
+export function leaderOf(view, cluster, topic, partition) {
+  return view.partitions.find((p) => p.cluster === cluster && p.topic === topic && p.partition === partition)?.leader ?? null;
 }
 
 /**
  * ctx: { el, t, view(): the view shown, polled(): Map consumer → polled records, pg(): Playground }.
- * Returns { open(broker, topic, partition, offset, opener), bytesOf(...), groups(field) }.
+ * Returns { open(broker, topic, partition, offset, opener), bytesOf(...), groups(field) };
+ * `broker` is { cluster, id }, as broker ids repeat across clusters.
  */
 export function createBytes(ctx) {
   const { el, t } = ctx;
@@ -103,7 +104,7 @@ export function createBytes(ctx) {
   /** The record's bytes as the engine has them on that broker's replica, or null. */
   function bytesOf(broker, topic, partition, offset) {
     try {
-      return JSON.parse(ctx.pg().record_bytes(broker, topic, partition, offset));
+      return JSON.parse(ctx.pg().record_bytes(broker.cluster, broker.id, topic, partition, offset));
     } catch {
       return null;
     }
@@ -188,8 +189,8 @@ export function createBytes(ctx) {
     const rec = bytesOf(broker, topic, partition, offset);
     const body = document.getElementById('bytes-body');
     document.getElementById('bytes-h').textContent = t('bytesTitle', { tp: `${topic}-${partition}`, offset });
-    const replica = ctx.view().brokers.find((b) => b.id === broker)?.replicas.find((r) => r.topic === topic && r.partition === partition);
-    const sub = el('p', 'hint', t('bytesWhere', { broker, role: replica ? t(replica.role) : '' }));
+    const replica = ctx.view().brokers.find((b) => b.cluster === broker.cluster && b.id === broker.id)?.replicas.find((r) => r.topic === topic && r.partition === partition);
+    const sub = el('p', 'hint', t('bytesWhere', { broker: broker.id, role: replica ? t(replica.role) : '' }));
     const pr = rec?.producer;
     const header = rec && el('p', 'hint batch-header', pr
       ? t('bytesBatchHeader', { id: pr.producer_id, epoch: pr.producer_epoch, first: pr.base_sequence, last: pr.last_sequence, seq: rec.sequence })

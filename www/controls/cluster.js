@@ -21,12 +21,13 @@ export function wireCluster({ bytes }) {
   $('brokers').addEventListener('click', (e) => {
     const b = e.target.closest('button[data-action]');
     if (b) {
-      const id = Number(b.dataset.broker);
-      const cur = S.view.brokers.find((x) => x.id === id);
+      const cur = S.view.brokers.find((x) => x.node === b.closest('[data-node]')?.dataset.node);
       if (!cur) return;
+      // Broker ids repeat across clusters: with several, a command names the broker's.
+      const id = S.view.clusters.length > 1 ? { broker: cur.id, cluster: S.view.clusters[cur.cluster].name } : { broker: cur.id };
       // Stop is what an operator does (a controlled shutdown); Crash is the process dying.
-      if (b.dataset.action === 'stop-start') act(() => apply(cur.running ? { cmd: 'stop_broker', broker: id, mode: 'controlled' } : { cmd: 'start_broker', broker: id }));
-      else if (b.dataset.action === 'crash') act(() => apply({ cmd: 'crash_broker', broker: id }));
+      if (b.dataset.action === 'stop-start') act(() => apply(cur.running ? { cmd: 'stop_broker', ...id, mode: 'controlled' } : { cmd: 'start_broker', ...id }));
+      else if (b.dataset.action === 'crash') act(() => apply({ cmd: 'crash_broker', ...id }));
       else act(() => apply({ cmd: cur.isolated ? 'heal' : 'isolate', node: cur.node }));
       return;
     }
@@ -35,7 +36,7 @@ export function wireCluster({ bytes }) {
     if (!cell) return;
     const r = cell.closest('.replica');
     const [, topic, partition] = /^(.*)-(\d+)$/.exec(r.dataset.tp);
-    bytes.open(Number(r.dataset.broker), topic, Number(partition), Number(cell.dataset.offset), cell);
+    bytes.open({ cluster: Number(r.dataset.cluster), id: Number(r.dataset.broker) }, topic, Number(partition), Number(cell.dataset.offset), cell);
   });
   $('brokers').addEventListener('keydown', (e) => {
     const cell = e.target.closest?.('.cell[data-offset]');
@@ -67,8 +68,8 @@ export function wireCluster({ bytes }) {
     const btn = e.target.closest('button[data-act]');
     if (!btn) return;
     const name = btn.closest('[data-node]').dataset.node;
-    const { topic, partition, offset, broker } = btn.dataset;
-    if (btn.dataset.act === 'bytes') return bytes.open(Number(broker), topic, Number(partition), Number(offset), btn);
+    const { topic, partition, offset, broker, cluster } = btn.dataset;
+    if (btn.dataset.act === 'bytes') return bytes.open({ cluster: Number(cluster), id: Number(broker) }, topic, Number(partition), Number(offset), btn);
     if (btn.dataset.act === 'seek-past') {
       // Through the page's command path, so the seek lands in the run's log and its link.
       const ok = act(() => apply({ cmd: 'seek', consumer: name, topic, partition: Number(partition), offset: Number(offset) + 1 }));

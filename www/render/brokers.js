@@ -78,8 +78,10 @@ function drawHead(root, { b, v }) {
   root.classList.toggle('stopped', !b.running);
   root.classList.toggle('isolated', b.isolated);
   root.dataset.broker = String(b.id);
-  root.setAttribute('aria-label', t('broker', { id: b.id }));
-  title.textContent = t('broker', { id: b.id });
+  // Broker ids repeat across clusters: with several, a card names its broker's cluster.
+  const who = v.clusters.length > 1 ? `${v.clusters[b.cluster].name} ${t('broker', { id: b.id })}` : t('broker', { id: b.id });
+  root.setAttribute('aria-label', who);
+  title.textContent = who;
   stopBtn.dataset.broker = String(b.id);
   isoBtn.dataset.broker = String(b.id);
   stopBtn.textContent = b.running ? t('stop') : t('start');
@@ -170,6 +172,7 @@ function drawReplica(div, { b, r, p, v }) {
   const inIsr = r.in_isr;
   div.className = `replica ${r.role}${inIsr ? '' : ' out-isr'}${p?.offline ? ' leaderless' : ''}`;
   div.dataset.broker = String(b.id);
+  div.dataset.cluster = String(b.cluster);
   div.dataset.role = r.role;
   div.dataset.inIsr = String(inIsr);
   div.dataset.leaderEpoch = String(r.leader_epoch);
@@ -195,7 +198,7 @@ function offsetsStrip(b, internal, v) {
   div.append(el('span', 'olabel', t('offsetsTopic')));
   for (const r of internal) {
     const tp = tpName(r.topic, r.partition);
-    const groups = v.groups.filter((g) => g.coordinator === b.id && g.offsets_partition === r.partition).map((g) => g.group_id);
+    const groups = v.groups.filter((g) => g.cluster === b.cluster && g.coordinator === b.id && g.offsets_partition === r.partition).map((g) => g.group_id);
     const chip = el('span', `ochip ${r.role}${r.in_isr ? '' : ' out-isr'}${groups.length ? ' coord' : ''}`);
     chip.dataset.tp = tp;
     chip.dataset.role = r.role;
@@ -224,7 +227,7 @@ function drawReplicas(box, { b, v, parts }) {
     return { k: tpName(r.topic, r.partition), b, r, p, v, sig: JSON.stringify([r, p, wait, S.L.lang]) };
   });
   if (internal.length) {
-    const sig = JSON.stringify([internal, v.groups.filter((g) => g.coordinator === b.id).map((g) => [g.group_id, g.offsets_partition]), internal.map((r) => parts.get(tpName(r.topic, r.partition))?.isr), S.L.lang]);
+    const sig = JSON.stringify([internal, v.groups.filter((g) => g.cluster === b.cluster && g.coordinator === b.id).map((g) => [g.group_id, g.offsets_partition]), internal.map((r) => parts.get(tpName(r.topic, r.partition))?.isr), S.L.lang]);
     items.push({ k: '__offsets', b, internal, v, sig });
   }
   if (!items.length) items.push({ k: '__empty', sig: S.L.lang });

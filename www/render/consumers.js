@@ -34,8 +34,8 @@ function poisonEls(c, bytes) {
   const box = el('div', 'pill');
   box.dataset.offset = String(fail.offset);
   box.append(failEl(t('pollFails', { tp, offset: fail.offset }), errorBrief(fail.error)));
-  const leader = leaderOf(S.view, topic, partition);
-  const rec = leader === null ? null : bytes.bytesOf(leader, topic, partition, fail.offset);
+  const leader = leaderOf(S.view, c.cluster, topic, partition);
+  const rec = leader === null ? null : bytes.bytesOf({ cluster: c.cluster, id: leader }, topic, partition, fail.offset);
   const btn = (act, text, label) => {
     const b = button(null, text);
     b.dataset.act = act;
@@ -55,6 +55,7 @@ function poisonEls(c, bytes) {
   if (rec && leader !== null) {
     const b = btn('bytes', t('showBytes'), `${t('showBytes')} — ${t('bytesTitle', { tp, offset: fail.offset })}`);
     b.dataset.broker = String(leader);
+    b.dataset.cluster = String(c.cluster);
     row.append(b);
   }
   box.append(row);

@@ -9,8 +9,11 @@ let drawnKey = '';
 
 export function renderZookeeper(v) {
   const zkSessions = new Set(v.znodes.filter((z) => z.ephemeral).map((z) => z.owner)).size;
-  const cl = v.clusters[0];
-  $('zk-sub').textContent = [t('zkSessions', { n: zkSessions }), cl && cl.controller != null ? `/controller → ${nodeName(S.L, `broker-${cl.controller}`)}` : ''].filter(Boolean).join(' · ');
+  // Each cluster's controller, under its chroot; broker names carry the cluster's when there are several.
+  const several = v.clusters.length > 1;
+  const controllers = v.clusters.filter((cl) => cl.controller != null)
+    .map((cl) => `${cl.chroot}/controller → ${nodeName(S.L, `${several ? `${cl.name}/` : ''}broker-${cl.controller}`)}`);
+  $('zk-sub').textContent = [t('zkSessions', { n: zkSessions }), ...controllers].join(' · ');
   renderTree(v);
 }
 
