@@ -912,19 +912,17 @@ impl World {
         Ok(())
     }
 
-    /// Consumer lag of a group, per partition it committed: the partition leader's high
-    /// watermark minus the committed offset (`records-lag` as the operator sees it).
+    /// Consumer lag of a group of the first cluster, per partition it committed: the partition
+    /// leader's high watermark minus the committed offset (`records-lag` as the operator sees it).
     pub fn group_lag(&self, group: &str) -> BTreeMap<TopicPartition, u64> {
-        let Some(g) = self.brokers.values().filter(|b| b.running).find_map(|b| b.coordinator.groups.get(group)) else {
+        let first = || self.brokers.range((0, 0)..=(0, BrokerId::MAX)).map(|(_, b)| b).filter(|b| b.running);
+        let Some(g) = first().find_map(|b| b.coordinator.groups.get(group)) else {
             return BTreeMap::new();
         };
         g.offsets
             .iter()
             .filter_map(|(tp, committed)| {
-                let hw = self
-                    .brokers
-                    .values()
-                    .filter(|b| b.running)
+                let hw = first()
                     .find_map(|b| b.partitions.get(tp).filter(|p| p.role == crate::replica::Role::Leader))?
                     .high_watermark;
                 Some((tp.clone(), hw.saturating_sub(*committed)))

@@ -34,7 +34,7 @@ function describe(c) {
     case 'expect_error': return `${describe(c.command)} ⇒ ${c.contains}`;
     case 'produce': return `produce ${c.producer} → ${c.topic}${c.key !== undefined ? ` key=${c.key}` : ''} “${c.value ?? ''}”`;
     case 'create_topic': return `create_topic ${c.topic} (${c.partitions} × ${c.replication_factor})`;
-    case 'stop_broker': case 'start_broker': return `${c.cmd} ${c.broker}`;
+    case 'stop_broker': case 'start_broker': case 'crash_broker': return `${c.cmd} ${c.cluster ? `${c.cluster}/` : ''}${c.broker}`;
     case 'add_producer': return `add_producer ${c.name}${c.config?.acks !== undefined ? ` acks=${c.config.acks}` : ''}`;
     case 'start_consumer': return `start_consumer ${c.name}${c.group ? ` (${c.group})` : ''}`;
     case 'stop_consumer': return `stop_consumer ${c.name}`;

@@ -78,10 +78,11 @@ function drawHead(root, { b, v }) {
   root.classList.toggle('stopped', !b.running);
   root.classList.toggle('isolated', b.isolated);
   root.dataset.broker = String(b.id);
-  // Broker ids repeat across clusters: with several, a card names its broker's cluster.
-  const who = v.clusters.length > 1 ? `${v.clusters[b.cluster].name} ${t('broker', { id: b.id })}` : t('broker', { id: b.id });
-  root.setAttribute('aria-label', who);
-  title.textContent = who;
+  // Broker ids repeat across clusters: with several, a card names its broker's cluster (a
+  // badge, so the title keeps the id in sight on a narrow card).
+  const cluster = v.clusters.length > 1 ? v.clusters[b.cluster].name : null;
+  root.setAttribute('aria-label', cluster ? `${cluster} ${t('broker', { id: b.id })}` : t('broker', { id: b.id }));
+  title.textContent = t('broker', { id: b.id });
   stopBtn.dataset.broker = String(b.id);
   isoBtn.dataset.broker = String(b.id);
   stopBtn.textContent = b.running ? t('stop') : t('start');
@@ -97,6 +98,7 @@ function drawHead(root, { b, v }) {
   isoBtn.textContent = b.isolated ? t('heal') : t('isolate');
   isoBtn.setAttribute('aria-label', t(b.isolated ? 'healLabel' : 'isolateLabel', { id: b.id }));
   const bs = [];
+  if (cluster) bs.push(el('span', 'badge cluster', cluster));
   if (b.is_controller) bs.push(el('span', 'badge controller', t('controller', { epoch: b.controller_epoch })));
   if (!b.running) bs.push(el('span', 'badge stopped', t('stopped')));
   if (b.shutting_down) bs.push(el('span', 'badge shutting', t('shuttingDown')));
