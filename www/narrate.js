@@ -210,11 +210,13 @@ export function sentenceParts(L, ev) {
 }
 
 /**
- * One sentence for one trace event. With several clusters, an event says which one it
- * happened in (their broker ids repeat), unless its sentence names it already.
+ * An event's sentence with the cluster it happened in, when the world holds several (their
+ * broker ids repeat), unless the sentence names it already.
  */
+export const inCluster = (ev, s) => (ev.cluster && !s.includes(`${ev.cluster} `) ? `${ev.cluster}: ${s}` : s);
+
+/** One sentence for one trace event. */
 export function narrate(L, ev) {
   const [key, fields] = sentenceParts(L, ev);
-  const s = fill(L.events[key], fields);
-  return ev.cluster && !s.includes(`${ev.cluster} `) ? `${ev.cluster}: ${s}` : s;
+  return inCluster(ev, fill(L.events[key], fields));
 }
