@@ -16,14 +16,22 @@ pub enum TopicError {
     TopicExists(String),
 }
 
+impl TopicError {
+    /// The name of the exception Kafka throws (`org.apache.kafka.common.errors`), and its message.
+    pub fn parts(&self) -> (&'static str, &str) {
+        match self {
+            TopicError::InvalidTopic(m) => ("InvalidTopicException", m),
+            TopicError::InvalidPartitions(m) => ("InvalidPartitionsException", m),
+            TopicError::InvalidReplicationFactor(m) => ("InvalidReplicationFactorException", m),
+            TopicError::TopicExists(m) => ("TopicExistsException", m),
+        }
+    }
+}
+
 impl fmt::Display for TopicError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TopicError::InvalidTopic(m) => write!(f, "InvalidTopicException: {m}"),
-            TopicError::InvalidPartitions(m) => write!(f, "InvalidPartitionsException: {m}"),
-            TopicError::InvalidReplicationFactor(m) => write!(f, "InvalidReplicationFactorException: {m}"),
-            TopicError::TopicExists(m) => write!(f, "TopicExistsException: {m}"),
-        }
+        let (exception, message) = self.parts();
+        write!(f, "{exception}: {message}")
     }
 }
 

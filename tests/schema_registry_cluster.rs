@@ -378,15 +378,15 @@ fn a_stored_avro_record_shows_its_magic_byte_schema_id_body_and_what_it_reads_as
     let leader = leader_of(&w, "users", 0).unwrap();
     let bytes = kafkascope::view::record_bytes(&w, 0, leader, "users", 0, 0).unwrap();
     let value = bytes.value.unwrap();
-    assert_eq!(value.hex, "0000000001066b696d");
+    assert_eq!(value.hex(), "0000000001066b696d");
     let frame = value.frame.expect("framed with a known id");
-    assert_eq!((frame.magic, frame.schema_id, frame.body_hex.as_str()), (0, 1, "066b696d"));
+    assert_eq!((frame.magic, frame.schema_id, &*frame.body), (0, 1, &[0x06, 0x6b, 0x69, 0x6d][..]));
     assert_eq!(frame.decoded.as_deref(), Some(r#"{"name":"kim"}"#));
     let v = kafkascope::view::view(&w);
     let cell = &v.brokers.iter().flat_map(|b| b.replicas.iter()).find(|r| r.topic == "users").unwrap().records[0];
     assert_eq!(cell.value_schema_id, Some(1), "the picture can say which schema wrote each record");
     let key = bytes.key.unwrap();
-    assert_eq!((key.hex.as_str(), key.frame.is_none()), ("6b31", true), "a String key is plain UTF-8");
+    assert_eq!((key.hex().as_str(), key.frame.is_none()), ("6b31", true), "a String key is plain UTF-8");
     let err = kafkascope::view::record_bytes(&w, 0, leader, "users", 0, 9).unwrap_err();
     assert!(err.contains("no record at offset 9"), "{err}");
 }

@@ -146,8 +146,8 @@ function facts() {
 /** For tests and the curious: the engine's state, and a few of the page's actions. */
 function expose() {
   window.kafkascope = {
-    view: () => JSON.parse(S.pg.view()),
-    events: (cursor = 0) => JSON.parse(S.pg.events_since(cursor)),
+    view: () => S.pg.view(),
+    events: (cursor = 0) => S.pg.events_since(cursor),
     lastStepEvents: () => stepEvents(),
     apply: (cmd) => applyCommand(cmd),
     step: () => act(() => stepOnce()),
@@ -159,8 +159,8 @@ function expose() {
     log: () => JSON.parse(S.pg.log_json()),
     link: (opts) => linkFor(opts),
     partitionForKey: (key, n) => S.E.partition_for_key(key, n),
-    metrics: () => JSON.parse(S.pg.metrics()),
-    recordBytes: (broker, topic, partition, offset, cluster = 0) => JSON.parse(S.pg.record_bytes(cluster, broker, topic, partition, offset)),
+    metrics: () => S.pg.metrics(),
+    recordBytes: (broker, topic, partition, offset, cluster = 0) => S.pg.record_bytes(cluster, broker, topic, partition, offset),
     lesson: () => S.lesson?.state(),
     scenario: () => scenarioText(),
     /** Draws the step shown now (not on the next frame), then says what the picture shows. */

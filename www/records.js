@@ -4,12 +4,11 @@
 // the topic; and the small helpers the cards use (a schema in one line, an error in short).
 // Every fact comes from the engine: Playground.record_bytes, view() and the polled records.
 
-/** "0000000001066b" → ["00", "00", …]. */
-const pairs = (hex) => (hex ? hex.match(/../g) : []);
+/** The engine's bytes (a Uint8Array) as hex pairs: [0, 0, 107] → ["00", "00", "6b"]. */
+const pairs = (bytes) => Array.from(bytes ?? [], (b) => b.toString(16).padStart(2, '0'));
 
-/** The bytes as UTF-8 text when they are printable (tabs and newlines allowed), else null. */
-export function textOf(hex) {
-  const bytes = Uint8Array.from(pairs(hex), (b) => parseInt(b, 16));
+/** The bytes (a Uint8Array) as UTF-8 text when they are printable (tabs and newlines allowed), else null. */
+export function textOf(bytes) {
   let s;
   try {
     s = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -104,7 +103,7 @@ export function createBytes(ctx) {
   /** The record's bytes as the engine has them on that broker's replica, or null. */
   function bytesOf(broker, topic, partition, offset) {
     try {
-      return JSON.parse(ctx.pg().record_bytes(broker.cluster, broker.id, topic, partition, offset));
+      return ctx.pg().record_bytes(broker.cluster, broker.id, topic, partition, offset);
     } catch {
       return null;
     }
@@ -113,19 +112,19 @@ export function createBytes(ctx) {
   /** A row of byte groups, each a run of hex bytes over its label. */
   function groups(field) {
     const row = el('div', 'bgroups');
-    const group = (cls, hex, label) => {
+    const group = (cls, hexPairs, label) => {
       const g = el('div', `bgroup ${cls}`);
-      g.append(el('code', null, pairs(hex).join(' ') || '—'), el('span', 'blabel', label));
+      g.append(el('code', null, hexPairs.join(' ') || '—'), el('span', 'blabel', label));
       row.append(g);
     };
     const f = field.frame;
     if (f) {
-      const all = pairs(field.hex);
-      group('magic', all[0], t('bytesMagic', { n: f.magic }));
-      group('sid', all.slice(1, 5).join(''), t('bytesSchemaId', { id: f.schema_id }));
-      group('body', f.body_hex, t('bytesBody', { n: pairs(f.body_hex).length }));
+      const all = pairs(field.bytes);
+      group('magic', all.slice(0, 1), t('bytesMagic', { n: f.magic }));
+      group('sid', all.slice(1, 5), t('bytesSchemaId', { id: f.schema_id }));
+      group('body', pairs(f.body), t('bytesBody', { n: f.body.length }));
     } else {
-      group('plain', field.hex, t('bytesCount', { n: pairs(field.hex).length }));
+      group('plain', pairs(field.bytes), t('bytesCount', { n: field.bytes.length }));
     }
     return row;
   }
@@ -143,13 +142,13 @@ export function createBytes(ctx) {
     const sec = el('section', 'bfield');
     sec.dataset.field = which;
     const name = which === 'key' ? t('bytesKey') : t('bytesValue');
-    sec.append(el('h3', null, field ? `${name} · ${t('bytesCount', { n: pairs(field.hex).length })}` : `${name}: ${t('bytesNull')}`));
+    sec.append(el('h3', null, field ? `${name} · ${t('bytesCount', { n: field.bytes.length })}` : `${name}: ${t('bytesNull')}`));
     if (!field) return sec;
     sec.append(groups(field));
     const view = ctx.view();
     const f = field.frame;
     if (!f) {
-      const text = textOf(field.hex);
+      const text = textOf(field.bytes);
       sec.append(el('p', 'btext', text === null ? t('bytesNotText') : t('bytesText', { text })));
     } else if (f.decoded !== null) {
       sec.append(el('p', 'btext', t('bytesDecoded', { text: f.decoded })));

@@ -57,7 +57,7 @@ export async function needEngine(avro, { carry = true } = {}) {
   if (!avro || S.E.has_avro()) return;
   const next = await loadEngine(true);
   if (carry && S.pg) {
-    const pg = next.Playground.replay(S.pg.config(), S.pg.log_json(), S.pg.head(), S.pg.step_now());
+    const pg = next.Playground.replay(JSON.stringify(S.pg.config()), S.pg.log_json(), S.pg.head(), S.pg.step_now());
     const forks = allForks();
     useEngine(next);
     adopt(pg, forks);
@@ -106,7 +106,7 @@ export function sync({ animate = true, jumped = false, now = false } = {}) {
   const len = S.pg.trace_len();
   let fresh = [];
   S.head = S.pg.head();
-  S.view = JSON.parse(S.pg.view());
+  S.view = S.pg.view();
   if (jumped || len < S.cursor) {
     // The narration up to the step shown: the last events of the trace, none animated.
     S.cursor = len;
@@ -114,20 +114,20 @@ export function sync({ animate = true, jumped = false, now = false } = {}) {
     forgetTree();
     // The last events first; further back only when they hold no sentence for the caption.
     for (const back of [JUMP_EVENTS, JUMP_EVENTS * 8, len]) {
-      restart(JSON.parse(S.pg.events_since(Math.max(0, len - back))), { wire: ctx.wire });
+      restart(S.pg.events_since(Math.max(0, len - back)), { wire: ctx.wire });
       if (captionLines(1).length || back >= len) break;
     }
     readPolled();
   } else {
-    const events = JSON.parse(S.pg.events_since(S.cursor));
+    const events = S.pg.events_since(S.cursor);
     S.cursor += events.length;
     fresh = consume(events, { animate, wire: ctx.wire, now: performance.now() });
     if (events.some((e) => e.type === 'records_polled')) readPolled();
   }
-  const forks = JSON.parse(S.pg.forks());
+  const forks = S.pg.forks();
   if (forks.length > S.forks.length) S.forkNote = forks[forks.length - 1];
   S.forks = forks;
-  S.metrics = JSON.parse(S.pg.metrics());
+  S.metrics = S.pg.metrics();
   announce(fresh, jumped);
   renderStatus();
   if (now) render(ctx);
@@ -136,7 +136,7 @@ export function sync({ animate = true, jumped = false, now = false } = {}) {
 }
 
 function readPolled() {
-  S.polled = new Map(Object.entries(JSON.parse(S.pg.polled(POLLED_KEPT))));
+  S.polled = new Map(Object.entries(S.pg.polled(POLLED_KEPT)));
 }
 
 let renderQueued = false;
@@ -186,7 +186,7 @@ export const stepEvents = () => lastStepEvents;
 
 export function stepOnce() {
   const out = S.pg.step();
-  lastStepEvents = out === undefined ? [] : JSON.parse(out);
+  lastStepEvents = out ?? [];
   return out !== undefined;
 }
 
@@ -239,9 +239,9 @@ export function skip(which) {
     const deadline = S.view.time_ms + SKIP_MAX_MS;
     for (let guard = 0; guard < 20 && !found; guard++) {
       const before = S.pg.trace_len();
-      const left = deadline - JSON.parse(S.pg.view()).time_ms;
+      const left = deadline - S.pg.view().time_ms;
       if (left <= 0 || S.pg.skip_to(JSON.stringify(kinds), left) === 0) break;
-      found = JSON.parse(S.pg.events_since(before)).some(wanted);
+      found = S.pg.events_since(before).some(wanted);
     }
   });
   if (!found) sayKey('skipNothing', { s: SKIP_MAX_MS / 1000 });
@@ -302,7 +302,7 @@ export const speedOk = (x) => SPEEDS.includes(x);
 /** A link to this run, shown at `step` (and playing to `playTo`), optionally for embedding. */
 export async function linkFor({ step = S.pg.step_now(), playTo = null, embed = false, speed = S.speed, lesson = null } = {}) {
   const code = await encodeRun({
-    config: JSON.parse(S.pg.config()),
+    config: S.pg.config(),
     log: JSON.parse(S.pg.log_json()),
     head: S.pg.head(),
     step,

@@ -1,8 +1,8 @@
 //! A stored record's bytes for the page's byte panel, with Confluent's framing taken apart.
 
-use crate::protocol::{BatchProducer, BrokerId, TopicPartition};
+use crate::protocol::{BatchProducer, BrokerId, Bytes, TopicPartition};
 use crate::world::World;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 /// One record's bytes as a replica stores them, for the page's byte view.
 #[derive(Clone, Debug, Serialize)]
@@ -16,9 +16,12 @@ pub struct RecordBytes {
     pub sequence: Option<u32>,
 }
 
+/// The bytes themselves (a `Uint8Array` in the page, which shows them as hex and reads text
+/// from them), not a rendering of them.
 #[derive(Clone, Debug, Serialize)]
 pub struct FieldBytes {
-    pub hex: String,
+    #[serde(serialize_with = "as_bytes")]
+    pub bytes: Bytes,
     /// Confluent's framing, when the bytes carry an id the registry knows.
     pub frame: Option<Frame>,
 }
@@ -27,14 +30,23 @@ pub struct FieldBytes {
 pub struct Frame {
     pub magic: u8,
     pub schema_id: u32,
-    pub body_hex: String,
+    /// The Avro body after the five framing bytes.
+    #[serde(serialize_with = "as_bytes")]
+    pub body: Bytes,
     /// The writer's schema, and the body read with it.
     pub schema: String,
     pub decoded: Option<String>,
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+fn as_bytes<S: Serializer>(b: &Bytes, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_bytes(b)
+}
+
+impl FieldBytes {
+    /// The bytes as lowercase hex, as the byte panel shows them.
+    pub fn hex(&self) -> String {
+        self.bytes.iter().map(|x| format!("{x:02x}")).collect()
+    }
 }
 
 /// The bytes of the record at `offset` in `broker`'s replica of the partition.
@@ -55,8 +67,8 @@ pub fn record_bytes(world: &World, cluster: usize, broker: BrokerId, topic: &str
     let record = &records[at];
     let first_of_batch = records[..at].iter().rev().take_while(|r| r.producer == record.producer).count();
     let field = |bytes: &Option<crate::protocol::Bytes>| {
-        bytes.as_deref().map(|b| FieldBytes {
-            hex: hex(b),
+        bytes.as_ref().map(|b| FieldBytes {
+            bytes: b.clone(),
             frame: crate::schema_registry::unframe(b).ok().and_then(|(id, body)| {
                 let text = world.schema_registry.as_ref()?.schema_by_id(id)?;
                 let decoded = crate::schema_registry::avro::parse(text)
@@ -66,7 +78,7 @@ pub fn record_bytes(world: &World, cluster: usize, broker: BrokerId, topic: &str
                 Some(Frame {
                     magic: 0,
                     schema_id: id,
-                    body_hex: hex(body),
+                    body: body.into(),
                     schema: text.to_string(),
                     decoded,
                 })

@@ -51,7 +51,7 @@ function setup() {
 }
 
 function consumed(pg) {
-  const v = JSON.parse(pg.view());
+  const v = pg.view();
   let n = 0;
   for (const c of v.consumers) for (const p of c.partitions) if (p.topic === TOPIC) n += p.position ?? 0;
   return n;

@@ -79,7 +79,7 @@ test('loadEngine: the lean build by default, the Avro build on demand, each load
     pg.run_for(100);
     pg.apply(JSON.stringify({ cmd: 'create_topic', topic: 'orders', partitions: 3, replication_factor: 3 }));
     pg.run_for(100);
-    const topics = JSON.parse(pg.view()).topics.map((x) => x.name);
+    const topics = pg.view().topics.map((x) => x.name);
     pg.free();
     return {
       lean: lean.has_avro(),

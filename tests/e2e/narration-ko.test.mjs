@@ -57,13 +57,13 @@ async function playLesson(sc) {
     for (const [i, c] of sc.commands.entries()) {
       const where = `${sc.name}, command ${i} (${c.cmd})`;
       if (c.cmd === 'run_for') pg.run_for(c.ms);
-      else if (c.cmd === 'run_until') pg.run_for(Math.max(0, c.time_ms - JSON.parse(pg.view()).time_ms));
+      else if (c.cmd === 'run_until') pg.run_for(Math.max(0, c.time_ms - pg.view().time_ms));
       else if (c.cmd === 'run_until_quiet') pg.run_until_quiet(c.max_ms);
       else if (c.cmd === 'expect_error') {
         assert.throws(() => pg.apply(JSON.stringify(c.command)), (e) => String(e?.message ?? e).includes(c.contains), `${where}: refused with “${c.contains}”`);
       } else pg.apply(JSON.stringify(c));
     }
-    return JSON.parse(pg.events_since(0));
+    return pg.events_since(0);
   } finally {
     pg.free();
   }

@@ -96,7 +96,7 @@ function draw() {
 
 /** The lesson as written, checked: a lesson file's object, or a refusal naming the field. */
 function lesson() {
-  const records = JSON.parse(S.pg.events_since(0));
+  const records = S.pg.events_since(0);
   const stepTime = stepTimes(records);
   const head = S.pg.head();
   const items = A.items.map((x) => (x.kind === 'note' ? x : {
@@ -108,7 +108,7 @@ function lesson() {
   }));
   return lessonOf({
     name: fileName().replace(/\.json$/, ''),
-    config: JSON.parse(S.pg.config()),
+    config: S.pg.config(),
     log: JSON.parse(S.pg.log_json()),
     head,
     headMs: stepTime(head),

@@ -6,9 +6,9 @@ import { download, traceLines, scenarioOf, stepTimes, pictureSvg, picturePng } f
 
 /** The run up to the step shown, as a scenario file `kafkascope run` replays. */
 export function scenarioText() {
-  const records = JSON.parse(S.pg.events_since(0));
+  const records = S.pg.events_since(0);
   return scenarioOf({
-    config: JSON.parse(S.pg.config()),
+    config: S.pg.config(),
     log: JSON.parse(S.pg.log_json()),
     step: S.pg.step_now(),
     nowMs: S.view.time_ms,
@@ -17,11 +17,11 @@ export function scenarioText() {
 }
 
 export function wireFiles({ lessons }) {
-  const stamp = () => `seed${JSON.parse(S.pg.config()).seed ?? ''}-step${S.pg.step_now()}`;
+  const stamp = () => `seed${S.pg.config().seed ?? ''}-step${S.pg.step_now()}`;
   const done = (name) => sayKey('downloaded', { name });
   $('dl-trace').addEventListener('click', () => {
     const name = `kafkascope-trace-${stamp()}.jsonl`;
-    download(name, traceLines(JSON.parse(S.pg.events_since(0))), 'application/x-ndjson');
+    download(name, traceLines(S.pg.events_since(0)), 'application/x-ndjson');
     done(name);
   });
   $('dl-scenario').addEventListener('click', () => {

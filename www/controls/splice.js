@@ -26,7 +26,7 @@ function send(message) {
 /** The run on the page and the lesson's position, as a state the host keeps for the student. */
 async function stateNow() {
   const code = await encodeRun({
-    config: JSON.parse(S.pg.config()),
+    config: S.pg.config(),
     log: JSON.parse(S.pg.log_json()),
     head: S.pg.head(),
     step: S.pg.step_now(),

@@ -47,7 +47,7 @@ function poisonEls(c, bytes) {
   };
   if (rec?.value) {
     box.append(bytes.groups(rec.value));
-    const text = rec.value.frame ? null : textOf(rec.value.hex);
+    const text = rec.value.frame ? null : textOf(rec.value.bytes);
     if (text) box.append(el('div', 'btext', t('bytesText', { text })));
   }
   const row = el('div', 'pill-btns');
