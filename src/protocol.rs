@@ -94,6 +94,17 @@ impl fmt::Display for TopicPartition {
     }
 }
 
+/// A classic group's state in its coordinator (`GroupState` of `GroupMetadata`), as
+/// DescribeGroups reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupState {
+    Empty,
+    PreparingRebalance,
+    CompletingRebalance,
+    Stable,
+}
+
 /// One record as a log stores it (`org.apache.kafka.common.record.Record`), with the
 /// leader epoch of the batch it was written in (KIP-101).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

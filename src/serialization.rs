@@ -82,7 +82,7 @@ impl Serde {
                 Ok(n) => Ok(Bytes::from(n.to_be_bytes().as_slice())),
                 Err(_) => fail("not a Long"),
             },
-            Serde::ByteArray => crate::world::decode_hex(text).map_or_else(|_| fail("not hex-encoded bytes"), bytes),
+            Serde::ByteArray => decode_hex(text).map_or_else(|_| fail("not hex-encoded bytes"), bytes),
             Serde::Json => match serde_json::from_str::<serde_json::Value>(text) {
                 Ok(v) => bytes(v.to_string().into_bytes()),
                 Err(_) => fail("not JSON"),
@@ -115,4 +115,15 @@ impl Serde {
             Serde::Avro => Err("SerializationException: KafkaAvroDeserializer needs a schema registry".into()),
         }
     }
+}
+
+/// Hex text (`"6b31"`) as bytes: how a command or a config writes bytes that are not text.
+pub fn decode_hex(s: &str) -> Result<Vec<u8>, String> {
+    if !s.len().is_multiple_of(2) {
+        return Err(format!("\"{s}\" has an odd number of hex digits"));
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2).ok_or("not ASCII")?, 16).map_err(|_| format!("\"{s}\" is not hex")))
+        .collect()
 }

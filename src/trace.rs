@@ -2,7 +2,7 @@
 //! checker share. One event per observable fact; the engine states facts and
 //! never narrates.
 
-use crate::protocol::{BrokerId, Bytes, ErrorCode, Name, NodeId, TopicPartition, WatchKind};
+use crate::protocol::{BrokerId, Bytes, ErrorCode, GroupState, Name, NodeId, TopicPartition, WatchKind};
 use serde::Serialize;
 
 /// One event with the step and virtual time that produced it.
@@ -380,7 +380,7 @@ pub enum Event {
     },
     GroupStateChanged {
         group: String,
-        state: crate::coordinator::GroupState,
+        state: GroupState,
         generation: i32,
         leader: Option<String>,
         protocol: Option<String>,

@@ -12,7 +12,7 @@ use crate::protocol::*;
 use crate::schema_registry::client::AvroSchema;
 use crate::schema_registry::server::{self as registry, SchemaRegistry};
 use crate::schema_registry::Compatibility;
-use crate::serialization::Serde;
+use crate::serialization::{decode_hex, Serde};
 use crate::sim::{Item, Latency, Scheduler};
 use crate::trace::{Event, TraceRecord};
 use crate::zookeeper::kafka_zk_client as zkdata;
@@ -1272,16 +1272,6 @@ fn check_poll_loop(every_ms: Option<u64>) -> Result<(), SimError> {
         Some(ms) if !(10..=600_000).contains(&ms) => invalid(format!("keep polling: every {ms} ms is outside 10–600000 ms")),
         _ => Ok(()),
     }
-}
-
-pub fn decode_hex(s: &str) -> Result<Vec<u8>, String> {
-    if !s.len().is_multiple_of(2) {
-        return Err(format!("\"{s}\" has an odd number of hex digits"));
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2).ok_or("not ASCII")?, 16).map_err(|_| format!("\"{s}\" is not hex")))
-        .collect()
 }
 
 fn validate_config(c: &WorldConfig) -> Result<(), SimError> {

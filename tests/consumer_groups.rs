@@ -2,7 +2,7 @@
 mod common;
 use common::*;
 use kafkascope::coordinator::records::{self, OffsetsRecord};
-use kafkascope::coordinator::GroupState;
+use kafkascope::protocol::GroupState;
 use kafkascope::trace::{Event, PositionSource};
 use kafkascope::Command;
 use serde_json::json;

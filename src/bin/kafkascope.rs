@@ -2,7 +2,7 @@
 
 use kafkascope::partitioner::{murmur2, partition_for_key};
 use kafkascope::scenario::Scenario;
-use kafkascope::world::decode_hex;
+use kafkascope::serialization::decode_hex;
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 

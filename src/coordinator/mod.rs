@@ -14,15 +14,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum GroupState {
-    Empty,
-    PreparingRebalance,
-    CompletingRebalance,
-    Stable,
-}
-
 #[derive(Clone, Debug, Serialize)]
 pub struct Member {
     pub member_id: String,

@@ -1,8 +1,7 @@
 //! Consumer groups as the broker that coordinates each one holds them.
 
 use super::{coordinating, lag, PartitionIndex};
-use crate::coordinator::GroupState;
-use crate::protocol::{BrokerId, NodeId};
+use crate::protocol::{BrokerId, GroupState, NodeId};
 use crate::world::World;
 use serde::Serialize;
 

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::config::{ConsumerConfig, OffsetReset};
-use crate::coordinator::GroupState;
+use crate::protocol::GroupState;
 use crate::replica::Role;
 use crate::{Command, ProducerConfig, WorldConfig};
 
