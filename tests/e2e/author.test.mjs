@@ -76,6 +76,8 @@ test('a teacher writes a two-question lesson, exports it, the CLI runs it, it op
 
   // A student plays it from its link.
   await page.click('#a-link');
+  // The link is compressed asynchronously (CompressionStream): wait until it is written.
+  await page.waitForFunction(() => document.getElementById('a-link-out').value.includes('#run='));
   const link = await page.inputValue('#a-link-out');
   const student = await open({ width: 1280, height: 800 }, { at: link.slice(baseUrl().length) });
   await student.page.waitForFunction(() => window.kafkascope.lesson()?.file?.endsWith('.json'));

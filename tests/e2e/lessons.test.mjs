@@ -10,6 +10,9 @@ import { useBrowser, open, ARTIFACTS } from './harness.mjs';
 
 useBrowser();
 
+/** Whether `selector` is shown within 5 s: the lesson's state can be read a frame before it is drawn. */
+const shown = (page, selector) => page.locator(selector).waitFor({ state: 'visible', timeout: 5000 }).then(() => true, () => false);
+
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SCEN = path.join(ROOT, 'www/scenarios');
 const index = JSON.parse(fs.readFileSync(path.join(SCEN, 'index.json'), 'utf8'));
@@ -33,7 +36,7 @@ async function playLesson(page, file, lang = 'en') {
     }
     if (st.waiting) {
       const q = g.questions.find((x) => x.at === st.at);
-      assert.ok(await page.locator('#lesson-q').isVisible(), `${file}: question shown`);
+      assert.ok(await shown(page, '#lesson-q'), `${file}: question shown`);
       assert.equal(await page.locator('#lesson-q-text').innerText(), q.question[lang]);
       assert.equal(await page.locator('#lesson-choices button').count(), q.choices.length);
       assert.ok(await page.locator('#lesson-next').isDisabled(), `${file}: Next waits for an answer`);
@@ -63,7 +66,7 @@ async function playLesson(page, file, lang = 'en') {
   const st = await page.evaluate(() => window.kafkascope.lesson());
   assert.ok(st.done, `${file}: finished`);
   assert.equal(st.at, sc.commands.length);
-  assert.ok(await page.locator('#lesson-done').isVisible(), `${file}: says it is finished`);
+  assert.ok(await shown(page, '#lesson-done'), `${file}: says it is finished`);
   assert.equal(seen.questions, g.questions.length, `${file}: every question asked`);
   assert.equal(seen.notes, new Set(g.notes.map((n) => n.at)).size, `${file}: every note shown`);
   // The lesson's commands are in the run's log (so a link holds them).
