@@ -24,7 +24,8 @@ async function playLesson(page, file, lang = 'en') {
   const g = sc.guide;
   await page.selectOption('#lesson-select', file);
   await page.click('#lesson-open');
-  await page.waitForFunction((f) => window.kafkascope.lesson()?.file === f, file);
+  // At its start: opening the lesson that is open again restarts it once its file is loaded.
+  await page.waitForFunction((f) => window.kafkascope.lesson()?.file === f && window.kafkascope.lesson().at === 0, file);
   assert.equal(await page.locator('#lesson-title').innerText(), g.title[lang], `${file}: title`);
   assert.equal(await page.locator('#lesson-goal').innerText(), g.goal[lang], `${file}: goal`);
   const seen = { notes: 0, questions: 0, refusals: 0 };
