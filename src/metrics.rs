@@ -144,9 +144,7 @@ pub fn metrics(w: &World) -> Metrics {
 
 /// The running broker of cluster `ci` that leads `tp`.
 fn leader_of<'a>(w: &'a World, ci: usize, tp: &crate::protocol::TopicPartition) -> Option<&'a crate::broker::Broker> {
-    w.brokers
-        .range((ci, 0)..=(ci, BrokerId::MAX))
-        .map(|(_, b)| b)
+    w.brokers_of(ci)
         .filter(|b| b.running)
         .find(|b| b.partitions.get(tp).is_some_and(|p| p.role == Role::Leader))
 }

@@ -346,6 +346,16 @@ impl World {
         }
     }
 
+    /// The brokers of cluster `ci`, by id.
+    pub fn brokers_of(&self, ci: usize) -> impl Iterator<Item = &Broker> {
+        self.brokers.range((ci, 0)..=(ci, BrokerId::MAX)).map(|(_, b)| b)
+    }
+
+    /// Several clusters: only then do trace records say which cluster they happened in.
+    fn several_clusters(&self) -> bool {
+        self.config.clusters.len() > 1
+    }
+
     /// The broker a command names: its id, in the command's cluster (the first by default).
     fn named_broker(&self, cluster: &Option<String>, broker: BrokerId) -> Result<&Broker, SimError> {
         let ci = self.cluster_index(cluster)?;
@@ -405,7 +415,7 @@ impl World {
     fn flush_events(&mut self, cluster: Option<usize>) {
         let (step, time_ms) = (self.step, self.sched.now_ms);
         let cluster: Option<Name> = cluster
-            .filter(|_| self.config.clusters.len() > 1)
+            .filter(|_| self.several_clusters())
             .map(|ci| self.config.clusters[ci].name.as_str().into());
         self.trace.extend(self.sched.events.drain(..).map(|event| TraceRecord {
             step,
@@ -439,15 +449,16 @@ impl World {
         let item = self.sched.pop()?;
         self.step += 1;
         let first = self.trace.len();
+        // Which cluster acted is looked up only when records carry it: not on one cluster's hot path.
         let cluster = match item {
             Item::Deliver { id, from, to, msg } => {
-                let cluster = self.cluster_of(&to);
+                let cluster = self.cluster_of(&to).filter(|_| self.several_clusters());
                 self.deliver(id, from, to, msg);
                 cluster
             }
             Item::Fire { node, timer } => {
                 self.dispatch(&node, Input::Timer(timer));
-                self.cluster_of(&node)
+                self.cluster_of(&node).filter(|_| self.several_clusters())
             }
         };
         self.flush_events(cluster);
@@ -587,7 +598,7 @@ impl World {
     /// Applies a command: checks it whole first, so an error leaves the world unchanged.
     pub fn apply(&mut self, cmd: Command) -> Result<(), SimError> {
         self.check(&cmd)?;
-        let cluster = self.command_cluster(&cmd);
+        let cluster = if self.several_clusters() { self.command_cluster(&cmd) } else { None };
         match cmd {
             Command::CreateTopic {
                 topic,
@@ -747,11 +758,7 @@ impl World {
             }
             Command::ElectPreferredLeaders { cluster } => {
                 let ci = self.cluster_index(&cluster)?;
-                let controller = self
-                    .brokers
-                    .range((ci, 0)..=(ci, BrokerId::MAX))
-                    .find(|(_, b)| b.running && b.controller.is_some())
-                    .map(|(key, _)| *key);
+                let controller = self.brokers_of(ci).find(|b| b.running && b.controller.is_some()).map(|b| (ci, b.id));
                 if let Some(key) = controller {
                     self.with_broker(key, |b, ctx, _| {
                         let (Some(mut c), Some(s)) = (b.controller.take(), b.zk_session) else {
@@ -915,7 +922,7 @@ impl World {
     /// Consumer lag of a group of the first cluster, per partition it committed: the partition
     /// leader's high watermark minus the committed offset (`records-lag` as the operator sees it).
     pub fn group_lag(&self, group: &str) -> BTreeMap<TopicPartition, u64> {
-        let first = || self.brokers.range((0, 0)..=(0, BrokerId::MAX)).map(|(_, b)| b).filter(|b| b.running);
+        let first = || self.brokers_of(0).filter(|b| b.running);
         let Some(g) = first().find_map(|b| b.coordinator.groups.get(group)) else {
             return BTreeMap::new();
         };
