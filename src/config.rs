@@ -325,3 +325,69 @@ impl WorldConfig {
         c
     }
 }
+
+/// The most partitions one topic may have here (Kafka allows far more; a picture does not).
+pub const MAX_PARTITIONS: u32 = 1000;
+
+impl WorldConfig {
+    /// What a world cannot be built from, in a sentence naming the field.
+    pub fn validate(&self) -> Result<(), String> {
+        let c = self;
+        if c.clusters.is_empty() {
+            return Err("config: at least one cluster is needed".into());
+        }
+        let mut seen_roots = std::collections::BTreeSet::new();
+        let mut seen_names = std::collections::BTreeSet::new();
+        for (i, cl) in c.clusters.iter().enumerate() {
+            if cl.brokers.is_empty() || cl.brokers.len() > 12 {
+                return Err(format!("config: clusters[{i}] must have 1 to 12 brokers"));
+            }
+            // `broker.id` is unique within a cluster; another cluster may use the same ids.
+            let mut seen_ids = std::collections::BTreeSet::new();
+            for b in &cl.brokers {
+                if !seen_ids.insert(*b) {
+                    return Err(format!("config: clusters[{i}]: broker id {b} appears twice (ids are unique within a cluster)"));
+                }
+            }
+            // The name goes before its brokers' names (`cluster-b/broker-1`) and into commands.
+            if cl.name.is_empty() || cl.name.len() > 64 || !cl.name.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch)) {
+                return Err(format!(
+                    "config: clusters[{i}].name \"{}\" must be 1–64 ASCII letters, digits, '-', '_' or '.'",
+                    cl.name
+                ));
+            }
+            if !seen_names.insert(cl.name.as_str()) {
+                return Err(format!("config: two clusters are named \"{}\"", cl.name));
+            }
+            if !(cl.chroot.is_empty() || (cl.chroot.starts_with('/') && cl.chroot.len() > 1 && !cl.chroot.ends_with('/') && !cl.chroot.contains("//"))) {
+                return Err(format!(
+                    "config: clusters[{i}].chroot \"{}\" must be empty or a path like \"/cluster-a\"",
+                    cl.chroot
+                ));
+            }
+            if !seen_roots.insert(cl.chroot.clone()) {
+                return Err(format!("config: two clusters share the chroot \"{}\"", cl.chroot));
+            }
+            let k = &cl.config;
+            if [k.num_partitions, k.offsets_topic_num_partitions]
+                .iter()
+                .any(|n| *n == 0 || *n > MAX_PARTITIONS)
+            {
+                return Err(format!(
+                    "config: clusters[{i}].config: num.partitions and offsets.topic.num.partitions must be 1 to {MAX_PARTITIONS}"
+                ));
+            }
+            if k.zookeeper_session_timeout_ms < 3
+                || k.replica_lag_time_max_ms < 2
+                || k.leader_imbalance_check_interval_seconds == 0
+                || k.replica_socket_timeout_ms == 0
+            {
+                return Err(format!("config: clusters[{i}].config has a timeout too small to run"));
+            }
+        }
+        if c.latency_ms == 0 && c.jitter_ms == 0 {
+            return Err("config: latency_ms and jitter_ms cannot both be 0".into());
+        }
+        Ok(())
+    }
+}

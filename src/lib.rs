@@ -14,6 +14,7 @@ pub mod controller;
 pub mod coordinator;
 pub mod metrics;
 pub mod partitioner;
+pub mod process;
 pub mod protocol;
 pub mod replica;
 pub mod scenario;

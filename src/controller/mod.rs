@@ -4,7 +4,7 @@
 
 pub mod election;
 
-use crate::broker::Ctx;
+use crate::process::Ctx;
 use crate::protocol::{BrokerId, ErrorCode, LeaderAndIsr, Message, Name, PartitionMetadata, TopicPartition};
 use crate::sim::Timer;
 use crate::trace::{ElectionReason, Event};

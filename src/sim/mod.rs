@@ -5,7 +5,7 @@ pub mod network;
 
 use crate::protocol::{Message, NodeId};
 use crate::trace::Event;
-pub use network::Network;
+pub use network::{Latency, Network};
 use std::collections::BTreeMap;
 
 /// A scheduled timer's identity, to cancel it.
@@ -96,18 +96,10 @@ impl Item {
     }
 }
 
-/// Network delay of one message: a base plus seeded jitter, in whole milliseconds.
-#[derive(Clone, Debug)]
-pub struct Latency {
-    pub base_ms: u64,
-    pub jitter_ms: u64,
-}
-
 #[derive(Clone, Debug)]
 pub struct Scheduler {
     pub now_ms: u64,
     pub rng: oorandom::Rand64,
-    pub net: Network,
     pub latency: Latency,
     next_seq: u64,
     next_message_id: u64,
@@ -122,7 +114,6 @@ impl Scheduler {
         Scheduler {
             now_ms: 0,
             rng: oorandom::Rand64::new(seed as u128),
-            net: Network::default(),
             latency,
             next_seq: 0,
             next_message_id: 0,
@@ -158,7 +149,7 @@ impl Scheduler {
         } else {
             0
         };
-        let at = self.now_ms + delay_ms + self.latency.base_ms + jitter + self.net.extra_delay(&from, &to);
+        let at = self.now_ms + delay_ms + self.latency.base_ms + jitter + self.latency.extra_delay(&from, &to);
         let id = self.next_message_id;
         self.next_message_id += 1;
         let (kind, summary) = (msg.kind(), msg.summary());

@@ -1,27 +1,27 @@
-//! The network as data: which nodes are cut off, and which links are cut.
-//! A message crosses only if, when it arrives, both ends can reach each other.
+//! The network as data: which nodes are cut off, which links are cut, and which links are slow.
+//! A message crosses only if, when it arrives, both ends can reach each other. The world
+//! holds it; nodes never see it (they learn of a partition only as silence or a lost connection).
 
 use crate::protocol::NodeId;
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Network {
     pub isolated: BTreeSet<NodeId>,
     pub cut_links: BTreeSet<(NodeId, NodeId)>,
-    /// Links that add this many milliseconds to every message (a slow or congested path).
-    pub slow_links: std::collections::BTreeMap<(NodeId, NodeId), u64>,
+}
+
+/// A link's two ends in one order, so (a, b) and (b, a) are the same link.
+fn link(a: &NodeId, b: &NodeId) -> (NodeId, NodeId) {
+    if a <= b {
+        (a.clone(), b.clone())
+    } else {
+        (b.clone(), a.clone())
+    }
 }
 
 impl Network {
-    fn link(a: &NodeId, b: &NodeId) -> (NodeId, NodeId) {
-        if a <= b {
-            (a.clone(), b.clone())
-        } else {
-            (b.clone(), a.clone())
-        }
-    }
-
     pub fn reachable(&self, a: &NodeId, b: &NodeId) -> bool {
         if a == b {
             return true;
@@ -29,23 +29,43 @@ impl Network {
         if !self.isolated.is_empty() && (self.isolated.contains(a) || self.isolated.contains(b)) {
             return false;
         }
-        self.cut_links.is_empty() || !self.cut_links.contains(&Self::link(a, b))
+        self.cut_links.is_empty() || !self.cut_links.contains(&link(a, b))
     }
 
     pub fn cut(&mut self, a: &NodeId, b: &NodeId) -> bool {
-        self.cut_links.insert(Self::link(a, b))
+        self.cut_links.insert(link(a, b))
     }
 
     pub fn heal(&mut self, a: &NodeId, b: &NodeId) -> bool {
-        self.cut_links.remove(&Self::link(a, b))
+        self.cut_links.remove(&link(a, b))
+    }
+}
+
+/// How long a message takes on the wire: a base plus seeded jitter, plus a link's extra delay
+/// where a link is slow or congested, in whole milliseconds. The scheduler applies it when a
+/// message is sent.
+#[derive(Clone, Debug, Default)]
+pub struct Latency {
+    pub base_ms: u64,
+    pub jitter_ms: u64,
+    slow_links: BTreeMap<(NodeId, NodeId), u64>,
+}
+
+impl Latency {
+    pub fn new(base_ms: u64, jitter_ms: u64) -> Self {
+        Latency {
+            base_ms,
+            jitter_ms,
+            slow_links: BTreeMap::new(),
+        }
     }
 
     /// Sets a link's extra delay; 0 makes it ordinary again.
     pub fn slow(&mut self, a: &NodeId, b: &NodeId, extra_ms: u64) {
         if extra_ms == 0 {
-            self.slow_links.remove(&Self::link(a, b));
+            self.slow_links.remove(&link(a, b));
         } else {
-            self.slow_links.insert(Self::link(a, b), extra_ms);
+            self.slow_links.insert(link(a, b), extra_ms);
         }
     }
 
@@ -53,6 +73,6 @@ impl Network {
         if self.slow_links.is_empty() {
             return 0;
         }
-        self.slow_links.get(&Self::link(a, b)).copied().unwrap_or(0)
+        self.slow_links.get(&link(a, b)).copied().unwrap_or(0)
     }
 }

@@ -154,7 +154,7 @@ fn coordinating<'a>(world: &'a World, cluster: usize, group_id: &str) -> Option<
 }
 
 pub fn view(world: &World) -> View {
-    let net = &world.sched.net;
+    let net = &world.net;
     let clusters: Vec<ClusterView> = world
         .config
         .clusters

@@ -109,7 +109,7 @@ fn up(world: &World, ci: usize, id: BrokerId) -> bool {
     world
         .brokers
         .get(&(ci, id))
-        .is_some_and(|b| b.running && !world.sched.net.isolated.contains(&b.cluster.broker(id)))
+        .is_some_and(|b| b.running && !world.net.isolated.contains(&b.cluster.broker(id)))
 }
 
 /// A running controller of the cluster that can reach ZooKeeper (it must, to store a decision).
@@ -117,7 +117,7 @@ fn has_controller(world: &World, cluster: usize) -> bool {
     world
         .brokers
         .values()
-        .any(|b| b.cluster.index == cluster && b.running && b.controller.is_some() && world.sched.net.reachable(&b.cluster.broker(b.id), &NodeId::ZooKeeper))
+        .any(|b| b.cluster.index == cluster && b.running && b.controller.is_some() && world.net.reachable(&b.cluster.broker(b.id), &NodeId::ZooKeeper))
 }
 
 pub(super) fn partition_index(world: &World) -> PartitionIndex {

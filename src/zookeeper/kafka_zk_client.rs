@@ -103,11 +103,13 @@ pub struct KafkaZkClient<'a> {
     pub sched: &'a mut Scheduler,
     pub node: NodeId,
     pub session_id: u64,
+    /// Whether the broker's connection to the ensemble is up.
+    pub connected: bool,
 }
 
 impl KafkaZkClient<'_> {
     fn check(&self) -> Result<(), ZkError> {
-        if !self.sched.net.reachable(&self.node, &NodeId::ZooKeeper) {
+        if !self.connected {
             return Err(ZkError::ConnectionLoss);
         }
         if !self.zk.session_alive(self.session_id) {

@@ -35,6 +35,10 @@ pub struct Session {
     /// that reconnects within its session gets the events it missed.
     #[serde(skip)]
     pending: Vec<(String, WatchKind)>,
+    /// Whether the server can talk to the client now (its connection table, kept by the world
+    /// as the network changes): a watch event for a client it cannot reach waits in `pending`.
+    #[serde(skip)]
+    connected: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,6 +74,9 @@ pub struct ZooKeeper {
     data_watches: BTreeMap<String, BTreeSet<u64>>,
     child_watches: BTreeMap<String, BTreeSet<u64>>,
     ticking: bool,
+    /// When the tick timer fires next, while `ticking`.
+    #[serde(skip)]
+    next_tick_ms: u64,
 }
 
 fn parent_of(path: &str) -> Option<&str> {
@@ -126,6 +133,7 @@ impl ZooKeeper {
                 timeout_ms,
                 last_heard_ms: sched.now_ms,
                 pending: Vec::new(),
+                connected: true,
             },
         );
         sched.emit(Event::ZkSessionCreated {
@@ -135,9 +143,21 @@ impl ZooKeeper {
         });
         if !self.ticking {
             self.ticking = true;
-            sched.set_timer(TICK_TIME_MS, NodeId::ZooKeeper, Timer::ZkTick);
+            self.schedule_tick(sched);
         }
         id
+    }
+
+    fn schedule_tick(&mut self, sched: &mut Scheduler) {
+        self.next_tick_ms = sched.now_ms + TICK_TIME_MS;
+        sched.set_timer(TICK_TIME_MS, NodeId::ZooKeeper, Timer::ZkTick);
+    }
+
+    /// Refreshes which clients the server can reach (the world calls it when the network changes).
+    pub fn observe_connections(&mut self, reachable: impl Fn(&NodeId) -> bool) {
+        for s in self.sessions.values_mut() {
+            s.connected = reachable(&s.owner);
+        }
     }
 
     fn session(&self, session_id: u64) -> Result<&Session, ZkError> {
@@ -173,7 +193,7 @@ impl ZooKeeper {
                 watcher: owner.clone(),
                 kind,
             });
-            if sched.net.reachable(&NodeId::ZooKeeper, &owner) {
+            if s.connected {
                 sched.send(NodeId::ZooKeeper, owner, Message::ZkWatchEvent { path: rel, kind });
             } else {
                 s.pending.push((rel, kind));
@@ -347,7 +367,7 @@ impl ZooKeeper {
         if self.sessions.is_empty() {
             self.ticking = false;
         } else {
-            sched.set_timer(TICK_TIME_MS, NodeId::ZooKeeper, Timer::ZkTick);
+            self.schedule_tick(sched);
         }
     }
 
@@ -363,16 +383,10 @@ impl ZooKeeper {
         Some(next_tick_ms + ticks * TICK_TIME_MS)
     }
 
-    /// As `session_expires_at_ms`, reading the next tick from the scheduler's queue.
-    pub fn session_expiry_from(&self, sched: &Scheduler, session_id: u64) -> Option<u64> {
-        let next_tick = sched.pending().find_map(|(key, item)| match item {
-            crate::sim::Item::Fire {
-                node: NodeId::ZooKeeper,
-                timer: Timer::ZkTick,
-            } => Some(key.at_ms),
-            _ => None,
-        })?;
-        self.session_expires_at_ms(session_id, next_tick)
+    /// As `session_expires_at_ms`, from the server's next tick.
+    pub fn session_expiry(&self, session_id: u64) -> Option<u64> {
+        self.ticking.then_some(())?;
+        self.session_expires_at_ms(session_id, self.next_tick_ms)
     }
 
     fn expire(&mut self, sched: &mut Scheduler, session_id: u64) {
