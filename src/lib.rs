@@ -17,6 +17,7 @@ pub mod partitioner;
 pub mod process;
 pub mod protocol;
 pub mod replica;
+pub mod runtime;
 pub mod scenario;
 pub mod schema_registry;
 pub mod serialization;

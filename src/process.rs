@@ -4,7 +4,7 @@
 
 use crate::config::BrokerConfig;
 use crate::protocol::{BrokerId, ClusterRef};
-use crate::sim::Scheduler;
+use crate::runtime::Scheduler;
 use crate::zookeeper::kafka_zk_client::KafkaZkClient;
 use crate::zookeeper::ZooKeeper;
 

@@ -4,7 +4,7 @@
 
 use super::{Broker, Ctx};
 use crate::protocol::*;
-use crate::sim::{Timer, TimerKey};
+use crate::runtime::{Timer, TimerKey};
 use crate::trace::Event;
 use crate::zookeeper::kafka_zk_client::{self as zkdata};
 use serde::Serialize;

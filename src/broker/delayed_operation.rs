@@ -8,7 +8,7 @@ use crate::config::BrokerConfig;
 use crate::coordinator::AfterAppend;
 use crate::protocol::*;
 use crate::replica::Role;
-use crate::sim::{Timer, TimerKey};
+use crate::runtime::{Timer, TimerKey};
 
 /// An acks=all write waiting for the high watermark (`DelayedProduce`): a client's
 /// produce, or the group coordinator's own write to `__consumer_offsets`.

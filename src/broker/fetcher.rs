@@ -4,8 +4,8 @@
 use super::{Broker, Ctx};
 use crate::protocol::*;
 use crate::replica::Role;
-use crate::sim::Timer;
-use crate::sim::TimerKey;
+use crate::runtime::Timer;
+use crate::runtime::TimerKey;
 use crate::trace::Event;
 use serde::Serialize;
 use std::collections::BTreeMap;

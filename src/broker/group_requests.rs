@@ -8,7 +8,7 @@ use super::{Broker, Ctx};
 use crate::coordinator::{records, AfterAppend, Append, GroupCtx, OFFSETS_TOPIC};
 use crate::protocol::*;
 use crate::replica::Role;
-use crate::sim::TimerKey;
+use crate::runtime::TimerKey;
 use crate::zookeeper::kafka_zk_client::{self as zkdata};
 
 impl Broker {

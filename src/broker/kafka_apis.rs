@@ -8,7 +8,7 @@ use super::{Broker, Ctx};
 use crate::protocol::*;
 use crate::replica::producer_state::AppendCheck;
 use crate::replica::Role;
-use crate::sim::{Timer, TimerKey};
+use crate::runtime::{Timer, TimerKey};
 use crate::trace::Event;
 use crate::zookeeper::kafka_zk_client::{self as zkdata};
 use crate::zookeeper::ZkError;

@@ -9,7 +9,7 @@ use crate::controller::Controller;
 use crate::coordinator::GroupCoordinator;
 use crate::protocol::*;
 use crate::replica::Role;
-use crate::sim::{Scheduler, Timer};
+use crate::runtime::{Scheduler, Timer};
 use crate::trace::Event;
 use crate::zookeeper::kafka_zk_client::{self as zkdata};
 use crate::zookeeper::ZkError;

@@ -19,7 +19,7 @@ use crate::coordinator::GroupCoordinator;
 use crate::process::Ctx;
 use crate::protocol::*;
 use crate::replica::Partition;
-use crate::sim::Timer;
+use crate::runtime::Timer;
 pub use controlled_shutdown::ControlledShutdown;
 use delayed_operation::{DelayedFetch, DelayedProduce};
 use fetcher::Fetcher;

@@ -8,7 +8,7 @@ use crate::config::BrokerConfig;
 use crate::coordinator::OFFSETS_TOPIC;
 use crate::protocol::*;
 use crate::replica::{Partition, Role};
-use crate::sim::{Scheduler, Timer};
+use crate::runtime::{Scheduler, Timer};
 use crate::trace::Event;
 use std::collections::BTreeSet;
 

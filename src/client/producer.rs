@@ -5,10 +5,10 @@
 use crate::config::ProducerConfig;
 use crate::partitioner::{self, PartitionerKind, StickyState};
 use crate::protocol::*;
+use crate::runtime::{Scheduler, Timer, TimerKey};
 use crate::schema_registry::client::{Asked, AvroSchema, RegistryClient, Step};
 use crate::schema_registry::server::SchemaRegistry;
 use crate::serialization::Serde;
-use crate::sim::{Scheduler, Timer, TimerKey};
 use crate::trace::Event;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};

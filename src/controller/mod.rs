@@ -6,7 +6,7 @@ pub mod election;
 
 use crate::process::Ctx;
 use crate::protocol::{BrokerId, ErrorCode, LeaderAndIsr, Message, Name, PartitionMetadata, TopicPartition};
-use crate::sim::Timer;
+use crate::runtime::Timer;
 use crate::trace::{ElectionReason, Event};
 use crate::zookeeper::kafka_zk_client as zkdata;
 use crate::zookeeper::ZkError;

@@ -6,7 +6,7 @@
 pub mod records;
 
 use crate::protocol::*;
-use crate::sim::{Scheduler, Timer, TimerKey};
+use crate::runtime::{Scheduler, Timer, TimerKey};
 use crate::trace::Event;
 use records::{GroupValue, MemberValue, OffsetsRecord};
 use serde::Serialize;

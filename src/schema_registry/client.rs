@@ -6,7 +6,7 @@
 use super::avro::{self, Schema};
 use super::{subject, unframe};
 use crate::protocol::{Bytes, Message, RegistryError};
-use crate::sim::TimerKey;
+use crate::runtime::TimerKey;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 

@@ -14,7 +14,7 @@ use crate::client::consumer::Consumer;
 use crate::client::producer::Producer;
 use crate::config::{ConsumerConfig, OffsetReset, ProducerConfig};
 use crate::protocol::*;
-use crate::sim::{Scheduler, Timer};
+use crate::runtime::{Scheduler, Timer};
 use crate::trace::{Event, PolledRecord};
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};

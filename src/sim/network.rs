@@ -2,18 +2,26 @@
 //! A message crosses only if, when it arrives, both ends can reach each other. The world
 //! holds it; nodes never see it (they learn of a partition only as silence or a lost connection).
 
-use crate::protocol::NodeId;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Network {
-    pub isolated: BTreeSet<NodeId>,
-    pub cut_links: BTreeSet<(NodeId, NodeId)>,
+#[derive(Clone, Debug, Serialize)]
+pub struct Network<N> {
+    pub isolated: BTreeSet<N>,
+    pub cut_links: BTreeSet<(N, N)>,
+}
+
+impl<N> Default for Network<N> {
+    fn default() -> Self {
+        Network {
+            isolated: BTreeSet::new(),
+            cut_links: BTreeSet::new(),
+        }
+    }
 }
 
 /// A link's two ends in one order, so (a, b) and (b, a) are the same link.
-fn link(a: &NodeId, b: &NodeId) -> (NodeId, NodeId) {
+fn link<N: Clone + Ord>(a: &N, b: &N) -> (N, N) {
     if a <= b {
         (a.clone(), b.clone())
     } else {
@@ -21,8 +29,8 @@ fn link(a: &NodeId, b: &NodeId) -> (NodeId, NodeId) {
     }
 }
 
-impl Network {
-    pub fn reachable(&self, a: &NodeId, b: &NodeId) -> bool {
+impl<N: Clone + Ord> Network<N> {
+    pub fn reachable(&self, a: &N, b: &N) -> bool {
         if a == b {
             return true;
         }
@@ -32,11 +40,11 @@ impl Network {
         self.cut_links.is_empty() || !self.cut_links.contains(&link(a, b))
     }
 
-    pub fn cut(&mut self, a: &NodeId, b: &NodeId) -> bool {
+    pub fn cut(&mut self, a: &N, b: &N) -> bool {
         self.cut_links.insert(link(a, b))
     }
 
-    pub fn heal(&mut self, a: &NodeId, b: &NodeId) -> bool {
+    pub fn heal(&mut self, a: &N, b: &N) -> bool {
         self.cut_links.remove(&link(a, b))
     }
 }
@@ -44,14 +52,14 @@ impl Network {
 /// How long a message takes on the wire: a base plus seeded jitter, plus a link's extra delay
 /// where a link is slow or congested, in whole milliseconds. The scheduler applies it when a
 /// message is sent.
-#[derive(Clone, Debug, Default)]
-pub struct Latency {
+#[derive(Clone, Debug)]
+pub struct Latency<N> {
     pub base_ms: u64,
     pub jitter_ms: u64,
-    slow_links: BTreeMap<(NodeId, NodeId), u64>,
+    slow_links: BTreeMap<(N, N), u64>,
 }
 
-impl Latency {
+impl<N: Clone + Ord> Latency<N> {
     pub fn new(base_ms: u64, jitter_ms: u64) -> Self {
         Latency {
             base_ms,
@@ -61,7 +69,7 @@ impl Latency {
     }
 
     /// Sets a link's extra delay; 0 makes it ordinary again.
-    pub fn slow(&mut self, a: &NodeId, b: &NodeId, extra_ms: u64) {
+    pub fn slow(&mut self, a: &N, b: &N, extra_ms: u64) {
         if extra_ms == 0 {
             self.slow_links.remove(&link(a, b));
         } else {
@@ -69,7 +77,7 @@ impl Latency {
         }
     }
 
-    pub fn extra_delay(&self, a: &NodeId, b: &NodeId) -> u64 {
+    pub fn extra_delay(&self, a: &N, b: &N) -> u64 {
         if self.slow_links.is_empty() {
             return 0;
         }

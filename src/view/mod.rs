@@ -18,7 +18,7 @@ pub use partitions::{IsrSource, OfflineReason, OfflineView, PartitionIndex, Part
 
 use crate::coordinator::{Group, OFFSETS_TOPIC};
 use crate::protocol::{BrokerId, TopicPartition};
-use crate::sim::Item;
+use crate::runtime::Item;
 use crate::world::World;
 use crate::zookeeper::kafka_zk_client as zkdata;
 use serde::Serialize;

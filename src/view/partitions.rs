@@ -5,7 +5,7 @@
 use super::{is_internal, under};
 use crate::protocol::{BrokerId, NodeId, TopicPartition};
 use crate::replica::{Partition, Role};
-use crate::sim::{Item, Timer};
+use crate::runtime::{Item, Timer};
 use crate::world::World;
 use crate::zookeeper::kafka_zk_client as zkdata;
 use serde::Serialize;

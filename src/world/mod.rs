@@ -14,8 +14,8 @@ use crate::client::producer::Producer;
 use crate::config::{ClusterSpec, WorldConfig};
 use crate::process::Ctx;
 use crate::protocol::*;
+use crate::runtime::{Item, Latency, Network, Scheduler};
 use crate::schema_registry::server::{self as registry, SchemaRegistry};
-use crate::sim::{Item, Latency, Network, Scheduler};
 use crate::trace::{Event, TraceRecord};
 use crate::zookeeper::kafka_zk_client as zkdata;
 use crate::zookeeper::ZooKeeper;
@@ -403,5 +403,5 @@ impl World {
 /// What wakes a node: a message from another node, or one of its own timers.
 enum Input {
     Message(NodeId, Message),
-    Timer(crate::sim::Timer),
+    Timer(crate::runtime::Timer),
 }

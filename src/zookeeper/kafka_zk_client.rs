@@ -3,7 +3,7 @@
 
 use super::{ZkError, ZooKeeper};
 use crate::protocol::{BrokerId, LeaderAndIsr, NodeId};
-use crate::sim::Scheduler;
+use crate::runtime::Scheduler;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 

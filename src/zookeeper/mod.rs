@@ -6,7 +6,7 @@
 pub mod kafka_zk_client;
 
 use crate::protocol::{Message, NodeId, WatchKind};
-use crate::sim::{Scheduler, Timer};
+use crate::runtime::{Scheduler, Timer};
 use crate::trace::Event;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
