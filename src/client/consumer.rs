@@ -8,11 +8,9 @@
 //! is needed. An application loop (`keep_polling_ms`) can call `poll` every N ms.
 
 use crate::assignor::{self, Strategy, Subscription};
-use crate::client::producer::configured_schemas;
+use crate::client::schema_registry_client::{configured_schemas, registry_node, Asked, AvroSchema, CachedSchemaRegistryClient, Step};
 use crate::config::{ConsumerConfig, OffsetReset};
 use crate::protocol::*;
-use crate::schema_registry::client::{Asked, AvroSchema, RegistryClient, Step};
-use crate::schema_registry::server::SchemaRegistry;
 use crate::serialization::Serde;
 use crate::sim::{Scheduler, Timer, TimerKey};
 use crate::trace::{Event, PolledRecord, PositionSource};
@@ -120,7 +118,7 @@ pub struct Consumer {
     #[serde(skip)]
     last_poll_ms: u64,
     #[serde(skip)]
-    registry: RegistryClient,
+    registry: CachedSchemaRegistryClient,
     /// The key's and the value's reader schemas, parsed from the configuration.
     #[serde(skip)]
     reader_schemas: [Option<AvroSchema>; 2],
@@ -200,7 +198,7 @@ impl Consumer {
             awaiting_positions: BTreeSet::new(),
             next_correlation: 0,
             retry_timer: None,
-            registry: RegistryClient::default(),
+            registry: CachedSchemaRegistryClient::default(),
             poll_failure: None,
             skipped: None,
             last_poll_ms: 0,
@@ -850,7 +848,7 @@ impl Consumer {
     }
 
     fn ask_registry(&mut self, sched: &mut Scheduler, question: Asked) {
-        let (id, timer) = self.request_to(sched, SchemaRegistry::node(), Pending::Registry, |id| question.request(id, false));
+        let (id, timer) = self.request_to(sched, registry_node(), Pending::Registry, |id| question.request(id, false));
         self.registry.asking(id, question, timer);
     }
 

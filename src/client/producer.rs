@@ -2,11 +2,10 @@
 //! partitioned, gathered into per-partition batches, sent to each partition's
 //! leader, and acknowledged or retried as the answers say.
 
+use crate::client::schema_registry_client::{configured_schemas, registry_node, Asked, AvroSchema, CachedSchemaRegistryClient, Step};
 use crate::config::ProducerConfig;
 use crate::partitioner::{self, PartitionerKind, StickyState};
 use crate::protocol::*;
-use crate::schema_registry::client::{Asked, AvroSchema, RegistryClient, Step};
-use crate::schema_registry::server::SchemaRegistry;
 use crate::serialization::Serde;
 use crate::sim::{Scheduler, Timer, TimerKey};
 use crate::trace::Event;
@@ -124,7 +123,7 @@ pub struct Producer {
     #[serde(skip)]
     blocked: VecDeque<Unsent>,
     #[serde(skip)]
-    registry: RegistryClient,
+    registry: CachedSchemaRegistryClient,
     /// The key's and the value's Avro schema, parsed from the configuration.
     #[serde(skip)]
     schemas: [Option<AvroSchema>; 2],
@@ -150,11 +149,6 @@ pub struct Producer {
     unresolved: BTreeMap<TopicPartition, u32>,
 }
 
-/// The Avro schemas a configuration gives for the key and the value (checked when it was accepted).
-pub fn configured_schemas(key: &Option<serde_json::Value>, value: &Option<serde_json::Value>) -> [Option<AvroSchema>; 2] {
-    [key, value].map(|v| v.as_ref().and_then(|v| AvroSchema::from_config(v).ok()))
-}
-
 impl Producer {
     pub fn new(name: Name, cluster: ClusterRef, config: ProducerConfig, bootstrap: Vec<BrokerId>) -> Self {
         Producer {
@@ -175,7 +169,7 @@ impl Producer {
             last_failure: None,
             next_correlation: 0,
             blocked: VecDeque::new(),
-            registry: RegistryClient::default(),
+            registry: CachedSchemaRegistryClient::default(),
             schemas: configured_schemas(&config.key_schema, &config.value_schema),
             config,
             running: true,
@@ -513,7 +507,7 @@ impl Producer {
 
     fn ask(&mut self, sched: &mut Scheduler, question: Asked) {
         let (id, timer) = self.new_request(sched);
-        sched.send(self.node(), SchemaRegistry::node(), question.request(id, self.config.auto_register_schemas));
+        sched.send(self.node(), registry_node(), question.request(id, self.config.auto_register_schemas));
         self.registry.asking(id, question, timer);
     }
 

@@ -12,6 +12,7 @@ use super::avro::{self, Schema};
 use super::Compatibility;
 use crate::client::consumer::Consumer;
 use crate::client::producer::Producer;
+use crate::client::schema_registry_client::registry_node;
 use crate::config::{ConsumerConfig, OffsetReset, ProducerConfig};
 use crate::protocol::*;
 use crate::sim::{Scheduler, Timer};
@@ -20,7 +21,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
-pub const NAME: &str = "schema-registry";
+pub use crate::client::schema_registry_client::NAME;
 /// `kafkastore.topic`.
 pub const TOPIC: &str = "_schemas";
 /// `kafkastore.topic.replication.factor`: 3, or fewer when the cluster has fewer live brokers
@@ -181,7 +182,7 @@ impl SchemaRegistry {
     }
 
     pub fn node() -> NodeId {
-        NodeId::Client(NAME.into())
+        registry_node()
     }
 
     /// The level a subject is checked at: its own, else the global one.
