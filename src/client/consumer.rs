@@ -763,13 +763,15 @@ impl Consumer {
     /// positions move past them. A record the deserializers cannot read stops the poll there
     /// (KIP-334): if it is the first, `poll` fails with RecordDeserializationException naming
     /// its partition and offset, and every later poll fails the same until the application seeks past it.
-    pub fn poll(&mut self, sched: &mut Scheduler) -> usize {
+    /// Returns the records (`ConsumerRecords`).
+    pub fn poll(&mut self, sched: &mut Scheduler) -> Vec<PolledRecord> {
         self.poll_as(sched, false)
     }
 
     /// A poll from the application's loop (`quiet`) is traced only when it returns records
-    /// or fails somewhere new, so a waiting loop does not fill the trace.
-    fn poll_as(&mut self, sched: &mut Scheduler, quiet: bool) -> usize {
+    /// or fails somewhere new, so a waiting loop does not fill the trace; that loop hands its
+    /// records on by itself, so only a caller of `poll` gets them back.
+    fn poll_as(&mut self, sched: &mut Scheduler, quiet: bool) -> Vec<PolledRecord> {
         self.last_poll_ms = sched.now_ms;
         if self.phase == Phase::Left {
             self.phase = Phase::Rejoin;
@@ -808,43 +810,42 @@ impl Consumer {
                 q.pop_front();
             }
         }
-        let n = out.len();
-        match stop {
+        let delivered = match stop {
             Some(Err((tp, offset, cause))) if out.is_empty() => {
-                if quiet && self.poll_failure.as_ref().is_some_and(|f| f.tp == tp && f.offset == offset) {
-                    self.drive(sched);
-                    return 0;
+                let known = self.poll_failure.as_ref().is_some_and(|f| f.tp == tp && f.offset == offset);
+                if !(quiet && known) {
+                    let error = format!("RecordDeserializationException: Error deserializing key/value for partition {tp} at offset {offset}. If needed, please seek past the record to continue consumption. ({cause})");
+                    self.skipped = None;
+                    self.poll_failure = Some(PollFailure {
+                        tp: tp.clone(),
+                        offset,
+                        error: error.clone(),
+                    });
+                    sched.emit(Event::PollFailed {
+                        consumer: self.name.clone(),
+                        tp,
+                        offset,
+                        error,
+                    });
                 }
-                let error = format!("RecordDeserializationException: Error deserializing key/value for partition {tp} at offset {offset}. If needed, please seek past the record to continue consumption. ({cause})");
-                self.skipped = None;
-                self.poll_failure = Some(PollFailure {
-                    tp: tp.clone(),
-                    offset,
-                    error: error.clone(),
-                });
-                sched.emit(Event::PollFailed {
-                    consumer: self.name.clone(),
-                    tp,
-                    offset,
-                    error,
-                });
+                Vec::new()
             }
             stop => {
                 if let Some(Ok(Some(question))) = stop {
                     self.ask_registry(sched, question);
                 }
-                if quiet && out.is_empty() {
-                    self.drive(sched);
-                    return 0;
+                let delivered = if quiet { Vec::new() } else { out.clone() };
+                if !(quiet && out.is_empty()) {
+                    sched.emit(Event::RecordsPolled {
+                        consumer: self.name.clone(),
+                        records: out,
+                    });
                 }
-                sched.emit(Event::RecordsPolled {
-                    consumer: self.name.clone(),
-                    records: out,
-                });
+                delivered
             }
-        }
+        };
         self.drive(sched);
-        n
+        delivered
     }
 
     fn ask_registry(&mut self, sched: &mut Scheduler, question: Asked) {

@@ -81,6 +81,14 @@ pub struct TopicMetadata {
     pub leaders: Vec<Option<BrokerId>>,
 }
 
+/// What a send's callback is told (`Callback.onCompletion`): the record's offset
+/// (`RecordMetadata.offset`, unknown with acks=0), or the exception's message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Completed {
+    pub seq: u64,
+    pub result: Result<Option<u64>, String>,
+}
+
 /// A failed send as the application's callback got it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SendFailure {
@@ -117,6 +125,12 @@ pub struct Producer {
     pub next_seq: u64,
     /// The last send that failed, until a later one is acknowledged (the application's callback saw it).
     pub last_failure: Option<SendFailure>,
+    /// Sends made with a callback, not yet completed.
+    #[serde(skip)]
+    callbacks: BTreeSet<u64>,
+    /// Their outcomes, until the caller takes them.
+    #[serde(skip)]
+    completed: Vec<Completed>,
     #[serde(skip)]
     next_correlation: u64,
     /// Sends whose serializer waits for the registry; the application's thread waits in `send`.
@@ -167,6 +181,8 @@ impl Producer {
             send_timer: None,
             next_seq: 0,
             last_failure: None,
+            callbacks: BTreeSet::new(),
+            completed: Vec::new(),
             next_correlation: 0,
             blocked: VecDeque::new(),
             registry: CachedSchemaRegistryClient::default(),
@@ -337,6 +353,7 @@ impl Producer {
         self.send_timer = None;
         self.metadata_in_flight = None;
         self.blocked.clear();
+        self.callbacks.clear();
         self.waiting_for_metadata.clear();
         self.accumulator.clear();
         self.in_flight.clear();
@@ -403,6 +420,18 @@ impl Producer {
             + self.waiting_for_metadata.len()
             + self.accumulator.values().flatten().map(|b| b.records.len()).sum::<usize>()
             + self.in_flight.values().flat_map(|f| &f.batches).map(|b| b.records.len()).sum::<usize>()
+    }
+
+    /// `send(record, callback)`: as `send`, and the record's outcome waits in `take_completed`,
+    /// as a callback or the returned `Future` would tell it.
+    pub fn send_with_callback(&mut self, sched: &mut Scheduler, topic: Name, partition: Option<u32>, record: ProducerRecord) -> u64 {
+        self.callbacks.insert(self.next_seq);
+        self.send(sched, topic, partition, record)
+    }
+
+    /// The outcomes of the sends made with a callback that completed since the last call.
+    pub fn take_completed(&mut self) -> Vec<Completed> {
+        std::mem::take(&mut self.completed)
     }
 
     /// `KafkaProducer.send`: returns the record's sequence number in this producer.
@@ -540,12 +569,13 @@ impl Producer {
 
     /// Emits a failed send and keeps it as the last failure.
     fn failed(&mut self, sched: &mut Scheduler, event: Event) {
-        if let Event::ProduceFailed { topic, error, .. } = &event {
+        if let Event::ProduceFailed { topic, seqs, error, .. } = &event {
             self.last_failure = Some(SendFailure {
                 topic: topic.to_string(),
                 error: error.clone(),
                 time_ms: sched.now_ms,
             });
+            self.complete(seqs, |_| Err(error.clone()));
         }
         sched.emit(event);
     }
@@ -553,7 +583,26 @@ impl Producer {
     /// Emits an acknowledged send: a later success clears the last failure.
     fn acknowledged(&mut self, sched: &mut Scheduler, event: Event) {
         self.last_failure = None;
+        if let Event::ProduceAcknowledged { seqs, base_offset, .. } = &event {
+            self.complete(seqs, |i| Ok(base_offset.map(|b| b + i)));
+        }
         sched.emit(event);
+    }
+
+    /// Runs the callbacks of a batch's records (`ProducerBatch.completeFutureAndFireCallbacks`):
+    /// `result` gets each record's index in the batch.
+    fn complete(&mut self, seqs: &[u64], result: impl Fn(u64) -> Result<Option<u64>, String>) {
+        if self.callbacks.is_empty() {
+            return;
+        }
+        for (i, seq) in seqs.iter().enumerate() {
+            if self.callbacks.remove(seq) {
+                self.completed.push(Completed {
+                    seq: *seq,
+                    result: result(i as u64),
+                });
+            }
+        }
     }
 
     fn available(meta: &TopicMetadata) -> Vec<u32> {
