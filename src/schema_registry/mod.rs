@@ -1,7 +1,8 @@
 //! The schema registry's rules (Confluent Schema Registry's model): compatibility
-//! levels checked as Java Avro's `SchemaCompatibility` checks them (see [`compatibility`]),
-//! and the wire format its serializers use. Avro parsing and encoding come from the
-//! `apache-avro` crate, behind the `avro` feature, so the page's first load can leave it out.
+//! levels checked as Java Avro's `SchemaCompatibility` checks them (see [`compatibility`]).
+//! Avro parsing and encoding come from the `apache-avro` crate, behind the `avro` feature,
+//! so the page's first load can leave it out; the serializers' use of it, and the wire
+//! format, are the clients' (`client::avro`, `client::schema_registry_client`).
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -11,13 +12,15 @@ pub mod avro;
 #[cfg(not(feature = "avro"))]
 #[path = "no_avro.rs"]
 pub mod avro;
-pub mod client;
 #[cfg(feature = "avro")]
 pub mod compatibility;
 pub mod server;
 
-/// Why a build without the `avro` feature refuses schemas.
-pub const NO_AVRO: &str = "this build of the engine has no Avro; the page loads the build with Avro when a run uses schemas";
+/// The serializers' side (`CachedSchemaRegistryClient`, the wire format) lives with the clients;
+/// it keeps its name here for the registry's callers.
+pub use crate::client::schema_registry_client as client;
+pub use crate::client::schema_registry_client::{subject, unframe};
+pub use crate::client::NO_AVRO;
 
 /// A subject's compatibility level; BACKWARD is the registry's default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -74,30 +77,6 @@ impl fmt::Display for Compatibility {
                 .as_deref()
                 .unwrap_or("?"),
         )
-    }
-}
-
-/// The subject a topic's keys or values are registered under (`TopicNameStrategy`).
-pub fn subject(topic: &str, is_key: bool) -> String {
-    format!("{topic}-{}", if is_key { "key" } else { "value" })
-}
-
-/// Confluent's framing: magic byte 0, the schema id as a 4-byte big-endian int, then the body.
-pub fn frame(schema_id: u32, body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(5 + body.len());
-    out.push(0);
-    out.extend_from_slice(&schema_id.to_be_bytes());
-    out.extend_from_slice(body);
-    out
-}
-
-/// Splits framed bytes into (schema id, body); errors as the deserializer reports them.
-pub fn unframe(bytes: &[u8]) -> Result<(u32, &[u8]), String> {
-    match bytes {
-        [0, a, b, c, d, body @ ..] => Ok((u32::from_be_bytes([*a, *b, *c, *d]), body)),
-        [] => Err("SerializationException: Unknown magic byte! (no bytes)".into()),
-        _ if bytes.len() < 5 => Err("SerializationException: Unknown magic byte! (fewer than 5 bytes)".into()),
-        _ => Err("SerializationException: Unknown magic byte!".into()),
     }
 }
 

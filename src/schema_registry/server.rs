@@ -12,6 +12,7 @@ use super::avro::{self, Schema};
 use super::Compatibility;
 use crate::client::consumer::Consumer;
 use crate::client::producer::Producer;
+use crate::client::schema_registry_client::registry_node;
 use crate::config::{ConsumerConfig, OffsetReset, ProducerConfig};
 use crate::protocol::*;
 use crate::runtime::{Scheduler, Timer};
@@ -20,7 +21,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
-pub const NAME: &str = "schema-registry";
+pub use crate::client::schema_registry_client::NAME;
 /// `kafkastore.topic`.
 pub const TOPIC: &str = "_schemas";
 /// `kafkastore.topic.replication.factor`: 3, or fewer when the cluster has fewer live brokers
@@ -181,7 +182,7 @@ impl SchemaRegistry {
     }
 
     pub fn node() -> NodeId {
-        NodeId::Client(NAME.into())
+        registry_node()
     }
 
     /// The level a subject is checked at: its own, else the global one.
@@ -219,22 +220,20 @@ impl SchemaRegistry {
             ),
             // Writer and reader share the node; the reader's correlation ids tell its answers apart.
             other => {
-                let mark = sched.events.len();
                 if other.response_correlation_id().is_some_and(|c| c >= READER_CORRELATION_BASE) {
                     self.reader.handle(sched, other);
                 } else {
                     self.producer.handle(sched, from, other);
                 }
-                self.progress(sched, mark);
+                self.progress(sched);
             }
         }
     }
 
     pub fn handle_timer(&mut self, sched: &mut Scheduler, timer: Timer) {
-        let mark = sched.events.len();
         self.producer.handle_timer(sched, timer.clone());
         self.reader.handle_timer(sched, timer);
-        self.progress(sched, mark);
+        self.progress(sched);
     }
 
     /// An operator's `POST /subjects/{subject}/versions` (no serializer waits for the answer).
@@ -368,27 +367,17 @@ impl SchemaRegistry {
             headers: Vec::new(),
             timestamp_ms: sched.now_ms,
         };
-        let seq = self.producer.send(sched, TOPIC.into(), Some(0), record);
+        let seq = self.producer.send_with_callback(sched, TOPIC.into(), Some(0), record);
         self.writing = Some((seq, write, None));
     }
 
     /// After the writer or the reader moved: learn the write's fate from the writer's
     /// callbacks, let the reader apply what it fetched, and complete the write once the
     /// reader is past it (`KafkaStore.waitUntilKafkaReaderReachesOffset`).
-    fn progress(&mut self, sched: &mut Scheduler, mark: usize) {
+    fn progress(&mut self, sched: &mut Scheduler) {
+        let completed = self.producer.take_completed();
         if let Some((seq, _, offset @ None)) = &mut self.writing {
-            let seq = *seq;
-            let outcome = sched.events[mark..].iter().find_map(|e| match e {
-                Event::ProduceAcknowledged {
-                    producer, seqs, base_offset, ..
-                } if &**producer == NAME && seqs.contains(&seq) => {
-                    let i = seqs.iter().position(|s| *s == seq).unwrap_or(0) as u64;
-                    Some(Ok(base_offset.map(|b| b + i)))
-                }
-                Event::ProduceFailed { producer, seqs, error, .. } if &**producer == NAME && seqs.contains(&seq) => Some(Err(error.clone())),
-                _ => None,
-            });
-            match outcome {
+            match completed.into_iter().find(|c| c.seq == *seq).map(|c| c.result) {
                 Some(Ok(acked)) => *offset = acked,
                 Some(Err(cause)) => {
                     let (_, write, _) = self.writing.take().expect("matched above");
@@ -398,18 +387,10 @@ impl SchemaRegistry {
             }
         }
         while self.reader.has_buffered() {
-            let mark = sched.events.len();
-            if self.reader.poll(sched) == 0 {
+            let read = self.reader.poll(sched);
+            if read.is_empty() {
                 break;
             }
-            let read: Vec<PolledRecord> = sched.events[mark..]
-                .iter()
-                .filter_map(|e| match e {
-                    Event::RecordsPolled { consumer, records } if &**consumer == NAME => Some(records.clone()),
-                    _ => None,
-                })
-                .flatten()
-                .collect();
             for r in &read {
                 self.apply_record(sched, r);
             }

@@ -1,14 +1,47 @@
-//! The clients' side of the registry (`CachedSchemaRegistryClient`, as `KafkaAvroSerializer`
-//! and `KafkaAvroDeserializer` use it): a schema's id is asked once per subject, a writer's
-//! schema once per id, and both are cached. The producer or consumer sends the questions
-//! and hands the answers back; this module only decides.
+//! The clients' side of the registry (Confluent's `kafka-schema-registry-client`, as
+//! `KafkaAvroSerializer` and `KafkaAvroDeserializer` use it): where the registry is, the wire
+//! format, the configured `AvroSchema`s, and `CachedSchemaRegistryClient`, which asks a schema's
+//! id once per subject and a writer's schema once per id and caches both. The producer or
+//! consumer sends the questions and hands the answers back; this module only decides. It lives
+//! with the clients, below the registry, because the registry's own store is a client too.
 
 use super::avro::{self, Schema};
-use super::{subject, unframe};
-use crate::protocol::{Bytes, Message, RegistryError};
+use crate::protocol::{Bytes, Message, NodeId, RegistryError};
 use crate::runtime::TimerKey;
 use std::collections::BTreeMap;
 use std::rc::Rc;
+
+/// The registry's node name (`schema.registry.url`): a world has at most one registry.
+pub const NAME: &str = "schema-registry";
+
+/// Where the serializers send their questions.
+pub fn registry_node() -> NodeId {
+    NodeId::Client(NAME.into())
+}
+
+/// The subject a topic's keys or values are registered under (`TopicNameStrategy`).
+pub fn subject(topic: &str, is_key: bool) -> String {
+    format!("{topic}-{}", if is_key { "key" } else { "value" })
+}
+
+/// Confluent's framing: magic byte 0, the schema id as a 4-byte big-endian int, then the body.
+pub fn frame(schema_id: u32, body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(5 + body.len());
+    out.push(0);
+    out.extend_from_slice(&schema_id.to_be_bytes());
+    out.extend_from_slice(body);
+    out
+}
+
+/// Splits framed bytes into (schema id, body); errors as the deserializer reports them.
+pub fn unframe(bytes: &[u8]) -> Result<(u32, &[u8]), String> {
+    match bytes {
+        [0, a, b, c, d, body @ ..] => Ok((u32::from_be_bytes([*a, *b, *c, *d]), body)),
+        [] => Err("SerializationException: Unknown magic byte! (no bytes)".into()),
+        _ if bytes.len() < 5 => Err("SerializationException: Unknown magic byte! (fewer than 5 bytes)".into()),
+        _ => Err("SerializationException: Unknown magic byte!".into()),
+    }
+}
 
 /// A schema as the application's record class carries it: parsed, and as the registry stores it.
 #[derive(Clone, Debug)]
@@ -26,6 +59,12 @@ impl AvroSchema {
             schema,
         })
     }
+}
+
+/// The Avro schemas a configuration gives for the key and the value (checked when it was
+/// accepted): the producer's writer schemas, the consumer's reader schemas.
+pub fn configured_schemas(key: &Option<serde_json::Value>, value: &Option<serde_json::Value>) -> [Option<AvroSchema>; 2] {
+    [key, value].map(|v| v.as_ref().and_then(|v| AvroSchema::from_config(v).ok()))
 }
 
 /// A schema given in a configuration or command: the schema as JSON, or a string holding it.
@@ -66,13 +105,13 @@ pub enum Step<T> {
 }
 
 #[derive(Clone, Debug, Default)]
-pub struct RegistryClient {
+pub struct CachedSchemaRegistryClient {
     ids: BTreeMap<(String, Rc<str>), u32>,
     schemas: BTreeMap<u32, Result<Schema, String>>,
     asked: BTreeMap<u64, (Asked, TimerKey)>,
 }
 
-impl RegistryClient {
+impl CachedSchemaRegistryClient {
     pub fn is_asking(&self, question: &Asked) -> bool {
         self.asked.values().any(|(a, _)| a == question)
     }
