@@ -41,7 +41,7 @@ pub enum Serde {
     #[serde(rename = "json")]
     Json,
     /// Confluent's Avro serializer: the schema's id from the registry, then Avro binary.
-    /// The client carries it out (`schema_registry::client`): it needs the registry.
+    /// The client carries it out (`client::schema_registry_client`): it needs the registry.
     #[serde(
         rename = "avro",
         alias = "io.confluent.kafka.serializers.KafkaAvroSerializer",

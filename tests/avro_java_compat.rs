@@ -8,7 +8,8 @@
 //! anonymous Java record (`Schema.createRecord(null, ...)`) gets the name "Record" on both sides.
 #![cfg(feature = "avro")]
 
-use kafkascope::schema_registry::avro::{check, check_reader_writer, parse, Schema};
+use kafkascope::client::avro::{parse, Schema};
+use kafkascope::schema_registry::avro::{check, check_reader_writer};
 use kafkascope::schema_registry::{Compatibility, IncompatibilityType::*};
 use kafkascope::schema_registry::{Incompatibility, IncompatibilityType};
 
@@ -826,5 +827,5 @@ fn recursive_schema_validation() {
 }
 
 fn canonical(s: &Schema) -> String {
-    kafkascope::schema_registry::avro::canonical(s)
+    kafkascope::client::avro::canonical(s)
 }

@@ -1,6 +1,7 @@
 //! The registry's compatibility answers, from Avro's and the registry's documented rules,
 //! and Confluent's wire format.
-use kafkascope::schema_registry::avro::{check, decode, encode, parse};
+use kafkascope::client::avro::{decode, encode, parse};
+use kafkascope::schema_registry::avro::check;
 use kafkascope::schema_registry::{subject, unframe, Compatibility, IncompatibilityType, Incompatible};
 
 fn schema(name: &str) -> apache_avro::Schema {
@@ -90,7 +91,7 @@ fn the_refusal_reads_as_confluents_details_list() {
     let v1 = r#"{"type": "record", "name": "User", "fields": [{"name": "name", "type": "string"}]}"#;
     let v2 = r#"{"type": "record", "name": "User", "fields": [{"name": "name", "type": "string"}, {"name": "email", "type": "string"}]}"#;
     let err = check_texts("BACKWARD", &[v1, v2]).unwrap_err();
-    let old = kafkascope::schema_registry::avro::canonical(&parse(v1).unwrap());
+    let old = kafkascope::client::avro::canonical(&parse(v1).unwrap());
     assert_eq!(
         err.to_string(),
         format!(

@@ -168,9 +168,9 @@ fn check(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-fn read_schema(file: &str) -> Result<kafkascope::schema_registry::avro::Schema, String> {
+fn read_schema(file: &str) -> Result<kafkascope::client::avro::Schema, String> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
-    kafkascope::schema_registry::avro::parse(&text).map_err(|e| format!("{file}: {e}"))
+    kafkascope::client::avro::parse(&text).map_err(|e| format!("{file}: {e}"))
 }
 
 fn schema(args: &[String]) -> Result<(), String> {
@@ -202,7 +202,7 @@ fn schema(args: &[String]) -> Result<(), String> {
                 if line.trim().is_empty() {
                     continue;
                 }
-                let bytes = kafkascope::schema_registry::avro::encode(&schema, id, &line).map_err(|e| format!("line {}: {e}", n + 1))?;
+                let bytes = kafkascope::client::avro::encode(&schema, id, &line).map_err(|e| format!("line {}: {e}", n + 1))?;
                 writeln!(out, "{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()).map_err(|e| e.to_string())?;
             }
             Ok(())

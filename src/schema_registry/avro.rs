@@ -1,10 +1,10 @@
 //! The registry's side of Avro: the compatibility check (Java Avro's `SchemaCompatibility`, see
 //! [`compatibility`](super::compatibility)). Parsing and the codec are the serializers'
-//! ([`crate::client::avro`]); they are named here too, for the registry's callers.
+//! ([`crate::client::avro`]).
 
 pub use super::compatibility::check_reader_writer;
 use super::{Compatibility, Incompatible};
-pub use crate::client::avro::{canonical, decode, encode, parse, Schema};
+use crate::client::avro::{canonical, Schema};
 
 /// The registry's check of a new schema against the earlier versions (oldest first), as
 /// Confluent's `SchemaValidatorBuilder` runs it: the latest only, or every earlier version newest

@@ -16,12 +16,6 @@ pub mod avro;
 pub mod compatibility;
 pub mod server;
 
-/// The serializers' side (`CachedSchemaRegistryClient`, the wire format) lives with the clients;
-/// it keeps its name here for the registry's callers.
-pub use crate::client::schema_registry_client as client;
-pub use crate::client::schema_registry_client::{subject, unframe};
-pub use crate::client::NO_AVRO;
-
 /// A subject's compatibility level; BACKWARD is the registry's default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

@@ -8,8 +8,9 @@
 //!
 //! The registry is a client of the cluster, so it lives among the clients' names.
 
-use super::avro::{self, Schema};
+use super::avro;
 use super::Compatibility;
+use crate::client::avro::{canonical, parse, Schema};
 use crate::client::consumer::Consumer;
 use crate::client::producer::Producer;
 use crate::client::schema_registry_client::registry_node;
@@ -302,8 +303,8 @@ impl SchemaRegistry {
     /// `KafkaSchemaRegistry.register`: a schema the subject already has keeps its id; a new one
     /// must pass the compatibility check, and takes the id it has under any other subject, or the next.
     fn decide(&self, subject: &str, text: &str, register: bool) -> Result<Decision, RegistryError> {
-        let schema = avro::parse(text).map_err(|e| refusal(422, 42201, format!("Invalid schema: {e}")))?;
-        let canonical: Rc<str> = avro::canonical(&schema).into();
+        let schema = parse(text).map_err(|e| refusal(422, 42201, format!("Invalid schema: {e}")))?;
+        let canonical: Rc<str> = canonical(&schema).into();
         let versions = self.subjects.get(subject).map(Vec::as_slice).unwrap_or_default();
         if let Some(v) = versions.iter().find(|v| v.schema == canonical) {
             return Ok(Decision::Known(v.id));
@@ -313,7 +314,7 @@ impl SchemaRegistry {
             (false, false) => return Err(refusal(404, 40403, "Schema not found".into())),
             (true, _) => {}
         }
-        let earlier: Vec<Schema> = versions.iter().filter_map(|v| avro::parse(&v.schema).ok()).collect();
+        let earlier: Vec<Schema> = versions.iter().filter_map(|v| parse(&v.schema).ok()).collect();
         let level = self.level_of(subject);
         avro::check(level, &earlier, &schema).map_err(|reason| {
             refusal(

@@ -108,7 +108,7 @@ pub(super) fn record_view(r: &Record, registry: Option<&SchemaRegistry>) -> Reco
         key: r.key.as_deref().map(display_bytes),
         value: r.value.as_deref().map(display_bytes),
         value_schema_id: registry.and_then(|reg| {
-            let (id, _) = crate::schema_registry::unframe(r.value.as_deref()?).ok()?;
+            let (id, _) = crate::client::schema_registry_client::unframe(r.value.as_deref()?).ok()?;
             reg.schema_by_id(id).map(|_| id)
         }),
         leader_epoch: r.leader_epoch,

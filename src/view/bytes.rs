@@ -69,10 +69,10 @@ pub fn record_bytes(world: &World, cluster: usize, broker: BrokerId, topic: &str
     let field = |bytes: &Option<crate::protocol::Bytes>| {
         bytes.as_ref().map(|b| FieldBytes {
             bytes: b.clone(),
-            frame: crate::schema_registry::unframe(b).ok().and_then(|(id, body)| {
+            frame: crate::client::schema_registry_client::unframe(b).ok().and_then(|(id, body)| {
                 let text = world.schema_registry.as_ref()?.schema_by_id(id)?;
-                let decoded = crate::schema_registry::avro::parse(text)
-                    .and_then(|s| crate::schema_registry::avro::decode(b, &s, &s))
+                let decoded = crate::client::avro::parse(text)
+                    .and_then(|s| crate::client::avro::decode(b, &s, &s))
                     .ok()
                     .map(|v| v.to_string());
                 Some(Frame {

@@ -36,7 +36,7 @@ pub struct SerdeView {
 }
 
 pub(super) fn serde_view(deserializer: bool, serdes: [crate::serialization::Serde; 2], schemas: [&Option<serde_json::Value>; 2]) -> SerdeView {
-    let text = |s: &Option<serde_json::Value>| s.as_ref().map(crate::schema_registry::client::schema_text);
+    let text = |s: &Option<serde_json::Value>| s.as_ref().map(crate::client::schema_registry_client::schema_text);
     SerdeView {
         key: serdes[0].class(deserializer),
         value: serdes[1].class(deserializer),

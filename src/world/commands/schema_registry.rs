@@ -1,8 +1,8 @@
 //! The schema registry (Confluent's) and the serializers that use it: start and stop it, an
 //! operator's REST calls, and an application redeployed with other (de)serializers.
 
+use crate::client::schema_registry_client::AvroSchema;
 use crate::config::{ConsumerConfig, ProducerConfig};
-use crate::schema_registry::client::AvroSchema;
 use crate::schema_registry::server::{self as registry, SchemaRegistry};
 use crate::schema_registry::Compatibility;
 use crate::serialization::Serde;
@@ -25,7 +25,7 @@ impl World {
     pub(super) fn start_schema_registry(&mut self, cluster: &Option<String>) -> Result<(), SimError> {
         let ci = self.cluster_index(cluster)?;
         if !cfg!(feature = "avro") {
-            return invalid(format!("start_schema_registry: {}", crate::schema_registry::NO_AVRO));
+            return invalid(format!("start_schema_registry: {}", crate::client::NO_AVRO));
         }
         if self.schema_registry.as_ref().is_some_and(|r| r.running) {
             return invalid("the schema registry is already running");
@@ -64,7 +64,7 @@ impl World {
             return invalid("register_schema: subject must be 1–255 characters");
         }
         AvroSchema::from_config(schema).map_err(|e| SimError::Invalid(format!("register_schema: schema: {e}")))?;
-        let schema = crate::schema_registry::client::schema_text(schema).into();
+        let schema = crate::client::schema_registry_client::schema_text(schema).into();
         running_registry(&mut self.schema_registry, "register_schema")?.register(&mut self.sched, subject, schema);
         Ok(())
     }
@@ -119,7 +119,7 @@ impl World {
         for (i, side) in ["key", "value"].into_iter().enumerate() {
             let schema_key = if reader { format!("{side}.reader.schema") } else { format!("{side}.schema") };
             match (serdes[i], schemas[i]) {
-                (Serde::Avro, _) if !cfg!(feature = "avro") => return invalid(format!("{client}: {side}.{role}: {}", crate::schema_registry::NO_AVRO)),
+                (Serde::Avro, _) if !cfg!(feature = "avro") => return invalid(format!("{client}: {side}.{role}: {}", crate::client::NO_AVRO)),
                 (Serde::Avro, _) if self.schema_registry.is_none() => {
                     return invalid(format!(
                         "{client}: the Avro {side}.{role} needs a schema registry (schema.registry.url): start one first with start_schema_registry"
