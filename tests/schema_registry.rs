@@ -1,8 +1,9 @@
 //! The registry's compatibility answers, from Avro's and the registry's documented rules,
 //! and Confluent's wire format.
 use kafkascope::client::avro::{decode, encode, parse};
+use kafkascope::client::schema_registry_client::{subject, unframe};
 use kafkascope::schema_registry::avro::check;
-use kafkascope::schema_registry::{subject, unframe, Compatibility, IncompatibilityType, Incompatible};
+use kafkascope::schema_registry::{Compatibility, IncompatibilityType, Incompatible};
 
 fn schema(name: &str) -> apache_avro::Schema {
     parse(&std::fs::read_to_string(format!("{}/tests/schemas/{name}.avsc", env!("CARGO_MANIFEST_DIR"))).unwrap()).unwrap()
