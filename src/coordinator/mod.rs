@@ -1,156 +1,22 @@
 //! The group coordinator (`kafka.coordinator.group.GroupCoordinator`): on the broker
 //! that leads a group's `__consumer_offsets` partition, it runs the classic
 //! rebalance protocol (JoinGroup, SyncGroup, Heartbeat, LeaveGroup) and keeps the
-//! group's committed offsets, which are records of that partition.
+//! group's committed offsets, which are records of that partition. The rebalance is here;
+//! the group's state is `group_metadata`, its storage `group_metadata_manager` and `records`.
 
+mod group_metadata;
+mod group_metadata_manager;
 pub mod records;
 
 use crate::protocol::*;
-use crate::runtime::{Scheduler, Timer, TimerKey};
+use crate::runtime::{Scheduler, Timer};
 use crate::trace::Event;
-use records::{GroupValue, MemberValue, OffsetsRecord};
+pub use group_metadata::{Group, Member};
+use records::OffsetsRecord;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Member {
-    pub member_id: String,
-    pub client: NodeId,
-    pub protocols: Vec<(String, Subscription)>,
-    pub session_timeout_ms: u64,
-    pub rebalance_timeout_ms: u64,
-    pub assignment: BTreeMap<String, Vec<u32>>,
-    /// The JoinGroup it is waiting on, during a rebalance.
-    #[serde(skip)]
-    pub awaiting_join: Option<u64>,
-    #[serde(skip)]
-    pub awaiting_sync: Option<u64>,
-    #[serde(skip)]
-    session_timer: Option<TimerKey>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Group {
-    pub group_id: String,
-    pub partition: u32,
-    pub state: GroupState,
-    pub generation: i32,
-    pub protocol: Option<String>,
-    pub leader: Option<String>,
-    /// Members in the order they joined: the first is the leader.
-    pub members: Vec<Member>,
-    /// Committed offsets: the next offset the group reads, per partition.
-    pub offsets: BTreeMap<TopicPartition, u64>,
-    #[serde(skip)]
-    join_deadline: Option<TimerKey>,
-    #[serde(skip)]
-    pending_member_ids: BTreeSet<String>,
-    /// The first rebalance of an empty group, which waits `group.initial.rebalance.delay.ms`.
-    #[serde(skip)]
-    initial_join: bool,
-}
-
-impl Group {
-    /// The group's metadata as a record of `__consumer_offsets`; the generation's rebalance
-    /// completes once it is committed (`GroupMetadataManager.storeGroup`).
-    fn store(&self) -> Append {
-        Append {
-            partition: self.partition,
-            records: vec![OffsetsRecord::Group {
-                group: self.group_id.clone(),
-                value: Some(self.value()),
-            }],
-            then: AfterAppend::GroupStored {
-                group_id: self.group_id.clone(),
-                generation: self.generation,
-            },
-        }
-    }
-
-    fn new(group_id: &str, partition: u32) -> Self {
-        Group {
-            group_id: group_id.into(),
-            partition,
-            state: GroupState::Empty,
-            generation: 0,
-            protocol: None,
-            leader: None,
-            members: Vec::new(),
-            offsets: BTreeMap::new(),
-            join_deadline: None,
-            pending_member_ids: BTreeSet::new(),
-            initial_join: false,
-        }
-    }
-
-    fn member_mut(&mut self, id: &str) -> Option<&mut Member> {
-        self.members.iter_mut().find(|m| m.member_id == id)
-    }
-
-    fn has_member(&self, id: &str) -> bool {
-        self.members.iter().any(|m| m.member_id == id)
-    }
-
-    /// `GroupMetadata.selectProtocol`: among the protocols every member supports, the
-    /// one most members list first (ties go to the leader's preference).
-    fn select_protocol(&self) -> Option<String> {
-        let mut candidates: Vec<String> = self.members.first()?.protocols.iter().map(|(n, _)| n.clone()).collect();
-        candidates.retain(|c| self.members.iter().all(|m| m.protocols.iter().any(|(n, _)| n == c)));
-        let votes = |c: &String| {
-            self.members
-                .iter()
-                .filter(|m| m.protocols.iter().find(|(n, _)| candidates.contains(n)).is_some_and(|(n, _)| n == c))
-                .count()
-        };
-        let best = candidates.iter().map(votes).max()?;
-        candidates.iter().find(|c| votes(c) == best).cloned()
-    }
-
-    /// Every member's subscription under the chosen protocol, as the leader receives them.
-    fn subscriptions(&self) -> Vec<Subscription> {
-        let protocol = self.protocol.clone().unwrap_or_default();
-        self.members
-            .iter()
-            .map(|m| {
-                let mut s = m
-                    .protocols
-                    .iter()
-                    .find(|(n, _)| *n == protocol)
-                    .map(|(_, s)| s.clone())
-                    .unwrap_or(Subscription {
-                        member_id: String::new(),
-                        topics: vec![],
-                        owned: BTreeMap::new(),
-                        generation: None,
-                    });
-                s.member_id = m.member_id.clone();
-                s
-            })
-            .collect()
-    }
-
-    fn value(&self) -> GroupValue {
-        GroupValue {
-            generation: self.generation,
-            protocol: self.protocol.clone(),
-            leader: self.leader.clone(),
-            members: self
-                .members
-                .iter()
-                .map(|m| MemberValue {
-                    member_id: m.member_id.clone(),
-                    client_id: m.client.to_string(),
-                    rebalance_timeout_ms: m.rebalance_timeout_ms as i32,
-                    session_timeout_ms: m.session_timeout_ms as i32,
-                    topics: m.protocols.first().map(|(_, s)| s.topics.clone()).unwrap_or_default(),
-                    assignment: m.assignment.clone(),
-                })
-                .collect(),
-        }
-    }
-}
 
 /// A write to `__consumer_offsets` the coordinator asks its broker to make; the
 /// answer goes out once the write is committed (`offsets.commit.required.acks` = -1).
@@ -201,125 +67,6 @@ impl GroupCoordinator {
     /// This broker coordinates the group only if it leads (and has loaded) the group's partition.
     pub fn owns(&self, group_id: &str, num_partitions: u32) -> bool {
         self.partitions.contains(&records::partition_for_group(group_id, num_partitions))
-    }
-
-    /// `GroupMetadataManager.loadGroupsAndOffsets`: a new leader of an offsets partition
-    /// reads its log back into groups and offsets, and resumes their members' sessions.
-    pub fn load(&mut self, ctx: &mut GroupCtx, partition: u32, log: &[Record]) {
-        self.partitions.insert(partition);
-        let mut loaded: BTreeMap<String, Group> = BTreeMap::new();
-        for r in log {
-            let Some(key) = &r.key else { continue };
-            match records::decode(key, r.value.as_deref()) {
-                Some(OffsetsRecord::Offset {
-                    group,
-                    topic,
-                    partition: p,
-                    offset,
-                    ..
-                }) => {
-                    let g = loaded.entry(group.clone()).or_insert_with(|| Group::new(&group, partition));
-                    g.offsets.insert(TopicPartition::new(&topic.as_str().into(), p), offset);
-                }
-                Some(OffsetsRecord::Group { group, value }) => {
-                    let g = loaded.entry(group.clone()).or_insert_with(|| Group::new(&group, partition));
-                    match value {
-                        Some(v) => {
-                            g.generation = v.generation;
-                            g.protocol = v.protocol;
-                            g.leader = v.leader;
-                            g.members = v
-                                .members
-                                .into_iter()
-                                .map(|m| Member {
-                                    client: NodeId::Client(m.client_id.as_str().into()),
-                                    protocols: vec![(
-                                        g.protocol.clone().unwrap_or_default(),
-                                        Subscription {
-                                            member_id: m.member_id.clone(),
-                                            topics: m.topics,
-                                            owned: m.assignment.clone(),
-                                            generation: Some(v.generation),
-                                        },
-                                    )],
-                                    member_id: m.member_id,
-                                    session_timeout_ms: m.session_timeout_ms as u64,
-                                    rebalance_timeout_ms: m.rebalance_timeout_ms as u64,
-                                    assignment: m.assignment,
-                                    awaiting_join: None,
-                                    awaiting_sync: None,
-                                    session_timer: None,
-                                })
-                                .collect();
-                            g.state = if g.members.is_empty() { GroupState::Empty } else { GroupState::Stable };
-                        }
-                        None => {
-                            g.members.clear();
-                            g.state = GroupState::Empty;
-                        }
-                    }
-                }
-                None => {}
-            }
-        }
-        let names: Vec<String> = loaded.keys().cloned().collect();
-        for (id, mut g) in loaded {
-            for m in &mut g.members {
-                m.session_timer = Some(ctx.sched.set_timer(
-                    m.session_timeout_ms,
-                    ctx.node(),
-                    Timer::MemberSessionExpired {
-                        group_id: id.clone(),
-                        member_id: m.member_id.clone(),
-                    },
-                ));
-            }
-            self.groups.insert(id, g);
-        }
-        ctx.sched.emit(Event::CoordinatorLoaded {
-            broker: ctx.me,
-            partition,
-            groups: names,
-        });
-    }
-
-    /// This broker no longer leads the partition: its groups move away; waiting members are told.
-    pub fn unload(&mut self, ctx: &mut GroupCtx, partition: u32) {
-        if !self.partitions.remove(&partition) {
-            return;
-        }
-        let gone: Vec<String> = self.groups.iter().filter(|(_, g)| g.partition == partition).map(|(id, _)| id.clone()).collect();
-        for id in gone {
-            let g = self.groups.remove(&id).expect("listed");
-            if let Some(t) = g.join_deadline {
-                ctx.sched.cancel(t);
-            }
-            for m in g.members {
-                if let Some(t) = m.session_timer {
-                    ctx.sched.cancel(t);
-                }
-                if let Some(c) = m.awaiting_join {
-                    ctx.sched.send(
-                        ctx.node(),
-                        m.client.clone(),
-                        Message::JoinGroupResponse {
-                            correlation_id: c,
-                            result: Err((ErrorCode::NotCoordinator, m.member_id.clone())),
-                        },
-                    );
-                }
-                if let Some(c) = m.awaiting_sync {
-                    ctx.sched.send(
-                        ctx.node(),
-                        m.client.clone(),
-                        Message::SyncGroupResponse {
-                            correlation_id: c,
-                            result: Err(ErrorCode::NotCoordinator),
-                        },
-                    );
-                }
-            }
-        }
     }
 
     fn group(&mut self, group_id: &str, num_partitions: u32) -> &mut Group {
@@ -748,69 +495,5 @@ impl GroupCoordinator {
             m.session_timer = None;
         }
         self.remove_member(ctx, group_id, member_id, "session timeout")
-    }
-
-    /// `GroupCoordinator.handleCommitOffsets`: members commit in their generation;
-    /// a consumer outside group management (generation -1) only into an empty group.
-    pub fn commit(
-        &mut self,
-        ctx: &mut GroupCtx,
-        from: NodeId,
-        correlation_id: u64,
-        group_id: &str,
-        generation: i32,
-        member_id: &str,
-        offsets: Vec<(TopicPartition, u64)>,
-    ) -> Option<Append> {
-        let g = self.group(group_id, ctx.num_partitions);
-        let error = if generation < 0 && member_id.is_empty() {
-            (g.state != GroupState::Empty).then_some(ErrorCode::UnknownMemberId)
-        } else {
-            match Self::check_member(g, member_id, generation) {
-                Err(e) => Some(e),
-                Ok(()) if g.state == GroupState::CompletingRebalance => Some(ErrorCode::RebalanceInProgress),
-                Ok(()) => None,
-            }
-        };
-        if let Some(e) = error {
-            let results = offsets.into_iter().map(|(tp, _)| (tp, Some(e))).collect();
-            ctx.sched.send(ctx.node(), from, Message::OffsetCommitResponse { correlation_id, results });
-            return None;
-        }
-        let now = ctx.sched.now_ms;
-        let records = offsets
-            .iter()
-            .map(|(tp, o)| OffsetsRecord::Offset {
-                group: group_id.into(),
-                topic: tp.topic.to_string(),
-                partition: tp.partition,
-                offset: *o,
-                metadata: String::new(),
-                commit_timestamp_ms: now,
-            })
-            .collect();
-        Some(Append {
-            partition: g.partition,
-            records,
-            then: AfterAppend::OffsetCommit {
-                to: from,
-                correlation_id,
-                group_id: group_id.into(),
-                offsets,
-            },
-        })
-    }
-
-    pub fn offsets_committed(&mut self, group_id: &str, offsets: &[(TopicPartition, u64)]) {
-        if let Some(g) = self.groups.get_mut(group_id) {
-            for (tp, o) in offsets {
-                g.offsets.insert(tp.clone(), *o);
-            }
-        }
-    }
-
-    pub fn fetch_offsets(&self, group_id: &str, partitions: &[TopicPartition]) -> Vec<(TopicPartition, Option<u64>)> {
-        let g = self.groups.get(group_id);
-        partitions.iter().map(|tp| (tp.clone(), g.and_then(|g| g.offsets.get(tp).copied()))).collect()
     }
 }
