@@ -2,9 +2,10 @@
 
 use super::*;
 use crate::config::{ConsumerConfig, OffsetReset};
+use crate::config::{ProducerConfig, WorldConfig};
 use crate::protocol::GroupState;
 use crate::replica::Role;
-use crate::{Command, ProducerConfig, WorldConfig};
+use crate::world::Command;
 
 fn settled(n: u32) -> World {
     let mut w = World::new(WorldConfig::with_brokers(n)).unwrap();
