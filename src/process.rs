@@ -4,14 +4,14 @@
 
 use crate::config::BrokerConfig;
 use crate::protocol::{BrokerId, ClusterRef};
-use crate::runtime::Scheduler;
+use crate::runtime::Out;
 use crate::zookeeper::kafka_zk_client::KafkaZkClient;
 use crate::zookeeper::ZooKeeper;
 
 /// What a broker's handler may touch besides its own memory: the clock and its outbox, the
 /// ZooKeeper ensemble (reached only through its session), its cluster's name and settings.
 pub struct Ctx<'a> {
-    pub sched: &'a mut Scheduler,
+    pub out: &'a mut Out,
     pub zk: &'a mut ZooKeeper,
     pub cluster: ClusterRef,
     pub config: &'a BrokerConfig,
@@ -24,7 +24,7 @@ impl Ctx<'_> {
     pub fn zk_client(&mut self, me: BrokerId, session: u64) -> KafkaZkClient<'_> {
         KafkaZkClient {
             zk: self.zk,
-            sched: self.sched,
+            out: self.out,
             node: self.cluster.broker(me),
             session_id: session,
             connected: self.zk_connected,

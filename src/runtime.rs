@@ -13,6 +13,8 @@ pub use sim::TimerKey;
 pub struct Kafka;
 
 pub type Scheduler = sim::Scheduler<Kafka>;
+/// What a node gets to act through (see `sim::Out`): never the queue, never the network.
+pub type Out = dyn sim::Out<Kafka>;
 pub type Item = sim::Item<Kafka>;
 pub type Network = sim::Network<NodeId>;
 pub type Latency = sim::Latency<NodeId>;

@@ -52,17 +52,17 @@ impl Broker {
             return;
         };
         cs.in_flight = Some(correlation_id);
-        cs.timer = Some(ctx.sched.set_timer(
+        cs.timer = Some(ctx.out.set_timer(
             ctx.config.controller_socket_timeout_ms,
             me_node,
             Timer::ControlledShutdownTimeout { correlation_id },
         ));
-        ctx.sched.emit(Event::ControlledShutdownRequested {
+        ctx.out.emit(Event::ControlledShutdownRequested {
             broker: me,
             attempt: cs.attempt,
             controller,
         });
-        ctx.sched.send(
+        ctx.out.send(
             self.node(),
             self.cluster.broker(controller),
             Message::ControlledShutdownRequest {
@@ -80,9 +80,9 @@ impl Broker {
         let Some(cs) = self.controlled_shutdown.as_mut() else { return };
         cs.in_flight = None;
         if let Some(t) = cs.timer.take() {
-            ctx.sched.cancel(t);
+            ctx.out.cancel(t);
         }
-        ctx.sched.emit(Event::ControlledShutdownFailed {
+        ctx.out.emit(Event::ControlledShutdownFailed {
             broker: self.id,
             attempt: cs.attempt,
             reason,
@@ -90,7 +90,7 @@ impl Broker {
             retrying: cs.attempt < ctx.config.controlled_shutdown_max_retries,
         });
         cs.timer = Some(
-            ctx.sched
+            ctx.out
                 .set_timer(ctx.config.controlled_shutdown_retry_backoff_ms, me_node, Timer::ControlledShutdownRetry),
         );
     }
@@ -101,7 +101,7 @@ impl Broker {
             return;
         };
         if let Some(t) = cs.timer.take() {
-            ctx.sched.cancel(t);
+            ctx.out.cancel(t);
         }
         match result {
             Ok(remaining) if remaining.is_empty() => self.finish_shutdown(ctx, true),
@@ -118,10 +118,10 @@ impl Broker {
         self.resign(ctx);
         if let Some(s) = self.zk_session.take() {
             if ctx.zk_connected {
-                ctx.zk.close_session(ctx.sched, s);
+                ctx.zk.close_session(ctx.out, s);
             }
         }
-        self.halt(ctx.sched);
-        ctx.sched.emit(Event::BrokerShutDown { broker: self.id, controlled });
+        self.halt(ctx.out);
+        ctx.out.emit(Event::BrokerShutDown { broker: self.id, controlled });
     }
 }

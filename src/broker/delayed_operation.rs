@@ -44,14 +44,14 @@ impl Broker {
             self.finish_write(ctx, d);
         } else {
             let id = self.next_id();
-            d.timer = ctx.sched.set_timer(timeout_ms, self.node(), Timer::DelayedProduceExpired { id });
+            d.timer = ctx.out.set_timer(timeout_ms, self.node(), Timer::DelayedProduceExpired { id });
             self.delayed_produces.insert(id, d);
         }
     }
 
     pub(super) fn finish_write(&mut self, ctx: &mut Ctx, d: DelayedProduce) {
         match d.reply {
-            Reply::Produce { to, correlation_id } => ctx.sched.send(
+            Reply::Produce { to, correlation_id } => ctx.out.send(
                 self.node(),
                 to,
                 Message::ProduceResponse {
@@ -97,7 +97,7 @@ impl Broker {
         for id in ids {
             let mut d = self.delayed_produces.remove(&id).expect("listed above");
             if self.try_complete_produce(ctx.config, &mut d) {
-                ctx.sched.cancel(d.timer);
+                ctx.out.cancel(d.timer);
                 self.finish_write(ctx, d);
             } else {
                 self.delayed_produces.insert(id, d);
@@ -121,7 +121,7 @@ impl Broker {
                 })
             });
             if ready {
-                ctx.sched.cancel(d.timer);
+                ctx.out.cancel(d.timer);
                 self.respond_fetch(ctx, d.from, d.correlation_id, d.replica_id, &d.partitions);
             } else {
                 self.delayed_fetches.insert(id, d);

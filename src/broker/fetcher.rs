@@ -79,10 +79,10 @@ impl Broker {
             return;
         };
         let timer = ctx
-            .sched
+            .out
             .set_timer(ctx.config.replica_socket_timeout_ms, me_node, Timer::FetcherWakeup { leader });
         f.in_flight = Some((correlation_id, timer));
-        ctx.sched.send(self.node(), self.cluster.broker(leader), msg);
+        ctx.out.send(self.node(), self.cluster.broker(leader), msg);
     }
 
     /// Takes a response addressed to the fetcher's request in flight; `None` for a stale one.
@@ -92,7 +92,7 @@ impl Broker {
         if expected != correlation_id {
             return None;
         }
-        ctx.sched.cancel(timer);
+        ctx.out.cancel(timer);
         f.in_flight = None;
         Some(())
     }
@@ -126,7 +126,7 @@ impl Broker {
             let lost = p.log.truncate_to(target);
             if lost > 0 {
                 p.high_watermark = p.high_watermark.min(target);
-                ctx.sched.emit(Event::LogTruncated {
+                ctx.out.emit(Event::LogTruncated {
                     broker: self.id,
                     tp: tp.clone(),
                     old_log_end_offset: old,
@@ -150,10 +150,7 @@ impl Broker {
         let me_node = self.node();
         if let Some(f) = self.fetchers.get_mut(&leader) {
             if f.backoff.is_none() {
-                f.backoff = Some(
-                    ctx.sched
-                        .set_timer(ctx.config.replica_fetch_backoff_ms, me_node, Timer::FetcherWakeup { leader }),
-                );
+                f.backoff = Some(ctx.out.set_timer(ctx.config.replica_fetch_backoff_ms, me_node, Timer::FetcherWakeup { leader }));
             }
         }
     }
@@ -188,7 +185,7 @@ impl Broker {
                     for r in fp.records {
                         p.log.append(r);
                     }
-                    ctx.sched.emit(Event::RecordsAppended {
+                    ctx.out.emit(Event::RecordsAppended {
                         broker: self.id,
                         tp: fp.tp.clone(),
                         base_offset: base,
@@ -202,7 +199,7 @@ impl Broker {
             if hw > p.high_watermark {
                 let old = p.high_watermark;
                 p.high_watermark = hw;
-                ctx.sched.emit(Event::HighWatermarkAdvanced {
+                ctx.out.emit(Event::HighWatermarkAdvanced {
                     broker: self.id,
                     tp: fp.tp.clone(),
                     old,

@@ -24,7 +24,7 @@ impl Broker {
                     self.coordinator.offsets_committed(&group_id, &offsets);
                 }
                 let results = offsets.into_iter().map(|(tp, _)| (tp, error)).collect();
-                ctx.sched.send(self.node(), to, Message::OffsetCommitResponse { correlation_id, results });
+                ctx.out.send(self.node(), to, Message::OffsetCommitResponse { correlation_id, results });
             }
             AfterAppend::GroupStored { group_id, generation } => {
                 self.coordinator.group_stored(&mut Self::group_ctx(self.id, ctx), &group_id, generation, error)
@@ -35,7 +35,7 @@ impl Broker {
     pub(super) fn group_ctx<'a>(me: BrokerId, ctx: &'a mut Ctx) -> GroupCtx<'a> {
         GroupCtx {
             node: ctx.cluster.broker(me),
-            sched: ctx.sched,
+            out: ctx.out,
             me,
             num_partitions: ctx.config.offsets_topic_num_partitions,
             initial_rebalance_delay_ms: ctx.config.group_initial_rebalance_delay_ms,
@@ -54,7 +54,7 @@ impl Broker {
             self.after_coordinator_write(ctx, append.then, Some(ErrorCode::CoordinatorNotAvailable));
             return;
         }
-        let now = ctx.sched.now_ms;
+        let now = ctx.out.now_ms();
         let records = append
             .records
             .iter()
@@ -68,7 +68,7 @@ impl Broker {
                 }
             })
             .collect();
-        let base = append_to_leader(ctx.sched, self.id, p, records, None);
+        let base = append_to_leader(ctx.out, self.id, p, records, None);
         let required = p.log_end_offset();
         self.maybe_increment_hw(ctx, &tp);
         self.complete_delayed_fetches(ctx, &tp);
@@ -108,7 +108,7 @@ impl Broker {
         let Some(session) = self.zk_session else { return };
         let live = self.metadata.live_brokers.clone();
         let n = live.len().max(1) as u64;
-        let (start, shift) = (ctx.sched.rng.rand_range(0..n) as usize, ctx.sched.rng.rand_range(0..n) as usize);
+        let (start, shift) = (ctx.out.rng().rand_range(0..n) as usize, ctx.out.rng().rand_range(0..n) as usize);
         // Kafka refuses to create it with fewer live brokers than `offsets.topic.replication.factor`.
         let Ok(assignment) = crate::admin::assign_replicas(
             &live,
@@ -159,7 +159,7 @@ impl Broker {
                 },
                 _ => return,
             };
-            ctx.sched.send(self.node(), from, reply);
+            ctx.out.send(self.node(), from, reply);
             return;
         }
         let mut gctx = Self::group_ctx(self.id, ctx);
@@ -204,7 +204,7 @@ impl Broker {
                 group_id,
                 member_id,
             } => {
-                gctx.sched.send(self.node(), from, Message::LeaveGroupResponse { correlation_id });
+                gctx.out.send(self.node(), from, Message::LeaveGroupResponse { correlation_id });
                 self.coordinator.remove_member(&mut gctx, &group_id, &member_id, "left the group")
             }
             Message::OffsetCommitRequest {
@@ -222,7 +222,7 @@ impl Broker {
                 partitions,
             } => {
                 let result = Ok(self.coordinator.fetch_offsets(&group_id, &partitions));
-                gctx.sched.send(self.node(), from, Message::OffsetFetchResponse { correlation_id, result });
+                gctx.out.send(self.node(), from, Message::OffsetFetchResponse { correlation_id, result });
                 None
             }
             _ => None,

@@ -58,7 +58,7 @@ impl Broker {
                         (tp, r)
                     })
                     .collect();
-                ctx.sched.send(
+                ctx.out.send(
                     self.node(),
                     from,
                     Message::OffsetsForLeaderEpochResponse {
@@ -106,7 +106,7 @@ impl Broker {
                     (Some(c), Some(s)) => c.on_alter_partition(self.id, s, ctx, broker_id, &tp, leader_epoch, partition_epoch, new_isr),
                     _ => Err(ErrorCode::NotController),
                 };
-                ctx.sched.send(self.node(), from, Message::AlterPartitionResponse { tp, result });
+                ctx.out.send(self.node(), from, Message::AlterPartitionResponse { tp, result });
             }
             Message::AlterPartitionResponse { tp, result } => self.handle_alter_partition_response(ctx, tp, result),
             Message::ControlledShutdownRequest {
@@ -116,8 +116,7 @@ impl Broker {
             } => {
                 // Not the controller: "Controller moved to another broker. Aborting controlled shutdown".
                 let result = self.as_controller(ctx, |c, me, s, ctx| c.on_controlled_shutdown(me, s, ctx, broker_id, broker_epoch));
-                ctx.sched
-                    .send(self.node(), from, Message::ControlledShutdownResponse { correlation_id, result });
+                ctx.out.send(self.node(), from, Message::ControlledShutdownResponse { correlation_id, result });
             }
             Message::ControlledShutdownResponse { correlation_id, result } => {
                 let result = result.map_err(|e| match e {
@@ -139,7 +138,7 @@ impl Broker {
                 // more; a StopReplica's top-level error goes unread. It learns it was deposed
                 // only from ZooKeeper.
                 if let (Some(_), NodeId::Broker(broker), true) = (&self.controller, &from, api != "StopReplica") {
-                    ctx.sched.emit(Event::ControllerRequestFailed {
+                    ctx.out.emit(Event::ControllerRequestFailed {
                         controller: self.id,
                         broker: broker.id,
                         api,
@@ -149,7 +148,7 @@ impl Broker {
             }
             Message::InitProducerIdRequest { correlation_id } => {
                 let result = self.generate_producer_id(ctx);
-                ctx.sched.send(self.node(), from, Message::InitProducerIdResponse { correlation_id, result });
+                ctx.out.send(self.node(), from, Message::InitProducerIdResponse { correlation_id, result });
             }
             Message::AllocateProducerIdsRequest {
                 correlation_id,
@@ -158,15 +157,14 @@ impl Broker {
             } => {
                 let result = self.as_controller(ctx, |c, me, s, ctx| c.on_allocate_producer_ids(me, s, ctx, broker_id, broker_epoch));
                 if let Ok((first, len)) = result {
-                    ctx.sched.emit(Event::ProducerIdsAllocated {
+                    ctx.out.emit(Event::ProducerIdsAllocated {
                         controller: self.id,
                         broker: broker_id,
                         first,
                         last: first + len - 1,
                     });
                 }
-                ctx.sched
-                    .send(self.node(), from, Message::AllocateProducerIdsResponse { correlation_id, result });
+                ctx.out.send(self.node(), from, Message::AllocateProducerIdsResponse { correlation_id, result });
             }
             Message::AllocateProducerIdsResponse { correlation_id, result } if self.producer_ids.asking.is_some_and(|(id, _)| id == correlation_id) => {
                 self.producer_ids.asking = None;
@@ -190,7 +188,7 @@ impl Broker {
             }
             Message::FindCoordinatorRequest { correlation_id, group_id } => {
                 let result = self.find_coordinator(ctx, &group_id);
-                ctx.sched.send(self.node(), from, Message::FindCoordinatorResponse { correlation_id, result });
+                ctx.out.send(self.node(), from, Message::FindCoordinatorResponse { correlation_id, result });
             }
             Message::ListOffsetsRequest { correlation_id, partitions } => {
                 let results = partitions
@@ -203,7 +201,7 @@ impl Broker {
                         (tp, r)
                     })
                     .collect();
-                ctx.sched.send(self.node(), from, Message::ListOffsetsResponse { correlation_id, results });
+                ctx.out.send(self.node(), from, Message::ListOffsetsResponse { correlation_id, results });
             }
             msg @ (Message::JoinGroupRequest { .. }
             | Message::SyncGroupRequest { .. }
@@ -239,7 +237,7 @@ impl Broker {
             errors.push((topic, error));
         }
         let brokers = self.metadata.live_brokers.clone();
-        ctx.sched.send(
+        ctx.out.send(
             self.node(),
             from,
             Message::MetadataResponse {
@@ -255,8 +253,8 @@ impl Broker {
         let Some(session) = self.zk_session else { return false };
         let live = self.metadata.live_brokers.clone();
         let (start, shift) = (
-            ctx.sched.rng.rand_range(0..live.len().max(1) as u64) as usize,
-            ctx.sched.rng.rand_range(0..live.len().max(1) as u64) as usize,
+            ctx.out.rng().rand_range(0..live.len().max(1) as u64) as usize,
+            ctx.out.rng().rand_range(0..live.len().max(1) as u64) as usize,
         );
         let Ok(assignment) = crate::admin::assign_replicas(&live, ctx.config.num_partitions, ctx.config.default_replication_factor, start, shift) else {
             return false;
@@ -302,7 +300,7 @@ impl Broker {
                 AppendCheck::Append => {}
                 AppendCheck::Duplicate(b) => {
                     let h = producer.expect("only a stamped batch is a duplicate");
-                    ctx.sched.emit(Event::DuplicateBatchDropped {
+                    ctx.out.emit(Event::DuplicateBatchDropped {
                         broker: self.id,
                         tp: tp.clone(),
                         producer_id: h.producer_id,
@@ -330,7 +328,7 @@ impl Broker {
                     continue;
                 }
             }
-            let base = append_to_leader(ctx.sched, self.id, p, records, producer);
+            let base = append_to_leader(ctx.out, self.id, p, records, producer);
             if acks == Acks::All {
                 waiting.push((results.len(), p.log_end_offset()));
             }
@@ -382,7 +380,7 @@ impl Broker {
                 continue;
             }
             if let Some(r) = replica_id {
-                p.update_follower(r, fp.fetch_offset, ctx.sched.now_ms);
+                p.update_follower(r, fp.fetch_offset, ctx.out.now_ms());
             }
             let limit = if replica_id.is_some() { p.log_end_offset() } else { p.high_watermark };
             if fp.fetch_offset < limit || fp.fetch_offset > p.log_end_offset() {
@@ -399,7 +397,7 @@ impl Broker {
             self.respond_fetch(ctx, from, correlation_id, replica_id, &partitions);
         } else {
             let id = self.next_id();
-            let timer = ctx.sched.set_timer(max_wait_ms, self.node(), Timer::DelayedFetchExpired { id });
+            let timer = ctx.out.set_timer(max_wait_ms, self.node(), Timer::DelayedFetchExpired { id });
             self.delayed_fetches.insert(
                 id,
                 DelayedFetch {
@@ -446,7 +444,7 @@ impl Broker {
                 out
             })
             .collect();
-        ctx.sched.send(
+        ctx.out.send(
             self.node(),
             to,
             Message::FetchResponse {

@@ -9,7 +9,7 @@ use crate::controller::Controller;
 use crate::coordinator::GroupCoordinator;
 use crate::protocol::*;
 use crate::replica::Role;
-use crate::runtime::{Scheduler, Timer};
+use crate::runtime::{Out, Timer};
 use crate::trace::Event;
 use crate::zookeeper::kafka_zk_client::{self as zkdata};
 use crate::zookeeper::ZkError;
@@ -49,23 +49,23 @@ impl Broker {
             p.followers.clear();
             p.pending_isr = None;
         }
-        ctx.sched.emit(Event::BrokerStarted { broker: self.id });
+        ctx.out.emit(Event::BrokerStarted { broker: self.id });
         self.connect_zookeeper(ctx, chroot);
         if !self.running {
             return; // the start failed
         }
         let interval = ctx.config.zookeeper_session_timeout_ms / 3;
-        ctx.sched.set_timer(interval, self.node(), Timer::ZkPing);
+        ctx.out.set_timer(interval, self.node(), Timer::ZkPing);
     }
 
     /// A crash: everything in memory is gone; the logs stay on disk.
-    pub fn stop(&mut self, sched: &mut Scheduler) {
-        self.halt(sched);
-        sched.emit(Event::BrokerStopped { broker: self.id });
+    pub fn stop(&mut self, out: &mut Out) {
+        self.halt(out);
+        out.emit(Event::BrokerStopped { broker: self.id });
     }
 
     /// The process ends (a crash, or the end of an orderly stop).
-    pub(super) fn halt(&mut self, sched: &mut Scheduler) {
+    pub(super) fn halt(&mut self, out: &mut Out) {
         self.running = false;
         self.starting_up = false;
         self.controlled_shutdown = None;
@@ -85,13 +85,13 @@ impl Broker {
             .chain(self.delayed_fetches.values().map(|d| (d.from.clone(), d.correlation_id)))
             .collect();
         for (to, correlation_id) in parked {
-            sched.send(self.node(), to, Message::Disconnected { correlation_id });
+            out.send(self.node(), to, Message::Disconnected { correlation_id });
         }
         self.delayed_produces.clear();
         self.delayed_fetches.clear();
         self.producer_ids = ProducerIdBlock::default();
         self.isr_check_scheduled = false;
-        sched.cancel_timers_of(&self.node());
+        out.cancel_timers_of(&self.node());
     }
 
     /// Opens a ZooKeeper session, creates the chroot and Kafka's paths if missing,
@@ -100,9 +100,9 @@ impl Broker {
         if !ctx.zk_connected {
             return;
         }
-        let session = ctx.zk.create_session(ctx.sched, self.node(), chroot, ctx.config.zookeeper_session_timeout_ms);
+        let session = ctx.zk.create_session(ctx.out, self.node(), chroot, ctx.config.zookeeper_session_timeout_ms);
         self.zk_session = Some(session);
-        let seed = ctx.sched.rng.rand_u64();
+        let seed = ctx.out.rng().rand_u64();
         let mut zk = ctx.zk_client(self.id, session);
         for path in [zkdata::BROKER_IDS, zkdata::TOPICS] {
             if matches!(zk.get(path, false), Ok(None)) {
@@ -127,14 +127,14 @@ impl Broker {
     /// controller never started: it starts after the registration) and the process exits.
     pub(super) fn fail_start(&mut self, ctx: &mut Ctx, session: u64, owner: u64) {
         let expires = ctx.zk.session_expiry(owner);
-        ctx.zk.close_session(ctx.sched, session);
-        self.halt(ctx.sched);
+        ctx.zk.close_session(ctx.out, session);
+        self.halt(ctx.out);
         self.start_failure = Some(StartFailure {
             error: "NODEEXISTS",
             owner_session: owner,
-            at_ms: ctx.sched.now_ms,
+            at_ms: ctx.out.now_ms(),
         });
-        ctx.sched.emit(Event::BrokerStartFailed {
+        ctx.out.emit(Event::BrokerStartFailed {
             broker: self.id,
             error: "NODEEXISTS",
             owner_session: owner,
@@ -149,7 +149,7 @@ impl Broker {
     /// its next heartbeat (here the expired session's node is already gone).
     pub(super) fn register(&mut self, ctx: &mut Ctx) -> Result<(), u64> {
         let Some(session) = self.zk_session else { return Ok(()) };
-        let now = ctx.sched.now_ms;
+        let now = ctx.out.now_ms();
         let mut zk = ctx.zk_client(self.id, session);
         let created = match zk.create(&zkdata::broker_path(self.id), zkdata::broker_info_json(&self.cluster.host(self.id), now), true) {
             Ok(()) => true,
@@ -166,7 +166,7 @@ impl Broker {
             if let Ok(Some(node)) = ctx.zk_client(self.id, session).get(&zkdata::broker_path(self.id), false) {
                 self.broker_epoch = node.czxid;
             }
-            ctx.sched.emit(Event::BrokerRegistered { broker: self.id });
+            ctx.out.emit(Event::BrokerRegistered { broker: self.id });
         }
         Ok(())
     }
@@ -174,7 +174,7 @@ impl Broker {
     /// `KafkaController.elect`: whoever creates the ephemeral `/controller` first is the controller.
     pub(super) fn elect_controller(&mut self, ctx: &mut Ctx) {
         let Some(session) = self.zk_session else { return };
-        let now = ctx.sched.now_ms;
+        let now = ctx.out.now_ms();
         let mut zk = ctx.zk_client(self.id, session);
         match zk.get(zkdata::CONTROLLER, true) {
             Ok(Some(node)) => {
@@ -203,7 +203,7 @@ impl Broker {
 
     pub(super) fn resign(&mut self, ctx: &mut Ctx) {
         if let Some(c) = self.controller.take() {
-            ctx.sched.emit(Event::ControllerResigned {
+            ctx.out.emit(Event::ControllerResigned {
                 broker: self.id,
                 epoch: c.epoch,
             });

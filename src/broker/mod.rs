@@ -115,7 +115,7 @@ impl Broker {
             Timer::ZkPing => {
                 match self.zk_session {
                     Some(session_id) => {
-                        ctx.sched.send(self.node(), NodeId::ZooKeeper, Message::ZkPing { session_id });
+                        ctx.out.send(self.node(), NodeId::ZooKeeper, Message::ZkPing { session_id });
                         if !self.registered {
                             if let Err(owner) = self.register(ctx) {
                                 if self.starting_up {
@@ -129,7 +129,7 @@ impl Broker {
                 if !self.running {
                     return;
                 }
-                ctx.sched.set_timer(ctx.config.zookeeper_session_timeout_ms / 3, self.node(), Timer::ZkPing);
+                ctx.out.set_timer(ctx.config.zookeeper_session_timeout_ms / 3, self.node(), Timer::ZkPing);
             }
             Timer::IsrExpiration => {
                 self.isr_check_scheduled = false;
@@ -182,7 +182,7 @@ impl Broker {
             Timer::LeaderImbalanceCheck => {
                 if let (Some(c), Some(s)) = (self.controller.as_mut(), self.zk_session) {
                     if c.on_imbalance_check(self.id, s, ctx).is_err() {
-                        ctx.sched.set_timer(
+                        ctx.out.set_timer(
                             ctx.config.leader_imbalance_check_interval_seconds * 1000,
                             self.node(),
                             Timer::LeaderImbalanceCheck,

@@ -23,12 +23,12 @@ impl Broker {
             block.next += 1;
             return Ok((block.next - 1, 0));
         }
-        let now = ctx.sched.now_ms;
+        let now = ctx.out.now_ms();
         let waiting = block.asking.is_some_and(|(_, at)| now < at + ctx.config.controller_socket_timeout_ms);
         if let (false, Some(controller)) = (waiting, self.metadata.controller_id) {
             let correlation_id = self.next_id();
             self.producer_ids.asking = Some((correlation_id, now));
-            ctx.sched.send(
+            ctx.out.send(
                 self.node(),
                 self.cluster.broker(controller),
                 Message::AllocateProducerIdsRequest {

@@ -8,19 +8,13 @@ use crate::config::BrokerConfig;
 use crate::coordinator::OFFSETS_TOPIC;
 use crate::protocol::*;
 use crate::replica::{Partition, Role};
-use crate::runtime::{Scheduler, Timer};
+use crate::runtime::{Out, Timer};
 use crate::trace::Event;
 use std::collections::BTreeSet;
 
 /// `Partition.appendRecordsToLeader`: the records take the next offsets and the leader's epoch,
 /// each carrying its batch's producer stamp. Returns the first offset.
-pub(super) fn append_to_leader(
-    sched: &mut Scheduler,
-    broker: BrokerId,
-    p: &mut Partition,
-    records: Vec<ProducerRecord>,
-    producer: Option<BatchProducer>,
-) -> u64 {
+pub(super) fn append_to_leader(out: &mut Out, broker: BrokerId, p: &mut Partition, records: Vec<ProducerRecord>, producer: Option<BatchProducer>) -> u64 {
     let base = p.log_end_offset();
     let (epoch, count) = (p.leader_epoch, records.len() as u64);
     for (i, r) in records.into_iter().enumerate() {
@@ -34,7 +28,7 @@ pub(super) fn append_to_leader(
             producer,
         });
     }
-    sched.emit(Event::RecordsAppended {
+    out.emit(Event::RecordsAppended {
         broker,
         tp: p.tp.clone(),
         base_offset: base,
@@ -56,9 +50,9 @@ impl Broker {
             return;
         }
         let min_isr = effective_min_isr(ctx.config, p);
-        if let Some(old) = p.maybe_increment_high_watermark(min_isr, ctx.sched.now_ms, ctx.config.replica_lag_time_max_ms) {
+        if let Some(old) = p.maybe_increment_high_watermark(min_isr, ctx.out.now_ms(), ctx.config.replica_lag_time_max_ms) {
             let new = p.high_watermark;
-            ctx.sched.emit(Event::HighWatermarkAdvanced {
+            ctx.out.emit(Event::HighWatermarkAdvanced {
                 broker: self.id,
                 tp: tp.clone(),
                 old,
@@ -78,7 +72,7 @@ impl Broker {
         let mut new_isr = p.isr.clone();
         new_isr.push(follower);
         new_isr.sort_unstable_by_key(|b| p.replicas.iter().position(|r| r == b));
-        ctx.sched.emit(Event::IsrExpandProposed {
+        ctx.out.emit(Event::IsrExpandProposed {
             broker: self.id,
             tp: tp.clone(),
             caught_up: follower,
@@ -90,7 +84,7 @@ impl Broker {
     /// still unanswered by then is sent again, to whoever is controller now (`AlterPartitionManager` retries).
     pub(super) fn maybe_shrink_isr(&mut self, ctx: &mut Ctx) {
         let lag = ctx.config.replica_lag_time_max_ms;
-        let now = ctx.sched.now_ms;
+        let now = ctx.out.now_ms();
         let unanswered: Vec<(TopicPartition, Vec<BrokerId>)> = self
             .partitions
             .values()
@@ -110,7 +104,7 @@ impl Broker {
             })
             .collect();
         for (tp, out, new_isr) in shrinks {
-            ctx.sched.emit(Event::IsrShrinkProposed {
+            ctx.out.emit(Event::IsrShrinkProposed {
                 broker: self.id,
                 tp: tp.clone(),
                 out_of_sync: out,
@@ -130,7 +124,7 @@ impl Broker {
             partition_epoch: p.partition_epoch,
             new_isr,
         };
-        ctx.sched.send(self.node(), self.cluster.broker(controller), msg);
+        ctx.out.send(self.node(), self.cluster.broker(controller), msg);
     }
 
     pub(super) fn handle_alter_partition_response(&mut self, ctx: &mut Ctx, tp: TopicPartition, result: Result<LeaderAndIsr, ErrorCode>) {
@@ -147,14 +141,14 @@ impl Broker {
                 self.complete_delayed_produces(ctx);
             }
             Ok(_) => {}
-            Err(error) => ctx.sched.emit(Event::AlterPartitionRefused { broker: self.id, tp, error }),
+            Err(error) => ctx.out.emit(Event::AlterPartitionRefused { broker: self.id, tp, error }),
         }
     }
 
     pub(super) fn schedule_isr_check(&mut self, ctx: &mut Ctx) {
         if !self.isr_check_scheduled && self.partitions.values().any(|p| p.role == Role::Leader) {
             self.isr_check_scheduled = true;
-            ctx.sched.set_timer(ctx.config.replica_lag_time_max_ms / 2, self.node(), Timer::IsrExpiration);
+            ctx.out.set_timer(ctx.config.replica_lag_time_max_ms / 2, self.node(), Timer::IsrExpiration);
         }
     }
 
@@ -162,14 +156,14 @@ impl Broker {
     /// answered STALE_CONTROLLER_EPOCH (`ReplicaManager.becomeLeaderOrFollower`,
     /// `maybeUpdateMetadataCache` and `stopReplicas`, through `KafkaApis`).
     pub(super) fn refuse_stale_controller(&mut self, ctx: &mut Ctx, controller: BrokerId, api: &'static str, controller_epoch: u32) {
-        ctx.sched.emit(Event::StaleControllerRequestRefused {
+        ctx.out.emit(Event::StaleControllerRequestRefused {
             broker: self.id,
             controller,
             api,
             controller_epoch,
             latest_epoch: self.metadata.controller_epoch,
         });
-        ctx.sched.send(
+        ctx.out.send(
             self.node(),
             self.cluster.broker(controller),
             Message::ControllerRequestResponse {
@@ -188,7 +182,7 @@ impl Broker {
         }
         self.metadata.controller_epoch = controller_epoch;
         self.metadata.controller_id = Some(controller_id);
-        let now = ctx.sched.now_ms;
+        let now = ctx.out.now_ms();
         for pm in partitions {
             if !pm.replicas.contains(&self.id) {
                 continue;
@@ -211,7 +205,7 @@ impl Broker {
                 let was_leader = p.role == Role::Leader;
                 p.make_leader(self.id, s.leader_epoch, s.isr, s.partition_epoch, now);
                 if !was_leader {
-                    ctx.sched.emit(Event::BecameLeader {
+                    ctx.out.emit(Event::BecameLeader {
                         broker: self.id,
                         tp: tp.clone(),
                         leader_epoch: s.leader_epoch,
@@ -230,7 +224,7 @@ impl Broker {
                     self.coordinator.unload(&mut Self::group_ctx(self.id, ctx), tp.partition);
                 }
                 p.make_follower(s.leader, s.leader_epoch, s.isr, s.partition_epoch);
-                ctx.sched.emit(Event::BecameFollower {
+                ctx.out.emit(Event::BecameFollower {
                     broker: self.id,
                     tp: tp.clone(),
                     leader: s.leader,
@@ -275,7 +269,7 @@ impl Broker {
             p.leader = None;
             p.followers.clear();
             p.pending_isr = None;
-            ctx.sched.emit(Event::ReplicaStopped { broker: self.id, tp });
+            ctx.out.emit(Event::ReplicaStopped { broker: self.id, tp });
         }
         self.fetchers.retain(|_, f| !f.partitions.is_empty() || f.in_flight.is_some());
     }

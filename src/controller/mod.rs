@@ -64,7 +64,7 @@ impl Controller {
             states: BTreeMap::new(),
             shutting_down: BTreeSet::new(),
         };
-        ctx.sched.emit(Event::ControllerElected { broker: me, epoch });
+        ctx.out.emit(Event::ControllerElected { broker: me, epoch });
         let mut batch = Batch::default();
         c.read_topics(me, session, ctx, &mut batch)?;
         // Every partition's state goes to every replica: brokers may have missed changes.
@@ -81,7 +81,7 @@ impl Controller {
         c.remove_from_isr(me, session, ctx, &mut batch, &dead.into_iter().collect::<Vec<_>>())?;
         c.send(me, ctx, batch, true);
         if ctx.config.auto_leader_rebalance_enable {
-            ctx.sched.set_timer(
+            ctx.out.set_timer(
                 ctx.config.leader_imbalance_check_interval_seconds * 1000,
                 ctx.cluster.broker(me),
                 Timer::LeaderImbalanceCheck,
@@ -135,7 +135,7 @@ impl Controller {
                 continue;
             }
             if new.len() == assignment.len() {
-                ctx.sched.emit(Event::TopicCreated {
+                ctx.out.emit(Event::TopicCreated {
                     topic: topic.clone(),
                     assignment: assignment.clone(),
                 });
@@ -163,7 +163,7 @@ impl Controller {
             } else {
                 ElectionReason::NoneAvailable
             };
-            ctx.sched.emit(Event::LeaderChanged {
+            ctx.out.emit(Event::LeaderChanged {
                 tp: tp.clone(),
                 old: None,
                 new: leader,
@@ -205,7 +205,7 @@ impl Controller {
             ..current.clone()
         };
         let stored = self.store(me, session, ctx, tp, next)?;
-        ctx.sched.emit(Event::LeaderChanged {
+        ctx.out.emit(Event::LeaderChanged {
             tp: tp.clone(),
             old: current.leader,
             new: Some(leader),
@@ -251,7 +251,7 @@ impl Controller {
                 let next = election::remove_replica_from_isr(&current, *d);
                 let stored = self.store(me, session, ctx, &tp, next)?;
                 if current.leader != stored.leader {
-                    ctx.sched.emit(Event::LeaderChanged {
+                    ctx.out.emit(Event::LeaderChanged {
                         tp: tp.clone(),
                         old: current.leader,
                         new: None,
@@ -261,7 +261,7 @@ impl Controller {
                     });
                 }
                 if current.isr != stored.isr {
-                    ctx.sched.emit(Event::IsrChanged {
+                    ctx.out.emit(Event::IsrChanged {
                         tp: tp.clone(),
                         old: current.isr,
                         new: stored.isr.clone(),
@@ -364,7 +364,7 @@ impl Controller {
             ..current.clone()
         };
         let stored = self.store(me, session, ctx, tp, next).map_err(|_| ErrorCode::NotController)?;
-        ctx.sched.emit(Event::IsrChanged {
+        ctx.out.emit(Event::IsrChanged {
             tp: tp.clone(),
             old: current.isr,
             new: new_isr,
@@ -419,7 +419,7 @@ impl Controller {
             batch.changed.insert(tp);
         }
         if !followed.is_empty() {
-            ctx.sched.send(
+            ctx.out.send(
                 ctx.cluster.broker(me),
                 ctx.cluster.broker(id),
                 Message::StopReplicaRequest {
@@ -436,7 +436,7 @@ impl Controller {
             }
             let stored = self.store(me, session, ctx, &tp, election::remove_replica_from_isr(&current, id))?;
             if current.isr != stored.isr {
-                ctx.sched.emit(Event::IsrChanged {
+                ctx.out.emit(Event::IsrChanged {
                     tp: tp.clone(),
                     old: current.isr,
                     new: stored.isr.clone(),
@@ -449,7 +449,7 @@ impl Controller {
         }
         self.send(me, ctx, batch, false);
         let remaining: Vec<TopicPartition> = self.states.iter().filter(|(_, s)| s.leader == Some(id)).map(|(tp, _)| tp.clone()).collect();
-        ctx.sched.emit(Event::ControlledShutdownCompleted {
+        ctx.out.emit(Event::ControlledShutdownCompleted {
             controller: me,
             broker: id,
             remaining: remaining.clone(),
@@ -516,7 +516,7 @@ impl Controller {
         if !wanted.is_empty() {
             self.elect_preferred(me, session, ctx, &wanted)?;
         }
-        ctx.sched.set_timer(
+        ctx.out.set_timer(
             ctx.config.leader_imbalance_check_interval_seconds * 1000,
             ctx.cluster.broker(me),
             Timer::LeaderImbalanceCheck,
@@ -558,7 +558,7 @@ impl Controller {
             }
         }
         for (b, partitions) in per_broker {
-            ctx.sched.send(
+            ctx.out.send(
                 ctx.cluster.broker(me),
                 ctx.cluster.broker(b),
                 Message::LeaderAndIsrRequest {
@@ -585,7 +585,7 @@ impl Controller {
                 live_brokers: self.live_brokers.iter().copied().collect(),
                 partitions: partitions.clone(),
             };
-            ctx.sched.send(ctx.cluster.broker(me), ctx.cluster.broker(*b), msg);
+            ctx.out.send(ctx.cluster.broker(me), ctx.cluster.broker(*b), msg);
         }
     }
 }

@@ -72,7 +72,7 @@ impl GroupCoordinator {
         let names: Vec<String> = loaded.keys().cloned().collect();
         for (id, mut g) in loaded {
             for m in &mut g.members {
-                m.session_timer = Some(ctx.sched.set_timer(
+                m.session_timer = Some(ctx.out.set_timer(
                     m.session_timeout_ms,
                     ctx.node(),
                     Timer::MemberSessionExpired {
@@ -83,7 +83,7 @@ impl GroupCoordinator {
             }
             self.groups.insert(id, g);
         }
-        ctx.sched.emit(Event::CoordinatorLoaded {
+        ctx.out.emit(Event::CoordinatorLoaded {
             broker: ctx.me,
             partition,
             groups: names,
@@ -99,14 +99,14 @@ impl GroupCoordinator {
         for id in gone {
             let g = self.groups.remove(&id).expect("listed");
             if let Some(t) = g.join_deadline {
-                ctx.sched.cancel(t);
+                ctx.out.cancel(t);
             }
             for m in g.members {
                 if let Some(t) = m.session_timer {
-                    ctx.sched.cancel(t);
+                    ctx.out.cancel(t);
                 }
                 if let Some(c) = m.awaiting_join {
-                    ctx.sched.send(
+                    ctx.out.send(
                         ctx.node(),
                         m.client.clone(),
                         Message::JoinGroupResponse {
@@ -116,7 +116,7 @@ impl GroupCoordinator {
                     );
                 }
                 if let Some(c) = m.awaiting_sync {
-                    ctx.sched.send(
+                    ctx.out.send(
                         ctx.node(),
                         m.client.clone(),
                         Message::SyncGroupResponse {
@@ -153,10 +153,10 @@ impl GroupCoordinator {
         };
         if let Some(e) = error {
             let results = offsets.into_iter().map(|(tp, _)| (tp, Some(e))).collect();
-            ctx.sched.send(ctx.node(), from, Message::OffsetCommitResponse { correlation_id, results });
+            ctx.out.send(ctx.node(), from, Message::OffsetCommitResponse { correlation_id, results });
             return None;
         }
-        let now = ctx.sched.now_ms;
+        let now = ctx.out.now_ms();
         let records = offsets
             .iter()
             .map(|(tp, o)| OffsetsRecord::Offset {

@@ -9,7 +9,7 @@ mod group_metadata_manager;
 pub mod records;
 
 use crate::protocol::*;
-use crate::runtime::{Scheduler, Timer};
+use crate::runtime::{Out, Timer};
 use crate::trace::Event;
 pub use group_metadata::{Group, Member};
 use records::OffsetsRecord;
@@ -49,7 +49,7 @@ pub struct GroupCoordinator {
 }
 
 pub struct GroupCtx<'a> {
-    pub sched: &'a mut Scheduler,
+    pub out: &'a mut Out,
     pub me: BrokerId,
     /// This broker on the network.
     pub node: NodeId,
@@ -92,7 +92,7 @@ impl GroupCoordinator {
                 .iter()
                 .any(|(n, _)| g.members.iter().all(|m| m.protocols.iter().any(|(mn, _)| mn == n)))
         {
-            ctx.sched.send(
+            ctx.out.send(
                 ctx.node(),
                 from,
                 Message::JoinGroupResponse {
@@ -104,9 +104,9 @@ impl GroupCoordinator {
         }
         if member_id.is_empty() {
             // KIP-394: a new member first gets its id, then joins with it.
-            let id = format!("{from}-{:08x}", ctx.sched.rng.rand_u64() as u32);
+            let id = format!("{from}-{:08x}", ctx.out.rng().rand_u64() as u32);
             g.pending_member_ids.insert(id.clone());
-            ctx.sched.send(
+            ctx.out.send(
                 ctx.node(),
                 from,
                 Message::JoinGroupResponse {
@@ -118,7 +118,7 @@ impl GroupCoordinator {
         }
         let known = g.has_member(member_id);
         if !known && !g.pending_member_ids.remove(member_id) {
-            ctx.sched.send(
+            ctx.out.send(
                 ctx.node(),
                 from,
                 Message::JoinGroupResponse {
@@ -140,7 +140,7 @@ impl GroupCoordinator {
                 awaiting_sync: None,
                 session_timer: None,
             });
-            ctx.sched.emit(Event::GroupMemberAdded {
+            ctx.out.emit(Event::GroupMemberAdded {
                 group: group_id.into(),
                 member: member_id.into(),
                 client: from.clone(),
@@ -186,7 +186,7 @@ impl GroupCoordinator {
                     let m = g.member_mut(member_id).expect("known");
                     m.awaiting_join = None;
                     let to = m.client.clone();
-                    ctx.sched.send(
+                    ctx.out.send(
                         ctx.node(),
                         to,
                         Message::JoinGroupResponse {
@@ -209,7 +209,7 @@ impl GroupCoordinator {
         }
         for m in &mut g.members {
             if let Some(c) = m.awaiting_sync.take() {
-                ctx.sched.send(
+                ctx.out.send(
                     ctx.node(),
                     m.client.clone(),
                     Message::SyncGroupResponse {
@@ -226,7 +226,7 @@ impl GroupCoordinator {
             g.members.iter().map(|m| m.rebalance_timeout_ms).max().unwrap_or(0)
         };
         g.state = GroupState::PreparingRebalance;
-        ctx.sched.emit(Event::RebalanceStarted {
+        ctx.out.emit(Event::RebalanceStarted {
             group: g.group_id.clone(),
             generation: g.generation,
             reason: reason.into(),
@@ -236,10 +236,10 @@ impl GroupCoordinator {
 
     fn set_join_deadline(ctx: &mut GroupCtx, g: &mut Group, delay_ms: u64) {
         if let Some(t) = g.join_deadline.take() {
-            ctx.sched.cancel(t);
+            ctx.out.cancel(t);
         }
         g.join_deadline = Some(
-            ctx.sched
+            ctx.out
                 .set_timer(delay_ms, ctx.node(), Timer::GroupJoinDeadline { group_id: g.group_id.clone() }),
         );
     }
@@ -266,14 +266,14 @@ impl GroupCoordinator {
     /// generation rises; the first member to have joined leads and gets everyone's subscription.
     fn complete_join(ctx: &mut GroupCtx, g: &mut Group) -> Option<Append> {
         if let Some(t) = g.join_deadline.take() {
-            ctx.sched.cancel(t);
+            ctx.out.cancel(t);
         }
         let (stay, gone): (Vec<Member>, Vec<Member>) = std::mem::take(&mut g.members).into_iter().partition(|m| m.awaiting_join.is_some());
         for m in gone {
             if let Some(t) = m.session_timer {
-                ctx.sched.cancel(t);
+                ctx.out.cancel(t);
             }
-            ctx.sched.emit(Event::GroupMemberRemoved {
+            ctx.out.emit(Event::GroupMemberRemoved {
                 group: g.group_id.clone(),
                 member: m.member_id,
                 reason: "did not rejoin in time".into(),
@@ -285,7 +285,7 @@ impl GroupCoordinator {
             g.state = GroupState::Empty;
             g.protocol = None;
             g.leader = None;
-            ctx.sched.emit(Event::GroupStateChanged {
+            ctx.out.emit(Event::GroupStateChanged {
                 group: g.group_id.clone(),
                 state: g.state,
                 generation: g.generation,
@@ -301,7 +301,7 @@ impl GroupCoordinator {
         g.state = GroupState::CompletingRebalance;
         let protocol = g.protocol.clone().unwrap_or_default();
         let leader = g.leader.clone().expect("set above");
-        ctx.sched.emit(Event::GroupStateChanged {
+        ctx.out.emit(Event::GroupStateChanged {
             group: g.group_id.clone(),
             state: g.state,
             generation: g.generation,
@@ -320,7 +320,7 @@ impl GroupCoordinator {
                 member_id: m.member_id.clone(),
                 members,
             };
-            ctx.sched.send(
+            ctx.out.send(
                 ctx.node(),
                 m.client.clone(),
                 Message::JoinGroupResponse {
@@ -335,9 +335,9 @@ impl GroupCoordinator {
 
     fn reset_session(ctx: &mut GroupCtx, group_id: &str, m: &mut Member) {
         if let Some(t) = m.session_timer.take() {
-            ctx.sched.cancel(t);
+            ctx.out.cancel(t);
         }
-        m.session_timer = Some(ctx.sched.set_timer(
+        m.session_timer = Some(ctx.out.set_timer(
             m.session_timeout_ms,
             ctx.node(),
             Timer::MemberSessionExpired {
@@ -369,7 +369,7 @@ impl GroupCoordinator {
         assignments: Assignment,
     ) -> Option<Append> {
         let g = self.group(group_id, ctx.num_partitions);
-        let reply = |ctx: &mut GroupCtx, result| ctx.sched.send(ctx.node(), from.clone(), Message::SyncGroupResponse { correlation_id, result });
+        let reply = |ctx: &mut GroupCtx, result| ctx.out.send(ctx.node(), from.clone(), Message::SyncGroupResponse { correlation_id, result });
         if let Err(e) = Self::check_member(g, member_id, generation) {
             reply(ctx, Err(e));
             return None;
@@ -404,7 +404,7 @@ impl GroupCoordinator {
             for m in &mut g.members {
                 m.assignment.clear();
                 if let Some(c) = m.awaiting_sync.take() {
-                    ctx.sched.send(
+                    ctx.out.send(
                         ctx.node(),
                         m.client.clone(),
                         Message::SyncGroupResponse {
@@ -418,7 +418,7 @@ impl GroupCoordinator {
             return;
         }
         g.state = GroupState::Stable;
-        ctx.sched.emit(Event::GroupStateChanged {
+        ctx.out.emit(Event::GroupStateChanged {
             group: g.group_id.clone(),
             state: g.state,
             generation: g.generation,
@@ -427,7 +427,7 @@ impl GroupCoordinator {
         });
         for m in &mut g.members {
             if let Some(c) = m.awaiting_sync.take() {
-                ctx.sched.send(
+                ctx.out.send(
                     ctx.node(),
                     m.client.clone(),
                     Message::SyncGroupResponse {
@@ -455,7 +455,7 @@ impl GroupCoordinator {
                 }
             }
         };
-        ctx.sched.send(ctx.node(), from, Message::HeartbeatResponse { correlation_id, error });
+        ctx.out.send(ctx.node(), from, Message::HeartbeatResponse { correlation_id, error });
     }
 
     /// A member leaves (LeaveGroup) or its session expires: the others rebalance.
@@ -464,9 +464,9 @@ impl GroupCoordinator {
         let i = g.members.iter().position(|m| m.member_id == member_id)?;
         let m = g.members.remove(i);
         if let Some(t) = m.session_timer {
-            ctx.sched.cancel(t);
+            ctx.out.cancel(t);
         }
-        ctx.sched.emit(Event::GroupMemberRemoved {
+        ctx.out.emit(Event::GroupMemberRemoved {
             group: group_id.into(),
             member: member_id.into(),
             reason: reason.into(),

@@ -16,7 +16,7 @@ use crate::client::producer::Producer;
 use crate::client::schema_registry_client::registry_node;
 use crate::config::{ConsumerConfig, OffsetReset, ProducerConfig};
 use crate::protocol::*;
-use crate::runtime::{Scheduler, Timer};
+use crate::runtime::{Out, Timer};
 use crate::trace::{Event, PolledRecord};
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
@@ -118,21 +118,21 @@ fn refusal(http_status: u16, error_code: u32, message: String) -> RegistryError 
 
 impl SchemaRegistry {
     /// Emits a refusal and keeps it as the last one.
-    fn refused(&mut self, sched: &mut Scheduler, event: Event) {
+    fn refused(&mut self, out: &mut Out, event: Event) {
         if let Event::SchemaRefused { subject, http_status, error } = &event {
             self.last_refusal = Some(Refusal {
                 subject: subject.clone(),
                 http_status: *http_status,
                 error: error.clone(),
-                time_ms: sched.now_ms,
+                time_ms: out.now_ms(),
             });
         }
-        sched.emit(event);
+        out.emit(event);
     }
 
     /// Starts the registry: its reader reads `_schemas` from the beginning, and a NOOP
     /// record marks how far it must read before serving.
-    pub fn start(sched: &mut Scheduler, cluster: ClusterRef, bootstrap: Vec<BrokerId>) -> Self {
+    pub fn start(out: &mut Out, cluster: ClusterRef, bootstrap: Vec<BrokerId>) -> Self {
         // Confluent's `KafkaStore`: acks all, no retries, not idempotent.
         let producer_config = ProducerConfig {
             acks: Acks::All,
@@ -156,7 +156,7 @@ impl SchemaRegistry {
             bootstrap.clone(),
         );
         reader.start_correlation_ids_at(READER_CORRELATION_BASE);
-        reader.start(sched);
+        reader.start(out);
         let mut r = SchemaRegistry {
             cluster: cluster.clone(),
             global: Compatibility::default(),
@@ -170,16 +170,16 @@ impl SchemaRegistry {
             writing: None,
             waiting: VecDeque::new(),
         };
-        r.write(sched, Write::Noop);
+        r.write(out, Write::Noop);
         r
     }
 
     /// The process stops: requests to it go unanswered; what it stored stays in `_schemas`.
-    pub fn stop(&mut self, sched: &mut Scheduler) {
+    pub fn stop(&mut self, out: &mut Out) {
         self.running = false;
         self.ready = false;
-        self.reader.stop(sched, false);
-        sched.cancel_timers_of(&Self::node());
+        self.reader.stop(out, false);
+        out.cancel_timers_of(&Self::node());
     }
 
     pub fn node() -> NodeId {
@@ -196,7 +196,7 @@ impl SchemaRegistry {
         self.subjects.values().flatten().find(|v| v.id == id).map(|v| &v.schema)
     }
 
-    pub fn handle(&mut self, sched: &mut Scheduler, from: NodeId, msg: Message) {
+    pub fn handle(&mut self, out: &mut Out, from: NodeId, msg: Message) {
         match msg {
             Message::RegisterSchemaRequest {
                 correlation_id,
@@ -204,7 +204,7 @@ impl SchemaRegistry {
                 schema,
                 register,
             } => self.submit(
-                sched,
+                out,
                 Work::Register {
                     reply: Some((from, correlation_id)),
                     subject,
@@ -213,7 +213,7 @@ impl SchemaRegistry {
                 },
             ),
             Message::SchemaByIdRequest { correlation_id, id } => self.submit(
-                sched,
+                out,
                 Work::SchemaById {
                     reply: (from, correlation_id),
                     id,
@@ -222,25 +222,25 @@ impl SchemaRegistry {
             // Writer and reader share the node; the reader's correlation ids tell its answers apart.
             other => {
                 if other.response_correlation_id().is_some_and(|c| c >= READER_CORRELATION_BASE) {
-                    self.reader.handle(sched, other);
+                    self.reader.handle(out, other);
                 } else {
-                    self.producer.handle(sched, from, other);
+                    self.producer.handle(out, from, other);
                 }
-                self.progress(sched);
+                self.progress(out);
             }
         }
     }
 
-    pub fn handle_timer(&mut self, sched: &mut Scheduler, timer: Timer) {
-        self.producer.handle_timer(sched, timer.clone());
-        self.reader.handle_timer(sched, timer);
-        self.progress(sched);
+    pub fn handle_timer(&mut self, out: &mut Out, timer: Timer) {
+        self.producer.handle_timer(out, timer.clone());
+        self.reader.handle_timer(out, timer);
+        self.progress(out);
     }
 
     /// An operator's `POST /subjects/{subject}/versions` (no serializer waits for the answer).
-    pub fn register(&mut self, sched: &mut Scheduler, subject: String, schema: Rc<str>) {
+    pub fn register(&mut self, out: &mut Out, subject: String, schema: Rc<str>) {
         self.submit(
-            sched,
+            out,
             Work::Register {
                 reply: None,
                 subject,
@@ -251,17 +251,17 @@ impl SchemaRegistry {
     }
 
     /// `PUT /config/{subject}`, or `PUT /config` without a subject.
-    pub fn set_compatibility(&mut self, sched: &mut Scheduler, subject: Option<String>, level: Compatibility) {
-        self.submit(sched, Work::Config { subject, level });
+    pub fn set_compatibility(&mut self, out: &mut Out, subject: Option<String>, level: Compatibility) {
+        self.submit(out, Work::Config { subject, level });
     }
 
-    fn submit(&mut self, sched: &mut Scheduler, work: Work) {
+    fn submit(&mut self, out: &mut Out, work: Work) {
         self.waiting.push_back(work);
-        self.next(sched);
+        self.next(out);
     }
 
     /// Takes waiting requests in order until one needs a write to `_schemas`.
-    fn next(&mut self, sched: &mut Scheduler) {
+    fn next(&mut self, out: &mut Out) {
         while self.ready && self.writing.is_none() {
             let Some(work) = self.waiting.pop_front() else { return };
             match work {
@@ -271,21 +271,21 @@ impl SchemaRegistry {
                     schema,
                     register,
                 } => match self.decide(&subject, &schema, register) {
-                    Ok(Decision::Known(id)) => answer(sched, reply, Ok(id)),
-                    Ok(Decision::New(version)) => self.write(sched, Write::Schema { reply, subject, version }),
+                    Ok(Decision::Known(id)) => answer(out, reply, Ok(id)),
+                    Ok(Decision::New(version)) => self.write(out, Write::Schema { reply, subject, version }),
                     Err(e) => {
                         self.refused(
-                            sched,
+                            out,
                             Event::SchemaRefused {
                                 subject,
                                 http_status: e.http_status,
                                 error: e.to_string(),
                             },
                         );
-                        answer(sched, reply, Err(e));
+                        answer(out, reply, Err(e));
                     }
                 },
-                Work::Config { subject, level } => self.write(sched, Write::Config { subject, level }),
+                Work::Config { subject, level } => self.write(out, Write::Config { subject, level }),
                 Work::SchemaById {
                     reply: (to, correlation_id),
                     id,
@@ -294,7 +294,7 @@ impl SchemaRegistry {
                         .schema_by_id(id)
                         .cloned()
                         .ok_or_else(|| refusal(404, 40403, format!("Schema {id} not found")));
-                    sched.send(Self::node(), to, Message::SchemaByIdResponse { correlation_id, id, result });
+                    out.send(Self::node(), to, Message::SchemaByIdResponse { correlation_id, id, result });
                 }
             }
         }
@@ -335,7 +335,7 @@ impl SchemaRegistry {
     }
 
     /// Sends the record for `write` to `_schemas` (partition 0, its only one).
-    fn write(&mut self, sched: &mut Scheduler, write: Write) {
+    fn write(&mut self, out: &mut Out, write: Write) {
         let (key, value) = match &write {
             Write::Noop => (json(&StoreKey::Noop { magic: 0 }), None),
             Write::Schema { subject, version, .. } => (
@@ -366,48 +366,48 @@ impl SchemaRegistry {
             key: Some(key.into_bytes().into()),
             value: value.map(|v| v.into_bytes().into()),
             headers: Vec::new(),
-            timestamp_ms: sched.now_ms,
+            timestamp_ms: out.now_ms(),
         };
-        let seq = self.producer.send_with_callback(sched, TOPIC.into(), Some(0), record);
+        let seq = self.producer.send_with_callback(out, TOPIC.into(), Some(0), record);
         self.writing = Some((seq, write, None));
     }
 
     /// After the writer or the reader moved: learn the write's fate from the writer's
     /// callbacks, let the reader apply what it fetched, and complete the write once the
     /// reader is past it (`KafkaStore.waitUntilKafkaReaderReachesOffset`).
-    fn progress(&mut self, sched: &mut Scheduler) {
+    fn progress(&mut self, out: &mut Out) {
         let completed = self.producer.take_completed();
         if let Some((seq, _, offset @ None)) = &mut self.writing {
             match completed.into_iter().find(|c| c.seq == *seq).map(|c| c.result) {
                 Some(Ok(acked)) => *offset = acked,
                 Some(Err(cause)) => {
                     let (_, write, _) = self.writing.take().expect("matched above");
-                    self.write_failed(sched, write, cause);
+                    self.write_failed(out, write, cause);
                 }
                 None => {}
             }
         }
         while self.reader.has_buffered() {
-            let read = self.reader.poll(sched);
+            let read = self.reader.poll(out);
             if read.is_empty() {
                 break;
             }
             for r in &read {
-                self.apply_record(sched, r);
+                self.apply_record(out, r);
             }
         }
         let position = self.reader.positions.get(&TopicPartition::new(&TOPIC.into(), 0)).copied();
         if let Some((_, _, Some(offset))) = &self.writing {
             if position.is_some_and(|p| p > *offset) {
                 let (_, write, _) = self.writing.take().expect("matched above");
-                self.write_done(sched, write);
+                self.write_done(out, write);
             }
         }
-        self.next(sched);
+        self.next(out);
     }
 
     /// `KafkaStoreReaderThread`: one record of `_schemas` into the registry's state.
-    fn apply_record(&mut self, sched: &mut Scheduler, r: &PolledRecord) {
+    fn apply_record(&mut self, out: &mut Out, r: &PolledRecord) {
         let parse = |t: &Option<String>| t.as_deref().and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok());
         let (Some(key), value) = (parse(&r.key), parse(&r.value)) else { return };
         let subject = key["subject"].as_str().map(String::from);
@@ -423,7 +423,7 @@ impl SchemaRegistry {
                         id: id as u32,
                         schema: schema.into(),
                     });
-                    sched.emit(Event::SchemaRegistered {
+                    out.emit(Event::SchemaRegistered {
                         subject,
                         version: version as u32,
                         id: id as u32,
@@ -440,7 +440,7 @@ impl SchemaRegistry {
                     }
                     None => self.global = level,
                 }
-                sched.emit(Event::CompatibilitySet {
+                out.emit(Event::CompatibilitySet {
                     subject,
                     level: level.to_string(),
                 });
@@ -449,28 +449,28 @@ impl SchemaRegistry {
         }
     }
 
-    fn write_done(&mut self, sched: &mut Scheduler, write: Write) {
+    fn write_done(&mut self, out: &mut Out, write: Write) {
         match write {
             Write::Noop => {
                 self.ready = true;
-                sched.emit(Event::SchemaRegistryReady {
+                out.emit(Event::SchemaRegistryReady {
                     schemas: self.subjects.values().map(Vec::len).sum(),
                 });
             }
-            Write::Schema { reply, version, .. } => answer(sched, reply, Ok(version.id)),
+            Write::Schema { reply, version, .. } => answer(out, reply, Ok(version.id)),
             Write::Config { .. } => {}
         }
     }
 
-    fn write_failed(&mut self, sched: &mut Scheduler, write: Write, cause: String) {
+    fn write_failed(&mut self, out: &mut Out, write: Write, cause: String) {
         let subject = match &write {
-            Write::Noop => return self.write(sched, Write::Noop),
+            Write::Noop => return self.write(out, Write::Noop),
             Write::Schema { subject, .. } => subject.clone(),
             Write::Config { subject, .. } => subject.clone().unwrap_or_default(),
         };
         let e = refusal(500, 50001, format!("Error while writing to the Kafka store: {cause}"));
         self.refused(
-            sched,
+            out,
             Event::SchemaRefused {
                 subject,
                 http_status: 500,
@@ -478,7 +478,7 @@ impl SchemaRegistry {
             },
         );
         if let Write::Schema { reply, .. } = write {
-            answer(sched, reply, Err(e));
+            answer(out, reply, Err(e));
         }
     }
 }
@@ -520,8 +520,8 @@ enum Decision {
     New(Version),
 }
 
-fn answer(sched: &mut Scheduler, reply: Option<(NodeId, u64)>, result: Result<u32, RegistryError>) {
+fn answer(out: &mut Out, reply: Option<(NodeId, u64)>, result: Result<u32, RegistryError>) {
     if let Some((to, correlation_id)) = reply {
-        sched.send(SchemaRegistry::node(), to, Message::RegisterSchemaResponse { correlation_id, result });
+        out.send(SchemaRegistry::node(), to, Message::RegisterSchemaResponse { correlation_id, result });
     }
 }

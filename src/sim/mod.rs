@@ -49,6 +49,21 @@ impl<M: Model> Item<M> {
     }
 }
 
+/// What a node may do, and all it sees of the machinery: read the clock, draw from the seeded
+/// generator, send, set and cancel its own timers, and write trace events. The scheduler applies
+/// each at once and in order, so a send's seeded jitter falls where the node made it.
+pub trait Out<M: Model> {
+    fn now_ms(&self) -> u64;
+    fn rng(&mut self) -> &mut oorandom::Rand64;
+    fn emit(&mut self, event: M::Event);
+    fn send(&mut self, from: M::Node, to: M::Node, msg: M::Message);
+    fn send_later(&mut self, delay_ms: u64, from: M::Node, to: M::Node, msg: M::Message);
+    fn set_timer(&mut self, delay_ms: u64, node: M::Node, timer: M::Timer) -> TimerKey;
+    fn cancel(&mut self, key: TimerKey);
+    /// Every timer of a node (it crashed: its timers died with it).
+    fn cancel_timers_of(&mut self, node: &M::Node);
+}
+
 #[derive(Clone, Debug)]
 pub struct Scheduler<M: Model> {
     pub now_ms: u64,
@@ -155,5 +170,39 @@ impl<M: Model> Scheduler<M> {
 
     pub fn pending(&self) -> impl Iterator<Item = (&TimerKey, &Item<M>)> {
         self.queue.iter()
+    }
+}
+
+impl<M: Model> Out<M> for Scheduler<M> {
+    fn now_ms(&self) -> u64 {
+        self.now_ms
+    }
+
+    fn rng(&mut self) -> &mut oorandom::Rand64 {
+        &mut self.rng
+    }
+
+    fn emit(&mut self, event: M::Event) {
+        Scheduler::emit(self, event)
+    }
+
+    fn send(&mut self, from: M::Node, to: M::Node, msg: M::Message) {
+        Scheduler::send(self, from, to, msg)
+    }
+
+    fn send_later(&mut self, delay_ms: u64, from: M::Node, to: M::Node, msg: M::Message) {
+        Scheduler::send_later(self, delay_ms, from, to, msg)
+    }
+
+    fn set_timer(&mut self, delay_ms: u64, node: M::Node, timer: M::Timer) -> TimerKey {
+        Scheduler::set_timer(self, delay_ms, node, timer)
+    }
+
+    fn cancel(&mut self, key: TimerKey) {
+        Scheduler::cancel(self, key)
+    }
+
+    fn cancel_timers_of(&mut self, node: &M::Node) {
+        Scheduler::cancel_timers_of(self, node)
     }
 }

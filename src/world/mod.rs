@@ -165,7 +165,7 @@ impl World {
         let b = brokers.get_mut(&key)?;
         let spec = &config.clusters[key.0];
         let mut ctx = Ctx {
-            sched,
+            out: sched,
             zk,
             cluster: b.cluster.clone(),
             config: &spec.config,

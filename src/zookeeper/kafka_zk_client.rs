@@ -3,7 +3,7 @@
 
 use super::{ZkError, ZooKeeper};
 use crate::protocol::{BrokerId, LeaderAndIsr, NodeId};
-use crate::runtime::Scheduler;
+use crate::runtime::Out;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -100,7 +100,7 @@ fn producer_id_block_end(data: &str) -> Option<u64> {
 /// broker cannot reach the ensemble, and with SessionExpired once its session is gone.
 pub struct KafkaZkClient<'a> {
     pub zk: &'a mut ZooKeeper,
-    pub sched: &'a mut Scheduler,
+    pub out: &'a mut Out,
     pub node: NodeId,
     pub session_id: u64,
     /// Whether the broker's connection to the ensemble is up.
@@ -120,17 +120,17 @@ impl KafkaZkClient<'_> {
 
     pub fn create(&mut self, path: &str, data: String, ephemeral: bool) -> Result<(), ZkError> {
         self.check()?;
-        self.zk.create(self.sched, self.session_id, path, data, ephemeral)
+        self.zk.create(self.out, self.session_id, path, data, ephemeral)
     }
 
     pub fn create_recursive(&mut self, path: &str, data: String) -> Result<(), ZkError> {
         self.check()?;
-        self.zk.create_recursive(self.sched, self.session_id, path, data)
+        self.zk.create_recursive(self.out, self.session_id, path, data)
     }
 
     pub fn set_data(&mut self, path: &str, data: String, expected: Option<u32>) -> Result<u32, ZkError> {
         self.check()?;
-        self.zk.set_data(self.sched, self.session_id, path, data, expected)
+        self.zk.set_data(self.out, self.session_id, path, data, expected)
     }
 
     pub fn get(&mut self, path: &str, watch: bool) -> Result<Option<super::Znode>, ZkError> {
@@ -145,7 +145,7 @@ impl KafkaZkClient<'_> {
 
     pub fn delete(&mut self, path: &str) -> Result<(), ZkError> {
         self.check()?;
-        self.zk.delete(self.sched, self.session_id, path)
+        self.zk.delete(self.out, self.session_id, path)
     }
 
     /// `ZkProducerIdManager.getNewProducerIdBlock`: the block after the last one handed out,

@@ -6,7 +6,7 @@
 pub mod kafka_zk_client;
 
 use crate::protocol::{Message, NodeId, WatchKind};
-use crate::runtime::{Scheduler, Timer};
+use crate::runtime::{Out, Timer};
 use crate::trace::Event;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -122,7 +122,7 @@ impl ZooKeeper {
         self.sessions.contains_key(&session_id)
     }
 
-    pub fn create_session(&mut self, sched: &mut Scheduler, owner: NodeId, chroot: &str, timeout_ms: u64) -> u64 {
+    pub fn create_session(&mut self, out: &mut Out, owner: NodeId, chroot: &str, timeout_ms: u64) -> u64 {
         let id = self.next_session_id;
         self.next_session_id += 1;
         self.sessions.insert(
@@ -131,26 +131,26 @@ impl ZooKeeper {
                 owner: owner.clone(),
                 chroot: chroot.to_string(),
                 timeout_ms,
-                last_heard_ms: sched.now_ms,
+                last_heard_ms: out.now_ms(),
                 pending: Vec::new(),
                 connected: true,
             },
         );
-        sched.emit(Event::ZkSessionCreated {
+        out.emit(Event::ZkSessionCreated {
             session_id: id,
             owner,
             timeout_ms,
         });
         if !self.ticking {
             self.ticking = true;
-            self.schedule_tick(sched);
+            self.schedule_tick(out);
         }
         id
     }
 
-    fn schedule_tick(&mut self, sched: &mut Scheduler) {
-        self.next_tick_ms = sched.now_ms + TICK_TIME_MS;
-        sched.set_timer(TICK_TIME_MS, NodeId::ZooKeeper, Timer::ZkTick);
+    fn schedule_tick(&mut self, out: &mut Out) {
+        self.next_tick_ms = out.now_ms() + TICK_TIME_MS;
+        out.set_timer(TICK_TIME_MS, NodeId::ZooKeeper, Timer::ZkTick);
     }
 
     /// Refreshes which clients the server can reach (the world calls it when the network changes).
@@ -170,7 +170,7 @@ impl ZooKeeper {
 
     /// Tells a watcher its watch fired; the watch is gone (one-shot) and the path is
     /// given relative to the watcher's chroot, as the ZooKeeper client sees it.
-    fn fire(&mut self, sched: &mut Scheduler, abs_path: &str, kind: WatchKind) {
+    fn fire(&mut self, out: &mut Out, abs_path: &str, kind: WatchKind) {
         let watchers = match kind {
             WatchKind::Data => self.data_watches.remove(abs_path),
             WatchKind::Children => self.child_watches.remove(abs_path),
@@ -188,31 +188,31 @@ impl ZooKeeper {
                 }
             };
             let owner = s.owner.clone();
-            sched.emit(Event::WatchFired {
+            out.emit(Event::WatchFired {
                 path: abs_path.to_string(),
                 watcher: owner.clone(),
                 kind,
             });
             if s.connected {
-                sched.send(NodeId::ZooKeeper, owner, Message::ZkWatchEvent { path: rel, kind });
+                out.send(NodeId::ZooKeeper, owner, Message::ZkWatchEvent { path: rel, kind });
             } else {
                 s.pending.push((rel, kind));
             }
         }
     }
 
-    pub fn create(&mut self, sched: &mut Scheduler, session_id: u64, path: &str, data: String, ephemeral: bool) -> Result<(), ZkError> {
+    pub fn create(&mut self, out: &mut Out, session_id: u64, path: &str, data: String, ephemeral: bool) -> Result<(), ZkError> {
         let abs = self.path_of(session_id, path)?;
-        self.create_abs(sched, Some(session_id), &abs, data, ephemeral)
+        self.create_abs(out, Some(session_id), &abs, data, ephemeral)
     }
 
     /// Creates a persistent znode and any missing parents (Kafka's `createRecursive`).
-    pub fn create_recursive(&mut self, sched: &mut Scheduler, session_id: u64, path: &str, data: String) -> Result<(), ZkError> {
+    pub fn create_recursive(&mut self, out: &mut Out, session_id: u64, path: &str, data: String) -> Result<(), ZkError> {
         let abs = self.path_of(session_id, path)?;
-        self.create_with_parents(sched, Some(session_id), &abs, data)
+        self.create_with_parents(out, Some(session_id), &abs, data)
     }
 
-    fn create_with_parents(&mut self, sched: &mut Scheduler, session_id: Option<u64>, abs: &str, data: String) -> Result<(), ZkError> {
+    fn create_with_parents(&mut self, out: &mut Out, session_id: Option<u64>, abs: &str, data: String) -> Result<(), ZkError> {
         let mut missing = Vec::new();
         let mut p = parent_of(abs);
         while let Some(pp) = p {
@@ -223,12 +223,12 @@ impl ZooKeeper {
             p = parent_of(pp);
         }
         for m in missing.into_iter().rev() {
-            self.create_abs(sched, session_id, &m, String::new(), false)?;
+            self.create_abs(out, session_id, &m, String::new(), false)?;
         }
-        self.create_abs(sched, session_id, abs, data, false)
+        self.create_abs(out, session_id, abs, data, false)
     }
 
-    fn create_abs(&mut self, sched: &mut Scheduler, session_id: Option<u64>, abs: &str, data: String, ephemeral: bool) -> Result<(), ZkError> {
+    fn create_abs(&mut self, out: &mut Out, session_id: Option<u64>, abs: &str, data: String, ephemeral: bool) -> Result<(), ZkError> {
         if self.nodes.contains_key(abs) {
             return Err(ZkError::NodeExists);
         }
@@ -249,23 +249,23 @@ impl ZooKeeper {
                 czxid: self.zxid,
             },
         );
-        sched.emit(Event::ZnodeCreated {
+        out.emit(Event::ZnodeCreated {
             path: abs.to_string(),
             data,
             ephemeral,
         });
-        self.fire(sched, abs, WatchKind::Data);
+        self.fire(out, abs, WatchKind::Data);
         let parent = parent.to_string();
-        self.fire(sched, &parent, WatchKind::Children);
+        self.fire(out, &parent, WatchKind::Children);
         Ok(())
     }
 
-    pub fn delete(&mut self, sched: &mut Scheduler, session_id: u64, path: &str) -> Result<(), ZkError> {
+    pub fn delete(&mut self, out: &mut Out, session_id: u64, path: &str) -> Result<(), ZkError> {
         let abs = self.path_of(session_id, path)?;
-        self.delete_abs(sched, &abs)
+        self.delete_abs(out, &abs)
     }
 
-    fn delete_abs(&mut self, sched: &mut Scheduler, abs: &str) -> Result<(), ZkError> {
+    fn delete_abs(&mut self, out: &mut Out, abs: &str) -> Result<(), ZkError> {
         if !self.nodes.contains_key(abs) {
             return Err(ZkError::NoNode);
         }
@@ -274,18 +274,18 @@ impl ZooKeeper {
         }
         self.nodes.remove(abs);
         self.zxid += 1;
-        sched.emit(Event::ZnodeDeleted { path: abs.to_string() });
-        self.fire(sched, abs, WatchKind::Data);
-        self.fire(sched, abs, WatchKind::Children);
+        out.emit(Event::ZnodeDeleted { path: abs.to_string() });
+        self.fire(out, abs, WatchKind::Data);
+        self.fire(out, abs, WatchKind::Children);
         if let Some(parent) = parent_of(abs) {
             let parent = parent.to_string();
-            self.fire(sched, &parent, WatchKind::Children);
+            self.fire(out, &parent, WatchKind::Children);
         }
         Ok(())
     }
 
     /// Sets data if the znode's version is `expected` (or unconditionally with `None`); returns the new version.
-    pub fn set_data(&mut self, sched: &mut Scheduler, session_id: u64, path: &str, data: String, expected: Option<u32>) -> Result<u32, ZkError> {
+    pub fn set_data(&mut self, out: &mut Out, session_id: u64, path: &str, data: String, expected: Option<u32>) -> Result<u32, ZkError> {
         let abs = self.path_of(session_id, path)?;
         let node = self.nodes.get_mut(&abs).ok_or(ZkError::NoNode)?;
         if expected.is_some_and(|v| v != node.version) {
@@ -295,12 +295,12 @@ impl ZooKeeper {
         node.data = data.clone();
         let version = node.version;
         self.zxid += 1;
-        sched.emit(Event::ZnodeChanged {
+        out.emit(Event::ZnodeChanged {
             path: abs.clone(),
             data,
             version,
         });
-        self.fire(sched, &abs, WatchKind::Data);
+        self.fire(out, &abs, WatchKind::Data);
         Ok(version)
     }
 
@@ -335,26 +335,26 @@ impl ZooKeeper {
     }
 
     /// A client's heartbeat arrived.
-    pub fn handle(&mut self, sched: &mut Scheduler, from: NodeId, msg: Message) {
+    pub fn handle(&mut self, out: &mut Out, from: NodeId, msg: Message) {
         if let Message::ZkPing { session_id } = msg {
             let (expired, missed) = match self.sessions.get_mut(&session_id) {
                 Some(s) => {
-                    s.last_heard_ms = sched.now_ms;
+                    s.last_heard_ms = out.now_ms();
                     (false, std::mem::take(&mut s.pending))
                 }
                 None => (true, Vec::new()),
             };
-            sched.send(NodeId::ZooKeeper, from.clone(), Message::ZkPingResponse { session_id, expired });
+            out.send(NodeId::ZooKeeper, from.clone(), Message::ZkPingResponse { session_id, expired });
             for (path, kind) in missed {
-                sched.send(NodeId::ZooKeeper, from.clone(), Message::ZkWatchEvent { path, kind });
+                out.send(NodeId::ZooKeeper, from.clone(), Message::ZkWatchEvent { path, kind });
             }
         }
     }
 
     /// The server's tick: sessions not heard of within their timeout expire, and
     /// their ephemeral znodes are deleted (firing the watches Kafka relies on).
-    pub fn tick(&mut self, sched: &mut Scheduler) {
-        let now = sched.now_ms;
+    pub fn tick(&mut self, out: &mut Out) {
+        let now = out.now_ms();
         let expired: Vec<u64> = self
             .sessions
             .iter()
@@ -362,12 +362,12 @@ impl ZooKeeper {
             .map(|(id, _)| *id)
             .collect();
         for id in expired {
-            self.expire(sched, id);
+            self.expire(out, id);
         }
         if self.sessions.is_empty() {
             self.ticking = false;
         } else {
-            self.schedule_tick(sched);
+            self.schedule_tick(out);
         }
     }
 
@@ -389,20 +389,20 @@ impl ZooKeeper {
         self.session_expires_at_ms(session_id, self.next_tick_ms)
     }
 
-    fn expire(&mut self, sched: &mut Scheduler, session_id: u64) {
-        self.end_session(sched, session_id, false);
+    fn expire(&mut self, out: &mut Out, session_id: u64) {
+        self.end_session(out, session_id, false);
     }
 
     /// The owner closes its session (`ZooKeeper.close()`, as `KafkaZkClient.close` does on an
     /// orderly broker stop): its ephemeral znodes are deleted now, firing their watches, without
     /// waiting for the session timeout. False if the session was already gone.
-    pub fn close_session(&mut self, sched: &mut Scheduler, session_id: u64) -> bool {
-        self.end_session(sched, session_id, true)
+    pub fn close_session(&mut self, out: &mut Out, session_id: u64) -> bool {
+        self.end_session(out, session_id, true)
     }
 
-    fn end_session(&mut self, sched: &mut Scheduler, session_id: u64, closed: bool) -> bool {
+    fn end_session(&mut self, out: &mut Out, session_id: u64, closed: bool) -> bool {
         let Some(session) = self.sessions.remove(&session_id) else { return false };
-        sched.emit(if closed {
+        out.emit(if closed {
             Event::ZkSessionClosed {
                 session_id,
                 owner: session.owner,
@@ -423,7 +423,7 @@ impl ZooKeeper {
             w.remove(&session_id);
         }
         for path in ephemerals {
-            let _ = self.delete_abs(sched, &path);
+            let _ = self.delete_abs(out, &path);
         }
         true
     }
@@ -432,7 +432,7 @@ impl ZooKeeper {
 impl ZooKeeper {
     /// An administrator's write outside any broker session (`kafka-topics.sh --zookeeper`):
     /// a persistent znode, parents created as needed, watches fired as usual.
-    pub fn create_persistent(&mut self, sched: &mut Scheduler, abs_path: &str, data: String) {
-        let _ = self.create_with_parents(sched, None, abs_path, data);
+    pub fn create_persistent(&mut self, out: &mut Out, abs_path: &str, data: String) {
+        let _ = self.create_with_parents(out, None, abs_path, data);
     }
 }

@@ -6,13 +6,13 @@ use super::network_client::{has_pending, Pending};
 use super::{Consumer, Phase};
 use crate::assignor::Subscription;
 use crate::protocol::*;
-use crate::runtime::{Scheduler, Timer};
+use crate::runtime::{Out, Timer};
 use crate::trace::Event;
 use std::collections::{BTreeMap, BTreeSet};
 
 impl Consumer {
     /// LeaveGroup to the coordinator, if this consumer is a member of a group; true when sent.
-    pub(super) fn send_leave_group(&mut self, sched: &mut Scheduler) -> bool {
+    pub(super) fn send_leave_group(&mut self, out: &mut Out) -> bool {
         let Some(coordinator) = self.coordinator.filter(|_| self.phase != Phase::Manual && !self.member_id.is_empty()) else {
             return false;
         };
@@ -22,7 +22,7 @@ impl Consumer {
             group_id: self.group_id.clone().unwrap_or_default(),
             member_id: self.member_id.clone(),
         };
-        sched.send(self.node(), self.cluster.broker(coordinator), msg);
+        out.send(self.node(), self.cluster.broker(coordinator), msg);
         true
     }
 
@@ -33,30 +33,30 @@ impl Consumer {
     /// The heartbeat thread checks the poll timeout every time it wakes (at least every
     /// `retry.backoff.ms`, `AbstractCoordinator.HeartbeatThread`): here one timer at the deadline,
     /// moved on when the application polled meanwhile.
-    pub(super) fn arm_poll_deadline(&mut self, sched: &mut Scheduler) {
+    pub(super) fn arm_poll_deadline(&mut self, out: &mut Out) {
         let in_group = matches!(self.phase, Phase::Joining | Phase::Syncing | Phase::Stable);
         if self.poll_deadline_timer.is_none() && in_group {
             let deadline = self.last_poll_ms + self.config.max_poll_interval_ms + 1;
-            self.poll_deadline_timer = Some(sched.set_timer(deadline.saturating_sub(sched.now_ms).max(1), self.node(), Timer::ConsumerPollDeadline));
+            self.poll_deadline_timer = Some(out.set_timer(deadline.saturating_sub(out.now_ms()).max(1), self.node(), Timer::ConsumerPollDeadline));
         }
     }
 
     /// KIP-62: the heartbeat thread leaves the group when the application has not polled
     /// within `max.poll.interval.ms` (`AbstractCoordinator.maybeLeaveGroup`, "consumer poll
     /// timeout has expired"); its partitions are lost, and the next poll rejoins as a new member.
-    pub(super) fn leave_for_poll_timeout(&mut self, sched: &mut Scheduler) {
-        self.send_leave_group(sched);
-        sched.emit(Event::PollIntervalExceeded {
+    pub(super) fn leave_for_poll_timeout(&mut self, out: &mut Out) {
+        self.send_leave_group(out);
+        out.emit(Event::PollIntervalExceeded {
             consumer: self.name.clone(),
             max_poll_interval_ms: self.config.max_poll_interval_ms,
         });
-        self.revoke(sched, self.assignment.clone());
+        self.revoke(out, self.assignment.clone());
         self.member_id.clear();
         self.generation = -1;
         self.phase = Phase::Left;
     }
 
-    fn send_join(&mut self, sched: &mut Scheduler) {
+    fn send_join(&mut self, out: &mut Out) {
         let Some(coordinator) = self.coordinator else { return };
         let mut owned: BTreeMap<String, Vec<u32>> = BTreeMap::new();
         for tp in &self.assignment {
@@ -72,7 +72,7 @@ impl Consumer {
         let (group_id, member_id) = (self.group_id.clone().unwrap_or_default(), self.member_id.clone());
         let (session_timeout_ms, rebalance_timeout_ms) = (self.config.session_timeout_ms, self.config.max_poll_interval_ms);
         self.phase = Phase::Joining;
-        self.request(sched, coordinator, Pending::Join, |correlation_id| Message::JoinGroupRequest {
+        self.request(out, coordinator, Pending::Join, |correlation_id| Message::JoinGroupRequest {
             correlation_id,
             group_id,
             member_id,
@@ -104,21 +104,21 @@ impl Consumer {
 
     /// `joinGroupIfNeeded`: once the coordinator and the topics' metadata are known, prepare
     /// (once per rebalance) and send JoinGroup.
-    pub(super) fn join_group(&mut self, sched: &mut Scheduler) {
+    pub(super) fn join_group(&mut self, out: &mut Out) {
         let metadata_known = self.topics.iter().all(|t| self.metadata.contains_key(t.as_str()));
         if self.coordinator.is_none() || !metadata_known {
             return;
         }
         if self.needs_join_prepare {
-            if !self.on_join_prepare(sched) {
+            if !self.on_join_prepare(out) {
                 return;
             }
             self.needs_join_prepare = false;
         }
-        self.send_join(sched);
+        self.send_join(out);
     }
 
-    pub(super) fn on_join(&mut self, sched: &mut Scheduler, result: Result<JoinResult, (ErrorCode, String)>) {
+    pub(super) fn on_join(&mut self, out: &mut Out, result: Result<JoinResult, (ErrorCode, String)>) {
         if self.phase != Phase::Joining {
             return;
         }
@@ -133,11 +133,11 @@ impl Consumer {
             }
             Err((ErrorCode::NotCoordinator | ErrorCode::CoordinatorNotAvailable, _)) => {
                 self.coordinator_lost();
-                self.backoff(sched);
+                self.backoff(out);
             }
             Err(_) => {
                 self.phase = Phase::Rejoin;
-                self.backoff(sched);
+                self.backoff(out);
             }
             Ok(j) => {
                 self.generation = j.generation;
@@ -147,7 +147,7 @@ impl Consumer {
                 let Some(c) = self.coordinator else { return };
                 let (group_id, generation, member_id) = (self.group_id.clone().unwrap_or_default(), self.generation, self.member_id.clone());
                 self.phase = Phase::Syncing;
-                self.request(sched, c, Pending::Sync, |correlation_id| Message::SyncGroupRequest {
+                self.request(out, c, Pending::Sync, |correlation_id| Message::SyncGroupRequest {
                     correlation_id,
                     group_id,
                     generation,
@@ -160,7 +160,7 @@ impl Consumer {
 
     /// `SyncGroupResponseHandler`: the member is STABLE again (the heartbeat thread may read
     /// this answer); the assignment takes effect at the next poll.
-    pub(super) fn on_sync(&mut self, sched: &mut Scheduler, result: Result<BTreeMap<String, Vec<u32>>, ErrorCode>) {
+    pub(super) fn on_sync(&mut self, out: &mut Out, result: Result<BTreeMap<String, Vec<u32>>, ErrorCode>) {
         if self.phase != Phase::Syncing {
             return;
         }
@@ -180,17 +180,17 @@ impl Consumer {
             Err(_) => {
                 self.phase = Phase::Rejoin;
                 self.coordinator_lost();
-                self.backoff(sched);
+                self.backoff(out);
             }
         }
     }
 
     /// The heartbeat thread's beat, every `heartbeat.interval.ms`, while the member is in the group.
-    pub(super) fn heartbeat(&mut self, sched: &mut Scheduler) {
+    pub(super) fn heartbeat(&mut self, out: &mut Out) {
         if matches!(self.phase, Phase::Stable | Phase::Syncing) && !has_pending(&self.pending, |p| matches!(p, Pending::Heartbeat)) {
             if let Some(c) = self.coordinator {
                 let (group_id, generation, member_id) = (self.group_id.clone().unwrap_or_default(), self.generation, self.member_id.clone());
-                self.request(sched, c, Pending::Heartbeat, |correlation_id| Message::HeartbeatRequest {
+                self.request(out, c, Pending::Heartbeat, |correlation_id| Message::HeartbeatRequest {
                     correlation_id,
                     group_id,
                     generation,
@@ -198,7 +198,7 @@ impl Consumer {
                 });
             }
         }
-        sched.set_timer(self.config.heartbeat_interval_ms, self.node(), Timer::ConsumerHeartbeat);
+        out.set_timer(self.config.heartbeat_interval_ms, self.node(), Timer::ConsumerHeartbeat);
     }
 
     /// `HeartbeatResponseHandler`; on `requestRejoin` the member keeps its partitions and
@@ -214,18 +214,18 @@ impl Consumer {
     }
 
     /// `FindCoordinatorResponseHandler`: the group's coordinator, or another broker to ask.
-    pub(super) fn on_find_coordinator(&mut self, sched: &mut Scheduler, result: Result<BrokerId, ErrorCode>) {
+    pub(super) fn on_find_coordinator(&mut self, out: &mut Out, result: Result<BrokerId, ErrorCode>) {
         match result {
             Ok(b) => {
                 self.coordinator = Some(b);
-                sched.emit(Event::CoordinatorFound {
+                out.emit(Event::CoordinatorFound {
                     consumer: self.name.clone(),
                     broker: b,
                 });
             }
             Err(_) => {
                 self.bootstrap_next += 1;
-                self.backoff(sched);
+                self.backoff(out);
             }
         }
     }

@@ -6,7 +6,7 @@ use super::network_client::Pending;
 use super::{Consumer, Phase};
 use crate::assignor::{self, Strategy, Subscription};
 use crate::protocol::*;
-use crate::runtime::Scheduler;
+use crate::runtime::Out;
 use crate::trace::Event;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -43,23 +43,23 @@ impl Consumer {
 
     /// `ConsumerCoordinator.poll`, its group part: take a JoinGroup answer, apply an assignment,
     /// rejoin if needed (giving partitions up first), then auto-commit if it is time.
-    pub(super) fn poll_group(&mut self, sched: &mut Scheduler) {
+    pub(super) fn poll_group(&mut self, out: &mut Out) {
         if self.phase != Phase::Manual && self.group_id.is_some() {
             if let Some(answer) = self.join_answer.take() {
-                self.on_join(sched, answer);
+                self.on_join(out, answer);
             }
             if let Some(assignment) = self.synced.take() {
-                self.on_join_complete(sched, assignment);
+                self.on_join_complete(out, assignment);
             }
             if (self.phase == Phase::Rejoin || self.rejoin_needed) && !matches!(self.phase, Phase::Joining | Phase::Syncing) {
-                self.join_group(sched);
+                self.join_group(out);
             }
         }
-        if self.config.enable_auto_commit && sched.now_ms >= self.next_auto_commit_ms {
-            self.next_auto_commit_ms = sched.now_ms + self.config.auto_commit_interval_ms;
+        if self.config.enable_auto_commit && out.now_ms() >= self.next_auto_commit_ms {
+            self.next_auto_commit_ms = out.now_ms() + self.config.auto_commit_interval_ms;
             let changed = self.positions.iter().any(|(tp, o)| self.committed.get(tp) != Some(o));
             if changed && matches!(self.phase, Phase::Stable | Phase::Manual) {
-                self.commit(sched, true);
+                self.commit(out, true);
             }
         }
     }
@@ -67,12 +67,12 @@ impl Consumer {
     /// `ConsumerCoordinator.onJoinPrepare`: with auto-commit, commit the positions first and wait
     /// for the answer (a later poll goes on); then eager protocols revoke every partition,
     /// cooperative ones keep theirs, and a reset generation loses them all.
-    pub(super) fn on_join_prepare(&mut self, sched: &mut Scheduler) -> bool {
+    pub(super) fn on_join_prepare(&mut self, out: &mut Out) -> bool {
         let stable_member = self.phase == Phase::Stable && self.generation >= 0 && !self.lost;
         if self.config.enable_auto_commit && stable_member {
             match self.rejoin_commit {
                 RejoinCommit::NotSent => {
-                    if self.commit_positions(sched, true, true) {
+                    if self.commit_positions(out, true, true) {
                         self.rejoin_commit = RejoinCommit::InFlight;
                         return false;
                     }
@@ -83,19 +83,19 @@ impl Consumer {
         }
         self.rejoin_commit = RejoinCommit::NotSent;
         if self.lost || !self.cooperative() {
-            self.revoke(sched, self.assignment.clone());
+            self.revoke(out, self.assignment.clone());
         }
         self.lost = false;
         true
     }
 
     /// `onJoinComplete`: the assignment the SyncGroup answer brought takes effect in this poll.
-    fn on_join_complete(&mut self, sched: &mut Scheduler, new: BTreeSet<TopicPartition>) {
+    fn on_join_complete(&mut self, out: &mut Out, new: BTreeSet<TopicPartition>) {
         let revoked: BTreeSet<TopicPartition> = self.assignment.difference(&new).cloned().collect();
-        self.revoke(sched, revoked.clone());
+        self.revoke(out, revoked.clone());
         self.assignment = new;
         self.needs_join_prepare = true;
-        sched.emit(Event::AssignmentReceived {
+        out.emit(Event::AssignmentReceived {
             consumer: self.name.clone(),
             group: self.group_id.clone().unwrap_or_default(),
             generation: self.generation,
@@ -109,7 +109,7 @@ impl Consumer {
         }
     }
 
-    pub(super) fn revoke(&mut self, sched: &mut Scheduler, tps: BTreeSet<TopicPartition>) {
+    pub(super) fn revoke(&mut self, out: &mut Out, tps: BTreeSet<TopicPartition>) {
         if tps.is_empty() {
             return;
         }
@@ -119,18 +119,18 @@ impl Consumer {
             self.buffer.remove(tp);
             self.awaiting_positions.remove(tp);
         }
-        sched.emit(Event::PartitionsRevoked {
+        out.emit(Event::PartitionsRevoked {
             consumer: self.name.clone(),
             partitions: tps.into_iter().collect(),
         });
     }
 
     /// `commitSync()` of the current positions (or the auto-commit of them).
-    pub fn commit(&mut self, sched: &mut Scheduler, auto: bool) -> bool {
-        self.commit_positions(sched, auto, false)
+    pub fn commit(&mut self, out: &mut Out, auto: bool) -> bool {
+        self.commit_positions(out, auto, false)
     }
 
-    fn commit_positions(&mut self, sched: &mut Scheduler, auto: bool, before_rejoin: bool) -> bool {
+    fn commit_positions(&mut self, out: &mut Out, auto: bool, before_rejoin: bool) -> bool {
         let Some(group_id) = self.group_id.clone() else { return false };
         let Some(c) = self.coordinator else { return false };
         let offsets: Vec<(TopicPartition, u64)> = self
@@ -147,20 +147,18 @@ impl Consumer {
         } else {
             (self.generation, self.member_id.clone())
         };
-        self.request(sched, c, Pending::Commit { auto, before_rejoin }, |correlation_id| {
-            Message::OffsetCommitRequest {
-                correlation_id,
-                group_id,
-                generation,
-                member_id,
-                offsets,
-            }
+        self.request(out, c, Pending::Commit { auto, before_rejoin }, |correlation_id| Message::OffsetCommitRequest {
+            correlation_id,
+            group_id,
+            generation,
+            member_id,
+            offsets,
         });
         true
     }
 
     /// `OffsetCommitResponseHandler`: what was committed, as the consumer's own record of it.
-    pub(super) fn on_commit(&mut self, sched: &mut Scheduler, kind: &Pending, results: Vec<(TopicPartition, Option<ErrorCode>)>) {
+    pub(super) fn on_commit(&mut self, out: &mut Out, kind: &Pending, results: Vec<(TopicPartition, Option<ErrorCode>)>) {
         let auto = matches!(kind, Pending::Commit { auto: true, .. });
         if matches!(kind, Pending::Commit { before_rejoin: true, .. }) {
             self.rejoin_commit = RejoinCommit::Done;
@@ -174,7 +172,7 @@ impl Consumer {
                     }
                 }
                 let offsets = results.into_iter().filter_map(|(tp, _)| self.committed.get(&tp).map(|o| (tp, *o))).collect();
-                sched.emit(Event::OffsetsCommitted {
+                out.emit(Event::OffsetsCommitted {
                     consumer: self.name.clone(),
                     group,
                     offsets,
@@ -182,7 +180,7 @@ impl Consumer {
                 });
             }
             Some(error) => {
-                sched.emit(Event::OffsetCommitFailed {
+                out.emit(Event::OffsetCommitFailed {
                     consumer: self.name.clone(),
                     group,
                     error,

@@ -6,13 +6,13 @@ use super::network_client::{has_pending, Pending};
 use super::Consumer;
 use crate::client::schema_registry_client::{registry_node, Asked, Step};
 use crate::protocol::*;
-use crate::runtime::Scheduler;
+use crate::runtime::Out;
 use crate::serialization::Serde;
 use std::collections::BTreeMap;
 
 impl Consumer {
     /// One fetch per leader at a time, for partitions whose buffer has room.
-    pub(super) fn send_fetches(&mut self, sched: &mut Scheduler) {
+    pub(super) fn send_fetches(&mut self, out: &mut Out) {
         let mut by_leader: BTreeMap<BrokerId, Vec<FetchPartition>> = BTreeMap::new();
         for tp in &self.assignment {
             let Some(pos) = self.positions.get(tp) else { continue };
@@ -33,7 +33,7 @@ impl Consumer {
                 continue;
             }
             let max_wait_ms = self.config.fetch_max_wait_ms;
-            self.request(sched, leader, Pending::Fetch { leader }, |correlation_id| Message::FetchRequest {
+            self.request(out, leader, Pending::Fetch { leader }, |correlation_id| Message::FetchRequest {
                 correlation_id,
                 replica_id: None,
                 partitions,
@@ -43,7 +43,7 @@ impl Consumer {
     }
 
     /// `Fetcher`: fetched records join the partition's buffer if they follow on from it.
-    pub(super) fn on_fetch(&mut self, sched: &mut Scheduler, partitions: Vec<FetchedPartition>) {
+    pub(super) fn on_fetch(&mut self, out: &mut Out, partitions: Vec<FetchedPartition>) {
         for fp in partitions {
             if !self.assignment.contains(&fp.tp) {
                 continue;
@@ -59,30 +59,30 @@ impl Consumer {
                     if fresh.first().is_some_and(|r| r.offset == next) {
                         q.extend(fresh);
                     }
-                    self.ask_for_writer_schemas(sched, &fp.tp);
+                    self.ask_for_writer_schemas(out, &fp.tp);
                 }
                 Some(ErrorCode::OffsetOutOfRange) => {
                     self.positions.remove(&fp.tp);
                     self.buffer.remove(&fp.tp);
-                    self.reset_positions(sched, vec![fp.tp]);
+                    self.reset_positions(out, vec![fp.tp]);
                 }
                 Some(_) => {
                     self.forget_leaders(&fp.tp.topic);
-                    self.backoff(sched);
+                    self.backoff(out);
                 }
             }
         }
     }
 
-    pub(super) fn ask_registry(&mut self, sched: &mut Scheduler, question: Asked) {
-        let (id, timer) = self.request_to(sched, registry_node(), Pending::Registry, |id| question.request(id, false));
+    pub(super) fn ask_registry(&mut self, out: &mut Out, question: Asked) {
+        let (id, timer) = self.request_to(out, registry_node(), Pending::Registry, |id| question.request(id, false));
         self.registry.asking(id, question, timer);
     }
 
     /// Fetched records whose writer's schema is unknown: ask for it now. In Java the poll
     /// blocks inside the deserializer while it asks; here the answer is on its way before the
     /// application polls, so a poll returns what a blocking one would.
-    fn ask_for_writer_schemas(&mut self, sched: &mut Scheduler, tp: &TopicPartition) {
+    fn ask_for_writer_schemas(&mut self, out: &mut Out, tp: &TopicPartition) {
         if ![self.config.key_deserializer, self.config.value_deserializer].contains(&Serde::Avro) {
             return;
         }
@@ -95,7 +95,7 @@ impl Consumer {
             .collect();
         for q in questions {
             if !self.registry.is_asking(&q) {
-                self.ask_registry(sched, q);
+                self.ask_registry(out, q);
             }
         }
     }

@@ -21,7 +21,7 @@ mod positions;
 use crate::client::schema_registry_client::{configured_schemas, AvroSchema, CachedSchemaRegistryClient, Step};
 use crate::config::ConsumerConfig;
 use crate::protocol::*;
-use crate::runtime::{Scheduler, Timer, TimerKey};
+use crate::runtime::{Out, Timer, TimerKey};
 use crate::trace::{Event, PolledRecord, PositionSource};
 use consumer_coordinator::RejoinCommit;
 use network_client::{has_pending, Pending};
@@ -209,43 +209,43 @@ impl Consumer {
         self.buffer.values().any(|q| !q.is_empty())
     }
 
-    pub fn start(&mut self, sched: &mut Scheduler) {
+    pub fn start(&mut self, out: &mut Out) {
         self.running = true;
-        self.last_poll_ms = sched.now_ms;
-        sched.emit(Event::ConsumerStarted {
+        self.last_poll_ms = out.now_ms();
+        out.emit(Event::ConsumerStarted {
             consumer: self.name.clone(),
             group: self.group_id.clone(),
         });
         if self.group_id.is_some() && self.manual.is_empty() {
-            sched.set_timer(self.config.heartbeat_interval_ms, self.node(), Timer::ConsumerHeartbeat);
+            out.set_timer(self.config.heartbeat_interval_ms, self.node(), Timer::ConsumerHeartbeat);
         }
-        self.next_auto_commit_ms = sched.now_ms + self.config.auto_commit_interval_ms;
+        self.next_auto_commit_ms = out.now_ms() + self.config.auto_commit_interval_ms;
         let every = self.keep_polling_ms;
-        self.keep_polling(sched, every);
-        self.drive(sched);
+        self.keep_polling(out, every);
+        self.drive(out);
     }
 
     /// The application's loop: `poll` every `every` ms, or no loop (`None`).
-    pub fn keep_polling(&mut self, sched: &mut Scheduler, every: Option<u64>) {
+    pub fn keep_polling(&mut self, out: &mut Out, every: Option<u64>) {
         if let Some(t) = self.keep_polling_timer.take() {
-            sched.cancel(t);
+            out.cancel(t);
         }
         self.keep_polling_ms = every;
         if let (Some(ms), true) = (every, self.running) {
-            self.keep_polling_timer = Some(sched.set_timer(ms, self.node(), Timer::ConsumerAppPoll));
+            self.keep_polling_timer = Some(out.set_timer(ms, self.node(), Timer::ConsumerAppPoll));
         }
     }
 
     /// A crash (`leave` false: the coordinator notices only when the session times out)
     /// or `close()` (`leave` true: LeaveGroup, so the group rebalances at once).
-    pub fn stop(&mut self, sched: &mut Scheduler, leave: bool) {
-        let left = leave && self.send_leave_group(sched);
+    pub fn stop(&mut self, out: &mut Out, leave: bool) {
+        let left = leave && self.send_leave_group(out);
         self.running = false;
         for (_, (_, t)) in std::mem::take(&mut self.pending) {
-            sched.cancel(t);
+            out.cancel(t);
         }
-        sched.cancel_timers_of(&self.node());
-        sched.emit(Event::ConsumerStopped {
+        out.cancel_timers_of(&self.node());
+        out.emit(Event::ConsumerStopped {
             consumer: self.name.clone(),
             left_group: left,
         });
@@ -254,7 +254,7 @@ impl Consumer {
     /// Does whatever comes next in the background: metadata, the coordinator, positions,
     /// fetching; nothing while backing off after a failure (`retry.backoff.ms`). Joining
     /// is the poll's (`join_group`).
-    fn drive(&mut self, sched: &mut Scheduler) {
+    fn drive(&mut self, out: &mut Out) {
         if !self.running || self.retry_timer.is_some() {
             return;
         }
@@ -267,19 +267,19 @@ impl Consumer {
         let leaderless = self.assignment.iter().any(|tp| self.leader_of(tp).is_none());
         if (!missing.is_empty() || leaderless) && !has_pending(&self.pending, |p| matches!(p, Pending::Metadata)) && self.retry_timer.is_none() {
             let topics: Vec<Name> = self.wanted_topics().into_iter().map(|t| t.as_str().into()).collect();
-            self.request(sched, self.bootstrap_broker(), Pending::Metadata, |correlation_id| Message::MetadataRequest {
+            self.request(out, self.bootstrap_broker(), Pending::Metadata, |correlation_id| Message::MetadataRequest {
                 correlation_id,
                 topics,
             });
         }
         if self.group_id.is_some() && self.coordinator.is_none() && !has_pending(&self.pending, |p| matches!(p, Pending::FindCoordinator)) {
             let group_id = self.group_id.clone().unwrap_or_default();
-            self.request(sched, self.bootstrap_broker(), Pending::FindCoordinator, |correlation_id| {
+            self.request(out, self.bootstrap_broker(), Pending::FindCoordinator, |correlation_id| {
                 Message::FindCoordinatorRequest { correlation_id, group_id }
             });
         }
-        self.fetch_positions(sched);
-        self.send_fetches(sched);
+        self.fetch_positions(out);
+        self.send_fetches(out);
     }
 
     /// `poll()`: up to `max.poll.records` fetched records, in partition order, deserialized;
@@ -287,26 +287,26 @@ impl Consumer {
     /// (KIP-334): if it is the first, `poll` fails with RecordDeserializationException naming
     /// its partition and offset, and every later poll fails the same until the application seeks past it.
     /// Returns the records (`ConsumerRecords`).
-    pub fn poll(&mut self, sched: &mut Scheduler) -> Vec<PolledRecord> {
-        self.poll_as(sched, false)
+    pub fn poll(&mut self, out: &mut Out) -> Vec<PolledRecord> {
+        self.poll_as(out, false)
     }
 
     /// A poll from the application's loop (`quiet`) is traced only when it returns records
     /// or fails somewhere new, so a waiting loop does not fill the trace; that loop hands its
     /// records on by itself, so only a caller of `poll` gets them back.
-    fn poll_as(&mut self, sched: &mut Scheduler, quiet: bool) -> Vec<PolledRecord> {
-        self.last_poll_ms = sched.now_ms;
+    fn poll_as(&mut self, out: &mut Out, quiet: bool) -> Vec<PolledRecord> {
+        self.last_poll_ms = out.now_ms();
         if self.phase == Phase::Left {
             self.phase = Phase::Rejoin;
         }
-        self.poll_group(sched);
-        self.arm_poll_deadline(sched);
-        let mut out = Vec::new();
+        self.poll_group(out);
+        self.arm_poll_deadline(out);
+        let mut polled = Vec::new();
         let mut stop = None;
         'partitions: for (tp, q) in self.buffer.iter() {
-            for r in q.iter().take(self.config.max_poll_records - out.len()) {
+            for r in q.iter().take(self.config.max_poll_records - polled.len()) {
                 match self.deserialize_record(r) {
-                    Step::Done(Ok((key, value))) => out.push(PolledRecord {
+                    Step::Done(Ok((key, value))) => polled.push(PolledRecord {
                         tp: tp.clone(),
                         offset: r.offset,
                         key,
@@ -327,14 +327,14 @@ impl Consumer {
                 }
             }
         }
-        for r in &out {
+        for r in &polled {
             self.positions.insert(r.tp.clone(), r.offset + 1);
             if let Some(q) = self.buffer.get_mut(&r.tp) {
                 q.pop_front();
             }
         }
         let delivered = match stop {
-            Some(Err((tp, offset, cause))) if out.is_empty() => {
+            Some(Err((tp, offset, cause))) if polled.is_empty() => {
                 let known = self.poll_failure.as_ref().is_some_and(|f| f.tp == tp && f.offset == offset);
                 if !(quiet && known) {
                     let error = format!("RecordDeserializationException: Error deserializing key/value for partition {tp} at offset {offset}. If needed, please seek past the record to continue consumption. ({cause})");
@@ -344,7 +344,7 @@ impl Consumer {
                         offset,
                         error: error.clone(),
                     });
-                    sched.emit(Event::PollFailed {
+                    out.emit(Event::PollFailed {
                         consumer: self.name.clone(),
                         tp,
                         offset,
@@ -355,23 +355,23 @@ impl Consumer {
             }
             stop => {
                 if let Some(Ok(Some(question))) = stop {
-                    self.ask_registry(sched, question);
+                    self.ask_registry(out, question);
                 }
-                let delivered = if quiet { Vec::new() } else { out.clone() };
-                if !(quiet && out.is_empty()) {
-                    sched.emit(Event::RecordsPolled {
+                let delivered = if quiet { Vec::new() } else { polled.clone() };
+                if !(quiet && polled.is_empty()) {
+                    out.emit(Event::RecordsPolled {
                         consumer: self.name.clone(),
-                        records: out,
+                        records: polled,
                     });
                 }
                 delivered
             }
         };
-        self.drive(sched);
+        self.drive(out);
         delivered
     }
 
-    pub fn seek(&mut self, sched: &mut Scheduler, tp: TopicPartition, offset: u64) {
+    pub fn seek(&mut self, out: &mut Out, tp: TopicPartition, offset: u64) {
         if let Some(f) = self
             .poll_failure
             .as_ref()
@@ -386,16 +386,16 @@ impl Consumer {
         }
         self.buffer.remove(&tp);
         self.positions.insert(tp.clone(), offset);
-        sched.emit(Event::PositionSet {
+        out.emit(Event::PositionSet {
             consumer: self.name.clone(),
             tp,
             offset,
             from: PositionSource::Seek,
         });
-        self.drive(sched);
+        self.drive(out);
     }
 
-    pub fn handle(&mut self, sched: &mut Scheduler, msg: Message) {
+    pub fn handle(&mut self, out: &mut Out, msg: Message) {
         if !self.running {
             return;
         }
@@ -403,61 +403,61 @@ impl Consumer {
         let Some((kind, timer)) = correlation.and_then(|c| self.pending.remove(&c)) else {
             return;
         };
-        sched.cancel(timer);
+        out.cancel(timer);
         if matches!(kind, Pending::Registry) {
             self.registry.learn(&msg);
             return;
         }
         match msg {
-            Message::Disconnected { .. } => self.on_failure(sched, kind),
+            Message::Disconnected { .. } => self.on_failure(out, kind),
             Message::MetadataResponse {
                 partitions, errors, brokers, ..
-            } => self.on_metadata(sched, brokers, partitions, errors),
-            Message::FindCoordinatorResponse { result, .. } => self.on_find_coordinator(sched, result),
+            } => self.on_metadata(out, brokers, partitions, errors),
+            Message::FindCoordinatorResponse { result, .. } => self.on_find_coordinator(out, result),
             // A member that left for a poll timeout ignores answers to what it asked before.
             Message::JoinGroupResponse { .. } | Message::SyncGroupResponse { .. } | Message::HeartbeatResponse { .. } if self.phase == Phase::Left => {}
             // The answer waits in the socket: only the application's poll reads it (the heartbeat
             // thread is idle while the member is not in the group, `AbstractCoordinator.HeartbeatThread`).
             Message::JoinGroupResponse { result, .. } => self.join_answer = Some(result),
-            Message::SyncGroupResponse { result, .. } => self.on_sync(sched, result),
+            Message::SyncGroupResponse { result, .. } => self.on_sync(out, result),
             Message::HeartbeatResponse { error, .. } => self.on_heartbeat(error),
-            Message::OffsetCommitResponse { results, .. } => self.on_commit(sched, &kind, results),
-            Message::OffsetFetchResponse { result, .. } => self.on_offset_fetch(sched, &kind, result),
-            Message::ListOffsetsResponse { results, .. } => self.on_list_offsets(sched, results),
-            Message::FetchResponse { partitions, .. } => self.on_fetch(sched, partitions),
+            Message::OffsetCommitResponse { results, .. } => self.on_commit(out, &kind, results),
+            Message::OffsetFetchResponse { result, .. } => self.on_offset_fetch(out, &kind, result),
+            Message::ListOffsetsResponse { results, .. } => self.on_list_offsets(out, results),
+            Message::FetchResponse { partitions, .. } => self.on_fetch(out, partitions),
             _ => {}
         }
-        self.drive(sched);
+        self.drive(out);
     }
 
-    pub fn handle_timer(&mut self, sched: &mut Scheduler, timer: Timer) {
+    pub fn handle_timer(&mut self, out: &mut Out, timer: Timer) {
         if !self.running {
             return;
         }
         match timer {
             Timer::ConsumerPollDeadline => {
                 self.poll_deadline_timer = None;
-                if self.poll_interval_exceeded(sched.now_ms) {
-                    self.leave_for_poll_timeout(sched);
+                if self.poll_interval_exceeded(out.now_ms()) {
+                    self.leave_for_poll_timeout(out);
                 }
-                self.arm_poll_deadline(sched);
+                self.arm_poll_deadline(out);
             }
-            Timer::ConsumerHeartbeat => self.heartbeat(sched),
+            Timer::ConsumerHeartbeat => self.heartbeat(out),
             Timer::ConsumerAppPoll => {
                 self.keep_polling_timer = None;
-                self.poll_as(sched, true);
+                self.poll_as(out, true);
                 let every = self.keep_polling_ms;
-                self.keep_polling(sched, every);
+                self.keep_polling(out, every);
             }
             Timer::ConsumerRequestTimeout { correlation_id } => {
                 if let Some((kind, _)) = self.pending.remove(&correlation_id) {
                     self.registry.forget(correlation_id);
-                    self.on_failure(sched, kind);
+                    self.on_failure(out, kind);
                 }
             }
             Timer::ConsumerRetry => {
                 self.retry_timer = None;
-                self.drive(sched);
+                self.drive(out);
             }
             _ => {}
         }

@@ -4,7 +4,7 @@
 
 use super::{Consumer, Phase, RejoinCommit};
 use crate::protocol::*;
-use crate::runtime::{Scheduler, Timer, TimerKey};
+use crate::runtime::{Out, Timer, TimerKey};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A request in flight, by what it asked: what its answer or its failure means.
@@ -44,19 +44,19 @@ impl Consumer {
         self.next_correlation
     }
 
-    pub(super) fn request(&mut self, sched: &mut Scheduler, to: BrokerId, kind: Pending, make: impl FnOnce(u64) -> Message) {
-        self.request_to(sched, self.cluster.broker(to), kind, make);
+    pub(super) fn request(&mut self, out: &mut Out, to: BrokerId, kind: Pending, make: impl FnOnce(u64) -> Message) {
+        self.request_to(out, self.cluster.broker(to), kind, make);
     }
 
-    pub(super) fn request_to(&mut self, sched: &mut Scheduler, to: NodeId, kind: Pending, make: impl FnOnce(u64) -> Message) -> (u64, TimerKey) {
+    pub(super) fn request_to(&mut self, out: &mut Out, to: NodeId, kind: Pending, make: impl FnOnce(u64) -> Message) -> (u64, TimerKey) {
         let id = self.next_id();
-        let timer = sched.set_timer(
+        let timer = out.set_timer(
             self.config.request_timeout_ms,
             self.node(),
             Timer::ConsumerRequestTimeout { correlation_id: id },
         );
         self.pending.insert(id, (kind, timer));
-        sched.send(self.node(), to, make(id));
+        out.send(self.node(), to, make(id));
         (id, timer)
     }
 
@@ -72,14 +72,14 @@ impl Consumer {
         self.metadata.get(&tp.topic).and_then(|l| l.get(tp.partition as usize).copied().flatten())
     }
 
-    pub(super) fn backoff(&mut self, sched: &mut Scheduler) {
+    pub(super) fn backoff(&mut self, out: &mut Out) {
         if self.retry_timer.is_none() {
-            self.retry_timer = Some(sched.set_timer(self.config.retry_backoff_ms, self.node(), Timer::ConsumerRetry));
+            self.retry_timer = Some(out.set_timer(self.config.retry_backoff_ms, self.node(), Timer::ConsumerRetry));
         }
     }
 
     /// No answer in time: the node is treated as gone, as `NetworkClient` does on a timeout.
-    pub(super) fn on_failure(&mut self, sched: &mut Scheduler, kind: Pending) {
+    pub(super) fn on_failure(&mut self, out: &mut Out, kind: Pending) {
         match kind {
             Pending::Metadata | Pending::FindCoordinator => self.bootstrap_next += 1,
             Pending::Join | Pending::Sync | Pending::Heartbeat | Pending::OffsetFetch { .. } | Pending::Commit { .. } => {
@@ -111,7 +111,7 @@ impl Consumer {
             // Asked again by the next poll that meets the id.
             Pending::Registry => return,
         }
-        self.backoff(sched);
+        self.backoff(out);
     }
 
     /// Leaders went stale: ask again, but keep the partition count the assignor needs.
@@ -122,7 +122,7 @@ impl Consumer {
     }
 
     /// `Metadata`: each topic's leaders; the brokers to ask next time.
-    pub(super) fn on_metadata(&mut self, sched: &mut Scheduler, brokers: Vec<BrokerId>, partitions: Vec<PartitionMetadata>, errors: Vec<(Name, ErrorCode)>) {
+    pub(super) fn on_metadata(&mut self, out: &mut Out, brokers: Vec<BrokerId>, partitions: Vec<PartitionMetadata>, errors: Vec<(Name, ErrorCode)>) {
         if !brokers.is_empty() {
             self.bootstrap = brokers;
         }
@@ -135,7 +135,7 @@ impl Consumer {
             leaders[i] = pm.state.leader;
         }
         if !errors.is_empty() || self.assignment.iter().any(|tp| self.leader_of(tp).is_none()) {
-            self.backoff(sched);
+            self.backoff(out);
         }
     }
 }

@@ -6,13 +6,13 @@ use super::network_client::Pending;
 use super::Consumer;
 use crate::config::OffsetReset;
 use crate::protocol::*;
-use crate::runtime::Scheduler;
+use crate::runtime::Out;
 use crate::trace::{Event, PositionSource};
 use std::collections::BTreeMap;
 
 impl Consumer {
     /// Partitions without a position ask the group's committed offset, else `auto.offset.reset`.
-    pub(super) fn fetch_positions(&mut self, sched: &mut Scheduler) {
+    pub(super) fn fetch_positions(&mut self, out: &mut Out) {
         let need: Vec<TopicPartition> = self
             .assignment
             .iter()
@@ -26,7 +26,7 @@ impl Consumer {
             (Some(group_id), Some(c)) => {
                 let group_id = group_id.clone();
                 self.awaiting_positions.extend(need.iter().cloned());
-                self.request(sched, c, Pending::OffsetFetch { partitions: need.clone() }, |correlation_id| {
+                self.request(out, c, Pending::OffsetFetch { partitions: need.clone() }, |correlation_id| {
                     Message::OffsetFetchRequest {
                         correlation_id,
                         group_id,
@@ -35,11 +35,11 @@ impl Consumer {
                 });
             }
             (Some(_), None) => {}
-            (None, _) => self.reset_positions(sched, need),
+            (None, _) => self.reset_positions(out, need),
         }
     }
 
-    pub(super) fn reset_positions(&mut self, sched: &mut Scheduler, tps: Vec<TopicPartition>) {
+    pub(super) fn reset_positions(&mut self, out: &mut Out, tps: Vec<TopicPartition>) {
         let earliest = self.config.auto_offset_reset == OffsetReset::Earliest;
         let mut by_leader: BTreeMap<BrokerId, Vec<(TopicPartition, bool)>> = BTreeMap::new();
         for tp in tps {
@@ -50,7 +50,7 @@ impl Consumer {
         }
         for (leader, partitions) in by_leader {
             let tps = partitions.iter().map(|(tp, _)| tp.clone()).collect();
-            self.request(sched, leader, Pending::ListOffsets { partitions: tps }, |correlation_id| {
+            self.request(out, leader, Pending::ListOffsets { partitions: tps }, |correlation_id| {
                 Message::ListOffsetsRequest { correlation_id, partitions }
             });
         }
@@ -58,7 +58,7 @@ impl Consumer {
 
     /// `OffsetFetchResponseHandler`: positions from the committed offsets; partitions without
     /// one go to `auto.offset.reset`.
-    pub(super) fn on_offset_fetch(&mut self, sched: &mut Scheduler, kind: &Pending, result: Result<Vec<(TopicPartition, Option<u64>)>, ErrorCode>) {
+    pub(super) fn on_offset_fetch(&mut self, out: &mut Out, kind: &Pending, result: Result<Vec<(TopicPartition, Option<u64>)>, ErrorCode>) {
         match result {
             Ok(offsets) => {
                 let mut reset = Vec::new();
@@ -71,7 +71,7 @@ impl Consumer {
                         Some(o) => {
                             self.positions.insert(tp.clone(), o);
                             self.committed.insert(tp.clone(), o);
-                            sched.emit(Event::PositionSet {
+                            out.emit(Event::PositionSet {
                                 consumer: self.name.clone(),
                                 tp,
                                 offset: o,
@@ -81,7 +81,7 @@ impl Consumer {
                         None => reset.push(tp),
                     }
                 }
-                self.reset_positions(sched, reset);
+                self.reset_positions(out, reset);
             }
             Err(_) => {
                 if let Pending::OffsetFetch { partitions } = kind {
@@ -90,13 +90,13 @@ impl Consumer {
                     }
                 }
                 self.coordinator_lost();
-                self.backoff(sched);
+                self.backoff(out);
             }
         }
     }
 
     /// `ListOffsets` for `auto.offset.reset`: the partition's earliest or latest offset.
-    pub(super) fn on_list_offsets(&mut self, sched: &mut Scheduler, results: Vec<(TopicPartition, Result<u64, ErrorCode>)>) {
+    pub(super) fn on_list_offsets(&mut self, out: &mut Out, results: Vec<(TopicPartition, Result<u64, ErrorCode>)>) {
         let from = if self.config.auto_offset_reset == OffsetReset::Earliest {
             PositionSource::ResetEarliest
         } else {
@@ -107,7 +107,7 @@ impl Consumer {
             match r {
                 Ok(o) if self.assignment.contains(&tp) => {
                     self.positions.insert(tp.clone(), o);
-                    sched.emit(Event::PositionSet {
+                    out.emit(Event::PositionSet {
                         consumer: self.name.clone(),
                         tp,
                         offset: o,
@@ -117,7 +117,7 @@ impl Consumer {
                 Ok(_) => {}
                 Err(_) => {
                     self.forget_leaders(&tp.topic);
-                    self.backoff(sched);
+                    self.backoff(out);
                 }
             }
         }

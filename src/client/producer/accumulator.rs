@@ -5,7 +5,7 @@ use super::metadata::Pending;
 use super::{Producer, TopicMetadata};
 use crate::partitioner::{self, PartitionerKind};
 use crate::protocol::*;
-use crate::runtime::Scheduler;
+use crate::runtime::Out;
 use crate::trace::Event;
 
 /// A partition's batch of records (`ProducerBatch`), sent and retried as one.
@@ -32,7 +32,7 @@ impl Producer {
 
     /// Picks the partition (explicit, keyed, or by the unkeyed strategy) and appends to its
     /// batch; true when that partition now has a full batch waiting.
-    pub(super) fn accumulate(&mut self, sched: &mut Scheduler, p: Pending) -> bool {
+    pub(super) fn accumulate(&mut self, out: &mut Out, p: Pending) -> bool {
         let meta = &self.metadata[&p.topic];
         let n = meta.leaders.len() as u32;
         let available = Self::available(meta);
@@ -46,7 +46,7 @@ impl Producer {
             (None, None, PartitionerKind::UniformSticky) => {
                 // KIP-794: switch once `batch.size` bytes went to the sticky partition.
                 if sticky.sticky.is_none() || sticky.produced_bytes >= self.config.batch_size {
-                    sticky.sticky = Some(partitioner::random_partition(&mut sched.rng, n, &available, None));
+                    sticky.sticky = Some(partitioner::random_partition(out.rng(), n, &available, None));
                     sticky.produced_bytes = 0;
                 }
                 sticky.produced_bytes += size;
@@ -55,7 +55,7 @@ impl Producer {
             (None, None, PartitionerKind::Sticky) => {
                 let current = match sticky.sticky {
                     Some(s) => s,
-                    None => partitioner::random_partition(&mut sched.rng, n, &available, None),
+                    None => partitioner::random_partition(out.rng(), n, &available, None),
                 };
                 // KIP-480: a record that would open a new batch first moves the sticky partition.
                 let tp = TopicPartition::new(&p.topic, current);
@@ -65,7 +65,7 @@ impl Producer {
                     .and_then(|q| q.back())
                     .is_none_or(|b| b.bytes + size > self.config.batch_size);
                 let chosen = if needs_new_batch {
-                    partitioner::random_partition(&mut sched.rng, n, &available, Some(current))
+                    partitioner::random_partition(out.rng(), n, &available, Some(current))
                 } else {
                     current
                 };
@@ -74,14 +74,14 @@ impl Producer {
             }
         };
         let tp = TopicPartition::new(&p.topic, partition);
-        sched.emit(Event::ProduceQueued {
+        out.emit(Event::ProduceQueued {
             producer: self.name.clone(),
             tp: tp.clone(),
             seq: p.seq,
             key: p.record.key.clone(),
             value: p.record.value.clone(),
         });
-        let now = sched.now_ms;
+        let now = out.now_ms();
         let batch_size = self.config.batch_size;
         let queue = self.accumulator.entry(tp.clone()).or_default();
         match queue.back_mut() {

@@ -4,7 +4,7 @@
 
 use super::{Producer, TopicMetadata};
 use crate::protocol::*;
-use crate::runtime::Scheduler;
+use crate::runtime::Out;
 use crate::trace::Event;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -20,7 +20,7 @@ pub(super) struct Pending {
 }
 
 impl Producer {
-    pub(super) fn request_metadata(&mut self, sched: &mut Scheduler) {
+    pub(super) fn request_metadata(&mut self, out: &mut Out) {
         if self.metadata_in_flight.is_some() || self.bootstrap.is_empty() {
             return;
         }
@@ -30,9 +30,9 @@ impl Producer {
             return;
         }
         let broker = self.bootstrap[self.bootstrap_next % self.bootstrap.len()];
-        let (id, timer) = self.new_request(sched);
+        let (id, timer) = self.new_request(out);
         self.metadata_in_flight = Some((id, timer));
-        sched.send(
+        out.send(
             self.node(),
             self.cluster.broker(broker),
             Message::MetadataRequest {
@@ -44,14 +44,14 @@ impl Producer {
 
     pub(super) fn handle_metadata(
         &mut self,
-        sched: &mut Scheduler,
+        out: &mut Out,
         from: NodeId,
         brokers: Vec<BrokerId>,
         partitions: Vec<PartitionMetadata>,
         errors: Vec<(Name, ErrorCode)>,
     ) {
         let Some((_, timer)) = self.metadata_in_flight.take() else { return };
-        sched.cancel(timer);
+        out.cancel(timer);
         if let NodeId::Broker(BrokerNode { id: b, .. }) = from {
             if let Some(i) = self.bootstrap.iter().position(|x| *x == b) {
                 self.bootstrap_next = i;
@@ -72,7 +72,7 @@ impl Producer {
         }
         let retry = errors.iter().any(|(_, e)| *e == ErrorCode::LeaderNotAvailable);
         for (topic, leaders) in by_topic {
-            sched.emit(Event::MetadataUpdated {
+            out.emit(Event::MetadataUpdated {
                 client: self.name.clone(),
                 topic: topic.clone(),
                 leaders: leaders.clone(),
@@ -88,26 +88,26 @@ impl Producer {
         let unknown = errors
             .iter()
             .any(|(t, e)| *e == ErrorCode::UnknownTopicOrPartition && !self.metadata.contains_key(t));
-        self.expire_metadata_waits(sched);
+        self.expire_metadata_waits(out);
         let ready: Vec<Pending> = {
             let (ready, kept): (Vec<Pending>, Vec<Pending>) = self.waiting_for_metadata.drain(..).partition(|p| self.metadata.contains_key(&p.topic));
             self.waiting_for_metadata = kept;
             ready
         };
         for p in ready {
-            self.accumulate(sched, p);
+            self.accumulate(out, p);
         }
         if retry || unknown || !self.stale_topics.is_empty() {
             // Metadata still incomplete: ask again after `retry.backoff.ms`.
-            self.wake_at(sched, sched.now_ms + self.config.retry_backoff_ms);
+            self.wake_in(out, self.config.retry_backoff_ms);
         }
-        self.run_sender(sched);
+        self.run_sender(out);
     }
 
     /// Sends that waited `max.block.ms` for their topic's metadata fail with Kafka's
     /// TimeoutException; the others wake the producer when their time is up.
-    pub(super) fn expire_metadata_waits(&mut self, sched: &mut Scheduler) {
-        let now = sched.now_ms;
+    pub(super) fn expire_metadata_waits(&mut self, out: &mut Out) {
+        let now = out.now_ms();
         let max_block_ms = self.config.max_block_ms;
         let (expired, kept): (Vec<Pending>, Vec<Pending>) = self.waiting_for_metadata.drain(..).partition(|p| p.since_ms + max_block_ms <= now);
         self.waiting_for_metadata = kept;
@@ -120,7 +120,7 @@ impl Producer {
                 self.stale_topics.remove(&topic);
             }
             self.failed(
-                sched,
+                out,
                 Event::ProduceFailed {
                     producer: self.name.clone(),
                     topic: topic.clone(),
@@ -130,7 +130,7 @@ impl Producer {
             );
         }
         if let Some(first) = self.waiting_for_metadata.iter().map(|p| p.since_ms + max_block_ms).min() {
-            self.wake_at(sched, first);
+            self.wake_at(out, first);
         }
     }
 }

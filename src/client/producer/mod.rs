@@ -16,7 +16,7 @@ use crate::client::schema_registry_client::{configured_schemas, AvroSchema, Cach
 use crate::config::ProducerConfig;
 use crate::partitioner::StickyState;
 use crate::protocol::*;
-use crate::runtime::{Scheduler, Timer, TimerKey};
+use crate::runtime::{Out, Timer, TimerKey};
 use crate::trace::Event;
 use accumulator::Batch;
 use metadata::Pending;
@@ -170,39 +170,39 @@ impl Producer {
 
     /// The sender thread starts with the producer: an idempotent one first asks for its
     /// producer id (`TransactionManager.bumpIdempotentEpochAndResetIdIfNeeded`).
-    pub fn start(&mut self, sched: &mut Scheduler) {
-        self.init_producer_id(sched);
+    pub fn start(&mut self, out: &mut Out) {
+        self.init_producer_id(out);
     }
 
     /// `KafkaProducer.close(timeout)`: the accumulator closes (every batch is ready at once),
     /// the sender drains it and waits for the requests in flight (`Sender.initiateClose`); past
     /// `timeout_ms` the rest is aborted ("Producer is closed forcefully."). Without a timeout it
     /// waits as long as that takes (`delivery.timeout.ms` bounds every batch).
-    pub fn close(&mut self, sched: &mut Scheduler, timeout_ms: Option<u64>) {
+    pub fn close(&mut self, out: &mut Out, timeout_ms: Option<u64>) {
         self.closing = true;
-        sched.emit(Event::ProducerClosing {
+        out.emit(Event::ProducerClosing {
             producer: self.name.clone(),
             outstanding: self.outstanding(),
         });
         if let Some(ms) = timeout_ms {
-            self.close_timer = Some(sched.set_timer(ms, self.node(), Timer::ProducerCloseTimeout));
+            self.close_timer = Some(out.set_timer(ms, self.node(), Timer::ProducerCloseTimeout));
         }
-        self.run_sender(sched);
-        self.maybe_closed(sched);
+        self.run_sender(out);
+        self.maybe_closed(out);
     }
 
     /// The process dies: buffered and in-flight records are gone, no callback runs.
-    pub fn crash(&mut self, sched: &mut Scheduler) {
+    pub fn crash(&mut self, out: &mut Out) {
         let unfinished = self.outstanding();
-        self.halt(sched);
-        sched.emit(Event::ProducerStopped {
+        self.halt(out);
+        out.emit(Event::ProducerStopped {
             producer: self.name.clone(),
             crashed: true,
             unfinished,
         });
     }
 
-    fn halt(&mut self, sched: &mut Scheduler) {
+    fn halt(&mut self, out: &mut Out) {
         self.running = false;
         self.closing = false;
         self.close_timer = None;
@@ -215,14 +215,14 @@ impl Producer {
         self.in_flight.clear();
         self.in_flight_partitions.clear();
         self.init_in_flight = None;
-        sched.cancel_timers_of(&self.node());
+        out.cancel_timers_of(&self.node());
     }
 
     /// A closing producer stops once nothing is buffered or in flight.
-    fn maybe_closed(&mut self, sched: &mut Scheduler) {
+    fn maybe_closed(&mut self, out: &mut Out) {
         if self.closing && self.outstanding() == 0 {
-            self.halt(sched);
-            sched.emit(Event::ProducerStopped {
+            self.halt(out);
+            out.emit(Event::ProducerStopped {
                 producer: self.name.clone(),
                 crashed: false,
                 unfinished: 0,
@@ -231,7 +231,7 @@ impl Producer {
     }
 
     /// `close(timeout)` ran out: `RecordAccumulator.abortIncompleteBatches` fails what is left.
-    fn close_forcefully(&mut self, sched: &mut Scheduler) {
+    fn close_forcefully(&mut self, out: &mut Out) {
         let unfinished = self.outstanding();
         let error = "KafkaException: Producer is closed forcefully.".to_string();
         let mut failed: BTreeMap<Name, Vec<u64>> = BTreeMap::new();
@@ -243,7 +243,7 @@ impl Producer {
         }
         for (topic, seqs) in failed {
             self.failed(
-                sched,
+                out,
                 Event::ProduceFailed {
                     producer: self.name.clone(),
                     topic,
@@ -252,8 +252,8 @@ impl Producer {
                 },
             );
         }
-        self.halt(sched);
-        sched.emit(Event::ProducerStopped {
+        self.halt(out);
+        out.emit(Event::ProducerStopped {
             producer: self.name.clone(),
             crashed: false,
             unfinished,
@@ -280,9 +280,9 @@ impl Producer {
 
     /// `send(record, callback)`: as `send`, and the record's outcome waits in `take_completed`,
     /// as a callback or the returned `Future` would tell it.
-    pub fn send_with_callback(&mut self, sched: &mut Scheduler, topic: Name, partition: Option<u32>, record: ProducerRecord) -> u64 {
+    pub fn send_with_callback(&mut self, out: &mut Out, topic: Name, partition: Option<u32>, record: ProducerRecord) -> u64 {
         self.callbacks.insert(self.next_seq);
-        self.send(sched, topic, partition, record)
+        self.send(out, topic, partition, record)
     }
 
     /// The outcomes of the sends made with a callback that completed since the last call.
@@ -291,7 +291,7 @@ impl Producer {
     }
 
     /// `KafkaProducer.send`: returns the record's sequence number in this producer.
-    pub fn send(&mut self, sched: &mut Scheduler, topic: Name, partition: Option<u32>, record: ProducerRecord) -> u64 {
+    pub fn send(&mut self, out: &mut Out, topic: Name, partition: Option<u32>, record: ProducerRecord) -> u64 {
         let seq = self.next_seq;
         self.next_seq += 1;
         let pending = Pending {
@@ -299,21 +299,21 @@ impl Producer {
             topic: topic.clone(),
             partition,
             record,
-            since_ms: sched.now_ms,
+            since_ms: out.now_ms(),
         };
         if self.metadata.contains_key(&topic) {
             // The sender wakes when a batch is ready: at once with `linger.ms` 0 or a full
             // batch, else when the new batch has lingered long enough.
-            if self.accumulate(sched, pending) || self.config.linger_ms == 0 {
-                self.run_sender(sched);
+            if self.accumulate(out, pending) || self.config.linger_ms == 0 {
+                self.run_sender(out);
             } else {
-                self.wake_at(sched, sched.now_ms + self.config.linger_ms);
+                self.wake_in(out, self.config.linger_ms);
             }
         } else {
             self.waiting_for_metadata.push(pending);
             self.stale_topics.insert(topic);
-            self.request_metadata(sched);
-            self.wake_at(sched, sched.now_ms + self.config.max_block_ms);
+            self.request_metadata(out);
+            self.wake_in(out, self.config.max_block_ms);
         }
         seq
     }
@@ -322,18 +322,18 @@ impl Producer {
     /// they refuse fails the send before anything leaves the client. An Avro serializer may
     /// first ask the registry for the schema's id; until it answers, this send and every later
     /// one wait, as the application's thread waits inside `send`.
-    pub fn produce(&mut self, sched: &mut Scheduler, unsent: Unsent) {
+    pub fn produce(&mut self, out: &mut Out, unsent: Unsent) {
         self.blocked.push_back(unsent);
         if self.blocked.len() == 1 {
-            self.unblock(sched);
+            self.unblock(out);
         }
     }
 
     /// A new correlation id, with its `request.timeout.ms` timer.
-    fn new_request(&mut self, sched: &mut Scheduler) -> (u64, TimerKey) {
+    fn new_request(&mut self, out: &mut Out) -> (u64, TimerKey) {
         self.next_correlation += 1;
         let id = self.next_correlation;
-        let timer = sched.set_timer(
+        let timer = out.set_timer(
             self.config.request_timeout_ms,
             self.node(),
             Timer::ProducerRequestTimeout { correlation_id: id },
@@ -342,25 +342,25 @@ impl Producer {
     }
 
     /// Emits a failed send and keeps it as the last failure.
-    fn failed(&mut self, sched: &mut Scheduler, event: Event) {
+    fn failed(&mut self, out: &mut Out, event: Event) {
         if let Event::ProduceFailed { topic, seqs, error, .. } = &event {
             self.last_failure = Some(SendFailure {
                 topic: topic.to_string(),
                 error: error.clone(),
-                time_ms: sched.now_ms,
+                time_ms: out.now_ms(),
             });
             self.complete(seqs, |_| Err(error.clone()));
         }
-        sched.emit(event);
+        out.emit(event);
     }
 
     /// Emits an acknowledged send: a later success clears the last failure.
-    fn acknowledged(&mut self, sched: &mut Scheduler, event: Event) {
+    fn acknowledged(&mut self, out: &mut Out, event: Event) {
         self.last_failure = None;
         if let Event::ProduceAcknowledged { seqs, base_offset, .. } = &event {
             self.complete(seqs, |i| Ok(base_offset.map(|b| b + i)));
         }
-        sched.emit(event);
+        out.emit(event);
     }
 
     /// Runs the callbacks of a batch's records (`ProducerBatch.completeFutureAndFireCallbacks`):
@@ -379,7 +379,7 @@ impl Producer {
         }
     }
 
-    pub fn handle(&mut self, sched: &mut Scheduler, from: NodeId, msg: Message) {
+    pub fn handle(&mut self, out: &mut Out, from: NodeId, msg: Message) {
         match msg {
             Message::MetadataResponse {
                 correlation_id,
@@ -387,39 +387,39 @@ impl Producer {
                 partitions,
                 errors,
             } if self.metadata_in_flight.is_some_and(|(id, _)| id == correlation_id) => {
-                self.handle_metadata(sched, from, brokers, partitions, errors);
+                self.handle_metadata(out, from, brokers, partitions, errors);
             }
-            Message::Disconnected { correlation_id } => self.request_failed(sched, correlation_id, ErrorCode::NetworkException),
-            Message::ProduceResponse { correlation_id, results } => self.handle_produce_response(sched, correlation_id, results),
+            Message::Disconnected { correlation_id } => self.request_failed(out, correlation_id, ErrorCode::NetworkException),
+            Message::ProduceResponse { correlation_id, results } => self.handle_produce_response(out, correlation_id, results),
             Message::InitProducerIdResponse { correlation_id, result } if self.init_in_flight.is_some_and(|(id, _)| id == correlation_id) => {
-                self.handle_init_producer_id(sched, from, result)
+                self.handle_init_producer_id(out, from, result)
             }
             Message::RegisterSchemaResponse { .. } => {
                 if let Some((timer, result)) = self.registry.learn(&msg) {
-                    sched.cancel(timer);
-                    self.registry_answered(sched, result.err().map(|e| format!("RestClientException: {e}")));
+                    out.cancel(timer);
+                    self.registry_answered(out, result.err().map(|e| format!("RestClientException: {e}")));
                 }
             }
             _ => {}
         }
-        self.maybe_closed(sched);
+        self.maybe_closed(out);
     }
 
-    pub fn handle_timer(&mut self, sched: &mut Scheduler, timer: Timer) {
+    pub fn handle_timer(&mut self, out: &mut Out, timer: Timer) {
         match timer {
             Timer::ProducerSend => {
                 self.send_timer = None;
-                self.init_producer_id(sched);
-                self.expire_metadata_waits(sched);
+                self.init_producer_id(out);
+                self.expire_metadata_waits(out);
                 if !self.stale_topics.is_empty() || !self.waiting_for_metadata.is_empty() {
-                    self.request_metadata(sched);
+                    self.request_metadata(out);
                 }
-                self.run_sender(sched);
+                self.run_sender(out);
             }
-            Timer::ProducerRequestTimeout { correlation_id } => self.request_failed(sched, correlation_id, ErrorCode::RequestTimedOut),
-            Timer::ProducerCloseTimeout => return self.close_forcefully(sched),
+            Timer::ProducerRequestTimeout { correlation_id } => self.request_failed(out, correlation_id, ErrorCode::RequestTimedOut),
+            Timer::ProducerCloseTimeout => return self.close_forcefully(out),
             _ => {}
         }
-        self.maybe_closed(sched);
+        self.maybe_closed(out);
     }
 }

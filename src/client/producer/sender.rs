@@ -6,7 +6,7 @@ use super::accumulator::Batch;
 use super::transaction_manager::PartitionSequence;
 use super::Producer;
 use crate::protocol::*;
-use crate::runtime::{Scheduler, Timer, TimerKey};
+use crate::runtime::{Out, Timer, TimerKey};
 use crate::trace::Event;
 use std::collections::BTreeMap;
 
@@ -19,14 +19,20 @@ pub(super) struct InFlight {
 }
 
 impl Producer {
-    pub(super) fn wake_at(&mut self, sched: &mut Scheduler, at_ms: u64) {
+    /// `wake_at` a delay from now.
+    pub(super) fn wake_in(&mut self, out: &mut Out, delay_ms: u64) {
+        let at_ms = out.now_ms() + delay_ms;
+        self.wake_at(out, at_ms);
+    }
+
+    pub(super) fn wake_at(&mut self, out: &mut Out, at_ms: u64) {
         if let Some(t) = self.send_timer {
             if t.at_ms <= at_ms {
                 return;
             }
-            sched.cancel(t);
+            out.cancel(t);
         }
-        self.send_timer = Some(sched.set_timer(at_ms.saturating_sub(sched.now_ms), self.node(), Timer::ProducerSend));
+        self.send_timer = Some(out.set_timer(at_ms.saturating_sub(out.now_ms()), self.node(), Timer::ProducerSend));
     }
 
     /// `Sender.sendProducerData`: ready batches (full, lingered, or retry backoff over) whose
@@ -36,9 +42,9 @@ impl Producer {
     /// (`guaranteeMessageOrder`). An idempotent producer first needs its producer id, stamps
     /// each batch with the partition's next sequence as it first leaves, and sends a retried
     /// batch only when it is the partition's first unfinished one (`RecordAccumulator.drain`).
-    pub(super) fn run_sender(&mut self, sched: &mut Scheduler) {
-        let now = sched.now_ms;
-        self.maybe_bump_epoch(sched);
+    pub(super) fn run_sender(&mut self, out: &mut Out) {
+        let now = out.now_ms();
+        self.maybe_bump_epoch(out);
         let idempotent = self.idempotent();
         let ids = self.producer_id_and_epoch;
         let max_in_flight = self.config.max_in_flight_requests_per_connection as usize;
@@ -123,7 +129,7 @@ impl Producer {
         }
         self.accumulator.retain(|_, q| !q.is_empty());
         for b in expired {
-            self.expire(sched, b);
+            self.expire(out, b);
         }
         for (leader, batches) in per_leader {
             self.next_correlation += 1;
@@ -137,7 +143,7 @@ impl Producer {
                     records: b.records.clone(),
                 })
                 .collect();
-            sched.send(
+            out.send(
                 self.node(),
                 self.cluster.broker(leader),
                 Message::ProduceRequest {
@@ -151,7 +157,7 @@ impl Producer {
                 // acks=0: done as soon as it is on the wire; no offset is ever known.
                 for b in batches {
                     self.acknowledged(
-                        sched,
+                        out,
                         Event::ProduceAcknowledged {
                             producer: self.name.clone(),
                             tp: b.tp,
@@ -162,7 +168,7 @@ impl Producer {
                 }
                 continue;
             }
-            let timer = sched.set_timer(self.config.request_timeout_ms, self.node(), Timer::ProducerRequestTimeout { correlation_id });
+            let timer = out.set_timer(self.config.request_timeout_ms, self.node(), Timer::ProducerRequestTimeout { correlation_id });
             for b in &batches {
                 self.in_flight_partitions.insert(b.tp.clone());
             }
@@ -176,18 +182,18 @@ impl Producer {
             );
         }
         if need_metadata {
-            self.request_metadata(sched);
+            self.request_metadata(out);
             next_wake = Some(next_wake.map_or(now + self.config.retry_backoff_ms, |w| w.min(now + self.config.retry_backoff_ms)));
         }
         if let Some(at) = next_wake {
-            self.wake_at(sched, at.max(now));
+            self.wake_at(out, at.max(now));
         }
     }
 
-    pub(super) fn handle_produce_response(&mut self, sched: &mut Scheduler, correlation_id: u64, results: Vec<ProduceResult>) {
+    pub(super) fn handle_produce_response(&mut self, out: &mut Out, correlation_id: u64, results: Vec<ProduceResult>) {
         let Some(f) = self.in_flight.remove(&correlation_id) else { return };
         if let Some(t) = f.timer {
-            sched.cancel(t);
+            out.cancel(t);
         }
         for b in f.batches {
             self.in_flight_partitions.remove(&b.tp);
@@ -196,7 +202,7 @@ impl Producer {
                 None => {
                     self.sequence_acknowledged(&b);
                     self.acknowledged(
-                        sched,
+                        out,
                         Event::ProduceAcknowledged {
                             producer: self.name.clone(),
                             tp: b.tp.clone(),
@@ -212,72 +218,72 @@ impl Producer {
                     ) {
                         self.stale_topics.insert(b.tp.topic.clone());
                     }
-                    self.retry_or_fail(sched, b, e);
+                    self.retry_or_fail(out, b, e);
                 }
             }
         }
         if !self.stale_topics.is_empty() {
-            self.request_metadata(sched);
+            self.request_metadata(out);
         }
-        self.run_sender(sched);
+        self.run_sender(out);
     }
 
     /// No answer in time (REQUEST_TIMED_OUT), or the connection dropped (NETWORK_EXCEPTION,
     /// as `Sender` names a disconnect): try another broker for metadata; retry produce batches
     /// after refreshing metadata (`NetworkClient` disconnect handling).
-    pub(super) fn request_failed(&mut self, sched: &mut Scheduler, correlation_id: u64, error: ErrorCode) {
+    pub(super) fn request_failed(&mut self, out: &mut Out, correlation_id: u64, error: ErrorCode) {
         if let Some((_, t)) = self.registry.forget(correlation_id) {
-            sched.cancel(t);
+            out.cancel(t);
             let why = if error == ErrorCode::NetworkException {
                 "ConnectException: Connection refused (the schema registry is down)"
             } else {
                 "the schema registry did not answer within request.timeout.ms"
             };
-            self.registry_answered(sched, Some(why.into()));
+            self.registry_answered(out, Some(why.into()));
         } else if let Some((_, t)) = self.init_in_flight.filter(|(id, _)| *id == correlation_id) {
-            sched.cancel(t);
+            out.cancel(t);
             self.init_in_flight = None;
             self.bootstrap_next += 1;
-            self.wake_at(sched, sched.now_ms + self.config.retry_backoff_ms);
+            self.wake_in(out, self.config.retry_backoff_ms);
         } else if let Some((_, t)) = self.metadata_in_flight.filter(|(id, _)| *id == correlation_id) {
-            sched.cancel(t);
+            out.cancel(t);
             self.metadata_in_flight = None;
             self.bootstrap_next += 1;
             // Asked again after `retry.backoff.ms`, by the sender's wake-up.
-            self.wake_at(sched, sched.now_ms + self.config.retry_backoff_ms);
+            self.wake_in(out, self.config.retry_backoff_ms);
         } else if let Some(f) = self.in_flight.remove(&correlation_id) {
             if let Some(t) = f.timer {
-                sched.cancel(t);
+                out.cancel(t);
             }
             for b in f.batches {
                 self.in_flight_partitions.remove(&b.tp);
                 self.stale_topics.insert(b.tp.topic.clone());
-                self.retry_or_fail(sched, b, error);
+                self.retry_or_fail(out, b, error);
             }
-            self.run_sender(sched);
-            self.wake_at(sched, sched.now_ms + self.config.retry_backoff_ms);
+            self.run_sender(out);
+            self.wake_in(out, self.config.retry_backoff_ms);
         }
     }
 
     /// `Sender.canRetry`: a retriable error puts the batch back after `retry.backoff.ms`, while
     /// `retries` and `delivery.timeout.ms` allow; anything else fails it.
-    fn retry_or_fail(&mut self, sched: &mut Scheduler, mut b: Batch, error: ErrorCode) {
-        let now = sched.now_ms;
+    fn retry_or_fail(&mut self, out: &mut Out, mut b: Batch, error: ErrorCode) {
+        let now = out.now_ms();
         let in_time = now + self.config.retry_backoff_ms < b.created_ms + self.config.delivery_timeout_ms();
         // Past its delivery timeout the batch expires whatever the error (`Sender` expires batches
         // in flight at their deadline, before any late answer).
         if !in_time {
-            sched.emit(Event::ProduceRefused {
+            out.emit(Event::ProduceRefused {
                 producer: self.name.clone(),
                 tp: b.tp.clone(),
                 error,
                 retrying: false,
                 seqs: b.seqs.clone(),
             });
-            return self.expire(sched, b);
+            return self.expire(out, b);
         }
         let retrying = in_time && b.attempts < self.config.retries && self.can_retry(&b, error);
-        sched.emit(Event::ProduceRefused {
+        out.emit(Event::ProduceRefused {
             producer: self.name.clone(),
             tp: b.tp.clone(),
             error,
@@ -288,16 +294,16 @@ impl Producer {
             b.attempts += 1;
             b.retry_at_ms = now + self.config.retry_backoff_ms;
             self.reenqueue(b);
-            self.wake_at(sched, now + self.config.retry_backoff_ms);
+            self.wake_at(out, now + self.config.retry_backoff_ms);
         } else {
-            self.fail(sched, b, error);
+            self.fail(out, b, error);
         }
     }
 
     /// `delivery.timeout.ms` passed (`Sender.sendProducerData` expiring batches): the callback
     /// gets a TimeoutException; whether a batch that was sent reached the log is not known, so
     /// its partition is unresolved (`markSequenceUnresolved`).
-    fn expire(&mut self, sched: &mut Scheduler, b: Batch) {
+    fn expire(&mut self, out: &mut Out, b: Batch) {
         if let Some(h) = b.producer {
             if let Some(seq) = self.sequences.get_mut(&b.tp) {
                 seq.in_flight.remove(&h.base_sequence);
@@ -305,13 +311,13 @@ impl Producer {
             let next = self.unresolved.entry(b.tp.clone()).or_insert(h.last_sequence + 1);
             *next = (*next).max(h.last_sequence + 1);
         }
-        self.report_failure(sched, b, ErrorCode::DeliveryTimeout);
+        self.report_failure(out, b, ErrorCode::DeliveryTimeout);
     }
 
     /// An error the batch cannot be retried for. One that was sent and still had retries left
     /// leaves its partition's sequence behind the producer's: the epoch is bumped
     /// (`Sender.failBatch` with `adjustSequenceNumbers`, `TransactionManager.handleFailedBatch`).
-    fn fail(&mut self, sched: &mut Scheduler, b: Batch, error: ErrorCode) {
+    fn fail(&mut self, out: &mut Out, b: Batch, error: ErrorCode) {
         if let Some(h) = b.producer {
             if let Some(seq) = self.sequences.get_mut(&b.tp) {
                 seq.in_flight.remove(&h.base_sequence);
@@ -320,22 +326,22 @@ impl Producer {
                 self.epoch_bump.insert(b.tp.clone());
             }
         }
-        self.report_failure(sched, b, error);
+        self.report_failure(out, b, error);
     }
 
-    fn report_failure(&mut self, sched: &mut Scheduler, b: Batch, error: ErrorCode) {
+    fn report_failure(&mut self, out: &mut Out, b: Batch, error: ErrorCode) {
         let message = if error == ErrorCode::DeliveryTimeout {
             format!(
                 "TimeoutException: Expiring {} record(s) for {}: {} ms has passed since batch creation",
                 b.records.len(),
                 b.tp,
-                sched.now_ms - b.created_ms
+                out.now_ms() - b.created_ms
             )
         } else {
             error.name().to_string()
         };
         self.failed(
-            sched,
+            out,
             Event::ProduceFailed {
                 producer: self.name.clone(),
                 topic: b.tp.topic.clone(),

@@ -5,16 +5,16 @@
 use super::{Payload, Producer, Unsent};
 use crate::client::schema_registry_client::{registry_node, Asked, Step};
 use crate::protocol::*;
-use crate::runtime::Scheduler;
+use crate::runtime::Out;
 use crate::serialization::Serde;
 use crate::trace::Event;
 
 impl Producer {
-    pub(super) fn unblock(&mut self, sched: &mut Scheduler) {
+    pub(super) fn unblock(&mut self, out: &mut Out) {
         while let Some(u) = self.blocked.front() {
             match self.serialize_record(u) {
                 Step::Wait => return,
-                Step::Ask(question) => return self.ask(sched, question),
+                Step::Ask(question) => return self.ask(out, question),
                 Step::Done(result) => {
                     let u = self.blocked.pop_front().expect("front exists");
                     match result {
@@ -25,9 +25,9 @@ impl Producer {
                                 headers: u.headers,
                                 timestamp_ms: u.timestamp_ms,
                             };
-                            self.send(sched, u.topic, u.partition, record);
+                            self.send(out, u.topic, u.partition, record);
                         }
-                        Err(error) => self.refuse(sched, u.topic, error),
+                        Err(error) => self.refuse(out, u.topic, error),
                     }
                 }
             }
@@ -59,30 +59,30 @@ impl Producer {
         Step::Done(Ok((key, value)))
     }
 
-    fn ask(&mut self, sched: &mut Scheduler, question: Asked) {
-        let (id, timer) = self.new_request(sched);
-        sched.send(self.node(), registry_node(), question.request(id, self.config.auto_register_schemas));
+    fn ask(&mut self, out: &mut Out, question: Asked) {
+        let (id, timer) = self.new_request(out);
+        out.send(self.node(), registry_node(), question.request(id, self.config.auto_register_schemas));
         self.registry.asking(id, question, timer);
     }
 
     /// The registry answered, or never will: the blocked send goes on, or fails as the
     /// serializer's SerializationException.
-    pub(super) fn registry_answered(&mut self, sched: &mut Scheduler, failure: Option<String>) {
+    pub(super) fn registry_answered(&mut self, out: &mut Out, failure: Option<String>) {
         if let Some(cause) = failure {
             let action = if self.config.auto_register_schemas { "registering" } else { "retrieving" };
             if let Some(u) = self.blocked.pop_front() {
-                self.refuse(sched, u.topic, format!("SerializationException: Error {action} Avro schema: {cause}"));
+                self.refuse(out, u.topic, format!("SerializationException: Error {action} Avro schema: {cause}"));
             }
         }
-        self.unblock(sched);
+        self.unblock(out);
     }
 
     /// A send that failed before reaching any broker: nothing is sent.
-    fn refuse(&mut self, sched: &mut Scheduler, topic: Name, error: String) {
+    fn refuse(&mut self, out: &mut Out, topic: Name, error: String) {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.failed(
-            sched,
+            out,
             Event::ProduceFailed {
                 producer: self.name.clone(),
                 topic,

@@ -5,7 +5,7 @@
 use super::accumulator::Batch;
 use super::Producer;
 use crate::protocol::*;
-use crate::runtime::Scheduler;
+use crate::runtime::Out;
 use crate::trace::Event;
 use std::collections::BTreeSet;
 
@@ -26,32 +26,32 @@ impl Producer {
     }
 
     /// InitProducerId to a bootstrap broker (`leastLoadedNode`), unless one is in flight or known.
-    pub(super) fn init_producer_id(&mut self, sched: &mut Scheduler) {
+    pub(super) fn init_producer_id(&mut self, out: &mut Out) {
         if !self.idempotent() || self.producer_id_and_epoch.is_some() || self.init_in_flight.is_some() || self.bootstrap.is_empty() || !self.running {
             return;
         }
         let broker = self.bootstrap[self.bootstrap_next % self.bootstrap.len()];
-        let (correlation_id, timer) = self.new_request(sched);
+        let (correlation_id, timer) = self.new_request(out);
         self.init_in_flight = Some((correlation_id, timer));
-        sched.send(self.node(), self.cluster.broker(broker), Message::InitProducerIdRequest { correlation_id });
+        out.send(self.node(), self.cluster.broker(broker), Message::InitProducerIdRequest { correlation_id });
     }
 
-    pub(super) fn handle_init_producer_id(&mut self, sched: &mut Scheduler, from: NodeId, result: Result<(u64, u16), ErrorCode>) {
+    pub(super) fn handle_init_producer_id(&mut self, out: &mut Out, from: NodeId, result: Result<(u64, u16), ErrorCode>) {
         let Some((_, timer)) = self.init_in_flight.take() else { return };
-        sched.cancel(timer);
+        out.cancel(timer);
         match (result, from) {
             (Ok((producer_id, producer_epoch)), NodeId::Broker(BrokerNode { id: broker, .. })) => {
                 self.producer_id_and_epoch = Some((producer_id, producer_epoch));
-                sched.emit(Event::ProducerIdReceived {
+                out.emit(Event::ProducerIdReceived {
                     producer: self.name.clone(),
                     broker,
                     producer_id,
                     producer_epoch,
                 });
-                self.run_sender(sched);
+                self.run_sender(out);
             }
             // COORDINATOR_LOAD_IN_PROGRESS while the broker waits for its block: asked again.
-            _ => self.wake_at(sched, sched.now_ms + self.config.retry_backoff_ms),
+            _ => self.wake_in(out, self.config.retry_backoff_ms),
         }
     }
 
@@ -78,7 +78,7 @@ impl Producer {
 
     /// `TransactionManager.bumpIdempotentProducerEpoch`: the epoch goes up by one, and the
     /// partitions that asked for it number their unfinished batches from 0 again.
-    pub(super) fn maybe_bump_epoch(&mut self, sched: &mut Scheduler) {
+    pub(super) fn maybe_bump_epoch(&mut self, out: &mut Out) {
         self.maybe_resolve_sequences();
         let Some((producer_id, epoch)) = self.producer_id_and_epoch else { return };
         if self.epoch_bump.is_empty() {
@@ -88,7 +88,7 @@ impl Producer {
         self.producer_id_and_epoch = Some((producer_id, producer_epoch));
         for tp in std::mem::take(&mut self.epoch_bump) {
             self.start_sequences_at_beginning(&tp, producer_id, producer_epoch);
-            sched.emit(Event::ProducerEpochBumped {
+            out.emit(Event::ProducerEpochBumped {
                 producer: self.name.clone(),
                 producer_id,
                 producer_epoch,
