@@ -110,6 +110,11 @@ impl Broker {
         self.controller.is_some()
     }
 
+    /// The epoch of the controller this broker is, if it is the controller.
+    pub fn controller_epoch(&self) -> Option<u32> {
+        self.controller.as_ref().map(|c| c.epoch)
+    }
+
     pub fn handle_timer(&mut self, ctx: &mut Ctx, chroot: &str, timer: Timer) {
         match timer {
             Timer::ZkPing => {

@@ -127,7 +127,7 @@ fn registration(world: &World, b: &crate::broker::Broker, next_tick: Option<u64>
         Some(o) => (RegistrationReason::NodeExists, session_expiry(world, o, next_tick)),
         None => match b.zk_session {
             None => (RegistrationReason::ZookeeperUnreachable, None),
-            Some(_) if !world.net.reachable(&b.cluster.broker(b.id), &NodeId::ZooKeeper) => (RegistrationReason::ZookeeperUnreachable, None),
+            Some(_) if !world.reachable(&b.cluster.broker(b.id), &NodeId::ZooKeeper) => (RegistrationReason::ZookeeperUnreachable, None),
             Some(s) if !world.zk.session_alive(s) => (RegistrationReason::SessionExpired, None),
             Some(_) => (RegistrationReason::Starting, None),
         },
@@ -148,11 +148,11 @@ pub(super) fn broker_views(world: &World, parts: &PartitionIndex) -> Vec<BrokerV
             node: b.cluster.broker(b.id).to_string(),
             cluster: b.cluster.index,
             running: b.running,
-            isolated: world.net.isolated.contains(&b.cluster.broker(b.id)),
+            isolated: world.is_isolated(&b.cluster.broker(b.id)),
             // Kept as before: the id is registered, by whichever session.
             registered: registration_owner(world, b.cluster.index, b.id).is_some(),
-            is_controller: b.running && b.controller.is_some(),
-            controller_epoch: b.controller.as_ref().filter(|_| b.running).map(|c| c.epoch),
+            is_controller: b.running && b.is_controller(),
+            controller_epoch: b.controller_epoch().filter(|_| b.running),
             zk_session: b.zk_session,
             registration: registration(world, b, next_tick),
             shutting_down: b.running && b.controlled_shutdown.is_some(),

@@ -239,7 +239,7 @@ fn waiting(world: &World, parts: &PartitionIndex, c: &crate::client::consumer::C
         partition: None,
         broker: None,
     };
-    if !world.zk.nodes.contains_key(&format!("{}{}", spec.chroot, zkdata::topic_path(OFFSETS_TOPIC))) {
+    if world.zk.znode(&format!("{}{}", spec.chroot, zkdata::topic_path(OFFSETS_TOPIC))).is_none() {
         let needed = spec.config.offsets_topic_replication_factor;
         let alive = world.registered_brokers(c.cluster.index).len() as u32;
         if alive < needed {

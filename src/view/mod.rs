@@ -121,7 +121,7 @@ fn lag(hw: Option<u64>, committed: Option<u64>) -> Option<u64> {
 fn topic_assignments(world: &World, ci: usize) -> Vec<(String, Vec<Vec<BrokerId>>)> {
     let prefix = under(&world.config.clusters[ci].chroot, zkdata::TOPICS) + "/";
     let mut out = Vec::new();
-    for (path, node) in world.zk.nodes.range(prefix.clone()..) {
+    for (path, node) in world.zk.znodes_under(&prefix) {
         let Some(name) = path.strip_prefix(&prefix) else { break };
         if name.contains('/') {
             continue;
@@ -161,7 +161,7 @@ pub fn view(world: &World) -> View {
         .iter()
         .enumerate()
         .map(|(index, spec)| {
-            let running_controller = world.brokers.values().find(|b| b.cluster.index == index && b.running && b.controller.is_some());
+            let running_controller = world.brokers.values().find(|b| b.cluster.index == index && b.running && b.is_controller());
             let stored_epoch = world
                 .zk
                 .nodes
@@ -173,7 +173,7 @@ pub fn view(world: &World) -> View {
                 chroot: spec.chroot.clone(),
                 brokers: spec.brokers.clone(),
                 controller: running_controller.map(|b| b.id),
-                controller_epoch: running_controller.and_then(|b| b.controller.as_ref()).map(|c| c.epoch).or(stored_epoch),
+                controller_epoch: running_controller.and_then(|b| b.controller_epoch()).or(stored_epoch),
                 live_brokers: world.registered_brokers(index),
                 min_insync_replicas: spec.config.min_insync_replicas,
                 offsets_topic_num_partitions: spec.config.offsets_topic_num_partitions,
@@ -198,13 +198,12 @@ pub fn view(world: &World) -> View {
 
     let znodes = world
         .zk
-        .nodes
-        .iter()
+        .znodes()
         .map(|(path, n)| ZnodeView {
             path: path.clone(),
             data: n.data.clone(),
             ephemeral: n.ephemeral_owner.is_some(),
-            owner: n.ephemeral_owner.and_then(|s| world.zk.sessions.get(&s)).map(|s| s.owner.to_string()),
+            owner: n.ephemeral_owner.and_then(|s| world.zk.session_owner(s)).map(|o| o.to_string()),
             version: n.version,
             czxid: n.czxid,
         })
@@ -234,7 +233,7 @@ pub fn view(world: &World) -> View {
         time_ms: world.now_ms(),
         step: world.step,
         trace_len: world.trace.len(),
-        next_event_ms: world.sched.next_time_ms(),
+        next_event_ms: world.next_event_ms(),
         clusters,
         brokers: brokers::broker_views(world, &parts),
         topics,

@@ -5,7 +5,6 @@
 use super::{is_internal, under};
 use crate::protocol::{BrokerId, NodeId, TopicPartition};
 use crate::replica::{Partition, Role};
-use crate::runtime::{Item, Timer};
 use crate::world::World;
 use crate::zookeeper::kafka_zk_client as zkdata;
 use serde::Serialize;
@@ -84,19 +83,13 @@ impl PartitionIndex {
 
 /// When ZooKeeper next checks sessions (its one `ZkTick` timer), if it ticks at all.
 pub(super) fn next_zk_tick_ms(world: &World) -> Option<u64> {
-    world.sched.pending().find_map(|(key, item)| match item {
-        Item::Fire {
-            node: NodeId::ZooKeeper,
-            timer: Timer::ZkTick,
-        } => Some(key.at_ms),
-        _ => None,
-    })
+    world.zk.next_tick_ms()
 }
 
 /// The session holding `/brokers/ids/<id>` in the cluster, if the znode exists.
 pub(super) fn registration_owner(world: &World, cluster: usize, id: BrokerId) -> Option<Option<u64>> {
     let chroot = &world.config.clusters[cluster].chroot;
-    world.zk.nodes.get(&under(chroot, &zkdata::broker_path(id))).map(|n| n.ephemeral_owner)
+    world.zk.znode(&under(chroot, &zkdata::broker_path(id))).map(|n| n.ephemeral_owner)
 }
 
 /// When ZooKeeper will expire a session if it hears nothing more from it.
@@ -109,7 +102,7 @@ fn up(world: &World, ci: usize, id: BrokerId) -> bool {
     world
         .brokers
         .get(&(ci, id))
-        .is_some_and(|b| b.running && !world.net.isolated.contains(&b.cluster.broker(id)))
+        .is_some_and(|b| b.running && !world.is_isolated(&b.cluster.broker(id)))
 }
 
 /// A running controller of the cluster that can reach ZooKeeper (it must, to store a decision).
@@ -117,7 +110,7 @@ fn has_controller(world: &World, cluster: usize) -> bool {
     world
         .brokers
         .values()
-        .any(|b| b.cluster.index == cluster && b.running && b.controller.is_some() && world.net.reachable(&b.cluster.broker(b.id), &NodeId::ZooKeeper))
+        .any(|b| b.cluster.index == cluster && b.running && b.is_controller() && world.reachable(&b.cluster.broker(b.id), &NodeId::ZooKeeper))
 }
 
 pub(super) fn partition_index(world: &World) -> PartitionIndex {

@@ -203,6 +203,20 @@ impl World {
         }
     }
 
+    /// Whether two nodes can reach each other now (for the picture; nodes never ask).
+    pub fn reachable(&self, a: &NodeId, b: &NodeId) -> bool {
+        self.net.reachable(a, b)
+    }
+
+    pub fn is_isolated(&self, node: &NodeId) -> bool {
+        self.net.isolated.contains(node)
+    }
+
+    /// When the next message arrives or timer fires, if anything is left to happen.
+    pub fn next_event_ms(&self) -> Option<u64> {
+        self.sched.next_time_ms()
+    }
+
     pub fn now_ms(&self) -> u64 {
         self.sched.now_ms
     }

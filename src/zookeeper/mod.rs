@@ -118,6 +118,31 @@ impl ZooKeeper {
         zk
     }
 
+    /// The znode at an absolute path (chroot included), for readers outside the ensemble.
+    pub fn znode(&self, abs_path: &str) -> Option<&Znode> {
+        self.nodes.get(abs_path)
+    }
+
+    /// Every znode below an absolute path prefix, in path order.
+    pub fn znodes_under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a String, &'a Znode)> + 'a {
+        self.nodes.range(prefix.to_string()..).take_while(move |(p, _)| p.starts_with(prefix))
+    }
+
+    /// The whole tree, in path order.
+    pub fn znodes(&self) -> impl Iterator<Item = (&String, &Znode)> {
+        self.nodes.iter()
+    }
+
+    /// Who holds a session.
+    pub fn session_owner(&self, session_id: u64) -> Option<&NodeId> {
+        self.sessions.get(&session_id).map(|s| &s.owner)
+    }
+
+    /// When the server checks sessions next, while it ticks.
+    pub fn next_tick_ms(&self) -> Option<u64> {
+        self.ticking.then_some(self.next_tick_ms)
+    }
+
     pub fn session_alive(&self, session_id: u64) -> bool {
         self.sessions.contains_key(&session_id)
     }
