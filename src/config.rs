@@ -332,13 +332,12 @@ pub const MAX_PARTITIONS: u32 = 1000;
 impl WorldConfig {
     /// What a world cannot be built from, in a sentence naming the field.
     pub fn validate(&self) -> Result<(), String> {
-        let c = self;
-        if c.clusters.is_empty() {
+        if self.clusters.is_empty() {
             return Err("config: at least one cluster is needed".into());
         }
         let mut seen_roots = std::collections::BTreeSet::new();
         let mut seen_names = std::collections::BTreeSet::new();
-        for (i, cl) in c.clusters.iter().enumerate() {
+        for (i, cl) in self.clusters.iter().enumerate() {
             if cl.brokers.is_empty() || cl.brokers.len() > 12 {
                 return Err(format!("config: clusters[{i}] must have 1 to 12 brokers"));
             }
@@ -385,7 +384,7 @@ impl WorldConfig {
                 return Err(format!("config: clusters[{i}].config has a timeout too small to run"));
             }
         }
-        if c.latency_ms == 0 && c.jitter_ms == 0 {
+        if self.latency_ms == 0 && self.jitter_ms == 0 {
             return Err("config: latency_ms and jitter_ms cannot both be 0".into());
         }
         Ok(())

@@ -61,6 +61,7 @@ impl sim::Model for Kafka {
         }
     }
 }
+
 /// What a timer wakes its node up for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Timer {
