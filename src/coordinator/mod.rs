@@ -378,11 +378,11 @@ impl GroupCoordinator {
             GroupState::Empty => reply(ctx, Err(ErrorCode::UnknownMemberId)),
             GroupState::PreparingRebalance => reply(ctx, Err(ErrorCode::RebalanceInProgress)),
             GroupState::Stable => {
-                let a = g.member_mut(member_id).expect("checked").assignment.clone();
+                let a = g.member_mut(member_id).expect("check_member found the member").assignment.clone();
                 reply(ctx, Ok(a));
             }
             GroupState::CompletingRebalance => {
-                g.member_mut(member_id).expect("checked").awaiting_sync = Some(correlation_id);
+                g.member_mut(member_id).expect("check_member found the member").awaiting_sync = Some(correlation_id);
                 if g.leader.as_deref() == Some(member_id) {
                     for m in &mut g.members {
                         m.assignment = assignments.get(&m.member_id).cloned().unwrap_or_default();
@@ -447,7 +447,7 @@ impl GroupCoordinator {
             Ok(()) => {
                 let state = g.state;
                 let gid = g.group_id.clone();
-                Self::reset_session(ctx, &gid, g.member_mut(member_id).expect("checked"));
+                Self::reset_session(ctx, &gid, g.member_mut(member_id).expect("check_member found the member"));
                 match state {
                     GroupState::PreparingRebalance => Some(ErrorCode::RebalanceInProgress),
                     GroupState::Empty => Some(ErrorCode::UnknownMemberId),

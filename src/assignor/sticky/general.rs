@@ -364,11 +364,11 @@ impl<'a> General<'a> {
         self.unlink(old);
         self.unlink(new);
         self.movements.move_partition(moved, old, new, self.topics.tp_hash(moved));
-        let from = self.current[old].as_mut().expect("checked");
+        let from = self.current[old].as_mut().expect("both members are in play (tested above)");
         if let Some(pos) = from.iter().position(|&x| x == moved) {
             from.remove(pos);
         }
-        self.current[new].as_mut().expect("checked").push(moved);
+        self.current[new].as_mut().expect("both members are in play (tested above)").push(moved);
         self.holder.insert(moved, new);
         self.link(new);
         self.link(old);

@@ -59,7 +59,7 @@ impl Producer {
         for (tp, queue) in self.accumulator.iter_mut() {
             // `delivery.timeout.ms`: batches waiting too long fail.
             while queue.front().is_some_and(|b| now >= b.created_ms + self.config.delivery_timeout_ms()) {
-                expired.push(queue.pop_front().expect("checked"));
+                expired.push(queue.pop_front().expect("the loop saw a front batch"));
             }
             let Some(front) = queue.front() else { continue };
             next_wake = Some(next_wake.map_or(front.created_ms + self.config.delivery_timeout_ms(), |w: u64| {
@@ -116,7 +116,7 @@ impl Producer {
                         let base_sequence = seq.next_sequence;
                         seq.next_sequence += count;
                         seq.in_flight.insert(base_sequence);
-                        queue.front_mut().expect("checked").producer = Some(BatchProducer {
+                        queue.front_mut().expect("the batch to send is the front one").producer = Some(BatchProducer {
                             producer_id,
                             producer_epoch,
                             base_sequence,
@@ -125,7 +125,10 @@ impl Producer {
                     }
                 }
             }
-            per_leader.entry(leader).or_default().push(queue.pop_front().expect("checked"));
+            per_leader
+                .entry(leader)
+                .or_default()
+                .push(queue.pop_front().expect("the batch to send is the front one"));
         }
         self.accumulator.retain(|_, q| !q.is_empty());
         for b in expired {
