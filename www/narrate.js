@@ -34,7 +34,7 @@ export function nodeName(L, node, atStart = false) {
 export const tpName = (tp) => (tp ? `${tp.topic}-${tp.partition}` : '');
 
 /**
- * A message's summary from its parts (protocol.rs `Message::summary`): values as they are,
+ * A message's summary from its parts (src/protocol/summary.rs `Message::summary`): values as they are,
  * words from the locale's `summaryWords` (the English word where a locale has none).
  */
 export function summaryText(L, parts) {

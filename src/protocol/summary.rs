@@ -6,9 +6,6 @@ use super::*;
 
 impl Message {
     /// A short plain summary of the payload, for the narration and the trace.
-    /// What the narration says of the message: Kafka's values as they are, and a few words
-    /// each locale words its own way (`summaryWords` in www/locales), so no English sentence
-    /// ends up inside a Korean one.
     pub fn summary(&self) -> Vec<Part> {
         let s = Sum::default();
         match self {

@@ -20,9 +20,9 @@ function eventKinds() {
   return [...block.matchAll(/^\s{4}([A-Z]\w*)\s*[{,(]/gm)].map((m) => snake(m[1]));
 }
 
-/** The message kinds of `Message::kind` in src/protocol.rs. */
+/** The message kinds of `Message::kind` in src/protocol/message.rs. */
 function messageKinds() {
-  const src = fs.readFileSync(path.join(ROOT, 'src/protocol.rs'), 'utf8');
+  const src = fs.readFileSync(path.join(ROOT, 'src/protocol/message.rs'), 'utf8');
   const body = src.slice(src.indexOf('pub fn kind(&self)'));
   return [...body.slice(0, body.indexOf('\n    }\n')).matchAll(/=> "(\w+)"/g)].map((m) => m[1]);
 }

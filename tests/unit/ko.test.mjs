@@ -349,7 +349,7 @@ test('the lessons’ Korean texts follow the glossary', () => {
 });
 
 test('every word of a message summary the engine writes has its Korean, and no English is left in it', async () => {
-  const src = fs.readFileSync(new URL('../../src/protocol.rs', import.meta.url), 'utf8');
+  const src = fs.readFileSync(new URL('../../src/protocol/summary.rs', import.meta.url), 'utf8');
   const body = src.slice(src.indexOf('pub fn summary(&self) -> Vec<Part>'), src.indexOf('/// A part of a message\'s summary'));
   const words = new Set();
   // The words are `.w("…")`, `.w(if … { "…" } else { "…" })` and the watch kinds' `=> "…"`.

@@ -426,7 +426,7 @@ export default {
     UpdateMetadataResponse: 'an UpdateMetadata response',
     StopReplicaResponse: 'a StopReplica response',
   },
-  // The words of a message's summary (protocol.rs `Message::summary`); values stay as they are.
+  // The words of a message's summary (src/protocol/summary.rs `Message::summary`); values stay as they are.
   summaryWords: {
     producer_id: 'producer id', producer_ids: 'producer ids', seq: 'seq',
     session: 'session', expired: 'expired', alive: 'alive', node_changed: 'node changed', children_changed: 'children changed',

@@ -434,7 +434,7 @@ export default {
     UpdateMetadataResponse: 'UpdateMetadata 응답',
     StopReplicaResponse: 'StopReplica 응답',
   },
-  // 메시지 요약의 낱말 (protocol.rs `Message::summary`); 값은 그대로 둔다.
+  // 메시지 요약의 낱말 (src/protocol/summary.rs `Message::summary`); 값은 그대로 둔다.
   summaryWords: {
     producer_id: '프로듀서 ID', producer_ids: '프로듀서 ID', seq: '시퀀스',
     session: '세션', expired: '만료됨', alive: '살아 있음', node_changed: '노드 변경', children_changed: '자식 목록 변경',
