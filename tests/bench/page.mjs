@@ -1,7 +1,8 @@
 // The page's figures, in headless Chromium (playwright-core, /usr/bin/chromium, the
 // flags of tests/e2e) over dist/ served on 127.0.0.1: the first load's weight, the
-// time to the first drawn cluster, frame work while playing at top speed, and what the
-// Avro build (dist/pkg-avro/, loaded when a run uses a schema) adds.
+// time to the first drawn cluster, frame work while playing at top speed, what the
+// Avro build (dist/pkg-avro/, loaded when a run uses a schema) adds, and the long tasks
+// of opening a link of a long run and of jumping within it.
 // Everything is measured in the page by scripts injected before load; www/ is untouched.
 // Run alone: node tests/bench/page.mjs; prints JSON.
 import fs from 'node:fs';
@@ -196,8 +197,64 @@ export async function frameWork({ browser, base }, { seconds = 5, log = () => {}
   return out;
 }
 
+/** Long tasks (> 50 ms, PerformanceObserver 'longtask') since `from`, rounded, in ms. */
+const LONG_TASKS_SINCE = (from) => window.__bench.longtasks.filter((t) => t.start >= from).map((t) => Math.round(t.duration));
+
+/**
+ * A long run: a consumer group and a producer sending all along, run until the trace holds
+ * `steps` steps. Then jumps to five places in it, each timed with its long tasks; then its
+ * link (the run as the page shares it) opened in a fresh context, with the long tasks from
+ * navigation until the page is ready and has drawn.
+ */
+export async function longRun({ browser, base }, { steps = 100_000, log = () => {} } = {}) {
+  const { context, page, problems } = await openFresh(browser, base, [FRAME_WORK]);
+  const built = await page.evaluate((steps) => {
+    const k = window.kafkascope;
+    k.apply({ cmd: 'start_consumer', name: 'c1', group: 'g1', topics: ['orders'], config: { 'auto.offset.reset': 'earliest' } });
+    k.apply({ cmd: 'add_producer', name: 'p', config: { 'linger.ms': 5 } });
+    let sent = 0;
+    while (k.head() < steps && sent < 1_000_000) {
+      for (let j = 0; j < 50; j++) k.apply({ cmd: 'produce', producer: 'p', topic: 'orders', value: `r${sent++}` });
+      k.runFor(2000);
+    }
+    return { head: k.head(), commands: k.log().length, sent };
+  }, steps);
+  log(`  long run: ${built.head} steps from ${built.commands} commands (${built.sent} records)`);
+  const jumps = [];
+  for (const f of [0.5, 0.1, 0.9, 0.25, 0.75]) {
+    const from = await page.evaluate(() => performance.now());
+    const r = await page.evaluate((f) => window.kafkascope.seek(Math.round(window.kafkascope.head() * f)), f);
+    await page.waitForTimeout(200);
+    const longtasks = await page.evaluate(LONG_TASKS_SINCE, from);
+    jumps.push({ at: f, engine_ms: r.engineMs, total_ms: r.totalMs, longtasks });
+    log(`  jump to ${Math.round(f * 100)}%: ${r.totalMs.toFixed(0)} ms (engine ${r.engineMs.toFixed(0)} ms); long tasks ${longtasks.join(', ') || 'none'}`);
+  }
+  const url = await page.evaluate(() => window.kafkascope.link({ step: Math.round(window.kafkascope.head() / 2) }));
+  if (problems.length) throw new Error(`page errors: ${problems.join('; ')}`);
+  await context.close();
+  const opened = await openFresh(browser, url, [FRAME_WORK]);
+  await opened.page.waitForTimeout(500);
+  const open = await opened.page.evaluate(() => ({ step: window.kafkascope.stepNow(), head: window.kafkascope.head() }));
+  open.longtasks = await opened.page.evaluate(LONG_TASKS_SINCE, 0);
+  if (opened.problems.length) throw new Error(`page errors: ${opened.problems.join('; ')}`);
+  await opened.context.close();
+  log(`  link of ${url.length} characters opened at step ${open.step} of ${open.head}; long tasks ${open.longtasks.join(', ') || 'none'}`);
+  const worst = (xs) => (xs.length ? Math.max(...xs) : 0);
+  const jumpTasks = jumps.flatMap((j) => j.longtasks);
+  return {
+    built,
+    link_chars: url.length,
+    jumps,
+    jump_longtasks: jumpTasks.length,
+    jump_worst_ms: worst(jumpTasks),
+    open_longtasks: open.longtasks.length,
+    open_worst_ms: worst(open.longtasks),
+    open_at_step: open.step,
+  };
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const log = (s) => console.error(s);
-  const out = await withPage(async (ctx) => ({ load: await firstLoad(ctx, { log }), avro: await avroBuild(ctx), frames: await frameWork(ctx, { log }) }));
+  const out = await withPage(async (ctx) => ({ load: await firstLoad(ctx, { log }), avro: await avroBuild(ctx), frames: await frameWork(ctx, { log }), long: await longRun(ctx, { log }) }));
   console.log(JSON.stringify(out));
 }
