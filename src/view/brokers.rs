@@ -1,7 +1,7 @@
 //! Brokers and the replicas each hosts, as the broker itself knows them, beside the
 //! partition's authoritative state (`super::partitions`).
 
-use super::partitions::{next_zk_tick_ms, registration_owner, session_expiry, PartitionIndex};
+use super::partitions::{registration_owner, PartitionIndex};
 use super::{is_internal, RECORDS_SHOWN};
 use crate::protocol::{display_bytes, BrokerId, NodeId, Record};
 use crate::replica::Role;
@@ -117,14 +117,14 @@ pub(super) fn record_view(r: &Record, registry: Option<&SchemaRegistry>) -> Reco
     }
 }
 
-fn registration(world: &World, b: &crate::broker::Broker, next_tick: Option<u64>) -> Option<RegistrationView> {
+fn registration(world: &World, b: &crate::broker::Broker) -> Option<RegistrationView> {
     if !b.running {
         return None;
     }
     let owner = registration_owner(world, b.cluster.index, b.id);
     let (reason, expires) = match owner {
         Some(o) if o.is_some() && o == b.zk_session => return None,
-        Some(o) => (RegistrationReason::NodeExists, session_expiry(world, o, next_tick)),
+        Some(o) => (RegistrationReason::NodeExists, o.and_then(|s| world.zk.session_expiry(s))),
         None => match b.zk_session {
             None => (RegistrationReason::ZookeeperUnreachable, None),
             Some(_) if !world.reachable(&b.cluster.broker(b.id), &NodeId::ZooKeeper) => (RegistrationReason::ZookeeperUnreachable, None),
@@ -139,7 +139,6 @@ fn registration(world: &World, b: &crate::broker::Broker, next_tick: Option<u64>
 }
 
 pub(super) fn broker_views(world: &World, parts: &PartitionIndex) -> Vec<BrokerView> {
-    let next_tick = next_zk_tick_ms(world);
     world
         .brokers
         .values()
@@ -154,12 +153,12 @@ pub(super) fn broker_views(world: &World, parts: &PartitionIndex) -> Vec<BrokerV
             is_controller: b.running && b.is_controller(),
             controller_epoch: b.controller_epoch().filter(|_| b.running),
             zk_session: b.zk_session,
-            registration: registration(world, b, next_tick),
+            registration: registration(world, b),
             shutting_down: b.running && b.controlled_shutdown.is_some(),
             start_failure: b.start_failure.as_ref().filter(|_| !b.running).map(|f| StartFailureView {
                 error: f.error.to_string(),
                 at_ms: f.at_ms,
-                owner_session_expires_at_ms: session_expiry(world, Some(f.owner_session), next_tick),
+                owner_session_expires_at_ms: world.zk.session_expiry(f.owner_session),
             }),
             replicas: b
                 .partitions

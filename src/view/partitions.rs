@@ -81,20 +81,10 @@ impl PartitionIndex {
     }
 }
 
-/// When ZooKeeper next checks sessions (its one `ZkTick` timer), if it ticks at all.
-pub(super) fn next_zk_tick_ms(world: &World) -> Option<u64> {
-    world.zk.next_tick_ms()
-}
-
 /// The session holding `/brokers/ids/<id>` in the cluster, if the znode exists.
 pub(super) fn registration_owner(world: &World, cluster: usize, id: BrokerId) -> Option<Option<u64>> {
     let chroot = &world.config.clusters[cluster].chroot;
     world.zk.znode(&under(chroot, &zkdata::broker_path(id))).map(|n| n.ephemeral_owner)
-}
-
-/// When ZooKeeper will expire a session if it hears nothing more from it.
-pub(super) fn session_expiry(world: &World, session: Option<u64>, next_tick: Option<u64>) -> Option<u64> {
-    world.zk.session_expires_at_ms(session?, next_tick?)
 }
 
 /// A broker that runs and is not cut off from everything.
@@ -114,7 +104,6 @@ fn has_controller(world: &World, cluster: usize) -> bool {
 }
 
 pub(super) fn partition_index(world: &World) -> PartitionIndex {
-    let next_tick = next_zk_tick_ms(world);
     let mut list = Vec::new();
     for (ci, spec) in world.config.clusters.iter().enumerate() {
         for (topic, assignment) in super::topic_assignments(world, ci) {
@@ -125,7 +114,7 @@ pub(super) fn partition_index(world: &World) -> PartitionIndex {
                     .nodes
                     .get(&under(&spec.chroot, &zkdata::partition_state_path(&topic, p as u32)))
                     .and_then(|n| zkdata::partition_state_of(&n.data, n.version));
-                list.push(partition_view(world, ci, &tp, replicas, state, next_tick));
+                list.push(partition_view(world, ci, &tp, replicas, state));
             }
         }
     }
@@ -138,14 +127,7 @@ pub(super) fn partition_index(world: &World) -> PartitionIndex {
     PartitionIndex { list, at }
 }
 
-fn partition_view(
-    world: &World,
-    ci: usize,
-    tp: &TopicPartition,
-    replicas: Vec<BrokerId>,
-    state: Option<crate::protocol::LeaderAndIsr>,
-    next_tick: Option<u64>,
-) -> PartitionView {
+fn partition_view(world: &World, ci: usize, tp: &TopicPartition, replicas: Vec<BrokerId>, state: Option<crate::protocol::LeaderAndIsr>) -> PartitionView {
     let mut v = PartitionView {
         cluster: ci,
         topic: tp.topic.to_string(),
@@ -192,7 +174,7 @@ fn partition_view(
         }
         return v;
     }
-    v.offline = Some(why_offline(world, ci, &v, state.leader, next_tick));
+    v.offline = Some(why_offline(world, ci, &v, state.leader));
     v
 }
 
@@ -204,7 +186,7 @@ fn offline(reason: OfflineReason, broker: Option<BrokerId>, session_expires_at_m
     }
 }
 
-fn why_offline(world: &World, ci: usize, v: &PartitionView, named: Option<BrokerId>, next_tick: Option<u64>) -> OfflineView {
+fn why_offline(world: &World, ci: usize, v: &PartitionView, named: Option<BrokerId>) -> OfflineView {
     let controller = has_controller(world, ci);
     let waiting = if controller { OfflineReason::Electing } else { OfflineReason::NoController };
     if let Some(l) = named {
@@ -214,7 +196,7 @@ fn why_offline(world: &World, ci: usize, v: &PartitionView, named: Option<Broker
             Some(owner) => {
                 let current = world.brokers.get(&(ci, l)).and_then(|b| b.zk_session);
                 if !up(world, ci, l) || owner != current {
-                    offline(OfflineReason::SessionNotExpired, Some(l), session_expiry(world, owner, next_tick))
+                    offline(OfflineReason::SessionNotExpired, Some(l), owner.and_then(|s| world.zk.session_expiry(s)))
                 } else {
                     // Registered and up, but not leading at this epoch yet: LeaderAndIsr is on its way.
                     offline(waiting, Some(l), None)
