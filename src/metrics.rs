@@ -99,7 +99,7 @@ pub fn metrics(w: &World) -> Metrics {
                 cluster: key.0,
                 broker: b.id,
                 under_replicated_partitions: leading.clone().filter(|p| p.isr.len() < p.replicas.len()).count() as u32,
-                active_controller_count: u32::from(b.running && b.controller.is_some()),
+                active_controller_count: u32::from(b.running && b.is_controller()),
                 leader_count: leading.count() as u32,
                 isr_shrinks_per_sec: per_second(shrinks.get(key).copied().unwrap_or(0), now),
                 isr_expands_per_sec: per_second(expands.get(key).copied().unwrap_or(0), now),
@@ -109,19 +109,12 @@ pub fn metrics(w: &World) -> Metrics {
         .collect();
     let clusters = (0..w.config.clusters.len())
         .map(|ci| {
-            let controller = w.brokers.values().find(|b| b.cluster.index == ci && b.running && b.controller.is_some());
-            let offline = controller.map_or(0, |c| {
-                let ctl = c.controller.as_ref().expect("found as controller");
-                ctl.states.values().filter(|s| s.leader.is_none_or(|l| !ctl.live_brokers.contains(&l))).count() as u32
-            });
+            let controller = w.brokers.values().find(|b| b.cluster.index == ci && b.running && b.is_controller());
+            let offline = controller.and_then(|b| b.controller()).map_or(0, |c| c.offline_partitions_count());
             ClusterMetrics {
                 cluster: ci,
                 offline_partitions_count: offline,
-                active_controller_count: w
-                    .brokers
-                    .values()
-                    .filter(|b| b.cluster.index == ci && b.running && b.controller.is_some())
-                    .count() as u32,
+                active_controller_count: w.brokers.values().filter(|b| b.cluster.index == ci && b.running && b.is_controller()).count() as u32,
             }
         })
         .collect();

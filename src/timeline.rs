@@ -139,7 +139,7 @@ impl Timeline {
     /// Steps while the next event is at or before `time_ms`, then lets the clock reach it.
     pub fn run_until(&mut self, time_ms: u64) {
         self.truncate_future();
-        while self.world.sched.next_time_ms().is_some_and(|t| t <= time_ms) {
+        while self.world.next_event_ms().is_some_and(|t| t <= time_ms) {
             self.step();
         }
         if time_ms > self.world.now_ms() {
@@ -162,7 +162,7 @@ impl Timeline {
         }
         let deadline = self.world.now_ms().saturating_add(max_ms);
         let mut steps = 0;
-        while self.world.sched.next_time_ms().is_some_and(|t| t <= deadline) && self.step() {
+        while self.world.next_event_ms().is_some_and(|t| t <= deadline) && self.step() {
             steps += 1;
             let now = self.world.step;
             let trace = self.trace();
@@ -216,7 +216,7 @@ impl Timeline {
                     }
                     check_run_ms(&format!("entry {n} of the log (step {at}): the clock jump to {t} ms"), t - now)?;
                     // A recorded jump passes no event: the run stepped through them before it.
-                    if run.world().sched.next_time_ms().is_some_and(|next| next <= t) {
+                    if run.world().next_event_ms().is_some_and(|next| next <= t) {
                         return refused(format!("entry {n} of the log (step {at}) lets time pass over events that were still due"));
                     }
                     run.run_until(t);
@@ -373,7 +373,7 @@ mod tests {
         t.skip_to(&kinds(&["leader_changed"]), 1_000).unwrap();
         assert!(leader_changes(&t).is_empty(), "the session has not expired within a second");
         assert!(t.world().now_ms() <= now + 1_000);
-        assert!(t.world().sched.next_time_ms().unwrap() > now + 1_000);
+        assert!(t.world().next_event_ms().unwrap() > now + 1_000);
     }
 
     #[test]

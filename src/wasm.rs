@@ -161,7 +161,7 @@ impl Playground {
         let deadline = self.run.world().now_ms().saturating_add(ms);
         loop {
             let w = self.run.world();
-            if w.budget_exhausted() || w.sched.is_quiet() || !w.sched.next_time_ms().is_some_and(|t| t <= deadline) {
+            if w.budget_exhausted() || w.is_quiet() || !w.next_event_ms().is_some_and(|t| t <= deadline) {
                 break;
             }
             if !self.run.step() {

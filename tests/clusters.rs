@@ -30,12 +30,12 @@ fn two_clusters_both_register_a_broker_1_under_their_own_roots() {
     let w = two_clusters();
     for root in ["/a", "/b"] {
         for id in 1..=3 {
-            assert!(w.zk.nodes.contains_key(&format!("{root}/brokers/ids/{id}")), "{root} {id}");
+            assert!(w.zk.znode(&format!("{root}/brokers/ids/{id}")).is_some(), "{root} {id}");
         }
     }
     // Different processes on different hosts.
-    assert!(w.zk.nodes["/a/brokers/ids/1"].data.contains("PLAINTEXT://broker-1.a:9092"));
-    assert!(w.zk.nodes["/b/brokers/ids/1"].data.contains("PLAINTEXT://broker-1.b:9092"));
+    assert!(w.zk.znode("/a/brokers/ids/1").unwrap().data.contains("PLAINTEXT://broker-1.a:9092"));
+    assert!(w.zk.znode("/b/brokers/ids/1").unwrap().data.contains("PLAINTEXT://broker-1.b:9092"));
     assert_eq!(w.brokers.len(), 6);
     let names: Vec<String> = kafkascope::view::view(&w).brokers.iter().map(|b| b.node.clone()).collect();
     assert_eq!(names, ["a/broker-1", "a/broker-2", "a/broker-3", "b/broker-1", "b/broker-2", "b/broker-3"]);
@@ -106,8 +106,8 @@ fn a_topic_of_one_cluster_is_invisible_to_the_other() {
     ))
     .unwrap();
     w.run_for(100);
-    assert!(w.zk.nodes.contains_key("/a/brokers/topics/orders"));
-    assert!(!w.zk.nodes.contains_key("/b/brokers/topics/orders"));
+    assert!(w.zk.znode("/a/brokers/topics/orders").is_some());
+    assert!(w.zk.znode("/b/brokers/topics/orders").is_none());
     assert!((1..=3).all(|b| w.brokers[&(1, b)].partitions.is_empty()));
     w.apply(command(
         r#"{"cmd": "create_topic", "topic": "orders", "partitions": 1, "replication_factor": 3, "cluster": "b"}"#,
@@ -123,10 +123,10 @@ fn stopping_one_clusters_controller_leaves_the_other_untouched() {
     let mut w = two_clusters();
     w.apply(command(r#"{"cmd": "stop_broker", "broker": 1, "cluster": "a"}"#)).unwrap();
     w.run_for(25_000);
-    assert_eq!(w.zk.nodes["/a/controller_epoch"].data, "2");
-    assert_eq!(w.zk.nodes["/b/controller_epoch"].data, "1");
+    assert_eq!(w.zk.znode("/a/controller_epoch").unwrap().data, "2");
+    assert_eq!(w.zk.znode("/b/controller_epoch").unwrap().data, "1");
     assert!(w.brokers[&(1, 1)].controller.is_some(), "cluster b's broker 1 still leads it");
-    assert!(!w.zk.nodes.contains_key("/controller"));
+    assert!(w.zk.znode("/controller").is_none());
 }
 
 #[test]

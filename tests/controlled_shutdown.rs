@@ -35,7 +35,7 @@ fn led_by(w: &World, broker: BrokerId) -> Vec<TopicPartition> {
 }
 
 fn state_isr(w: &World, p: u32) -> String {
-    w.zk.nodes[&format!("/brokers/topics/orders/partitions/{p}/state")].data.clone()
+    w.zk.znode(&format!("/brokers/topics/orders/partitions/{p}/state")).unwrap().data.clone()
 }
 
 #[test]
@@ -89,7 +89,7 @@ fn the_registration_znode_disappears_at_once_with_the_closed_session() {
     let t0 = w.now_ms();
     stop(&mut w, victim, "controlled");
     w.run_for(200);
-    assert!(!w.zk.nodes.contains_key(&path));
+    assert!(w.zk.znode(&path).is_none());
     let deleted = time_of(&w, |e| matches!(e, Event::ZnodeDeleted { path: p } if *p == path)).expect("deleted");
     assert!(deleted - t0 < 100);
     assert!(events(&w).any(|e| matches!(e, Event::ZkSessionClosed { owner, .. } if owner.to_string() == format!("broker-{victim}"))));
@@ -116,7 +116,7 @@ fn the_controller_shutting_down_resigns_and_another_is_elected_at_once() {
     assert!(resigned >= t0 && elected - t0 < 100, "elected {} ms after the stop", elected - t0);
     let new = controller_of(&w).unwrap();
     assert_ne!(new, old);
-    assert_eq!(w.zk.nodes["/controller_epoch"].data, "2");
+    assert_eq!(w.zk.znode("/controller_epoch").unwrap().data, "2");
     for p in 0..3 {
         assert!(leader_of(&w, "orders", p).is_some_and(|l| l != old));
     }
@@ -231,7 +231,7 @@ fn a_crash_still_waits_for_the_zookeeper_session_timeout() {
     w.apply(Command::CrashBroker { broker: victim, cluster: None }).unwrap();
     w.run_for(5_000);
     assert!(
-        w.zk.nodes.contains_key(&format!("/brokers/ids/{victim}")),
+        w.zk.znode(&format!("/brokers/ids/{victim}")).is_some(),
         "the ephemeral znode outlives the process"
     );
     assert!(!events(&w).any(|e| matches!(e, Event::ControlledShutdownRequested { .. } | Event::ZkSessionClosed { .. })));

@@ -8,9 +8,9 @@ use kafkascope::Command;
 fn the_first_broker_to_create_controller_becomes_controller_with_epoch_1() {
     let w = cluster(3);
     assert_eq!(controller_of(&w), Some(1));
-    assert!(w.zk.nodes["/controller"].data.contains("\"brokerid\":1"));
-    assert_eq!(w.zk.nodes["/controller_epoch"].data, "1");
-    assert!(w.zk.nodes["/controller"].ephemeral_owner.is_some());
+    assert!(w.zk.znode("/controller").unwrap().data.contains("\"brokerid\":1"));
+    assert_eq!(w.zk.znode("/controller_epoch").unwrap().data, "1");
+    assert!(w.zk.znode("/controller").unwrap().ephemeral_owner.is_some());
 }
 
 #[test]
@@ -21,7 +21,7 @@ fn when_the_controller_dies_another_broker_takes_over_with_a_higher_epoch() {
     w.run_for(25_000);
     let new = controller_of(&w).expect("a new controller");
     assert_ne!(new, 1);
-    assert_eq!(w.zk.nodes["/controller_epoch"].data, "2");
+    assert_eq!(w.zk.znode("/controller_epoch").unwrap().data, "2");
     assert!(events(&w).any(|e| matches!(e, Event::ControllerElected { broker, epoch: 2, .. } if *broker == new)));
     for p in 0..3 {
         assert!(leader_of(&w, "orders", p).is_some_and(|l| l != 1), "orders-{p} has a live leader");
@@ -48,7 +48,7 @@ fn a_deposed_controller_cut_from_zookeeper_resigns_when_it_returns() {
     assert_eq!(controllers.len(), 1, "{controllers:?}");
     assert_ne!(controllers[0], 1);
     assert!(events(&w).any(|e| matches!(e, Event::ControllerResigned { broker: 1, .. })));
-    assert!(w.zk.nodes.contains_key("/brokers/ids/1"), "broker 1 registered again with a new session");
+    assert!(w.zk.znode("/brokers/ids/1").is_some(), "broker 1 registered again with a new session");
 }
 
 #[test]
@@ -57,6 +57,6 @@ fn ephemeral_znodes_vanish_with_their_session_and_persistent_ones_stay() {
     create_topic(&mut w, "orders", 1, 3);
     w.apply(Command::StopBroker { broker: 2, cluster: None }).unwrap();
     w.run_for(25_000);
-    assert!(!w.zk.nodes.contains_key("/brokers/ids/2"));
-    assert!(w.zk.nodes.contains_key("/brokers/topics/orders"));
+    assert!(w.zk.znode("/brokers/ids/2").is_none());
+    assert!(w.zk.znode("/brokers/topics/orders").is_some());
 }

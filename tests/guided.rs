@@ -443,7 +443,7 @@ fn replicas_of_a_partition_sit_on_distinct_brokers_and_replication_factor_4_is_r
         error.contains("InvalidReplicationFactorException") && error.contains("Replication factor: 4 larger than available brokers: 3"),
         "{error}"
     );
-    assert!(!l.w.zk.nodes.contains_key("/brokers/topics/payments"));
+    assert!(l.w.zk.znode("/brokers/topics/payments").is_none());
     says(l.answer(3), "refused and nothing is created");
     says(l.explain(3), "InvalidReplicationFactorException");
     l.all_claims_checked();
@@ -651,8 +651,11 @@ fn the_controller_moves_to_broker_3_when_broker_1s_session_expires() {
     // Broker 1 is the controller, epoch 1, and made the partitions of orders.
     let before = l.before(3);
     assert_eq!(common::controller_of(&before), Some(1));
-    assert_eq!(before.zk.nodes["/controller_epoch"].data, "1");
-    assert!(before.zk.nodes["/brokers/topics/orders/partitions/0/state"]
+    assert_eq!(before.zk.znode("/controller_epoch").unwrap().data, "1");
+    assert!(before
+        .zk
+        .znode("/brokers/topics/orders/partitions/0/state")
+        .unwrap()
         .data
         .contains("\"controller_epoch\":1"));
     says(&l.note(3), "Broker 1 is the controller, epoch 1: it created the partitions of orders");
@@ -674,7 +677,7 @@ fn the_controller_moves_to_broker_3_when_broker_1s_session_expires() {
 
     // Broker 3 wins the race, and /controller_epoch is 2.
     assert!(matches!(l.trace()[elected].event, Event::ControllerElected { broker: 3, .. }));
-    assert_eq!(l.w.zk.nodes["/controller_epoch"].data, "2");
+    assert_eq!(l.w.zk.znode("/controller_epoch").unwrap().data, "2");
     says(l.explain(3), "(here broker 3)");
     says(l.explain(3), "/controller_epoch goes to 2");
     l.all_claims_checked();
@@ -852,9 +855,14 @@ fn two_clusters_under_their_own_chroots_fail_over_apart() {
     // Both clusters have brokers 1 to 3, each registered under its own root.
     let start = l.before(1);
     for root in ["/cluster-a", "/cluster-b"] {
-        assert!(start.zk.nodes.contains_key(&format!("{root}/brokers/ids/1")), "{root}");
+        assert!(start.zk.znode(&format!("{root}/brokers/ids/1")).is_some(), "{root}");
     }
-    assert!(start.zk.nodes["/cluster-b/brokers/ids/1"].data.contains("\"host\":\"broker-1.cluster-b\""));
+    assert!(start
+        .zk
+        .znode("/cluster-b/brokers/ids/1")
+        .unwrap()
+        .data
+        .contains("\"host\":\"broker-1.cluster-b\""));
     let names: Vec<String> = kafkascope::view::view(&start).brokers.iter().map(|b| b.node.clone()).collect();
     assert!(
         names.contains(&"cluster-a/broker-1".to_string()) && names.contains(&"cluster-b/broker-1".to_string()),
@@ -865,23 +873,23 @@ fn two_clusters_under_their_own_chroots_fail_over_apart() {
 
     // Both clusters have a topic named orders, each under its own root.
     let before = l.before(4);
-    assert!(before.zk.nodes.contains_key("/cluster-a/brokers/topics/orders") && before.zk.nodes.contains_key("/cluster-b/brokers/topics/orders"));
-    assert!(!before.zk.nodes.contains_key("/brokers/topics/orders"));
+    assert!(before.zk.znode("/cluster-a/brokers/topics/orders").is_some() && before.zk.znode("/cluster-b/brokers/topics/orders").is_some());
+    assert!(before.zk.znode("/brokers/topics/orders").is_none());
     says(&l.note(1), "two different topics, one under each root");
 
     // Broker 1 leads each cluster.
-    assert!(before.zk.nodes["/cluster-a/controller"].data.contains("\"brokerid\":1"));
-    assert!(before.zk.nodes["/cluster-b/controller"].data.contains("\"brokerid\":1"));
+    assert!(before.zk.znode("/cluster-a/controller").unwrap().data.contains("\"brokerid\":1"));
+    assert!(before.zk.znode("/cluster-b/controller").unwrap().data.contains("\"brokerid\":1"));
     assert!(matches!(l.command(4), Command::StopBroker { broker: 1, cluster: Some(c) } if c == "cluster-a"));
     says(&l.question(4).question.en, "Broker 1 of cluster A, its controller, crashes");
     says(&l.question(4).question.en, "whose broker 1 is its controller too");
 
     // Only cluster A elects again; cluster B's broker 1 runs on.
-    assert!(!l.w.zk.nodes["/cluster-a/controller"].data.contains("\"brokerid\":1"));
-    assert!(l.w.zk.nodes["/cluster-b/controller"].data.contains("\"brokerid\":1"));
+    assert!(!l.w.zk.znode("/cluster-a/controller").unwrap().data.contains("\"brokerid\":1"));
+    assert!(l.w.zk.znode("/cluster-b/controller").unwrap().data.contains("\"brokerid\":1"));
     assert!(l.w.brokers[&(1, 1)].running && !l.w.brokers[&(0, 1)].running);
-    assert_eq!(l.w.zk.nodes["/cluster-a/controller_epoch"].data, "2");
-    assert_eq!(l.w.zk.nodes["/cluster-b/controller_epoch"].data, "1");
+    assert_eq!(l.w.zk.znode("/cluster-a/controller_epoch").unwrap().data, "2");
+    assert_eq!(l.w.zk.znode("/cluster-b/controller_epoch").unwrap().data, "1");
     let elected_in_b =
         l.w.trace
             .iter()
@@ -965,7 +973,7 @@ fn a_poison_pill_fails_every_poll_at_offset_1_until_the_seek() {
 fn the_registry_refuses_a_required_field_under_backward_and_the_send_never_reaches_a_broker() {
     let l = lesson("14-schema-refused");
     // _schemas is compacted, its config written in ZooKeeper.
-    assert!(l.w.zk.nodes["/config/topics/_schemas"].data.contains("\"cleanup.policy\":\"compact\""));
+    assert!(l.w.zk.znode("/config/topics/_schemas").unwrap().data.contains("\"cleanup.policy\":\"compact\""));
     says(&l.note(3), "_schemas, a compacted topic");
 
     // The registry answers app-v1 only after _schemas acknowledged version 1.

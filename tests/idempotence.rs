@@ -55,8 +55,7 @@ fn the_default_producer_is_idempotent_and_gets_its_producer_id_from_a_broker() {
     )));
     assert!(w
         .zk
-        .nodes
-        .get("/latest_producer_id_block")
+        .znode("/latest_producer_id_block")
         .is_some_and(|z| z.data.contains("\"block_end\":\"999\"")));
     assert_eq!(w.producers["p"].producer_id_and_epoch, Some((0, 0)));
 }

@@ -82,7 +82,7 @@ fn schemas_records(w: &World) -> Vec<(Value, Value)> {
 fn the_registry_creates_its_compacted_schemas_topic_through_zookeeper() {
     let w = cluster_with_registry();
     assert_eq!(
-        w.zk.nodes["/config/topics/_schemas"].data,
+        w.zk.znode("/config/topics/_schemas").unwrap().data,
         r#"{"config":{"cleanup.policy":"compact"},"version":1}"#
     );
     let leader = leader_of(&w, "_schemas", 0).expect("the controller elected a leader");

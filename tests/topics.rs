@@ -48,7 +48,7 @@ fn replication_factor_four_on_three_brokers_is_refused_and_creates_nothing() {
         ))
     );
     assert_eq!(w.trace.len(), before);
-    assert!(!w.zk.nodes.contains_key("/brokers/topics/t"));
+    assert!(w.zk.znode("/brokers/topics/t").is_none());
 }
 
 #[test]
@@ -103,7 +103,7 @@ fn a_new_topic_gets_state_znodes_and_leaders_through_the_controller() {
     let mut w = cluster(3);
     create_topic(&mut w, "orders", 3, 3);
     for p in 0..3 {
-        let state = &w.zk.nodes[&format!("/brokers/topics/orders/partitions/{p}/state")];
+        let state = w.zk.znode(&format!("/brokers/topics/orders/partitions/{p}/state")).unwrap();
         assert!(state.data.contains("\"leader_epoch\":0"), "{}", state.data);
         assert!(leader_of(&w, "orders", p).is_some());
     }

@@ -110,6 +110,11 @@ impl Broker {
         self.controller.is_some()
     }
 
+    /// The controller this broker is, if it holds the role (for the metrics' controller gauges).
+    pub fn controller(&self) -> Option<&Controller> {
+        self.controller.as_ref()
+    }
+
     /// The epoch of the controller this broker is, if it is the controller.
     pub fn controller_epoch(&self) -> Option<u32> {
         self.controller.as_ref().map(|c| c.epoch)

@@ -39,6 +39,14 @@ struct Batch {
 }
 
 impl Controller {
+    /// `KafkaController`'s OfflinePartitionsCount: partitions whose leader is not a live broker.
+    pub fn offline_partitions_count(&self) -> u32 {
+        self.states
+            .values()
+            .filter(|s| s.leader.is_none_or(|l| !self.live_brokers.contains(&l)))
+            .count() as u32
+    }
+
     /// `KafkaController.onControllerFailover`: raise the controller epoch, read the
     /// cluster from ZooKeeper (leaving watches), elect leaders where needed, tell everyone.
     pub fn failover(me: BrokerId, session: u64, ctx: &mut Ctx) -> Result<Controller, ZkError> {

@@ -64,6 +64,15 @@ impl GroupCtx<'_> {
 }
 
 impl GroupCoordinator {
+    /// A group this coordinator holds in memory (the picture and the checker ask).
+    pub fn get_group(&self, group_id: &str) -> Option<&Group> {
+        self.groups.get(group_id)
+    }
+
+    pub fn group_ids(&self) -> impl Iterator<Item = &str> {
+        self.groups.keys().map(String::as_str)
+    }
+
     /// This broker coordinates the group only if it leads (and has loaded) the group's partition.
     pub fn owns(&self, group_id: &str, num_partitions: u32) -> bool {
         self.partitions.contains(&records::partition_for_group(group_id, num_partitions))

@@ -51,8 +51,8 @@ pub struct GroupOffsetView {
 pub(super) fn group_views(world: &World, parts: &PartitionIndex) -> Vec<GroupView> {
     let mut ids: std::collections::BTreeSet<(usize, &str)> = std::collections::BTreeSet::new();
     for b in world.brokers.values().filter(|b| b.running) {
-        for id in b.coordinator.groups.keys() {
-            ids.insert((b.cluster.index, id.as_str()));
+        for id in b.coordinator.group_ids() {
+            ids.insert((b.cluster.index, id));
         }
     }
     ids.into_iter()

@@ -18,7 +18,6 @@ pub use partitions::{IsrSource, OfflineReason, OfflineView, PartitionIndex, Part
 
 use crate::coordinator::{Group, OFFSETS_TOPIC};
 use crate::protocol::{BrokerId, TopicPartition};
-use crate::runtime::Item;
 use crate::world::World;
 use crate::zookeeper::kafka_zk_client as zkdata;
 use serde::Serialize;
@@ -142,7 +141,7 @@ fn coordinating<'a>(world: &'a World, cluster: usize, group_id: &str) -> Option<
         .values()
         .filter(|b| b.cluster.index == cluster && b.running)
         .filter_map(|b| {
-            let g = b.coordinator.groups.get(group_id)?;
+            let g = b.coordinator.get_group(group_id)?;
             let epoch = b
                 .partitions
                 .get(&TopicPartition::new(&OFFSETS_TOPIC.into(), g.partition))
@@ -162,11 +161,7 @@ pub fn view(world: &World) -> View {
         .enumerate()
         .map(|(index, spec)| {
             let running_controller = world.brokers.values().find(|b| b.cluster.index == index && b.running && b.is_controller());
-            let stored_epoch = world
-                .zk
-                .nodes
-                .get(&under(&spec.chroot, zkdata::CONTROLLER_EPOCH))
-                .and_then(|n| n.data.parse().ok());
+            let stored_epoch = world.zk.znode(&under(&spec.chroot, zkdata::CONTROLLER_EPOCH)).and_then(|n| n.data.parse().ok());
             ClusterView {
                 index,
                 name: spec.name.clone(),
@@ -215,17 +210,13 @@ pub fn view(world: &World) -> View {
     };
 
     let in_flight = world
-        .sched
-        .pending()
-        .filter_map(|(key, item)| match item {
-            Item::Deliver { id, from, to, msg } => Some(InFlightView {
-                id: *id,
-                from: from.to_string(),
-                to: to.to_string(),
-                kind: msg.kind(),
-                deliver_at_ms: key.at_ms,
-            }),
-            Item::Fire { .. } => None,
+        .in_flight()
+        .map(|(deliver_at_ms, id, from, to, msg)| InFlightView {
+            id,
+            from: from.to_string(),
+            to: to.to_string(),
+            kind: msg.kind(),
+            deliver_at_ms,
         })
         .collect();
 

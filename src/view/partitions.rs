@@ -111,8 +111,7 @@ pub(super) fn partition_index(world: &World) -> PartitionIndex {
                 let tp = TopicPartition::new(&topic.as_str().into(), p as u32);
                 let state = world
                     .zk
-                    .nodes
-                    .get(&under(&spec.chroot, &zkdata::partition_state_path(&topic, p as u32)))
+                    .znode(&under(&spec.chroot, &zkdata::partition_state_path(&topic, p as u32)))
                     .and_then(|n| zkdata::partition_state_of(&n.data, n.version));
                 list.push(partition_view(world, ci, &tp, replicas, state));
             }

@@ -53,7 +53,7 @@ fn invalid<T>(msg: impl Into<String>) -> Result<T, SimError> {
 #[derive(Clone)]
 pub struct World {
     pub config: WorldConfig,
-    pub sched: Scheduler,
+    sched: Scheduler,
     /// Who can reach whom; only the world reads it, when it delivers a message.
     pub net: Network,
     pub zk: ZooKeeper,
@@ -215,6 +215,20 @@ impl World {
     /// When the next message arrives or timer fires, if anything is left to happen.
     pub fn next_event_ms(&self) -> Option<u64> {
         self.sched.next_time_ms()
+    }
+
+    /// Only housekeeping is left: no message with work in it, no pending timeout.
+    pub fn is_quiet(&self) -> bool {
+        self.sched.is_quiet()
+    }
+
+    /// Messages on the wire, in delivery order: when each arrives, its id, sender, receiver
+    /// and the message (for the picture; nodes never see the wire).
+    pub fn in_flight(&self) -> impl Iterator<Item = (u64, u64, &NodeId, &NodeId, &Message)> {
+        self.sched.pending().filter_map(|(key, item)| match item {
+            Item::Deliver { id, from, to, msg } => Some((key.at_ms, *id, from, to, msg)),
+            Item::Fire { .. } => None,
+        })
     }
 
     pub fn now_ms(&self) -> u64 {
@@ -395,9 +409,8 @@ impl World {
     fn topic_names(&self, cluster: usize) -> Vec<&str> {
         let prefix = format!("{}{}/", self.cluster_spec(cluster).chroot, zkdata::TOPICS);
         self.zk
-            .nodes
-            .range(prefix.clone()..)
-            .map_while(|(p, _)| p.strip_prefix(prefix.as_str()))
+            .znodes_under(&prefix)
+            .filter_map(|(p, _)| p.strip_prefix(prefix.as_str()))
             .filter(|name| !name.contains('/'))
             .collect()
     }
@@ -406,9 +419,8 @@ impl World {
     pub fn registered_brokers(&self, cluster: usize) -> Vec<BrokerId> {
         let prefix = format!("{}{}/", self.cluster_spec(cluster).chroot, zkdata::BROKER_IDS);
         self.zk
-            .nodes
-            .keys()
-            .filter_map(|p| p.strip_prefix(&prefix))
+            .znodes_under(&prefix)
+            .filter_map(|(p, _)| p.strip_prefix(&prefix))
             .filter_map(|id| id.parse().ok())
             .collect()
     }

@@ -67,7 +67,7 @@ impl fmt::Display for ZkError {
 
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct ZooKeeper {
-    pub nodes: BTreeMap<String, Znode>,
+    nodes: BTreeMap<String, Znode>,
     pub sessions: BTreeMap<u64, Session>,
     next_session_id: u64,
     zxid: u64,
@@ -124,8 +124,9 @@ impl ZooKeeper {
     }
 
     /// Every znode below an absolute path prefix, in path order.
-    pub fn znodes_under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a String, &'a Znode)> + 'a {
-        self.nodes.range(prefix.to_string()..).take_while(move |(p, _)| p.starts_with(prefix))
+    pub fn znodes_under(&self, prefix: &str) -> impl Iterator<Item = (&String, &Znode)> {
+        let prefix = prefix.to_string();
+        self.nodes.range(prefix.clone()..).take_while(move |(p, _)| p.starts_with(&prefix))
     }
 
     /// The whole tree, in path order.

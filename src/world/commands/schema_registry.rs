@@ -35,7 +35,7 @@ impl World {
             return invalid(format!("start_schema_registry: no live broker to keep {} on", registry::TOPIC));
         }
         let chroot = self.cluster_spec(ci).chroot.clone();
-        if !self.zk.nodes.contains_key(&format!("{chroot}{}", zkdata::topic_path(registry::TOPIC))) {
+        if self.zk.znode(&format!("{chroot}{}", zkdata::topic_path(registry::TOPIC))).is_none() {
             // `KafkaStore.createSchemaTopic`: one partition, compacted; the config znode
             // goes first, as `AdminZkClient` writes it.
             let config = serde_json::json!({"version": 1, "config": {"cleanup.policy": "compact"}}).to_string();
