@@ -6,6 +6,8 @@
 //! - throughput: records produced, replicated to RF 3 with acks=all and consumed
 //!   per wall second (the workload below, the same one `tests/bench/wasm.mjs`
 //!   drives through the Wasm `Playground`), median of several runs after a warm-up;
+//!   once on the bare `World` and once through a `Timeline`, as the `Playground` holds
+//!   the run (the reference for the Wasm build's ratio);
 //! - simulation speed: simulated seconds per wall second of a seeded fault run
 //!   (`check::fault_run`, profile safe) with 1 000 records/s added, checker on;
 //! - memory: the bytes the engine holds after a 100 000-event run, counted by a
@@ -18,6 +20,7 @@
 use kafkascope::check::{self, Profile};
 use kafkascope::config::WorldConfig;
 use kafkascope::scenario::{Run, Scenario, ScenarioStep};
+use kafkascope::timeline::Timeline;
 use kafkascope::world::{Command, World};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -109,29 +112,77 @@ fn timed<T>(into: &AtomicUsize, f: impl FnOnce() -> T) -> T {
     out
 }
 
-fn apply(w: &mut World, json: &str) {
-    let cmd: Command = timed(&PARSE_NS, || serde_json::from_str(json).expect("bench commands parse"));
-    timed(&APPLY_NS, || w.apply(cmd).expect("bench commands apply"));
+/// What the workload drives: the bare `World`, or a `Timeline` as the page's `Playground`
+/// holds it (every command logged, the trace kept, a snapshot every 1 000 steps), so that
+/// the Wasm figure can be set beside the same work natively.
+trait Engine: Sized {
+    fn new(config: WorldConfig) -> Self;
+    fn apply(&mut self, cmd: Command);
+    fn run_for(&mut self, ms: u64);
+    fn world(&self) -> &World;
+    fn trace_len(&self) -> usize;
 }
 
-fn run_for(w: &mut World, ms: u64) {
-    timed(&RUN_NS, || w.run_for(ms));
+impl Engine for World {
+    fn new(config: WorldConfig) -> Self {
+        World::new(config).expect("world")
+    }
+    fn apply(&mut self, cmd: Command) {
+        World::apply(self, cmd).expect("bench commands apply");
+    }
+    fn run_for(&mut self, ms: u64) {
+        World::run_for(self, ms);
+    }
+    fn world(&self) -> &World {
+        self
+    }
+    fn trace_len(&self) -> usize {
+        self.trace.len()
+    }
+}
+
+impl Engine for Timeline {
+    fn new(config: WorldConfig) -> Self {
+        Timeline::new(config).expect("timeline")
+    }
+    fn apply(&mut self, cmd: Command) {
+        Timeline::apply(self, cmd).expect("bench commands apply");
+    }
+    fn run_for(&mut self, ms: u64) {
+        Timeline::run_for(self, ms);
+    }
+    fn world(&self) -> &World {
+        Timeline::world(self)
+    }
+    fn trace_len(&self) -> usize {
+        self.trace().len()
+    }
+}
+
+fn apply(e: &mut impl Engine, json: &str) {
+    let cmd: Command = timed(&PARSE_NS, || serde_json::from_str(json).expect("bench commands parse"));
+    timed(&APPLY_NS, || e.apply(cmd));
+}
+
+fn run_for(e: &mut impl Engine, ms: u64) {
+    timed(&RUN_NS, || e.run_for(ms));
 }
 
 /// A started cluster with the topic, the producer and a consumer that has joined its group.
-fn setup() -> World {
+fn setup<E: Engine>() -> E {
     let config: WorldConfig = serde_json::from_str(CONFIG).expect("config parses");
-    let mut w = World::new(config).expect("world");
-    w.run_for(100);
+    let mut e = E::new(config);
+    e.run_for(100);
     for c in SETUP {
-        apply(&mut w, c);
+        apply(&mut e, c);
     }
-    w.run_for(5000);
-    w
+    e.run_for(5000);
+    e
 }
 
-fn consumed(w: &World) -> u64 {
-    w.consumers
+fn consumed(e: &impl Engine) -> u64 {
+    e.world()
+        .consumers
         .values()
         .flat_map(|c| c.positions.iter())
         .filter(|(tp, _)| &*tp.topic == TOPIC)
@@ -150,14 +201,14 @@ struct Outcome {
 /// ends the run early, at the first tick boundary with that many trace events.
 /// The commands are made before the clock starts, except when stopping early (the memory
 /// figure), where they are made burst by burst so that they do not count as the engine's.
-fn workload(w: &mut World, n: usize, stop_at_events: Option<usize>) -> Outcome {
+fn workload(w: &mut impl Engine, n: usize, stop_at_events: Option<usize>) -> Outcome {
     let commands: Vec<String> = if stop_at_events.is_none() {
         (0..n).map(produce_json).collect()
     } else {
         Vec::new()
     };
-    let (t0, v0, s0) = (Instant::now(), w.now_ms(), w.step);
-    let done = |w: &World| stop_at_events.is_some_and(|e| w.trace.len() >= e);
+    let (t0, v0, s0) = (Instant::now(), w.world().now_ms(), w.world().step);
+    let done = |w: &_| stop_at_events.is_some_and(|e| Engine::trace_len(w) >= e);
     'run: {
         for start in (0..n).step_by(BURST) {
             for i in start..(start + BURST).min(n) {
@@ -182,9 +233,9 @@ fn workload(w: &mut World, n: usize, stop_at_events: Option<usize>) -> Outcome {
     }
     Outcome {
         secs: t0.elapsed().as_secs_f64(),
-        trace_len: w.trace.len(),
-        virtual_ms: w.now_ms() - v0,
-        steps: w.step - s0,
+        trace_len: w.trace_len(),
+        virtual_ms: w.world().now_ms() - v0,
+        steps: w.world().step - s0,
     }
 }
 
@@ -198,23 +249,24 @@ fn median(mut xs: Vec<f64>) -> f64 {
     }
 }
 
-fn throughput(records: usize, runs: usize) -> serde_json::Value {
+/// The workload `runs` times on engine `E` after a warm-up; `what` names it in the log.
+fn throughput<E: Engine>(what: &str, records: usize, runs: usize) -> serde_json::Value {
     let mut rates = Vec::new();
     let mut last = None;
     // One warm-up run, not counted.
-    let mut w = setup();
+    let mut w: E = setup();
     workload(&mut w, records, None);
     drop(w);
     for a in [&PARSE_NS, &APPLY_NS, &RUN_NS] {
         a.store(0, Relaxed);
     }
     for i in 0..runs {
-        let mut w = setup();
+        let mut w: E = setup();
         let o = workload(&mut w, records, None);
         assert_eq!(consumed(&w), records as u64);
         let rate = records as f64 / o.secs;
         eprintln!(
-            "  native throughput run {}: {records} records in {:.3} s wall ({:.0} records/s; {} steps, {} trace events, {} ms virtual)",
+            "  native throughput ({what}) run {}: {records} records in {:.3} s wall ({:.0} records/s; {} steps, {} trace events, {} ms virtual)",
             i + 1,
             o.secs,
             rate,
@@ -250,7 +302,7 @@ const MEMORY_EVENTS: usize = 100_000;
 fn memory() -> serde_json::Value {
     let base = LIVE.load(Relaxed);
     PEAK.store(base, Relaxed);
-    let mut w = setup();
+    let mut w: World = setup();
     let o = workload(&mut w, 10 * MEMORY_EVENTS, Some(MEMORY_EVENTS));
     let live = LIVE.load(Relaxed) - base;
     let peak = PEAK.load(Relaxed) - base;
@@ -383,7 +435,9 @@ fn main() {
         out.insert("memory".into(), memory());
     }
     if want("throughput") {
-        out.insert("throughput".into(), throughput(records, runs));
+        out.insert("throughput".into(), throughput::<World>("World", records, runs));
+        // As the page runs it: the Wasm/native ratio compares like with like.
+        out.insert("timeline_throughput".into(), throughput::<Timeline>("Timeline", records, runs));
     }
     if want("sim") {
         out.insert("sim".into(), sim_speed(seeds));

@@ -4,7 +4,7 @@
 
 use crate::protocol::{BrokerId, ErrorCode};
 use crate::replica::Role;
-use crate::trace::Event;
+use crate::trace::{Event, TraceRecord};
 use crate::world::World;
 use serde::Serialize;
 
@@ -63,10 +63,12 @@ fn per_second(count: u32, now_ms: u64) -> f64 {
     f64::from(count) * 1000.0 / window as f64
 }
 
-pub fn metrics(w: &World) -> Metrics {
+/// The metrics of `w`, with the rates counted over `trace`: the run's trace up to now (a
+/// `Timeline` keeps it, not its world, which only holds the last step's events).
+pub fn metrics(w: &World, trace: &[TraceRecord]) -> Metrics {
     let now = w.now_ms();
     let since = now.saturating_sub(RATE_WINDOW_MS);
-    let recent = w.trace.iter().rev().take_while(|r| r.time_ms >= since);
+    let recent = trace.iter().rev().take_while(|r| r.time_ms >= since);
     let (mut shrinks, mut expands, mut failed) = (
         std::collections::BTreeMap::new(),
         std::collections::BTreeMap::new(),

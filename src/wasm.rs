@@ -15,7 +15,7 @@
 //! from `trace_len()` when the step moves other than forward.
 
 use crate::config::WorldConfig;
-use crate::timeline::{check_run_ms, Entry, Timeline};
+use crate::timeline::{check_run_ms, Entry, Replay, Timeline};
 use crate::trace::{Event, PolledRecord, TraceRecord};
 use crate::view::view;
 use crate::world::{Command, SimError};
@@ -114,17 +114,19 @@ impl Playground {
         Ok(Playground { run })
     }
 
-    /// Rebuilds a recorded run: the configuration, its entry log (`log_json()`'s shape:
-    /// `[[step, {"command": {...}} | {"clock": ms}], ...]`), stepped on to `head`, then
-    /// shown at `step`. Says which entry could not be replayed, and why.
-    pub fn replay(config_json: &str, log_json: &str, head: f64, step: f64) -> Result<Playground, JsValue> {
+    /// Starts rebuilding a recorded run from its configuration, to be stepped on to `head` and
+    /// shown at `step`: the `Opening` takes the run's log in parts (`feed`), then does the
+    /// work a slice at a time (`advance`).
+    pub fn open(config_json: &str, head: f64, step: f64) -> Result<Opening, JsValue> {
         console_error_panic_hook::set_once();
         let config = parse_config(config_json)?;
-        let log: Vec<(u64, Entry)> = serde_json::from_str(log_json).map_err(|e| error("log", format!("the run's log is not valid: {e}")))?;
         let head = whole_step("head", head)?;
         let step = whole_step("step", step)?;
-        let run = Timeline::replay(config, log, head, step).map_err(|e| error("log", e))?;
-        Ok(Playground { run })
+        Ok(Opening {
+            start: Some((config, head, step)),
+            log: Vec::new(),
+            replay: None,
+        })
     }
 
     /// Applies one `Command` given as JSON (`{"cmd":"produce", ...}`). At an earlier
@@ -161,7 +163,7 @@ impl Playground {
         let deadline = self.run.world().now_ms().saturating_add(ms);
         loop {
             let w = self.run.world();
-            if w.budget_exhausted() || w.is_quiet() || !w.next_event_ms().is_some_and(|t| t <= deadline) {
+            if w.budget_exhausted() || w.is_quiet() || w.next_event_ms().is_none_or(|t| t > deadline) {
                 break;
             }
             if !self.run.step() {
@@ -209,6 +211,11 @@ impl Playground {
         to_json(self.run.log())
     }
 
+    /// How many entries the log holds: with `forks()`, says whether `log_json()` changed.
+    pub fn log_len(&self) -> usize {
+        self.run.log().len()
+    }
+
     /// The drawing snapshot (`kafkascope::view::View`) at the current step.
     pub fn view(&self) -> Result<JsValue, JsValue> {
         let mut v = view(self.run.world());
@@ -227,7 +234,7 @@ impl Playground {
     /// Kafka's metrics at the current step (`kafkascope::metrics::Metrics`: per broker, per
     /// cluster, per consumer, under Kafka's own names).
     pub fn metrics(&self) -> Result<JsValue, JsValue> {
-        to_js(&crate::metrics::metrics(self.run.world()))
+        to_js(&crate::metrics::metrics(self.run.world(), self.run.trace()))
     }
 
     /// Trace records from index `cursor` on (of the trace up to the current step).
@@ -252,13 +259,22 @@ impl Playground {
     /// `{consumer: [record, ...]}` (oldest first), read from the trace.
     pub fn polled(&self, kept: usize) -> Result<JsValue, JsValue> {
         let mut out: BTreeMap<&str, Vec<&PolledRecord>> = BTreeMap::new();
+        // Read from the end, and only as far back as needed: once every consumer of the world
+        // (they are never removed) has `kept` records, the rest of a long trace changes nothing.
+        let consumers = self.run.world().consumers.len();
+        let mut full = 0;
         for r in self.run.trace().iter().rev() {
+            if full == consumers {
+                break;
+            }
             if let Event::RecordsPolled { consumer, records } = &r.event {
                 let have = out.entry(&**consumer).or_default();
-                for rec in records.iter().rev() {
-                    if have.len() < kept {
-                        have.push(rec);
-                    }
+                if have.len() == kept {
+                    continue;
+                }
+                have.extend(records.iter().rev().take(kept - have.len()));
+                if have.len() == kept {
+                    full += 1;
                 }
             }
         }
@@ -283,6 +299,73 @@ impl Playground {
         };
         self.run = Timeline::new(config).map_err(|e| error("config", e))?;
         Ok(())
+    }
+}
+
+/// A recorded run being rebuilt (`timeline::Replay`) a part at a time, so that the page can
+/// draw in between: its log read in parts (`feed`), then `advance` until it says done, then
+/// `finish` for the `Playground`. However it is cut, the run is the same.
+#[wasm_bindgen]
+pub struct Opening {
+    /// The configuration, last step and step shown, until the replay starts.
+    start: Option<(WorldConfig, u64, u64)>,
+    /// The log's entries read so far.
+    log: Vec<(u64, Entry)>,
+    /// From the first `advance` until `finish` hands the run over.
+    replay: Option<Replay>,
+}
+
+#[wasm_bindgen]
+impl Opening {
+    /// The next entries of the run's log, in `log_json()`'s shape
+    /// (`[[step, {"command": {...}} | {"clock": ms}], ...]`); only before the first `advance`.
+    pub fn feed(&mut self, entries_json: &str) -> Result<(), JsValue> {
+        if self.start.is_none() {
+            return Err(error("log", "the run's log was already read: it is being replayed"));
+        }
+        let entries: Vec<(u64, Entry)> =
+            serde_json::from_str(entries_json).map_err(|e| error("log", format!("the run's log is not valid (from entry {}): {e}", self.log.len() + 1)))?;
+        self.log.extend(entries);
+        Ok(())
+    }
+
+    fn replay(&mut self) -> Result<&mut Replay, JsValue> {
+        if let Some((config, head, step)) = self.start.take() {
+            let log = std::mem::take(&mut self.log);
+            self.replay = Some(Replay::new(config, log, head, step).map_err(|e| error("log", e))?);
+        }
+        self.replay.as_mut().ok_or_else(|| error("open", "this run was already opened"))
+    }
+
+    /// Takes at most `steps` steps; true once the run reached its last step. An error says
+    /// which entry of the log could not be replayed, and why.
+    pub fn advance(&mut self, steps: f64) -> Result<bool, JsValue> {
+        let steps = whole_step("steps", steps)?;
+        self.replay()?.advance(steps).map_err(|e| error("log", e))
+    }
+
+    /// The step the rebuilt run has reached, of `head()`.
+    pub fn steps_done(&self) -> f64 {
+        self.replay.as_ref().map_or(0.0, |r| r.steps_done() as f64)
+    }
+
+    pub fn head(&self) -> f64 {
+        match (&self.start, &self.replay) {
+            (Some((_, head, _)), _) => *head as f64,
+            (None, Some(r)) => r.head() as f64,
+            (None, None) => 0.0,
+        }
+    }
+
+    /// The rebuilt run at the step asked for, once `advance` said it is done.
+    pub fn finish(&mut self) -> Result<Playground, JsValue> {
+        // Not done yet: an error, and the opening goes on as it was.
+        if !self.replay()?.advance(0).map_err(|e| error("log", e))? {
+            return Err(error("open", "the run is not rebuilt to its last step yet"));
+        }
+        let replay = self.replay.take().ok_or_else(|| error("open", "this run was already opened"))?;
+        let run = replay.finish().map_err(|e| error("log", e))?;
+        Ok(Playground { run })
     }
 }
 

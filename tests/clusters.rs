@@ -132,7 +132,7 @@ fn stopping_one_clusters_controller_leaves_the_other_untouched() {
 #[test]
 fn metrics_tell_the_brokers_of_each_cluster_apart() {
     let w = two_clusters();
-    let m = kafkascope::metrics::metrics(&w);
+    let m = kafkascope::metrics::metrics(&w, &w.trace);
     let rows: Vec<(usize, u32, u32)> = m.brokers.iter().map(|b| (b.cluster, b.broker, b.active_controller_count)).collect();
     assert_eq!(rows, [(0, 1, 1), (0, 2, 0), (0, 3, 0), (1, 1, 1), (1, 2, 0), (1, 3, 0)]);
     assert!(m.clusters.iter().all(|c| c.active_controller_count == 1));

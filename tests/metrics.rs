@@ -8,7 +8,7 @@ use kafkascope::Command;
 fn a_healthy_cluster_has_one_controller_and_nothing_under_replicated_or_offline() {
     let mut w = cluster(3);
     create_topic(&mut w, "orders", 3, 3);
-    let m = metrics(&w);
+    let m = metrics(&w, &w.trace);
     assert_eq!(m.clusters[0].active_controller_count, 1);
     assert_eq!(m.clusters[0].offline_partitions_count, 0);
     assert!(m.brokers.iter().all(|b| b.under_replicated_partitions == 0));
@@ -21,7 +21,7 @@ fn a_dead_broker_leaves_its_partitions_under_replicated_on_their_leaders() {
     create_topic(&mut w, "orders", 3, 3);
     w.apply(Command::StopBroker { broker: 3, cluster: None }).unwrap();
     w.run_for(25_000);
-    let m = metrics(&w);
+    let m = metrics(&w, &w.trace);
     assert_eq!(m.brokers.iter().map(|b| b.under_replicated_partitions).sum::<u32>(), 3);
     assert!(m.brokers.iter().map(|b| b.isr_shrinks_per_sec).sum::<f64>() > 0.0);
 }
@@ -34,7 +34,7 @@ fn a_partition_whose_isr_is_all_dead_counts_as_offline() {
     let survivor = 3 - leader;
     w.apply(Command::StopBroker { broker: leader, cluster: None }).unwrap();
     w.run_for(25_000);
-    let m = metrics(&w);
+    let m = metrics(&w, &w.trace);
     assert!(w.brokers[&(0, survivor)].controller.is_some());
     assert_eq!(m.clusters[0].offline_partitions_count, 1);
 }
@@ -50,7 +50,26 @@ fn records_lag_max_is_the_high_watermark_minus_the_position() {
         produce(&mut w, "p", "orders", None, &format!("v{i}"));
     }
     w.run_for(2_000);
-    assert_eq!(metrics(&w).consumers[0].records_lag_max, 5);
+    assert_eq!(metrics(&w, &w.trace).consumers[0].records_lag_max, 5);
     poll(&mut w, "c1");
-    assert_eq!(metrics(&w).consumers[0].records_lag_max, 0);
+    assert_eq!(metrics(&w, &w.trace).consumers[0].records_lag_max, 0);
+}
+
+#[test]
+fn a_run_on_the_timeline_counts_its_isr_shrinks_from_the_runs_trace() {
+    // The page's run is a Timeline: its world keeps no trace of its own, the timeline does.
+    let mut t = kafkascope::timeline::Timeline::new(kafkascope::WorldConfig::default()).unwrap();
+    t.run_for(100);
+    t.apply(Command::CreateTopic {
+        topic: "orders".into(),
+        partitions: 3,
+        replication_factor: 3,
+        cluster: None,
+    })
+    .unwrap();
+    t.run_for(5_000);
+    t.apply(Command::StopBroker { broker: 3, cluster: None }).unwrap();
+    t.run_for(25_000);
+    let m = metrics(t.world(), t.trace());
+    assert!(m.brokers.iter().map(|b| b.isr_shrinks_per_sec).sum::<f64>() > 0.0);
 }

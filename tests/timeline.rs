@@ -1,6 +1,6 @@
 //! Rewind and fork: any step of a run can be revisited exactly, and acting there forks it.
 mod common;
-use kafkascope::timeline::Timeline;
+use kafkascope::timeline::{Replay, Timeline};
 use kafkascope::{Command, WorldConfig};
 
 fn state(t: &Timeline) -> String {
@@ -111,4 +111,30 @@ fn a_step_that_has_not_happened_is_refused() {
     let before = state(&t);
     assert!(t.seek(t.head() + 1).unwrap_err().to_string().contains("has not happened yet"));
     assert_eq!(state(&t), before);
+}
+
+#[test]
+fn a_link_rebuilt_a_slice_at_a_time_is_the_run_rebuilt_at_once() {
+    let original = busy_run(1_000);
+    let (head, step) = (original.head(), original.head() / 2);
+    let at_once = Timeline::replay(original.config().clone(), original.log().to_vec(), head, step).unwrap();
+    for slice in [1, 7, 250] {
+        let mut replay = Replay::new(original.config().clone(), original.log().to_vec(), head, step).unwrap();
+        let mut slices = 0;
+        while !replay.advance(slice).unwrap() {
+            slices += 1;
+            assert!(replay.steps_done() <= slices * slice, "a slice takes at most {slice} steps");
+        }
+        assert_eq!(replay.steps_done(), head);
+        assert_same(&replay.finish().unwrap(), &at_once, &format!("slices of {slice} steps"));
+    }
+}
+
+#[test]
+fn a_replay_finished_before_its_last_step_is_refused() {
+    let original = busy_run(1_000);
+    let mut replay = Replay::new(original.config().clone(), original.log().to_vec(), original.head(), 0).unwrap();
+    assert!(!replay.advance(10).unwrap());
+    let err = replay.finish().err().expect("not done").to_string();
+    assert!(err.contains("not done yet"), "{err}");
 }

@@ -13,7 +13,7 @@ import { render, fitEmbed } from './render/index.js';
 import { reword, wireLog } from './render/narration.js';
 import { forgetConsumers } from './render/consumers.js';
 import { forget } from './state.js';
-import { ctx, act, apply, applyCommand, adopt, boot, seekTo, linkFor, needEngine, useEngine, say, sayKey, sayError, setPlaying, stepOnce, stepEvents, renderStatus, scheduleUrl } from './run.js';
+import { ctx, act, apply, applyCommand, adopt, boot, seekTo, linkFor, needEngine, useEngine, replayRun, say, sayKey, sayError, setPlaying, stepOnce, stepEvents, renderStatus, scheduleUrl } from './run.js';
 import { wireForms, renderTopicsSelect, updatePreview, serdeFields } from './controls/forms.js';
 import { wireCluster } from './controls/cluster.js';
 import { wireTimeline, renderSkips } from './controls/timeline.js';
@@ -183,7 +183,7 @@ async function openRun(run, { quiet = false } = {}) {
   let pg;
   try {
     await needEngine(needsAvro(run.log) || needsAvro(run.lesson?.lesson?.commands), { carry: false });
-    pg = S.E.Playground.replay(JSON.stringify(run.config), JSON.stringify(run.log), run.head, run.step);
+    pg = await replayRun(S.E, JSON.stringify(run.config), run.log, run.head, run.step);
   } catch (e) {
     // A state from a learning system that does not replay is ignored; a link says why.
     if (!quiet) showLinkError(new LinkError('linkReplay', { error: errorText(e) }));

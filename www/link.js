@@ -42,11 +42,13 @@ async function through(bytes, stream) {
 }
 
 /** The run as link text: `1.<base64url of deflated JSON>`. */
-export async function encodeRun({ config, log, head, step, forks = [], lang, speed, playTo = null, lesson = null }) {
-  const json = { c: config, l: log, h: head, s: step, f: forks, lang, sp: speed };
+/** `logJson`, the log as JSON text, spares a long run's log a parse and a stringify. */
+export async function encodeRun({ config, log, logJson = JSON.stringify(log), head, step, forks = [], lang, speed, playTo = null, lesson = null }) {
+  const json = { c: config, h: head, s: step, f: forks, lang, sp: speed };
   if (playTo !== null && playTo !== undefined) json.to = playTo;
   if (lesson) json.ls = { file: lesson.file, i: lesson.i, a: lesson.answers, ...(lesson.lesson ? { lz: lesson.lesson } : {}) };
-  const packed = await through(new TextEncoder().encode(JSON.stringify(json)), new CompressionStream('deflate-raw'));
+  const text = `{"l":${logJson},${JSON.stringify(json).slice(1)}`;
+  const packed = await through(new TextEncoder().encode(text), new CompressionStream('deflate-raw'));
   return `${FORMAT}.${toBase64url(packed)}`;
 }
 

@@ -57,12 +57,53 @@ export async function needEngine(avro, { carry = true } = {}) {
   if (!avro || S.E.has_avro()) return;
   const next = await loadEngine(true);
   if (carry && S.pg) {
-    const pg = next.Playground.replay(JSON.stringify(S.pg.config()), S.pg.log_json(), S.pg.head(), S.pg.step_now());
+    const pg = await replayRun(next, JSON.stringify(S.pg.config()), JSON.parse(S.pg.log_json()), S.pg.head(), S.pg.step_now());
     const forks = allForks();
     useEngine(next);
     adopt(pg, forks);
   } else {
     useEngine(next);
+  }
+}
+
+/** A slice of a replay aims at this long on the main thread: well under a 50 ms long task. */
+const SLICE_MS = 16;
+/** The log reaches the engine this many entries at a time, one part per task. */
+const FEED_ENTRIES = 2000;
+
+/** Gives the main thread back (to draw, to answer a click) and goes on in a new task. */
+const nextTask = () => (globalThis.scheduler?.yield ? globalThis.scheduler.yield() : new Promise((resolve) => setTimeout(resolve, 0)));
+
+/**
+ * Rebuilds a recorded run (its config as JSON, its log as entries) on engine build `E` a part
+ * at a time, giving the main thread back in between, so that opening a 100 000-step link
+ * never freezes the page: the log goes in FEED_ENTRIES entries at a time, then the steps in
+ * slices whose length follows the last slice's measured time (the run is the same however
+ * it is cut). The clock line says how far it is. Resolves to the `Playground`; rejects with
+ * the engine's error naming the entry that did not replay.
+ */
+export async function replayRun(E, configJson, log, head, step) {
+  const opening = E.Playground.open(configJson, head, step);
+  const progress = (done) => {
+    $('clock').textContent = t('opening', { percent: Math.floor(100 * done) });
+  };
+  try {
+    for (let i = 0; i < log.length; i += FEED_ENTRIES) {
+      opening.feed(JSON.stringify(log.slice(i, i + FEED_ENTRIES)));
+      await nextTask();
+    }
+    let steps = 200;
+    for (;;) {
+      const t0 = performance.now();
+      if (opening.advance(steps)) return opening.finish();
+      const took = Math.max(performance.now() - t0, 0.5);
+      // At most twice the last slice: the next steps may cost more (a snapshot, a burst of records).
+      steps = Math.max(50, Math.min(2 * steps, Math.round((steps * SLICE_MS) / took)));
+      progress(opening.steps_done() / Math.max(opening.head(), 1));
+      await nextTask();
+    }
+  } finally {
+    opening.free();
   }
 }
 
@@ -300,10 +341,21 @@ export const speedOk = (x) => SPEEDS.includes(x);
 
 // ---------------------------------------------------------------- the run in the address
 /** A link to this run, shown at `step` (and playing to `playTo`), optionally for embedding. */
+/**
+ * The run's log as JSON text, read from the engine again only when it changed (entries
+ * added, or a fork): the address is rewritten after every move, and a long run's log is big.
+ */
+let logText = { pg: null, key: '', text: '' };
+function logJson() {
+  const key = `${S.pg.log_len()} ${S.pg.forks().length}`;
+  if (logText.pg !== S.pg || logText.key !== key) logText = { pg: S.pg, key, text: S.pg.log_json() };
+  return logText.text;
+}
+
 export async function linkFor({ step = S.pg.step_now(), playTo = null, embed = false, speed = S.speed, lesson = null } = {}) {
   const code = await encodeRun({
     config: S.pg.config(),
-    log: JSON.parse(S.pg.log_json()),
+    logJson: logJson(),
     head: S.pg.head(),
     step,
     forks: allForks(),

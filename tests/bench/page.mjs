@@ -232,13 +232,16 @@ export async function longRun({ browser, base }, { steps = 100_000, log = () => 
   const url = await page.evaluate(() => window.kafkascope.link({ step: Math.round(window.kafkascope.head() / 2) }));
   if (problems.length) throw new Error(`page errors: ${problems.join('; ')}`);
   await context.close();
+  const t0 = performance.now();
   const opened = await openFresh(browser, url, [FRAME_WORK]);
+  const openMs = performance.now() - t0;
   await opened.page.waitForTimeout(500);
   const open = await opened.page.evaluate(() => ({ step: window.kafkascope.stepNow(), head: window.kafkascope.head() }));
+  open.ms = openMs;
   open.longtasks = await opened.page.evaluate(LONG_TASKS_SINCE, 0);
   if (opened.problems.length) throw new Error(`page errors: ${opened.problems.join('; ')}`);
   await opened.context.close();
-  log(`  link of ${url.length} characters opened at step ${open.step} of ${open.head}; long tasks ${open.longtasks.join(', ') || 'none'}`);
+  log(`  link of ${url.length} characters opened at step ${open.step} of ${open.head} in ${open.ms.toFixed(0)} ms; long tasks ${open.longtasks.join(', ') || 'none'}`);
   const worst = (xs) => (xs.length ? Math.max(...xs) : 0);
   const jumpTasks = jumps.flatMap((j) => j.longtasks);
   return {
@@ -250,6 +253,7 @@ export async function longRun({ browser, base }, { steps = 100_000, log = () => 
     open_longtasks: open.longtasks.length,
     open_worst_ms: worst(open.longtasks),
     open_at_step: open.step,
+    open_ms: open.ms,
   };
 }
 

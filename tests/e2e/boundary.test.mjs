@@ -74,3 +74,56 @@ test('a refusal is a JS Error naming the field at fault, the command and Kafka\'
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('a run opened a part at a time is the run itself, and an opening used wrongly says what was wrong', async () => {
+  const { page, problems } = await open();
+  const r = await page.evaluate(async () => {
+    const { loadEngine } = await import('./engine.js');
+    const E = await loadEngine(false);
+    const pg = new E.Playground('{"seed":3}');
+    pg.run_for(100);
+    pg.apply(JSON.stringify({ cmd: 'create_topic', topic: 't', partitions: 2, replication_factor: 3 }));
+    pg.apply(JSON.stringify({ cmd: 'add_producer', name: 'p' }));
+    for (let i = 0; i < 5; i++) {
+      pg.apply(JSON.stringify({ cmd: 'produce', producer: 'p', topic: 't', value: `v${i}` }));
+      pg.run_for(300);
+    }
+    const log = JSON.parse(pg.log_json());
+    const caught = (f) => {
+      try {
+        f();
+        return null;
+      } catch (e) {
+        return { field: e.field, message: e.message };
+      }
+    };
+    const opening = E.Playground.open(JSON.stringify(pg.config()), pg.head(), 7);
+    const badPart = caught(() => opening.feed('[[0, {"command": {"cmd": "nope"}}]]'));
+    for (let i = 0; i < log.length; i += 3) opening.feed(JSON.stringify(log.slice(i, i + 3)));
+    let slices = 1;
+    while (!opening.advance(5)) slices++;
+    const lateFeed = caught(() => opening.feed('[]'));
+    const copy = opening.finish();
+    const again = caught(() => opening.finish());
+    opening.free();
+    pg.seek(7);
+    const same = JSON.stringify(copy.view()) === JSON.stringify(pg.view()) && copy.head() === pg.head();
+    const early = E.Playground.open(JSON.stringify(pg.config()), pg.head(), 0);
+    early.feed(JSON.stringify(log));
+    early.advance(1);
+    const notDone = caught(() => early.finish());
+    const stillGoes = early.advance(1e6);
+    early.free();
+    return { badPart, slices, lateFeed, again, same, notDone, stillGoes };
+  });
+  assert.equal(r.badPart.field, 'log');
+  assert.match(r.badPart.message, /^the run's log is not valid \(from entry 1\): unknown variant `nope`/);
+  assert.ok(r.slices > 10, `cut into ${r.slices} slices of 5 steps`);
+  assert.deepEqual(r.lateFeed, { field: 'log', message: "the run's log was already read: it is being replayed" });
+  assert.deepEqual(r.again, { field: 'open', message: 'this run was already opened' });
+  assert.ok(r.same, 'the run opened in slices draws as the original at the same step');
+  assert.deepEqual(r.notDone, { field: 'open', message: 'the run is not rebuilt to its last step yet' });
+  assert.equal(r.stillGoes, true, 'a refused finish leaves the opening as it was');
+  assert.deepEqual(problems, []);
+  await page.close();
+});

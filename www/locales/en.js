@@ -142,6 +142,7 @@ export default {
     title: 'Kafkascope',
     tagline: 'Apache Kafka (ZooKeeper mode), one event at a time',
     loading: 'Loading the simulator…',
+    opening: 'Replaying the run… {percent}%',
     loadFailed: 'The simulator could not start: {error}',
     clock: 'step {step} / {head} · {time} s',
     simulation: 'Simulation',

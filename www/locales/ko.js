@@ -151,6 +151,7 @@ export default {
     title: 'Kafkascope',
     tagline: '아파치 카프카(주키퍼 모드)를 한 단계씩',
     loading: '시뮬레이터를 불러오는 중…',
+    opening: '실행을 다시 재생하는 중… {percent}%',
     loadFailed: '시뮬레이터를 시작하지 못했습니다: {error}',
     clock: '단계 {step} / {head} · {time}초',
     simulation: '시뮬레이션',

@@ -8,6 +8,9 @@ use crate::trace::{TraceRecord, EVENT_TYPES};
 use crate::world::{Command, SimError, World};
 use serde::{Deserialize, Serialize};
 
+mod replay;
+pub use replay::Replay;
+
 /// What happened between two steps, in order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -174,64 +177,11 @@ impl Timeline {
         Ok(steps)
     }
 
-    /// Rebuilds a recorded run (a link): the configuration, its entry log, stepped on to `head`,
-    /// then shown at `step`. Says which entry could not be replayed, and why; refuses a clock
-    /// jump longer than `MAX_RUN_MS` before stepping through it.
+    /// Rebuilds a recorded run (a link) in one go: `Replay` without the slices.
     pub fn replay(config: WorldConfig, log: Vec<(u64, Entry)>, head: u64, step: u64) -> Result<Timeline, SimError> {
-        if head > MAX_REPLAY_STEPS || log.last().is_some_and(|(at, _)| *at > head) {
-            let last = log.last().map_or(0, |(at, _)| *at);
-            return refused(format!(
-                "the run's last step ({head}) must be at or after its last entry (step {last}) and at most {MAX_REPLAY_STEPS}"
-            ));
-        }
-        let mut run = Timeline::new(config)?;
-        let go_to = |run: &mut Timeline, to: u64, what: &str| -> Result<(), SimError> {
-            while run.step_now() < to {
-                if !run.step() {
-                    return refused(format!(
-                        "{what} is at step {to}, but the run has nothing left to do after step {}",
-                        run.step_now()
-                    ));
-                }
-            }
-            Ok(())
-        };
-        for (i, (at, entry)) in log.into_iter().enumerate() {
-            let n = i + 1;
-            if at < run.step_now() {
-                return refused(format!(
-                    "entry {n} of the log is at step {at}, before the entry ahead of it (step {})",
-                    run.step_now()
-                ));
-            }
-            go_to(&mut run, at, &format!("entry {n} of the log"))?;
-            match entry {
-                Entry::Command(cmd) => run
-                    .apply(*cmd)
-                    .map_err(|e| SimError::Invalid(format!("entry {n} of the log (step {at}) is refused: {e}")))?,
-                Entry::Clock(t) => {
-                    let now = run.world().now_ms();
-                    if t < now {
-                        return refused(format!("entry {n} of the log (step {at}) moves the clock back to {t} ms"));
-                    }
-                    check_run_ms(&format!("entry {n} of the log (step {at}): the clock jump to {t} ms"), t - now)?;
-                    // A recorded jump passes no event: the run stepped through them before it.
-                    if run.world().next_event_ms().is_some_and(|next| next <= t) {
-                        return refused(format!("entry {n} of the log (step {at}) lets time pass over events that were still due"));
-                    }
-                    run.run_until(t);
-                }
-            }
-        }
-        if head < run.step_now() {
-            return refused(format!("the run's last step ({head}) is before its last entry (step {})", run.step_now()));
-        }
-        go_to(&mut run, head, "the run's last step")?;
-        if step > head {
-            return refused(format!("step {step} is past the run's last step ({head})"));
-        }
-        run.seek(step)?;
-        Ok(run)
+        let mut replay = Replay::new(config, log, head, step)?;
+        while !replay.advance(u64::MAX)? {}
+        replay.finish()
     }
 
     /// A person's action at the current step; at an earlier step it forks the run there.
