@@ -211,6 +211,19 @@ impl Playground {
         to_json(self.run.log())
     }
 
+    /// The log's entries from index `from` on, as `log_json()` writes them: what a page that
+    /// keeps the log's text needs after new entries.
+    pub fn log_json_since(&self, from: usize) -> Result<String, JsValue> {
+        let log = self.run.log();
+        match log.get(from..) {
+            Some(entries) => Ok(to_json(entries)),
+            None => Err(error(
+                "log_json_since",
+                format!("log_json_since: the log has {} entries, not {from}", log.len()),
+            )),
+        }
+    }
+
     /// How many entries the log holds: with `forks()`, says whether `log_json()` changed.
     pub fn log_len(&self) -> usize {
         self.run.log().len()

@@ -5,7 +5,8 @@
 import { S, $, el, t, SPEEDS, errorText } from './state.js';
 import en from './locales/en.js';
 import { loadEngine, needsAvro } from './engine.js';
-import { decodeRun, LinkError } from './link.js';
+import { LinkError, joinParts } from './link.js';
+import { decodeLink } from './link-codec.js';
 import { createLessons } from './lessons.js';
 import { createBytes } from './records.js';
 import { Wire } from './render/wire.js';
@@ -13,7 +14,7 @@ import { render, fitEmbed } from './render/index.js';
 import { reword, wireLog } from './render/narration.js';
 import { forgetConsumers } from './render/consumers.js';
 import { forget } from './state.js';
-import { ctx, act, apply, applyCommand, adopt, boot, seekTo, linkFor, needEngine, useEngine, replayRun, say, sayKey, sayError, setPlaying, stepOnce, stepEvents, renderStatus, scheduleUrl } from './run.js';
+import { ctx, act, apply, applyCommand, adopt, boot, seekTo, linkFor, needEngine, useEngine, replayRun, keepLogJson, say, sayKey, sayError, setPlaying, stepOnce, stepEvents, renderStatus, scheduleUrl } from './run.js';
 import { wireForms, renderTopicsSelect, updatePreview, serdeFields } from './controls/forms.js';
 import { wireCluster } from './controls/cluster.js';
 import { wireTimeline, renderSkips } from './controls/timeline.js';
@@ -182,8 +183,8 @@ async function openRun(run, { quiet = false } = {}) {
   setPlaying(false);
   let pg;
   try {
-    await needEngine(needsAvro(run.log) || needsAvro(run.lesson?.lesson?.commands), { carry: false });
-    pg = await replayRun(S.E, JSON.stringify(run.config), run.log, run.head, run.step);
+    await needEngine(run.avro || needsAvro(run.lesson?.lesson?.commands), { carry: false });
+    pg = await replayRun(S.E, JSON.stringify(run.config), run.logParts, run.head, run.step);
   } catch (e) {
     // A state from a learning system that does not replay is ignored; a link says why.
     if (!quiet) showLinkError(new LinkError('linkReplay', { error: errorText(e) }));
@@ -196,6 +197,8 @@ async function openRun(run, { quiet = false } = {}) {
   const n = cfg.clusters?.[0]?.brokers?.length;
   if (Number.isInteger(n) && n >= 1 && n <= 6) $('broker-count').value = String(n);
   adopt(pg, run.forks.filter((f) => f <= run.head));
+  // The address about to be rewritten holds this very log: its text need not be read back.
+  if (pg.log_len() === run.logLength) keepLogJson(pg, joinParts(run.logParts));
   S.playTo = run.playTo;
   if (run.lesson) await S.lesson.resume(run.lesson);
   else S.lesson?.leave();
@@ -245,11 +248,13 @@ async function main() {
     document.querySelector('main.layout')?.prepend(h1);
   }
   const code = new URLSearchParams(location.hash.slice(1)).get('run');
+  // Without a link the page runs the lean build: its Wasm loads while the language does.
+  const engine = code === null ? loadEngine(false) : null;
   let run = null;
   let linkError = null;
   if (code !== null) {
     try {
-      run = await decodeRun(code);
+      run = await decodeLink(code);
     } catch (e) {
       linkError = e;
     }
@@ -259,7 +264,7 @@ async function main() {
   if (linkError) { showLinkError(linkError); return; }
   ctx.wire = new Wire($('wire'), $('stage'), (kind) => kind);
   // A link whose run uses a schema opens on the Avro build (the lean Wasm is then never fetched).
-  useEngine(await loadEngine(needsAvro(run?.log)));
+  useEngine(await (engine ?? loadEngine(!!run?.avro)));
   if (run) {
     wireAll();
     if (!(await openRun(run))) return;

@@ -10,6 +10,7 @@
 // Anything wrong is a LinkError naming what, never a different run.
 
 import { validateLesson } from './lessonfile.js';
+import { needsAvro } from './needs-avro.js';
 
 export const FORMAT = 1;
 
@@ -99,3 +100,20 @@ export async function decodeRun(text) {
   } else if (ls && !/^[\w.-]+\.json$/.test(ls.file)) throw bad('ls');
   return { config: json.c, log: json.l, head: json.h, step: json.s, forks, lang: json.lang, speed: json.sp, playTo: json.to ?? null, lesson };
 }
+
+/** A run's log reaches the engine this many entries at a time (`Opening.feed`), one part per task. */
+export const LOG_PART = 2000;
+
+/**
+ * A decoded run as the page opens it: the log as JSON text in parts of LOG_PART entries
+ * (what the engine reads, and text crosses from a worker at no cost, where objects are
+ * rebuilt entry by entry), its length, and whether it needs the engine's Avro build.
+ */
+export function inParts({ log, ...run }) {
+  const logParts = [];
+  for (let i = 0; i < log.length; i += LOG_PART) logParts.push(JSON.stringify(log.slice(i, i + LOG_PART)));
+  return { ...run, logParts, logLength: log.length, avro: needsAvro(log) };
+}
+
+/** The parts back as the log's JSON text. */
+export const joinParts = (parts) => `[${parts.map((p) => p.slice(1, -1)).filter((p) => p).join(',')}]`;

@@ -5,7 +5,7 @@
 // to it draw the same picture.
 import { S, $, t, SPEEDS, errorText } from './state.js';
 import { loadEngine, needsAvro } from './engine.js';
-import { encodeRun } from './link.js';
+import { encodeLink } from './link-codec.js';
 import { render } from './render/index.js';
 import { consume, restart, announce, captionLines, JUMP_EVENTS } from './render/narration.js';
 import { allForks } from './render/timeline.js';
@@ -57,7 +57,7 @@ export async function needEngine(avro, { carry = true } = {}) {
   if (!avro || S.E.has_avro()) return;
   const next = await loadEngine(true);
   if (carry && S.pg) {
-    const pg = await replayRun(next, JSON.stringify(S.pg.config()), JSON.parse(S.pg.log_json()), S.pg.head(), S.pg.step_now());
+    const pg = await replayRun(next, JSON.stringify(S.pg.config()), [S.pg.log_json()], S.pg.head(), S.pg.step_now());
     const forks = allForks();
     useEngine(next);
     adopt(pg, forks);
@@ -68,41 +68,51 @@ export async function needEngine(avro, { carry = true } = {}) {
 
 /** A slice of a replay aims at this long on the main thread: well under a 50 ms long task. */
 const SLICE_MS = 16;
-/** The log reaches the engine this many entries at a time, one part per task. */
-const FEED_ENTRIES = 2000;
-
-/** Gives the main thread back (to draw, to answer a click) and goes on in a new task. */
-const nextTask = () => (globalThis.scheduler?.yield ? globalThis.scheduler.yield() : new Promise((resolve) => setTimeout(resolve, 0)));
 
 /**
- * Rebuilds a recorded run (its config as JSON, its log as entries) on engine build `E` a part
- * at a time, giving the main thread back in between, so that opening a 100 000-step link
- * never freezes the page: the log goes in FEED_ENTRIES entries at a time, then the steps in
- * slices whose length follows the last slice's measured time (the run is the same however
- * it is cut). The clock line says how far it is. Resolves to the `Playground`; rejects with
- * the engine's error naming the entry that did not replay.
+ * Gives the main thread back and goes on in a new task. A timer, not `scheduler.yield()`:
+ * that one's continuations go ahead of drawing, and the progress would never be seen.
  */
-export async function replayRun(E, configJson, log, head, step) {
+const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/**
+ * Rebuilds a recorded run (its config as JSON, its log as JSON text in parts: `inParts` in
+ * www/link.js) on engine build `E` a part at a time, giving the main thread back in between,
+ * so that opening a 100 000-step link never freezes the page: the log goes in a part per
+ * task, then the steps in slices whose length follows the last slice's measured time (the
+ * run is the same however it is cut). The clock line says how far it is. Resolves to the
+ * `Playground`; rejects with the engine's error naming the entry that did not replay.
+ */
+export async function replayRun(E, configJson, logParts, head, step) {
   const opening = E.Playground.open(configJson, head, step);
   const progress = (done) => {
     $('clock').textContent = t('opening', { percent: Math.floor(100 * done) });
   };
+  // Meanwhile the page draws and scrolls, but its controls wait: no run is there to act on.
+  const wasInert = document.body.inert;
+  document.body.inert = true;
   try {
-    for (let i = 0; i < log.length; i += FEED_ENTRIES) {
-      opening.feed(JSON.stringify(log.slice(i, i + FEED_ENTRIES)));
+    for (const part of logParts) {
+      opening.feed(part);
       await nextTask();
     }
     let steps = 200;
     for (;;) {
       const t0 = performance.now();
-      if (opening.advance(steps)) return opening.finish();
+      if (opening.advance(steps)) break;
       const took = Math.max(performance.now() - t0, 0.5);
       // At most twice the last slice: the next steps may cost more (a snapshot, a burst of records).
       steps = Math.max(50, Math.min(2 * steps, Math.round((steps * SLICE_MS) / took)));
       progress(opening.steps_done() / Math.max(opening.head(), 1));
       await nextTask();
     }
+    // Going to the step shown (from its snapshot) is a task of its own; so is drawing it.
+    await nextTask();
+    const pg = opening.finish();
+    await nextTask();
+    return pg;
   } finally {
+    document.body.inert = wasInert;
     opening.free();
   }
 }
@@ -342,18 +352,30 @@ export const speedOk = (x) => SPEEDS.includes(x);
 // ---------------------------------------------------------------- the run in the address
 /** A link to this run, shown at `step` (and playing to `playTo`), optionally for embedding. */
 /**
- * The run's log as JSON text, read from the engine again only when it changed (entries
- * added, or a fork): the address is rewritten after every move, and a long run's log is big.
+ * The run's log as JSON text, kept between address updates (one after every move; a long
+ * run's log is megabytes): entries added since are read from the engine and appended; after
+ * a fork, or on another run, it is read whole.
  */
-let logText = { pg: null, key: '', text: '' };
+let logText = { pg: null, forks: 0, len: 0, body: '' };
 function logJson() {
-  const key = `${S.pg.log_len()} ${S.pg.forks().length}`;
-  if (logText.pg !== S.pg || logText.key !== key) logText = { pg: S.pg, key, text: S.pg.log_json() };
-  return logText.text;
+  const forks = S.pg.forks().length;
+  if (logText.pg !== S.pg || logText.forks !== forks) logText = { pg: S.pg, forks, len: 0, body: '' };
+  const len = S.pg.log_len();
+  if (len > logText.len) {
+    const more = S.pg.log_json_since(logText.len).slice(1, -1);
+    logText.body += logText.body ? `,${more}` : more;
+    logText.len = len;
+  }
+  return `[${logText.body}]`;
+}
+
+/** Starts the kept log text of a run just opened from a link with the link's own log. */
+export function keepLogJson(pg, text) {
+  logText = { pg, forks: pg.forks().length, len: pg.log_len(), body: text.slice(1, -1) };
 }
 
 export async function linkFor({ step = S.pg.step_now(), playTo = null, embed = false, speed = S.speed, lesson = null } = {}) {
-  const code = await encodeRun({
+  const code = await encodeLink({
     config: S.pg.config(),
     logJson: logJson(),
     head: S.pg.head(),

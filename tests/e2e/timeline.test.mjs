@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { useBrowser, open, produce, view, baseUrl, ARTIFACTS } from './harness.mjs';
-import { encodeRun } from '../../www/link.js';
+import { encodeRun, decodeRun } from '../../www/link.js';
 
 useBrowser();
 
@@ -155,6 +155,57 @@ test('a link copied mid-run opens in a fresh browser context on the same engine 
   assert.deepEqual(fresh.problems, []);
   await page.close();
   await fresh.page.close();
+});
+
+test('a long link is replayed a part at a time: the clock line counts up, the controls wait, the run is the same', async () => {
+  const { page, problems } = await open();
+  const built = await page.evaluate(() => {
+    const k = window.kafkascope;
+    k.apply({ cmd: 'start_consumer', name: 'c1', group: 'g1', topics: ['orders'], config: { 'auto.offset.reset': 'earliest' } });
+    k.apply({ cmd: 'add_producer', name: 'p', config: { 'linger.ms': 5 } });
+    for (let sent = 0; k.head() < 20_000; ) {
+      for (let j = 0; j < 20; j++) k.apply({ cmd: 'produce', producer: 'p', topic: 'orders', value: `r${sent++}` });
+      k.runFor(2000);
+    }
+    return { head: k.head(), log: JSON.stringify(k.log()) };
+  });
+  const link = await page.evaluate((head) => window.kafkascope.link({ step: Math.floor(head / 2) }), built.head);
+  const want = await page.evaluate(async (step) => {
+    window.kafkascope.seek(step);
+    return JSON.stringify(window.kafkascope.view());
+  }, Math.floor(built.head / 2));
+  // What the clock line said while the run was replayed, and whether the page was inert then.
+  await page.addInitScript(() => {
+    window.__opening = [];
+    new MutationObserver(() => {
+      const clock = document.getElementById('clock');
+      const text = clock?.textContent ?? '';
+      if (text.startsWith('Replaying') && text !== window.__opening.at(-1)?.[0]) window.__opening.push([text, document.body.inert]);
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+  });
+  await page.goto('about:blank');
+  await page.goto(link);
+  await page.waitForFunction(() => window.kafkascope?.ready === true, null, { timeout: 60000 });
+  const seen = await page.evaluate(() => window.__opening);
+  // Slices grow at most twofold from 200 steps: a 20 000-step run takes several, whatever the machine.
+  assert.ok(seen.length >= 5, `progress said ${seen.length} times`);
+  const percents = seen.map(([text]) => Number(/(\d+)%/.exec(text)[1]));
+  assert.deepEqual(percents, [...percents].sort((a, b) => a - b), 'it only counts up');
+  assert.ok(seen.every(([, inert]) => inert), 'the controls wait while the run is replayed');
+  assert.equal(await page.evaluate(() => document.body.inert), false, 'and act again once it is open');
+  assert.equal(await viewJson(page), want, 'the same engine state as the run the link was made from');
+  assert.equal(await page.evaluate(() => JSON.stringify(window.kafkascope.log())), built.log, 'the same log');
+  // The address is rewritten after each move from the log text the link brought along.
+  await page.evaluate(() => window.kafkascope.seek(window.kafkascope.head()));
+  let address;
+  for (let i = 0; i < 100 && address?.step !== built.head; i++) {
+    await page.waitForTimeout(100);
+    address = await decodeRun(new URLSearchParams((await page.evaluate(() => location.hash)).slice(1)).get('run'));
+  }
+  assert.equal(address.step, built.head, 'the address follows the step shown');
+  assert.equal(JSON.stringify(address.log), built.log, 'the address holds the same log');
+  assert.deepEqual(problems, []);
+  await page.close();
 });
 
 test('an embed link starts at its step and plays to the step it names', async () => {

@@ -164,7 +164,7 @@ const UI_FIELDS = (v) => ({
   partition: v.n % 3, producer: v.name, field: 'value.schema', group: v.group, rf: v.n, p: v.n, leo: v.n, hw: v.n,
   isr: `[${v.id}]`, groups: `${v.group}, g2`, s: 10, partitions: `[${v.tp}]`, member: v.member, generation: v.n,
   links: `브로커 ${v.id} ↔ 주키퍼`, nodes: v.name, steps: `${v.n}, ${v.n * 2}`, from: v.n, supported: 1,
-  first: v.n, last: v.n + 2, seq: v.n, ms: v.n * 100, what: ko.ui.skip_leader, needed: 3, alive: v.n % 3, lo: 1, hi: 12, why: '정답 보기의 번호, 0–2',
+  first: v.n, last: v.n + 2, seq: v.n, ms: v.n * 100, what: ko.ui.skip_leader, needed: 3, alive: v.n % 3, lo: 1, hi: 12, why: '정답 보기의 번호, 0–2', percent: v.n % 100,
 });
 
 /** For each `{field}{a/b}` in `template`, the value filled in and the particle it must take. */

@@ -5,7 +5,7 @@
 // runs it) or as that link. A lesson file opened here comes back for editing.
 import { S, $, el, t, button } from '../state.js';
 import { act, sayKey } from '../run.js';
-import { encodeRun } from '../link.js';
+import { encodeLink } from '../link-codec.js';
 import { carryOut } from '../lessons.js';
 import { lessonOf, validateLesson } from '../lessonfile.js';
 import { download, stepTimes } from '../takeaway.js';
@@ -123,7 +123,7 @@ const fileName = () => `${(A.title.en || A.title.ko || 'lesson').toLowerCase().r
 /** The link that opens the lesson from its start, as a student sees it. */
 async function lessonLink(sc) {
   const { seed, config } = sc;
-  const code = await encodeRun({
+  const code = await encodeLink({
     config: { ...config, seed }, log: [], head: 0, step: 0, lang: S.L.lang, speed: S.speed,
     lesson: { file: `${sc.name}.json`, lesson: sc, i: 0, answers: [] },
   });

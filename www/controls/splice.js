@@ -7,7 +7,7 @@
 // Messages go only to the parent window and are taken only from it; every incoming one is
 // checked, and anything unexpected is ignored.
 import { S } from '../state.js';
-import { encodeRun, decodeRun } from '../link.js';
+import { encodeLink, decodeLink } from '../link-codec.js';
 
 const STATE_VERSION = 1;
 
@@ -25,9 +25,9 @@ function send(message) {
 
 /** The run on the page and the lesson's position, as a state the host keeps for the student. */
 async function stateNow() {
-  const code = await encodeRun({
+  const code = await encodeLink({
     config: S.pg.config(),
-    log: JSON.parse(S.pg.log_json()),
+    logJson: S.pg.log_json(),
     head: S.pg.head(),
     step: S.pg.step_now(),
     forks: [],
@@ -54,7 +54,7 @@ export function wireSplice({ restore }) {
     if (!st || typeof st !== 'object' || st.kafkascope !== STATE_VERSION || typeof st.run !== 'string' || st.run.length > 4_000_000) return;
     let run;
     try {
-      run = await decodeRun(st.run);
+      run = await decodeLink(st.run);
     } catch {
       return; // A state this page cannot read is not this page's: ignored.
     }
