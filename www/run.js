@@ -350,17 +350,16 @@ function playFrame(now) {
 export const speedOk = (x) => SPEEDS.includes(x);
 
 // ---------------------------------------------------------------- the run in the address
-/** A link to this run, shown at `step` (and playing to `playTo`), optionally for embedding. */
 /**
  * The run's log as JSON text, kept between address updates (one after every move; a long
  * run's log is megabytes): entries added since are read from the engine and appended; after
- * a fork, or on another run, it is read whole.
+ * a fork, on another run, or a shorter log (a run started over), it is read whole.
  */
 let logText = { pg: null, forks: 0, len: 0, body: '' };
 function logJson() {
   const forks = S.pg.forks().length;
-  if (logText.pg !== S.pg || logText.forks !== forks) logText = { pg: S.pg, forks, len: 0, body: '' };
   const len = S.pg.log_len();
+  if (logText.pg !== S.pg || logText.forks !== forks || len < logText.len) logText = { pg: S.pg, forks, len: 0, body: '' };
   if (len > logText.len) {
     const more = S.pg.log_json_since(logText.len).slice(1, -1);
     logText.body += logText.body ? `,${more}` : more;
@@ -374,6 +373,7 @@ export function keepLogJson(pg, text) {
   logText = { pg, forks: pg.forks().length, len: pg.log_len(), body: text.slice(1, -1) };
 }
 
+/** A link to this run, shown at `step` (and playing to `playTo`), optionally for embedding. */
 export async function linkFor({ step = S.pg.step_now(), playTo = null, embed = false, speed = S.speed, lesson = null } = {}) {
   const code = await encodeLink({
     config: S.pg.config(),
