@@ -33,4 +33,22 @@ if ! cargo bench --quiet --bench engine -- > "$OUT/native.json" 2> "$OUT/native.
 fi
 cat "$OUT/native.log" >> "$OUT/bench.log"
 
-node tests/bench/run.mjs "$OUT/native.json" "$OUT/bench.log"
+# Where the lean Wasm's bytes are: twiggy (a Wasm code-size profiler, crates.io) over the
+# lean build optimised as the page's is (wasm-opt -Oz) but with its function names kept (-g).
+TWIGGY=.tools/bin/twiggy
+if [ ! -x "$TWIGGY" ]; then
+  echo "bench: installing twiggy 0.8.0 into .tools (once, about a minute)" >&2
+  run_logged twiggy-install cargo install twiggy --version 0.8.0 --root .tools
+fi
+LEAN=target/wasm32-unknown-unknown/wasm/kafkascope.wasm
+rm -f "$OUT/twiggy.json"
+if [ -f "$LEAN" ]; then
+  echo "bench: Wasm size profile (twiggy top)" >&2
+  node_modules/binaryen/bin/wasm-opt -Oz -g --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+    "$LEAN" -o "$OUT/lean-named.wasm"
+  "$TWIGGY" top -n 100000 --format json "$OUT/lean-named.wasm" > "$OUT/twiggy.json"
+else
+  echo "bench: no $LEAN (scripts/build-web.sh makes it): no Wasm size profile" >&2
+fi
+
+node tests/bench/run.mjs "$OUT/native.json" "$OUT/bench.log" "$OUT/twiggy.json"

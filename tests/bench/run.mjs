@@ -2,14 +2,14 @@
 // `cargo bench --bench engine` wrote, measures the Wasm build under node and the
 // page in headless Chromium, and prints one table, each figure beside its target.
 // Figures only: nothing here passes or fails on time.
-// Usage: node tests/bench/run.mjs NATIVE.json [LOG]
+// Usage: node tests/bench/run.mjs NATIVE.json [LOG] [TWIGGY.json]
 import fs from 'node:fs';
 import { wasmMemory, wasmThroughput } from './wasm.mjs';
 import { withPage, firstLoad, avroBuild, frameWork, longRun } from './page.mjs';
 
-const [nativeFile, logFile] = process.argv.slice(2);
+const [nativeFile, logFile, twiggyFile] = process.argv.slice(2);
 if (!nativeFile) {
-  console.error('usage: node tests/bench/run.mjs NATIVE.json [LOG]');
+  console.error('usage: node tests/bench/run.mjs NATIVE.json [LOG] [TWIGGY.json]');
   process.exit(2);
 }
 const lines = fs.readFileSync(nativeFile, 'utf8').trim().split('\n');
@@ -67,5 +67,37 @@ row('memory, Wasm', `WebAssembly.Memory after the same run (${int(wmem.events)} 
 const esc = (s) => String(s).replace(/\|/g, '\\|');
 const out = ['', `Kafkascope bench — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${(await import('node:os')).default.cpus().length} cores, load average ${(await import('node:os')).default.loadavg().map((x) => x.toFixed(1)).join(' ')}`, '', '| figure | how | measured | target | |', '|---|---|---|---|---|'];
 for (const r of rows) out.push(`| ${r.map(esc).join(' | ')} |`);
+if (twiggyFile && fs.existsSync(twiggyFile)) out.push(...wasmProfile(JSON.parse(fs.readFileSync(twiggyFile, 'utf8'))));
 console.log(out.join('\n'));
 if (logFile) fs.appendFileSync(logFile, `${JSON.stringify({ native, wasm: { memory: wmem, throughput: wtp }, page })}\n`);
+
+/**
+ * Where the lean Wasm's bytes are, from `twiggy top` (scripts/bench.sh): its largest items,
+ * then the items summed by owner. Custom sections (names, wasm-bindgen's) are left out: the
+ * page's Wasm does not carry them.
+ */
+function wasmProfile(items) {
+  const shipped = items.filter((i) => !/^custom section|subsection$/.test(i.name));
+  const total = shipped.reduce((n, i) => n + i.shallow_size, 0);
+  const pct = (b) => `${((100 * b) / total).toFixed(1)} %`;
+  const owner = (name) => {
+    if (name.startsWith('data segment')) return 'data segments (strings, tables)';
+    if (name.includes('serde_json')) return 'serde_json';
+    if (name.includes('serde_wasm_bindgen')) return 'serde-wasm-bindgen';
+    if (name.includes('serde')) return 'serde derives (Serialize, Deserialize)';
+    if (/wbindgen|^export /.test(name)) return 'wasm-bindgen glue (mostly describe functions wasm-bindgen removes)';
+    if (/^(playground|opening)_\w+_[0-9a-f]+$/.test(name)) return 'kafkascope::wasm (exported methods)';
+    const own = /kafkascope::(\w+)/.exec(name);
+    if (own && !/^(alloc|core|std)::/.test(name.replace(/^</, ''))) return `kafkascope::${own[1]}`;
+    const crate = /^<?(?:&(?:mut )?)?([A-Za-z_]\w*)(?:\[[0-9a-f]+\])?::/.exec(name);
+    if (!crate) return 'unnamed code';
+    return { alloc: 'alloc (collections, strings, sorting)', core: 'core (generic code)' }[crate[1]] ?? crate[1];
+  };
+  const byOwner = new Map();
+  for (const i of shipped) byOwner.set(owner(i.name), (byOwner.get(owner(i.name)) ?? 0) + i.shallow_size);
+  const lines = ['', `Where the lean Wasm's ${KB(total)} are (twiggy top over the lean build, wasm-opt -Oz with names kept; custom sections left out)`, '', '| largest items | bytes | share |', '|---|---|---|'];
+  for (const i of shipped.slice(0, 15)) lines.push(`| ${esc(i.name.replace(/::h[0-9a-f]{16}$/, ''))} | ${int(i.shallow_size)} | ${pct(i.shallow_size)} |`);
+  lines.push('', '| by owner | bytes | share |', '|---|---|---|');
+  for (const [o, b] of [...byOwner].sort((x, y) => y[1] - x[1]).slice(0, 15)) lines.push(`| ${esc(o)} | ${int(b)} | ${pct(b)} |`);
+  return lines;
+}
