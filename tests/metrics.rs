@@ -58,15 +58,7 @@ fn records_lag_max_is_the_high_watermark_minus_the_position() {
 #[test]
 fn a_run_on_the_timeline_counts_its_isr_shrinks_from_the_runs_trace() {
     // The page's run is a Timeline: its world keeps no trace of its own, the timeline does.
-    let mut t = kafkascope::timeline::Timeline::new(kafkascope::WorldConfig::default()).unwrap();
-    t.run_for(100);
-    t.apply(Command::CreateTopic {
-        topic: "orders".into(),
-        partitions: 3,
-        replication_factor: 3,
-        cluster: None,
-    })
-    .unwrap();
+    let mut t = timeline_with_orders(kafkascope::timeline::DEFAULT_STRIDE);
     t.run_for(5_000);
     t.apply(Command::StopBroker { broker: 3, cluster: None }).unwrap();
     t.run_for(25_000);

@@ -1,7 +1,7 @@
 //! Rewind and fork: any step of a run can be revisited exactly, and acting there forks it.
 mod common;
 use kafkascope::timeline::{Replay, Timeline};
-use kafkascope::{Command, WorldConfig};
+use kafkascope::Command;
 
 fn state(t: &Timeline) -> String {
     format!(
@@ -28,15 +28,7 @@ fn assert_same(a: &Timeline, b: &Timeline, what: &str) {
 /// Three brokers, a topic, a producer sending now and then, and a broker failing midway;
 /// snapshots every `stride` steps.
 fn busy_run(stride: u64) -> Timeline {
-    let mut t = Timeline::with_stride(WorldConfig::default(), stride).unwrap();
-    t.run_for(100);
-    t.apply(Command::CreateTopic {
-        topic: "orders".into(),
-        partitions: 3,
-        replication_factor: 3,
-        cluster: None,
-    })
-    .unwrap();
+    let mut t = common::timeline_with_orders(stride);
     t.apply(serde_json::from_value(serde_json::json!({"cmd": "add_producer", "name": "p"})).unwrap())
         .unwrap();
     for i in 0..40 {

@@ -170,3 +170,18 @@ pub fn poll(w: &mut World, consumer: &str) -> Vec<String> {
 pub fn assignment_of(w: &World, consumer: &str) -> Vec<TopicPartition> {
     w.consumers[consumer].assignment.iter().cloned().collect()
 }
+
+/// A run as the page holds it (`Timeline`, snapshots every `stride` steps): three brokers,
+/// started, and `orders` with 3 partitions at RF 3.
+pub fn timeline_with_orders(stride: u64) -> kafkascope::timeline::Timeline {
+    let mut t = kafkascope::timeline::Timeline::with_stride(kafkascope::WorldConfig::default(), stride).unwrap();
+    t.run_for(100);
+    t.apply(Command::CreateTopic {
+        topic: "orders".into(),
+        partitions: 3,
+        replication_factor: 3,
+        cluster: None,
+    })
+    .unwrap();
+    t
+}
