@@ -2,7 +2,8 @@
 # Builds the static site into dist/: the engine as Wasm twice from the same crate (cargo →
 # wasm-bindgen → wasm-opt -Oz), lean (--no-default-features) into dist/pkg/ for the first
 # load and with Avro (--features avro) into dist/pkg-avro/, which the page imports only
-# when a run uses a schema (www/engine.js); then the page from www/, and dist/kafkascope.html,
+# when a run uses a schema (www/engine.js); then the page from www/ (its modules bundled into
+# one app.js by scripts/bundle.mjs), and dist/kafkascope.html,
 # the whole playground in one file (scripts/offline.mjs). Prints the gzipped weight of the
 # first load and what the Avro build adds.
 set -euo pipefail
@@ -44,19 +45,23 @@ cp "$TARGET/web-pkg-avro/kafkascope.js" "$TARGET/web-pkg-avro/kafkascope_bg.wasm
 # fflate zips a lesson's slides (www/controls/slides.js imports it only when asked).
 mkdir -p "$DIST/vendor"
 cp "$ROOT/node_modules/fflate/esm/browser.js" "$DIST/vendor/fflate.js"
+# The page's modules as one file, and chunks for what it imports later (scripts/bundle.mjs).
+node "$ROOT/scripts/bundle.mjs" "$DIST"
 # The whole playground in one file for opening from disk (not part of the served page's load).
 node "$ROOT/scripts/offline.mjs" "$DIST"
 
 gz() { gzip -9 -c "$1" | wc -c; }
 
-# First load: the HTML, every JS module and stylesheet of the page, and the lean Wasm
-# (not pkg-avro/: the page fetches it only when a run needs Avro).
+# First load: what the page fetches before its first picture (npm run bench measures the
+# same from the browser): the HTML, the stylesheet, the bundled page, the lean engine's
+# glue and Wasm, the lessons' index. Not the chunks, pkg-avro/ or the separate modules:
+# the page fetches those only when needed (or never: they are the tests' and the worker's).
 total=0
-while IFS= read -r f; do
-  n=$(gz "$f")
+for rel in index.html style.css app.js pkg/kafkascope.js pkg/kafkascope_bg.wasm scenarios/index.json; do
+  n=$(gz "$DIST/$rel")
   total=$((total + n))
-  printf '  %7d B gz  %s\n' "$n" "${f#"$DIST"/}"
-done < <(find "$DIST" \( -path "$DIST/pkg-avro" -o -path "$DIST/vendor" \) -prune -o -type f ! -name kafkascope.html \( -name '*.html' -o -name '*.js' -o -name '*.css' -o -name '*.wasm' \) -print | sort)
+  printf '  %7d B gz  %s\n' "$n" "$rel"
+done
 awk -v t="$total" 'BEGIN { printf "build-web: first load %d B gzipped (%.1f KB; budget 150 KB)\n", t, t / 1024 }'
 
 # The Avro build's JS and Wasm; "total" is the first load plus these, what a page that
