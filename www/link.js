@@ -42,8 +42,10 @@ async function through(bytes, stream) {
   return new Uint8Array(out);
 }
 
-/** The run as link text: `1.<base64url of deflated JSON>`. */
-/** `logJson`, the log as JSON text, spares a long run's log a parse and a stringify. */
+/**
+ * The run as link text: `1.<base64url of deflated JSON>`. `logJson`, the log as JSON text
+ * in place of `log`, spares a long run's log a parse and a stringify.
+ */
 export async function encodeRun({ config, log, logJson = JSON.stringify(log), head, step, forks = [], lang, speed, playTo = null, lesson = null }) {
   const json = { c: config, h: head, s: step, f: forks, lang, sp: speed };
   if (playTo !== null && playTo !== undefined) json.to = playTo;

@@ -57,7 +57,7 @@ export async function needEngine(avro, { carry = true } = {}) {
   if (!avro || S.E.has_avro()) return;
   const next = await loadEngine(true);
   if (carry && S.pg) {
-    const pg = await replayRun(next, JSON.stringify(S.pg.config()), [S.pg.log_json()], S.pg.head(), S.pg.step_now());
+    const pg = await replayRun(next, JSON.stringify(S.pg.config()), [logJson()], S.pg.head(), S.pg.step_now());
     const forks = allForks();
     useEngine(next);
     adopt(pg, forks);
@@ -351,12 +351,13 @@ export const speedOk = (x) => SPEEDS.includes(x);
 
 // ---------------------------------------------------------------- the run in the address
 /**
- * The run's log as JSON text, kept between address updates (one after every move; a long
- * run's log is megabytes): entries added since are read from the engine and appended; after
- * a fork, on another run, or a shorter log (a run started over), it is read whole.
+ * The run's log as JSON text, kept between uses (the address after every move, the state a
+ * host keeps, the move to the Avro build; a long run's log is megabytes): entries added
+ * since are read from the engine and appended; after a fork, on another run, or a shorter
+ * log (a run started over), it is read whole.
  */
 let logText = { pg: null, forks: 0, len: 0, body: '' };
-function logJson() {
+export function logJson() {
   const forks = S.pg.forks().length;
   const len = S.pg.log_len();
   if (logText.pg !== S.pg || logText.forks !== forks || len < logText.len) logText = { pg: S.pg, forks, len: 0, body: '' };

@@ -8,6 +8,7 @@
 // checked, and anything unexpected is ignored.
 import { S } from '../state.js';
 import { encodeLink, decodeLink } from '../link-codec.js';
+import { logJson } from '../run.js';
 
 const STATE_VERSION = 1;
 
@@ -27,7 +28,7 @@ function send(message) {
 async function stateNow() {
   const code = await encodeLink({
     config: S.pg.config(),
-    logJson: S.pg.log_json(),
+    logJson: logJson(),
     head: S.pg.head(),
     step: S.pg.step_now(),
     forks: [],
