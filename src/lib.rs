@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod partitioner;
 pub mod process;
 pub mod protocol;
+pub mod raft;
 pub mod replica;
 pub mod runtime;
 pub mod scenario;

@@ -8,7 +8,7 @@ use std::path::Path;
 /// The layers, top first; the README draws the same picture.
 const LAYERS: &[&[&str]] = &[
     &["sim", "protocol", "partitioner"],
-    &["trace", "admin", "replica", "assignor", "serialization"],
+    &["trace", "admin", "replica", "assignor", "serialization", "raft"],
     &["runtime", "config"],
     &["zookeeper", "coordinator", "client"],
     &["process", "schema_registry"],
