@@ -51,6 +51,16 @@ pub struct BrokerConfig {
     /// How long a broker waits for the controller's answer to its ControlledShutdown request.
     #[serde(rename = "controller.socket.timeout.ms")]
     pub controller_socket_timeout_ms: u64,
+    /// KRaft: how often a broker heartbeats the active controller.
+    #[serde(rename = "broker.heartbeat.interval.ms")]
+    pub broker_heartbeat_interval_ms: u64,
+    /// KRaft: a broker the active controller has not heard from for this long is fenced.
+    #[serde(rename = "broker.session.timeout.ms")]
+    pub broker_session_timeout_ms: u64,
+    #[serde(rename = "controller.quorum.election.timeout.ms")]
+    pub controller_quorum_election_timeout_ms: u64,
+    #[serde(rename = "controller.quorum.fetch.timeout.ms")]
+    pub controller_quorum_fetch_timeout_ms: u64,
 }
 
 impl Default for BrokerConfig {
@@ -77,6 +87,10 @@ impl Default for BrokerConfig {
             controlled_shutdown_max_retries: 3,
             controlled_shutdown_retry_backoff_ms: 5_000,
             controller_socket_timeout_ms: 30_000,
+            broker_heartbeat_interval_ms: 2_000,
+            broker_session_timeout_ms: 9_000,
+            controller_quorum_election_timeout_ms: 1_000,
+            controller_quorum_fetch_timeout_ms: 2_000,
         }
     }
 }
@@ -285,6 +299,43 @@ pub struct ClusterSpec {
     pub brokers: Vec<BrokerId>,
     #[serde(default)]
     pub config: BrokerConfig,
+    /// Where the cluster keeps its metadata: in ZooKeeper (the source text's Kafka, and the
+    /// default) or in its own Raft quorum of controllers (KRaft, the only mode of Kafka 4).
+    #[serde(rename = "metadata.mode", default, skip_serializing_if = "MetadataMode::is_zookeeper")]
+    pub metadata_mode: MetadataMode,
+    /// KRaft: the dedicated controllers' `node.id`s, the voters of `controller.quorum.voters`.
+    #[serde(rename = "controller.quorum.voters", default, skip_serializing_if = "Vec::is_empty")]
+    pub controllers: Vec<BrokerId>,
+}
+
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MetadataMode {
+    #[default]
+    Zookeeper,
+    Kraft,
+}
+
+impl MetadataMode {
+    fn is_zookeeper(&self) -> bool {
+        *self == MetadataMode::Zookeeper
+    }
+}
+
+impl ClusterSpec {
+    pub fn is_kraft(&self) -> bool {
+        self.metadata_mode == MetadataMode::Kraft
+    }
+
+    /// The controllers of a KRaft cluster: those configured, else three (3000, 3001, 3002, the
+    /// ids Kafka's own examples give dedicated controllers).
+    pub fn controller_ids(&self) -> Vec<BrokerId> {
+        match (self.is_kraft(), self.controllers.is_empty()) {
+            (false, _) => Vec::new(),
+            (true, true) => vec![3000, 3001, 3002],
+            (true, false) => self.controllers.clone(),
+        }
+    }
 }
 
 fn default_cluster_name() -> String {
@@ -311,6 +362,8 @@ impl Default for WorldConfig {
                 chroot: String::new(),
                 brokers: vec![1, 2, 3],
                 config: BrokerConfig::default(),
+                metadata_mode: MetadataMode::Zookeeper,
+                controllers: Vec::new(),
             }],
             latency_ms: 1,
             jitter_ms: 1,
@@ -364,8 +417,31 @@ impl WorldConfig {
                     cl.chroot
                 ));
             }
-            if !seen_roots.insert(cl.chroot.clone()) {
+            if !cl.is_kraft() && !seen_roots.insert(cl.chroot.clone()) {
                 return Err(format!("config: two clusters share the chroot \"{}\"", cl.chroot));
+            }
+            // `KafkaConfig.validateValues` and `QuorumConfig`: a controller quorum only in KRaft mode,
+            // its voters controllers with node ids of their own.
+            if !cl.is_kraft() && !cl.controllers.is_empty() {
+                return Err(format!(
+                    "config: clusters[{i}]: controller.quorum.voters is set but metadata.mode is zookeeper; a ZooKeeper-mode cluster has no controller quorum"
+                ));
+            }
+            let voters = cl.controller_ids();
+            if cl.is_kraft() && voters.len() > 7 {
+                return Err(format!(
+                    "config: clusters[{i}]: controller.quorum.voters: at most 7 controllers here (Kafka suggests 3 or 5)"
+                ));
+            }
+            for v in &voters {
+                if seen_ids.contains(v) {
+                    return Err(format!(
+                        "config: clusters[{i}]: node.id {v} is both a broker and a controller; with process.roles=broker and process.roles=controller on separate nodes, each needs its own node.id"
+                    ));
+                }
+                if voters.iter().filter(|w| *w == v).count() > 1 {
+                    return Err(format!("config: clusters[{i}]: controller.quorum.voters names {v} twice"));
+                }
             }
             let k = &cl.config;
             if [k.num_partitions, k.offsets_topic_num_partitions]

@@ -12,6 +12,8 @@ pub mod client;
 pub mod config;
 pub mod controller;
 pub mod coordinator;
+pub mod election;
+pub mod metadata;
 pub mod metrics;
 pub mod partitioner;
 pub mod process;

@@ -29,6 +29,9 @@ impl sim::Model for Kafka {
         match msg {
             Message::ZkPing { .. } | Message::ZkPingResponse { .. } | Message::FetchRequest { .. } | Message::HeartbeatRequest { .. } => true,
             Message::HeartbeatResponse { error, .. } => error.is_none(),
+            Message::Raft(m) => m.is_background(),
+            Message::BrokerHeartbeatRequest { .. } => true,
+            Message::BrokerHeartbeatResponse { result, .. } => result.is_ok_and(|s| !s.is_fenced),
             Message::FetchResponse { partitions, .. } => partitions.iter().all(|p| p.records.is_empty() && p.error.is_none()),
             _ => false,
         }
@@ -46,6 +49,9 @@ impl sim::Model for Kafka {
                 | Timer::ConsumerAppPoll
                 | Timer::ConsumerPollDeadline
                 | Timer::MemberSessionExpired { .. }
+                | Timer::Quorum { electing: false }
+                | Timer::BrokerHeartbeat { fenced: false }
+                | Timer::FenceStaleBrokers
         )
     }
 
@@ -103,4 +109,13 @@ pub enum Timer {
     ConsumerRequestTimeout { correlation_id: u64 },
     /// Consumer: back-off over; try again what failed.
     ConsumerRetry,
+    /// KRaft node: its quorum client's wake-up (`KafkaRaftClient.poll`); `electing` while it
+    /// waits to stand or to hear who won.
+    Quorum { electing: bool },
+    /// KRaft broker: register, or heartbeat the active controller (`BrokerLifecycleManager`,
+    /// `broker.heartbeat.interval.ms`); `fenced` until the controller lets it serve.
+    BrokerHeartbeat { fenced: bool },
+    /// KRaft active controller: fence the brokers whose session ran out
+    /// (`ReplicationControlManager.maybeFenceOneStaleBroker`).
+    FenceStaleBrokers,
 }

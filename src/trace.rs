@@ -475,6 +475,61 @@ pub enum Event {
         subject: Option<String>,
         level: String,
     },
+
+    // KRaft (KIP-595, KIP-631): the controllers' quorum and `__cluster_metadata`. `node` is a
+    // `node.id`: a controller's, or a broker's where it observes the log.
+    ControllerStarted {
+        node: BrokerId,
+    },
+    ControllerStopped {
+        node: BrokerId,
+    },
+    /// The quorum's leader has committed its epoch's first record: it is the active controller.
+    ControllerActivated {
+        node: BrokerId,
+        epoch: u64,
+    },
+    /// A node entered a state of `QuorumState` in `epoch`.
+    QuorumStateChanged {
+        node: BrokerId,
+        epoch: u64,
+        state: crate::raft::StateName,
+        leader: Option<BrokerId>,
+        voted: Option<BrokerId>,
+    },
+    /// A voter granted a vote (a PreVote changes nothing on its disk; a vote is stored first).
+    QuorumVoteGranted {
+        node: BrokerId,
+        candidate: BrokerId,
+        epoch: u64,
+        pre_vote: bool,
+    },
+    /// The active controller wrote a decision to the metadata log, at `offset`; it takes
+    /// effect once committed.
+    MetadataRecordWritten {
+        controller: BrokerId,
+        epoch: u64,
+        offset: u64,
+        record: crate::protocol::MetadataRecord,
+    },
+    /// A node learnt that the metadata log is committed below `high_watermark`.
+    MetadataCommitted {
+        node: BrokerId,
+        epoch: u64,
+        high_watermark: u64,
+    },
+    /// A node cut its metadata log back to `end_offset`: it had records the leader lacks.
+    MetadataTruncated {
+        node: BrokerId,
+        epoch: u64,
+        end_offset: u64,
+        removed: u64,
+    },
+    /// A KRaft broker learnt from the active controller that it is fenced or unfenced.
+    BrokerFencingChanged {
+        broker: BrokerId,
+        fenced: bool,
+    },
 }
 
 /// Where a consumer's position came from.
@@ -589,4 +644,13 @@ event_types! {
     SchemaRegistered => "schema_registered",
     SchemaRefused => "schema_refused",
     CompatibilitySet => "compatibility_set",
+    ControllerStarted => "controller_started",
+    ControllerStopped => "controller_stopped",
+    ControllerActivated => "controller_activated",
+    QuorumStateChanged => "quorum_state_changed",
+    QuorumVoteGranted => "quorum_vote_granted",
+    MetadataRecordWritten => "metadata_record_written",
+    MetadataCommitted => "metadata_committed",
+    MetadataTruncated => "metadata_truncated",
+    BrokerFencingChanged => "broker_fencing_changed",
 }

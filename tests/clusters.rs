@@ -14,6 +14,8 @@ fn two_clusters() -> World {
         chroot: format!("/{name}"),
         brokers: vec![1, 2, 3],
         config: Default::default(),
+        metadata_mode: Default::default(),
+        controllers: Vec::new(),
     };
     config.clusters = vec![spec("a"), spec("b")];
     let mut w = World::new(config).unwrap();

@@ -7,10 +7,12 @@ use std::path::Path;
 
 /// The layers, top first; the README draws the same picture.
 const LAYERS: &[&[&str]] = &[
-    &["sim", "protocol", "partitioner"],
-    &["trace", "admin", "replica", "assignor", "serialization", "raft"],
-    &["runtime", "config"],
-    &["zookeeper", "coordinator", "client"],
+    &["sim", "partitioner"],
+    &["raft"],
+    &["protocol"],
+    &["trace", "admin", "replica", "assignor", "serialization"],
+    &["runtime", "config", "election"],
+    &["zookeeper", "coordinator", "client", "metadata"],
     &["process", "schema_registry"],
     &["controller"],
     &["broker"],

@@ -4,7 +4,7 @@
 
 mod raft_cluster;
 
-use kafkascope::raft::{QuorumConfig, QuorumEvent, StateName};
+use kafkascope::raft::{EntryRecord, QuorumConfig, QuorumEvent, StateName};
 use raft_cluster::Cluster;
 use std::collections::BTreeMap;
 
@@ -56,11 +56,13 @@ fn a_record_is_committed_only_once_a_majority_of_voters_has_it() {
         "the leader alone is no majority: record {offset} is not committed"
     );
     c.heal();
-    // The followers' Fetches were lost on the way: they try again after the request timeout.
-    c.run_for(3_000);
-    assert_eq!(c.node(leader).high_watermark(), Some(offset + 1));
+    // The followers' Fetches were lost on the way: they try again after the request timeout
+    // (by then one may have stood for election; the record is committed either way).
+    c.run_for(4_000);
     for v in VOTERS {
-        assert_eq!(c.node(*v).high_watermark(), Some(offset + 1));
+        let node = c.node(*v);
+        assert!(node.high_watermark().is_some_and(|hw| hw > offset), "voter {v} has record {offset} committed");
+        assert_eq!(node.log.entries()[offset as usize].record, EntryRecord::Data(42));
     }
 }
 
@@ -107,13 +109,16 @@ fn a_leader_cut_off_from_a_majority_resigns_by_check_quorum() {
     let (mut c, leader) = elected(6, VOTERS);
     c.isolate(leader);
     // LeaderState: 1.5 × controller.quorum.fetch.timeout.ms (3 000 ms) since a majority last
-    // fetched; the followers' parked Fetches come back every 500 ms at most.
-    c.run_for(2_450);
+    // fetched. A Fetch parked before the cut still counts when it completes, up to 500 ms later.
+    c.run_for(2_950);
     assert_eq!(c.node(leader).state(), StateName::Leader);
     c.run_for(600);
     assert_eq!(c.node(leader).state(), StateName::Resigned);
     c.run_for(2_000);
-    assert_eq!((c.node(leader).state(), c.node(leader).epoch()), (StateName::Unattached, 2));
+    // pollResigned: after its election timeout, epoch 2 with no time left: it stands at once
+    // (a PreVote nobody answers, cut off as it is).
+    assert_eq!(c.node(leader).epoch(), 2);
+    assert!(matches!(c.node(leader).state(), StateName::Unattached | StateName::Prospective));
 }
 
 #[test]
@@ -299,3 +304,4 @@ fn the_quorum_keeps_every_committed_record_through_faults_on_500_seeds() {
     let failed: Vec<String> = (0..500).filter_map(|s| sweep_seed(s).err().map(|e| format!("seed {s}: {e}"))).collect();
     assert!(failed.is_empty(), "{failed:#?}");
 }
+

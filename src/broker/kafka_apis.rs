@@ -109,6 +109,9 @@ impl Broker {
                 ctx.out.send(self.node(), from, Message::AlterPartitionResponse { tp, result });
             }
             Message::AlterPartitionResponse { tp, result } => self.handle_alter_partition_response(ctx, tp, result),
+            Message::Raft(m) => self.handle_metadata_log(ctx, &from, m),
+            Message::BrokerRegistrationResponse { correlation_id, result } => self.registration_answered(ctx, correlation_id, result),
+            Message::BrokerHeartbeatResponse { correlation_id, result } => self.heartbeat_answered(ctx, correlation_id, result),
             Message::ControlledShutdownRequest {
                 correlation_id,
                 broker_id,
@@ -176,6 +179,7 @@ impl Broker {
             Message::Disconnected { correlation_id } if self.producer_ids.asking.is_some_and(|(id, _)| id == correlation_id) => {
                 self.producer_ids.asking = None;
             }
+            Message::Disconnected { correlation_id } if self.lifecycle_disconnected(correlation_id) => {}
             Message::Disconnected { correlation_id } if self.controlled_shutdown.as_ref().is_some_and(|cs| cs.in_flight == Some(correlation_id)) => {
                 self.controlled_shutdown_answered(ctx, correlation_id, Err("network_exception"));
             }
@@ -250,6 +254,9 @@ impl Broker {
     }
 
     pub(super) fn auto_create(&mut self, ctx: &mut Ctx, topic: &str) -> bool {
+        if self.kraft.is_some() {
+            return self.forward_create_topic(ctx, topic, ctx.config.num_partitions, ctx.config.default_replication_factor);
+        }
         let Some(session) = self.zk_session else { return false };
         let live = self.metadata.live_brokers.clone();
         let (start, shift) = (

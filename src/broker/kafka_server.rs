@@ -50,6 +50,11 @@ impl Broker {
             p.pending_isr = None;
         }
         ctx.out.emit(Event::BrokerStarted { broker: self.id });
+        if self.kraft.is_some() {
+            self.starting_up = false;
+            self.start_kraft(ctx);
+            return;
+        }
         self.connect_zookeeper(ctx, chroot);
         if !self.running {
             return; // the start failed
@@ -91,6 +96,7 @@ impl Broker {
         self.delayed_fetches.clear();
         self.producer_ids = ProducerIdBlock::default();
         self.isr_check_scheduled = false;
+        self.halt_kraft();
         out.cancel_timers_of(&self.node());
     }
 

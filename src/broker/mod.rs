@@ -5,6 +5,7 @@
 //! `replica_manager`, `delayed_operation` (purgatory), `fetcher` (`ReplicaFetcherThread`),
 //! `group_requests` (the coordinator's host), `producer_id_manager`, `controlled_shutdown`.
 
+mod broker_server;
 mod controlled_shutdown;
 mod delayed_operation;
 pub mod fetcher;
@@ -20,6 +21,7 @@ use crate::process::Ctx;
 use crate::protocol::*;
 use crate::replica::Partition;
 use crate::runtime::Timer;
+pub use broker_server::KRaftBroker;
 pub use controlled_shutdown::ControlledShutdown;
 use delayed_operation::{DelayedFetch, DelayedProduce};
 use fetcher::Fetcher;
@@ -70,6 +72,9 @@ pub struct Broker {
     starting_up: bool,
     #[serde(skip)]
     producer_ids: ProducerIdBlock,
+    /// KRaft mode: the metadata log and the registration with the controllers; `None` in
+    /// ZooKeeper mode.
+    pub kraft: Option<KRaftBroker>,
 }
 
 impl Broker {
@@ -94,11 +99,28 @@ impl Broker {
             start_failure: None,
             starting_up: false,
             producer_ids: ProducerIdBlock::default(),
+            kraft: None,
+        }
+    }
+
+    /// A broker of a KRaft cluster whose controllers are `voters`.
+    pub fn new_kraft(id: BrokerId, cluster: ClusterRef, voters: Vec<BrokerId>) -> Self {
+        Broker {
+            kraft: Some(KRaftBroker::new(voters)),
+            ..Broker::new(id, cluster)
         }
     }
 
     fn node(&self) -> NodeId {
         self.cluster.broker(self.id)
+    }
+
+    /// Where requests for the controller go: a broker in ZooKeeper mode, a controller in KRaft.
+    fn controller_node(&self, id: BrokerId) -> NodeId {
+        match self.kraft {
+            Some(_) => self.cluster.controller(id),
+            None => self.cluster.broker(id),
+        }
     }
 
     fn next_id(&mut self) -> u64 {
@@ -189,6 +211,8 @@ impl Broker {
                     }
                 }
             }
+            Timer::Quorum { .. } => self.metadata_log_timer(ctx),
+            Timer::BrokerHeartbeat { .. } => self.heartbeat_timer(ctx),
             Timer::LeaderImbalanceCheck => {
                 if let (Some(c), Some(s)) = (self.controller.as_mut(), self.zk_session) {
                     if c.on_imbalance_check(self.id, s, ctx).is_err() {

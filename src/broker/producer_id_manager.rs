@@ -30,7 +30,7 @@ impl Broker {
             self.producer_ids.asking = Some((correlation_id, now));
             ctx.out.send(
                 self.node(),
-                self.cluster.broker(controller),
+                self.controller_node(controller),
                 Message::AllocateProducerIdsRequest {
                     correlation_id,
                     broker_id: self.id,

@@ -124,7 +124,7 @@ impl Broker {
             partition_epoch: p.partition_epoch,
             new_isr,
         };
-        ctx.out.send(self.node(), self.cluster.broker(controller), msg);
+        ctx.out.send(self.node(), self.controller_node(controller), msg);
     }
 
     pub(super) fn handle_alter_partition_response(&mut self, ctx: &mut Ctx, tp: TopicPartition, result: Result<LeaderAndIsr, ErrorCode>) {
@@ -182,6 +182,12 @@ impl Broker {
         }
         self.metadata.controller_epoch = controller_epoch;
         self.metadata.controller_id = Some(controller_id);
+        self.apply_partition_states(ctx, partitions);
+    }
+
+    /// The roles partition states give this broker's replicas, newer states only: LeaderAndIsr's
+    /// in ZooKeeper mode, the committed metadata's in KRaft mode (`ReplicaManager.applyDelta`).
+    pub(super) fn apply_partition_states(&mut self, ctx: &mut Ctx, partitions: Vec<PartitionMetadata>) {
         let now = ctx.out.now_ms();
         for pm in partitions {
             if !pm.replicas.contains(&self.id) {

@@ -169,6 +169,8 @@ fn workload(seed: u64, profile: Profile) -> Plan {
             chroot: String::new(),
             brokers: BROKERS.to_vec(),
             config: broker_config,
+            metadata_mode: Default::default(),
+            controllers: Vec::new(),
         }],
         latency_ms: 1 + rng.below(3),
         jitter_ms: rng.below(6),

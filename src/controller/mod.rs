@@ -2,8 +2,7 @@
 //! elected by creating `/controller` first, that decides leaders and ISRs for the
 //! whole cluster, stores them in ZooKeeper and tells the brokers.
 
-pub mod election;
-
+use crate::election;
 use crate::process::Ctx;
 use crate::protocol::{BrokerId, ErrorCode, LeaderAndIsr, Message, Name, PartitionMetadata, TopicPartition};
 use crate::runtime::Timer;

@@ -226,6 +226,44 @@ pub enum Message {
         result: Result<LeaderAndIsr, ErrorCode>,
     },
 
+    /// KRaft (KIP-595): the controllers' quorum, and brokers pulling `__cluster_metadata`.
+    Raft(crate::raft::RaftMessage<MetadataRecord>),
+    /// KIP-631: a KRaft broker registers with the active controller.
+    BrokerRegistrationRequest {
+        correlation_id: u64,
+        broker_id: BrokerId,
+    },
+    /// The broker epoch (the offset of its RegisterBrokerRecord), once the record is committed.
+    BrokerRegistrationResponse {
+        correlation_id: u64,
+        result: Result<u64, ErrorCode>,
+    },
+    /// KIP-631: every `broker.heartbeat.interval.ms`, with how far the broker has applied the
+    /// metadata log; a broker that stops sending is fenced after `broker.session.timeout.ms`.
+    BrokerHeartbeatRequest {
+        correlation_id: u64,
+        broker_id: BrokerId,
+        broker_epoch: u64,
+        current_metadata_offset: u64,
+    },
+    BrokerHeartbeatResponse {
+        correlation_id: u64,
+        result: Result<BrokerHeartbeatState, ErrorCode>,
+    },
+    /// CreateTopics, as a KRaft broker forwards it to the active controller (KIP-590), or as
+    /// the admin tool sends it.
+    CreateTopicsRequest {
+        correlation_id: u64,
+        topic: Name,
+        partitions: u32,
+        replication_factor: u32,
+    },
+    CreateTopicsResponse {
+        correlation_id: u64,
+        topic: Name,
+        error: Option<ErrorCode>,
+    },
+
     /// Schema registry REST: `POST /subjects/{subject}/versions` (register) or, with
     /// `register` false (`auto.register.schemas=false`), `POST /subjects/{subject}` (look up).
     RegisterSchemaRequest {
@@ -270,7 +308,10 @@ impl Message {
             | Message::ListOffsetsRequest { correlation_id, .. }
             | Message::RegisterSchemaRequest { correlation_id, .. }
             | Message::SchemaByIdRequest { correlation_id, .. }
-            | Message::ControlledShutdownRequest { correlation_id, .. } => Some(*correlation_id),
+            | Message::ControlledShutdownRequest { correlation_id, .. }
+            | Message::BrokerRegistrationRequest { correlation_id, .. }
+            | Message::BrokerHeartbeatRequest { correlation_id, .. }
+            | Message::CreateTopicsRequest { correlation_id, .. } => Some(*correlation_id),
             _ => None,
         }
     }
@@ -296,7 +337,10 @@ impl Message {
             | Message::ListOffsetsResponse { correlation_id, .. }
             | Message::RegisterSchemaResponse { correlation_id, .. }
             | Message::SchemaByIdResponse { correlation_id, .. }
-            | Message::ControlledShutdownResponse { correlation_id, .. } => Some(*correlation_id),
+            | Message::ControlledShutdownResponse { correlation_id, .. }
+            | Message::BrokerRegistrationResponse { correlation_id, .. }
+            | Message::BrokerHeartbeatResponse { correlation_id, .. }
+            | Message::CreateTopicsResponse { correlation_id, .. } => Some(*correlation_id),
             _ => None,
         }
     }
@@ -348,6 +392,13 @@ impl Message {
             Message::ControlledShutdownRequest { .. } => "ControlledShutdown",
             Message::ControlledShutdownResponse { .. } => "ControlledShutdownResponse",
             Message::StopReplicaRequest { .. } => "StopReplica",
+            Message::Raft(m) => m.kind(),
+            Message::BrokerRegistrationRequest { .. } => "BrokerRegistration",
+            Message::BrokerRegistrationResponse { .. } => "BrokerRegistrationResponse",
+            Message::BrokerHeartbeatRequest { .. } => "BrokerHeartbeat",
+            Message::BrokerHeartbeatResponse { .. } => "BrokerHeartbeatResponse",
+            Message::CreateTopicsRequest { .. } => "CreateTopics",
+            Message::CreateTopicsResponse { .. } => "CreateTopicsResponse",
             Message::ControllerRequestResponse { api, .. } => match *api {
                 "LeaderAndIsr" => "LeaderAndIsrResponse",
                 "UpdateMetadata" => "UpdateMetadataResponse",

@@ -3,10 +3,12 @@
 
 mod consumer_protocol;
 mod message;
+mod metadata_record;
 mod summary;
 
 pub use consumer_protocol::{Assignment, Subscription};
 pub use message::Message;
+pub use metadata_record::MetadataRecord;
 pub use summary::Part;
 
 use serde::{Serialize, Serializer};
@@ -24,6 +26,9 @@ pub type Bytes = Rc<[u8]>;
 pub enum NodeId {
     ZooKeeper,
     Broker(BrokerNode),
+    /// A KRaft controller (`process.roles=controller`): a voter of the metadata quorum. Its
+    /// `node.id` is unique among the cluster's brokers and controllers.
+    Controller(BrokerNode),
     Client(Name),
 }
 
@@ -51,6 +56,11 @@ impl ClusterRef {
         NodeId::Broker(BrokerNode { cluster: self.clone(), id })
     }
 
+    /// The KRaft controller with this `node.id` in this cluster.
+    pub fn controller(&self, id: BrokerId) -> NodeId {
+        NodeId::Controller(BrokerNode { cluster: self.clone(), id })
+    }
+
     /// The host name the broker registers: `broker-1`, or `broker-1.cluster-b` with several
     /// clusters, whose brokers run on different hosts.
     pub fn host(&self, id: BrokerId) -> String {
@@ -68,6 +78,10 @@ impl fmt::Display for NodeId {
             NodeId::Broker(BrokerNode { cluster, id }) => match &cluster.scope {
                 None => write!(f, "broker-{id}"),
                 Some(c) => write!(f, "{c}/broker-{id}"),
+            },
+            NodeId::Controller(BrokerNode { cluster, id }) => match &cluster.scope {
+                None => write!(f, "controller-{id}"),
+                Some(c) => write!(f, "{c}/controller-{id}"),
             },
             NodeId::Client(name) => f.write_str(name),
         }
@@ -223,6 +237,10 @@ pub enum ErrorCode {
     InvalidProducerEpoch,
     /// Not a broker error: the producer's own `TimeoutException` when `delivery.timeout.ms` passes.
     DeliveryTimeout,
+    /// CreateTopics of a topic that exists.
+    TopicAlreadyExists,
+    /// CreateTopics asking for more replicas than there are brokers to hold them.
+    InvalidReplicationFactor,
 }
 
 impl ErrorCode {
@@ -255,6 +273,8 @@ impl ErrorCode {
             ErrorCode::OutOfOrderSequenceNumber => "OUT_OF_ORDER_SEQUENCE_NUMBER",
             ErrorCode::InvalidProducerEpoch => "INVALID_PRODUCER_EPOCH",
             ErrorCode::DeliveryTimeout => "TIMEOUT",
+            ErrorCode::TopicAlreadyExists => "TOPIC_ALREADY_EXISTS",
+            ErrorCode::InvalidReplicationFactor => "INVALID_REPLICATION_FACTOR",
         }
     }
 
@@ -284,6 +304,14 @@ pub struct LeaderAndIsr {
     /// The znode's version (Kafka's `partitionEpoch` / zkVersion): guards conditional updates.
     pub partition_epoch: u32,
     pub controller_epoch: u32,
+}
+
+/// The active controller's answer to a heartbeat (`BrokerHeartbeatResponse`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct BrokerHeartbeatState {
+    /// The broker has applied the metadata log up to its registration.
+    pub is_caught_up: bool,
+    pub is_fenced: bool,
 }
 
 /// What a broker learns of one partition through LeaderAndIsr and UpdateMetadata.

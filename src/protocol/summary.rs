@@ -157,6 +157,34 @@ impl Message {
                 controller_epoch, partitions, ..
             } => s.w("controller_epoch").v(controller_epoch).v(":").list(partitions.iter(), |s, tp| s.v(tp)),
             Message::ControllerRequestResponse { controller_epoch, error, .. } => s.w("controller_epoch").v(controller_epoch).v(":").v(error),
+            Message::Raft(m) => m.summary().into_iter().fold(s, |s, v| s.v(v)),
+            Message::BrokerRegistrationRequest { broker_id, .. } => s.w("broker").v(broker_id),
+            Message::BrokerRegistrationResponse { result, .. } => match result {
+                Ok(epoch) => s.w("epoch").v(epoch),
+                Err(e) => s.v(e),
+            },
+            Message::BrokerHeartbeatRequest {
+                broker_id,
+                broker_epoch,
+                current_metadata_offset,
+                ..
+            } => s.w("broker").v(broker_id).w("epoch").v(broker_epoch).v("metadata offset").v(current_metadata_offset),
+            Message::BrokerHeartbeatResponse { result, .. } => match result {
+                Ok(st) => s
+                    .v(if st.is_fenced { "fenced" } else { "unfenced" })
+                    .v(if st.is_caught_up { "caught up" } else { "catching up" }),
+                Err(e) => s.v(e),
+            },
+            Message::CreateTopicsRequest {
+                topic,
+                partitions,
+                replication_factor,
+                ..
+            } => s.v(topic).v(format!("×{partitions}")).v(format!("RF {replication_factor}")),
+            Message::CreateTopicsResponse { topic, error, .. } => match error {
+                None => s.v(topic),
+                Some(e) => s.v(topic).v(":").v(e),
+            },
         }
         .0
     }

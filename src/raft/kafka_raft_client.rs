@@ -37,6 +37,7 @@ struct Inflight {
 #[derive(Clone, Debug, Serialize)]
 struct Parked {
     correlation_id: u64,
+    replica: Option<u32>,
     fetch_offset: u64,
     deadline_ms: u64,
 }
@@ -68,8 +69,21 @@ impl<R: Clone> KafkaRaftClient<R> {
             parked: BTreeMap::new(),
             wake: None,
         };
-        client.quorum.deadline_ms = client.fresh_deadline(io);
+        client.quorum.deadline_ms = match client.quorum.state {
+            EpochState::Follower { .. } => Some(io.now_ms() + client.config.fetch_timeout_ms),
+            _ => client.fresh_deadline(io),
+        };
         client.emit_state(io);
+        // `KafkaRaftClient.initialize`: the only voter need not wait for anyone.
+        let alone = client.config.voters == [id];
+        if alone
+            && matches!(
+                client.quorum.state,
+                EpochState::Unattached { .. } | EpochState::Follower { .. } | EpochState::Resigned { .. }
+            )
+        {
+            client.become_prospective(io);
+        }
         client.poll(io);
         client
     }
@@ -203,6 +217,10 @@ impl<R: Clone> KafkaRaftClient<R> {
                     return;
                 }
                 self.inflight.remove(&from);
+                // `RequestManager.onResponseResult`: after a failed answer, wait before the next try.
+                if response.response_header().is_some_and(|(_, error, _)| error.is_some()) {
+                    self.backoff_until.insert(from, io.now_ms() + self.config.retry_backoff_ms);
+                }
                 self.handle_response(from, response, io);
             }
         }
@@ -247,7 +265,7 @@ impl<R: Clone> KafkaRaftClient<R> {
 
     fn handle_vote_request(&mut self, from: u32, correlation_id: u64, epoch: u64, candidate: u32, last: (u64, u64), pre_vote: bool, io: &mut dyn RaftIo<R>) {
         let invalid = if pre_vote { last.0 > epoch } else { last.0 >= epoch };
-        let error = if invalid || !self.is_voter() {
+        let error = if invalid {
             Some(RaftError::InvalidRequest)
         } else {
             self.validate_voter_request(epoch, None, io)
@@ -301,8 +319,14 @@ impl<R: Clone> KafkaRaftClient<R> {
     /// A granted standard vote goes to disk before the answer leaves, with a fresh election
     /// timeout (`unattachedAddVotedState`, `prospectiveAddVotedState`).
     fn record_vote(&mut self, candidate: u32, io: &mut dyn RaftIo<R>) {
+        let fresh = self.quorum.new_election();
         match &mut self.quorum.state {
-            EpochState::Unattached { voted } | EpochState::Prospective { voted, .. } => *voted = Some(candidate),
+            EpochState::Unattached { voted } => *voted = Some(candidate),
+            // `prospectiveAddVotedState`: a new Prospective, its PreVotes asked again.
+            EpochState::Prospective { voted, election, .. } => {
+                *voted = Some(candidate);
+                *election = fresh;
+            }
             _ => return,
         }
         self.quorum.stored = ElectionState {
@@ -322,16 +346,15 @@ impl<R: Clone> KafkaRaftClient<R> {
             return;
         }
         let max = self.config.election_backoff_max_ms;
-        let backoff = match successors.iter().position(|s| *s == me) {
-            Some(0) => 0,
-            None => max,
-            Some(p) => {
-                let n = successors.len() as u32;
-                max.min((max >> (n - 1)) << (p as u32 - 1))
-            }
+        let (n, p) = (successors.len(), successors.iter().position(|s| *s == me).unwrap_or(successors.len()));
+        // `RaftUtil.strictExponentialElectionBackoffMs`
+        let backoff = match p {
+            0 => 0,
+            p if p >= n => max,
+            p => max.min((max >> (n - 1)) << (p - 1)),
         };
-        let at = io.now_ms() + backoff;
-        self.quorum.deadline_ms = Some(self.quorum.deadline_ms.map_or(at, |d| d.min(at)));
+        // `FollowerState.overrideFetchTimeout`
+        self.quorum.deadline_ms = Some(io.now_ms() + backoff);
     }
 
     fn handle_fetch_request(
@@ -346,14 +369,14 @@ impl<R: Clone> KafkaRaftClient<R> {
         io: &mut dyn RaftIo<R>,
     ) {
         // `validateLeaderOnlyRequest`
-        let error = if current_leader_epoch < self.quorum.epoch {
+        let error = if last_fetched_epoch > current_leader_epoch {
+            Some(RaftError::InvalidRequest)
+        } else if current_leader_epoch < self.quorum.epoch {
             Some(RaftError::FencedLeaderEpoch)
         } else if current_leader_epoch > self.quorum.epoch {
             Some(RaftError::UnknownLeaderEpoch)
         } else if !matches!(self.quorum.state, EpochState::Leader(_)) {
             Some(RaftError::NotLeaderOrFollower)
-        } else if last_fetched_epoch > current_leader_epoch {
-            Some(RaftError::InvalidRequest)
         } else {
             None
         };
@@ -379,6 +402,7 @@ impl<R: Clone> KafkaRaftClient<R> {
                     from,
                     Parked {
                         correlation_id,
+                        replica,
                         fetch_offset,
                         deadline_ms: now + MAX_FETCH_WAIT_MS,
                     },
@@ -432,8 +456,18 @@ impl<R: Clone> KafkaRaftClient<R> {
     /// Answers every parked Fetch (there is something new for each).
     fn complete_parked(&mut self, io: &mut dyn RaftIo<R>) {
         for (to, p) in std::mem::take(&mut self.parked) {
-            self.send_fetch_answer(to, p.correlation_id, p.fetch_offset, None, io);
+            self.answer_parked(to, p, io);
         }
+    }
+
+    /// A parked Fetch completes as if it came now (`tryCompleteFetchRequest`): its voter counts
+    /// as having fetched, for check-quorum and BeginQuorumEpoch.
+    fn answer_parked(&mut self, to: u32, p: Parked, io: &mut dyn RaftIo<R>) {
+        let now = io.now_ms();
+        if let (EpochState::Leader(leader), Some(r)) = (&mut self.quorum.state, p.replica.filter(|r| self.config.is_voter(*r))) {
+            leader.fetched(r, now, &self.config);
+        }
+        self.send_fetch_answer(to, p.correlation_id, p.fetch_offset, None, io);
     }
 
     fn high_watermark_moved(&mut self, hw: u64, io: &mut dyn RaftIo<R>) {
@@ -509,21 +543,15 @@ impl<R: Clone> KafkaRaftClient<R> {
             self.log.append(records);
         }
         let log_end = self.log.end_offset();
-        let fresh = self.config.is_voter(me).then(|| io.now_ms() + self.config.fetch_timeout_ms);
-        let mut moved = None;
-        if let EpochState::Follower {
-            has_fetched, high_watermark, ..
-        } = &mut self.quorum.state
-        {
+        // Observers too keep a fetch timeout: past it they look for the leader among the voters.
+        let fresh = Some(io.now_ms() + self.config.fetch_timeout_ms);
+        if let EpochState::Follower { has_fetched, .. } = &mut self.quorum.state {
             *has_fetched = true;
-            if let Some(leader_hw) = hw.filter(|_| diverging.is_none()) {
-                let new = leader_hw.min(log_end);
-                if high_watermark.is_none_or(|h| new > h) {
-                    *high_watermark = Some(new);
-                    moved = Some(new);
-                }
-            }
         }
+        let moved = hw
+            .filter(|_| diverging.is_none())
+            .map(|leader_hw| leader_hw.min(log_end))
+            .filter(|new| self.quorum.advance_high_watermark(*new));
         self.quorum.deadline_ms = fresh;
         if let Some(hw) = moved {
             self.high_watermark_moved(hw, io);
@@ -561,6 +589,7 @@ impl<R: Clone> KafkaRaftClient<R> {
     fn set_state(&mut self, epoch: u64, state: EpochState, deadline_ms: Option<u64>, io: &mut dyn RaftIo<R>) {
         let parked = std::mem::take(&mut self.parked);
         self.inflight.clear();
+        self.backoff_until.clear();
         self.quorum.transition(epoch, state);
         self.quorum.deadline_ms = deadline_ms;
         for (to, p) in parked {
@@ -579,17 +608,13 @@ impl<R: Clone> KafkaRaftClient<R> {
     }
 
     fn become_follower(&mut self, epoch: u64, leader: u32, io: &mut dyn RaftIo<R>) {
-        let voted = if epoch == self.quorum.epoch {
-            self.quorum.voted().filter(|v| *v != self.quorum.id)
-        } else {
-            None
-        };
-        let deadline = self.is_voter().then(|| io.now_ms() + self.config.fetch_timeout_ms);
+        // A Candidate that follows its epoch's winner keeps its vote for itself (`transitionToFollower`).
+        let voted = if epoch == self.quorum.epoch { self.quorum.voted() } else { None };
+        let deadline = Some(io.now_ms() + self.config.fetch_timeout_ms);
         let state = EpochState::Follower {
             leader,
             voted,
             has_fetched: false,
-            high_watermark: None,
         };
         self.set_state(epoch, state, deadline, io);
     }
@@ -631,15 +656,7 @@ impl<R: Clone> KafkaRaftClient<R> {
     }
 
     fn append_as_leader(&mut self, entries: Vec<Entry<R>>, io: &mut dyn RaftIo<R>) {
-        let first_offset = self.log.end_offset();
-        let count = entries.len() as u64;
         self.log.append(entries);
-        io.emit(QuorumEvent::Appended {
-            node: self.quorum.id,
-            epoch: self.quorum.epoch,
-            first_offset,
-            count,
-        });
         let (me, end) = (self.quorum.id, self.log.end_offset());
         let moved = match &mut self.quorum.state {
             EpochState::Leader(l) => l.maybe_update_high_watermark(me, end, &self.config),
@@ -788,9 +805,9 @@ impl<R: Clone> KafkaRaftClient<R> {
     fn poll(&mut self, io: &mut dyn RaftIo<R>) {
         let now = io.now_ms();
         let expired: Vec<u32> = self.inflight.iter().filter(|(_, r)| r.deadline_ms <= now).map(|(n, _)| *n).collect();
+        // `RequestManager`: a request that timed out only frees its connection.
         for n in expired {
             self.inflight.remove(&n);
-            self.backoff_until.insert(n, now + self.config.retry_backoff_ms);
         }
         self.backoff_until.retain(|_, t| *t > now);
         // A state may hand over to another at once (a timed-out Prospective stands again); a
@@ -809,13 +826,20 @@ impl<R: Clone> KafkaRaftClient<R> {
         let timed_out = self.quorum.deadline_ms.is_some_and(|d| d <= now);
         match self.quorum.name() {
             StateName::Leader => self.poll_leader(now, io),
-            StateName::Resigned if timed_out => self.become_unattached(self.quorum.epoch + 1, None, false, io),
+            // `pollResigned`: no election time left, so it stands at once.
+            StateName::Resigned if timed_out => self.set_state(self.quorum.epoch + 1, EpochState::Unattached { voted: None }, Some(now), io),
             StateName::Resigned => self.send_end_quorum_epoch(now, io),
             StateName::Candidate if timed_out => self.become_prospective(io),
             StateName::Candidate => self.request_votes(now, false, io),
             StateName::Prospective if timed_out => self.after_election_loss(false, io),
             StateName::Prospective => self.request_votes(now, true, io),
-            StateName::Follower | StateName::Unattached if timed_out => self.become_prospective(io),
+            StateName::Follower | StateName::Unattached if timed_out && self.is_voter() => self.become_prospective(io),
+            // `pollFollowerAsObserver`: an observer that hears nothing from its leader asks the voters.
+            StateName::Follower if timed_out => {
+                if self.inflight.is_empty() {
+                    self.fetch_from_random_voter(now, io);
+                }
+            }
             StateName::Follower => {
                 if self.inflight.is_empty() {
                     let leader = self.leader().unwrap_or(self.quorum.id);
@@ -872,7 +896,7 @@ impl<R: Clone> KafkaRaftClient<R> {
         let due: Vec<(u32, Parked)> = self.parked.iter().filter(|(_, p)| p.deadline_ms <= now).map(|(n, p)| (*n, p.clone())).collect();
         for (to, p) in due {
             self.parked.remove(&to);
-            self.send_fetch_answer(to, p.correlation_id, p.fetch_offset, None, io);
+            self.answer_parked(to, p, io);
         }
     }
 
@@ -881,8 +905,15 @@ impl<R: Clone> KafkaRaftClient<R> {
             return;
         };
         let successors = preferred_successors.clone();
-        let to: Vec<u32> = successors.iter().copied().filter(|v| !acked.contains(v) && self.ready(*v, now)).collect();
-        let (epoch, me) = (self.quorum.epoch, self.quorum.id);
+        let me = self.quorum.id;
+        let to: Vec<u32> = self
+            .config
+            .voters
+            .iter()
+            .copied()
+            .filter(|v| *v != me && !acked.contains(v) && self.ready(*v, now))
+            .collect();
+        let epoch = self.quorum.epoch;
         for v in to {
             let preferred_successors = successors.clone();
             self.send_request(
@@ -899,7 +930,8 @@ impl<R: Clone> KafkaRaftClient<R> {
     }
 
     fn schedule_wake(&mut self, now: u64, io: &mut dyn RaftIo<R>) {
-        let mut next = self.quorum.deadline_ms;
+        // A deadline already acted on (an observer past its fetch timeout) wakes nobody.
+        let mut next = self.quorum.deadline_ms.filter(|d| *d > now);
         let mut consider = |t: u64| next = Some(next.map_or(t, |n: u64| n.min(t)));
         for r in self.inflight.values() {
             consider(r.deadline_ms);
@@ -920,7 +952,8 @@ impl<R: Clone> KafkaRaftClient<R> {
             io.cancel(key);
         }
         if let Some(at) = next {
-            self.wake = Some(io.set_timer(at.saturating_sub(now)));
+            let electing = self.is_voter() && !matches!(self.quorum.state, EpochState::Leader(_) | EpochState::Follower { .. });
+            self.wake = Some(io.set_timer(at.saturating_sub(now), electing));
         }
     }
 }

@@ -18,7 +18,7 @@ pub mod replicated_log;
 
 pub use kafka_raft_client::{Durable, KafkaRaftClient};
 pub use quorum_state::{ElectionState, StateName};
-pub use replicated_log::{Entry, ReplicatedLog};
+pub use replicated_log::{Entry, EntryRecord, ReplicatedLog};
 
 use crate::sim::TimerKey;
 use serde::Serialize;
@@ -171,6 +171,73 @@ impl<R> RaftMessage<R> {
         }
     }
 
+    /// Kafka's name of the API.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            RaftMessage::VoteRequest { pre_vote: true, .. } => "PreVote",
+            RaftMessage::VoteRequest { .. } => "Vote",
+            RaftMessage::VoteResponse { pre_vote: true, .. } => "PreVoteResponse",
+            RaftMessage::VoteResponse { .. } => "VoteResponse",
+            RaftMessage::BeginQuorumEpochRequest { .. } => "BeginQuorumEpoch",
+            RaftMessage::BeginQuorumEpochResponse { .. } => "BeginQuorumEpochResponse",
+            RaftMessage::EndQuorumEpochRequest { .. } => "EndQuorumEpoch",
+            RaftMessage::EndQuorumEpochResponse { .. } => "EndQuorumEpochResponse",
+            RaftMessage::FetchRequest { .. } => "Fetch",
+            RaftMessage::FetchResponse { .. } => "FetchResponse",
+        }
+    }
+
+    /// The values the narration shows, as they are.
+    pub fn summary(&self) -> Vec<String> {
+        let error = |e: &Option<RaftError>| e.map(|e| format!("{e:?}"));
+        match self {
+            RaftMessage::VoteRequest {
+                epoch, candidate, last_offset, ..
+            } => vec![format!("epoch {epoch}"), format!("candidate {candidate}"), format!("log end {last_offset}")],
+            RaftMessage::VoteResponse { epoch, granted, error: e, .. } => {
+                let mut v = vec![format!("epoch {epoch}"), if *granted { "granted" } else { "refused" }.to_string()];
+                v.extend(error(e));
+                v
+            }
+            RaftMessage::BeginQuorumEpochRequest { epoch, leader, .. } | RaftMessage::EndQuorumEpochRequest { epoch, leader, .. } => {
+                vec![format!("epoch {epoch}"), format!("leader {leader}")]
+            }
+            RaftMessage::BeginQuorumEpochResponse { epoch, error: e, .. } | RaftMessage::EndQuorumEpochResponse { epoch, error: e, .. } => {
+                let mut v = vec![format!("epoch {epoch}")];
+                v.extend(error(e));
+                v
+            }
+            RaftMessage::FetchRequest {
+                current_leader_epoch,
+                fetch_offset,
+                ..
+            } => vec![
+                "__cluster_metadata".into(),
+                format!("epoch {current_leader_epoch}"),
+                format!("offset {fetch_offset}"),
+            ],
+            RaftMessage::FetchResponse {
+                epoch,
+                high_watermark,
+                diverging,
+                records,
+                error: e,
+                ..
+            } => {
+                let mut v = vec!["__cluster_metadata".into(), format!("epoch {epoch}")];
+                v.extend(error(e));
+                if let Some(d) = diverging {
+                    v.push(format!("diverging at {}", d.end_offset));
+                }
+                if !records.is_empty() {
+                    v.push(format!("{} records", records.len()));
+                }
+                v.extend(high_watermark.map(|hw| format!("HW {hw}")));
+                v
+            }
+        }
+    }
+
     /// A response's epoch, error and the leader it names; `None` for a request.
     pub fn response_header(&self) -> Option<(u64, Option<RaftError>, Option<u32>)> {
         match self {
@@ -205,8 +272,6 @@ pub enum QuorumEvent {
     },
     /// A voter granted a vote; a standard one is on disk before the answer leaves.
     VoteGranted { node: u32, candidate: u32, epoch: u64, pre_vote: bool },
-    /// A leader appended records of its epoch at `first_offset..`.
-    Appended { node: u32, epoch: u64, first_offset: u64, count: u64 },
     /// A node's high watermark moved forward: every record below it is committed.
     HighWatermark { node: u32, epoch: u64, high_watermark: u64 },
     /// A follower cut its log back to `end_offset` because it diverged from the leader's.
@@ -220,7 +285,9 @@ pub trait RaftIo<R> {
     fn now_ms(&self) -> u64;
     fn rng(&mut self) -> &mut oorandom::Rand64;
     fn send(&mut self, to: u32, msg: RaftMessage<R>);
-    fn set_timer(&mut self, delay_ms: u64) -> TimerKey;
+    /// `electing`: the node waits to stand or to hear who won, which is work under way, not
+    /// housekeeping.
+    fn set_timer(&mut self, delay_ms: u64, electing: bool) -> TimerKey;
     fn cancel(&mut self, key: TimerKey);
     fn emit(&mut self, event: QuorumEvent);
 }

@@ -16,6 +16,7 @@ pub struct ElectionState {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum StateName {
     Unattached,
     Prospective,
@@ -76,7 +77,6 @@ pub enum EpochState {
         /// A Fetch from the leader succeeded this epoch (`FollowerState.hasFetchedFromLeader`):
         /// then the follower refuses PreVotes.
         has_fetched: bool,
-        high_watermark: Option<u64>,
     },
     /// A leader stepping down: it tells the voters until each has heard.
     Resigned {
@@ -94,6 +94,9 @@ pub struct QuorumState {
     pub stored: ElectionState,
     /// When a voter's election (or, as Follower, fetch) timeout ends.
     pub deadline_ms: Option<u64>,
+    /// What this node knows of the committed end of the log. Every state passes it on to the
+    /// next but Leader, which starts without one (`QuorumState.transitionTo*`).
+    known_high_watermark: Option<u64>,
 }
 
 impl QuorumState {
@@ -129,8 +132,7 @@ impl QuorumState {
     pub fn high_watermark(&self) -> Option<u64> {
         match &self.state {
             EpochState::Leader(l) => l.high_watermark,
-            EpochState::Follower { high_watermark, .. } => *high_watermark,
-            _ => None,
+            _ => self.known_high_watermark,
         }
     }
 
@@ -143,6 +145,7 @@ impl QuorumState {
             state: EpochState::Unattached { voted: stored.voted },
             stored: stored.clone(),
             deadline_ms: None,
+            known_high_watermark: None,
         };
         if stored.epoch < log_last_epoch {
             qs.epoch = log_last_epoch;
@@ -164,7 +167,6 @@ impl QuorumState {
                 leader,
                 voted: stored.voted,
                 has_fetched: false,
-                high_watermark: None,
             };
         }
         qs
@@ -173,6 +175,7 @@ impl QuorumState {
     /// Moves to a new state, writing the `quorum-state` file first unless the move is one
     /// Kafka keeps in memory (Prospective, Resigned).
     pub fn transition(&mut self, epoch: u64, state: EpochState) {
+        self.known_high_watermark = self.high_watermark();
         self.epoch = epoch;
         self.state = state;
         if !matches!(self.state, EpochState::Prospective { .. } | EpochState::Resigned { .. }) {
@@ -182,6 +185,15 @@ impl QuorumState {
                 voted: self.voted(),
             };
         }
+    }
+
+    /// A follower or observer learnt a higher high watermark (it never goes down).
+    pub fn advance_high_watermark(&mut self, hw: u64) -> bool {
+        let moves = self.known_high_watermark.is_none_or(|h| hw > h);
+        if moves {
+            self.known_high_watermark = Some(hw);
+        }
+        moves
     }
 
     pub fn new_election(&self) -> Election {

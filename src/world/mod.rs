@@ -12,6 +12,7 @@ use crate::broker::Broker;
 use crate::client::consumer::Consumer;
 use crate::client::producer::Producer;
 use crate::config::{ClusterSpec, WorldConfig};
+use crate::metadata::QuorumController;
 use crate::process::Ctx;
 use crate::protocol::*;
 use crate::runtime::{Item, Latency, Network, Scheduler};
@@ -59,6 +60,8 @@ pub struct World {
     pub zk: ZooKeeper,
     /// By cluster (index in the config) and broker id: ids are unique only within a cluster.
     pub brokers: BTreeMap<(usize, BrokerId), Broker>,
+    /// KRaft clusters' controllers, by cluster and `node.id`.
+    pub controllers: BTreeMap<(usize, BrokerId), QuorumController>,
     pub producers: BTreeMap<Name, Producer>,
     pub consumers: BTreeMap<Name, Consumer>,
     pub schema_registry: Option<SchemaRegistry>,
@@ -78,6 +81,7 @@ impl World {
             net: Network::default(),
             zk: ZooKeeper::new(),
             brokers: BTreeMap::new(),
+            controllers: BTreeMap::new(),
             producers: BTreeMap::new(),
             consumers: BTreeMap::new(),
             schema_registry: None,
@@ -87,9 +91,22 @@ impl World {
             config,
         };
         for ci in 0..w.config.clusters.len() {
-            for id in w.config.clusters[ci].brokers.clone() {
-                w.brokers.insert((ci, id), Broker::new(id, w.cluster_ref(ci)));
+            let voters = w.config.clusters[ci].controller_ids();
+            for id in &voters {
+                w.controllers.insert((ci, *id), QuorumController::new(*id, w.cluster_ref(ci), voters.clone()));
             }
+            for id in w.config.clusters[ci].brokers.clone() {
+                let broker = match voters.is_empty() {
+                    true => Broker::new(id, w.cluster_ref(ci)),
+                    false => Broker::new_kraft(id, w.cluster_ref(ci), voters.clone()),
+                };
+                w.brokers.insert((ci, id), broker);
+            }
+        }
+        let controllers: Vec<(usize, BrokerId)> = w.controllers.keys().copied().collect();
+        for key in controllers {
+            w.start_controller(key);
+            w.flush_events(Some(key.0));
         }
         let keys: Vec<(usize, BrokerId)> = w.brokers.keys().copied().collect();
         for key in keys {
@@ -147,6 +164,23 @@ impl World {
         }
     }
 
+    fn start_controller(&mut self, key: (usize, BrokerId)) {
+        let World { sched, controllers, config, .. } = self;
+        if let Some(c) = controllers.get_mut(&key) {
+            c.start(sched, &config.clusters[key.0].config);
+        }
+    }
+
+    /// The KRaft cluster's active controller, if the quorum has one.
+    pub fn active_controller(&self, ci: usize) -> Option<&QuorumController> {
+        self.controllers.range((ci, 0)..=(ci, BrokerId::MAX)).map(|(_, c)| c).find(|c| c.is_active())
+    }
+
+    /// The controllers of cluster `ci` (none in ZooKeeper mode), by id.
+    pub fn controllers_of(&self, ci: usize) -> impl Iterator<Item = &QuorumController> {
+        self.controllers.range((ci, 0)..=(ci, BrokerId::MAX)).map(|(_, c)| c)
+    }
+
     fn start_broker(&mut self, key: (usize, BrokerId)) {
         self.with_broker(key, |b, ctx, chroot| b.start(ctx, chroot));
     }
@@ -193,7 +227,7 @@ impl World {
     fn cluster_of(&self, node: &NodeId) -> Option<usize> {
         match node {
             NodeId::ZooKeeper => None,
-            NodeId::Broker(b) => Some(b.cluster.index),
+            NodeId::Broker(b) | NodeId::Controller(b) => Some(b.cluster.index),
             NodeId::Client(name) => self
                 .producers
                 .get(name)
@@ -261,6 +295,7 @@ impl World {
         match node {
             NodeId::ZooKeeper => true,
             NodeId::Broker(b) => self.brokers.get(&(b.cluster.index, b.id)).is_some_and(|b| b.running),
+            NodeId::Controller(c) => self.controllers.get(&(c.cluster.index, c.id)).is_some_and(|c| c.running()),
             NodeId::Client(c) => {
                 self.producers.get(c).is_some_and(|p| p.running)
                     || self.consumers.get(c).is_some_and(|c| c.running)
@@ -295,7 +330,7 @@ impl World {
             // The crashed process's host resets the connection: a waiting sender learns at once.
             let refused = msg
                 .request_correlation_id()
-                .filter(|_| matches!(to, NodeId::Broker(_)) && self.node_is_up(&from));
+                .filter(|_| matches!(to, NodeId::Broker(_) | NodeId::Controller(_)) && self.node_is_up(&from));
             self.sched.emit(Event::MessageDropped {
                 id,
                 from: from.clone(),
@@ -331,6 +366,16 @@ impl World {
                     Input::Timer(timer) if b.running => b.handle_timer(ctx, chroot, timer),
                     Input::Timer(_) => {}
                 });
+            }
+            NodeId::Controller(node) => {
+                let World { sched, controllers, config, .. } = self;
+                let spec = &config.clusters[node.cluster.index].config;
+                if let Some(c) = controllers.get_mut(&(node.cluster.index, node.id)) {
+                    match input {
+                        Input::Message(from, msg) => c.handle(sched, spec, from, msg),
+                        Input::Timer(timer) => c.handle_timer(sched, spec, timer),
+                    }
+                }
             }
             NodeId::Client(name) => {
                 let sched = &mut self.sched;
@@ -405,8 +450,12 @@ impl World {
             .collect()
     }
 
-    /// The topics of a cluster: the children of its `/brokers/topics`.
+    /// The topics of a cluster: the children of its `/brokers/topics`, or in KRaft mode those the
+    /// active controller knows.
     fn topic_names(&self, cluster: usize) -> Vec<&str> {
+        if self.cluster_spec(cluster).is_kraft() {
+            return self.active_controller(cluster).map(|c| c.image.topics.iter().map(|t| &**t).collect()).unwrap_or_default();
+        }
         let prefix = format!("{}{}/", self.cluster_spec(cluster).chroot, zkdata::TOPICS);
         self.zk
             .znodes_under(&prefix)
@@ -415,8 +464,12 @@ impl World {
             .collect()
     }
 
-    /// Brokers registered in the cluster's `/brokers/ids`: those the cluster counts as alive.
+    /// Brokers the cluster counts as alive: registered in its `/brokers/ids`, or in KRaft mode
+    /// registered and unfenced as the active controller knows.
     pub fn registered_brokers(&self, cluster: usize) -> Vec<BrokerId> {
+        if self.cluster_spec(cluster).is_kraft() {
+            return self.active_controller(cluster).map(|c| c.image.live_brokers()).unwrap_or_default();
+        }
         let prefix = format!("{}{}/", self.cluster_spec(cluster).chroot, zkdata::BROKER_IDS);
         self.zk
             .znodes_under(&prefix)

@@ -49,7 +49,7 @@ impl RaftIo<u64> for NodeIo<'_> {
     fn send(&mut self, to: u32, msg: RaftMessage<u64>) {
         self.sched.send(self.me, to, msg);
     }
-    fn set_timer(&mut self, delay_ms: u64) -> TimerKey {
+    fn set_timer(&mut self, delay_ms: u64, _electing: bool) -> TimerKey {
         self.sched.set_timer(delay_ms, self.me, ())
     }
     fn cancel(&mut self, key: TimerKey) {

@@ -21,6 +21,11 @@ impl World {
             ));
         }
         let key = (b.cluster.index, b.id);
+        if mode == BrokerStopMode::Controlled && b.kraft.is_some() {
+            return invalid(format!(
+                "broker {broker}: a controlled shutdown in KRaft mode (heartbeats asking to shut down) is not modelled yet; stop it with \"mode\": \"crash\""
+            ));
+        }
         match mode {
             BrokerStopMode::Crash => {
                 if let Some(b) = self.brokers.get_mut(&key) {

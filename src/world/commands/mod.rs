@@ -6,6 +6,7 @@
 
 mod brokers;
 mod consumers;
+mod controllers;
 mod network;
 mod producers;
 mod schema_registry;
@@ -87,7 +88,18 @@ pub enum Command {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         cluster: Option<String>,
     },
-    /// Cuts a node off from every other node (a broker, a client, or "zookeeper").
+    /// A KRaft controller's process dies; its log and its vote stay on disk.
+    CrashController {
+        controller: BrokerId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cluster: Option<String>,
+    },
+    StartController {
+        controller: BrokerId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cluster: Option<String>,
+    },
+    /// Cuts a node off from every other node (a broker, a controller, a client, or "zookeeper").
     Isolate {
         node: String,
     },
@@ -289,6 +301,8 @@ impl World {
             Command::StopBroker { broker, cluster } | Command::CrashBroker { broker, cluster } => self.stop_broker(&cluster, broker, BrokerStopMode::Crash),
             Command::StopBrokerWithMode { broker, cluster, mode } => self.stop_broker(&cluster, broker, mode),
             Command::StartBroker { broker, cluster } => self.start_broker_command(&cluster, broker),
+            Command::CrashController { controller, cluster } => self.crash_controller(&cluster, controller),
+            Command::StartController { controller, cluster } => self.start_controller_command(&cluster, controller),
             Command::CloseProducer { producer, timeout_ms } => self.close_producer(&producer, timeout_ms),
             Command::CrashProducer { producer } => self.crash_producer(&producer),
             Command::Isolate { node } => self.isolation(&node, Isolation::Isolate),
@@ -362,6 +376,7 @@ impl World {
             | Command::CrashBroker { broker, cluster }
             | Command::StartBroker { broker, cluster }
             | Command::StopBrokerWithMode { broker, cluster, .. } => self.named_broker(cluster, *broker).ok().map(|b| b.cluster.index),
+            Command::CrashController { cluster, .. } | Command::StartController { cluster, .. } => self.cluster_index(cluster).ok(),
             Command::Produce { producer: client, .. }
             | Command::CloseProducer { producer: client, .. }
             | Command::CrashProducer { producer: client }

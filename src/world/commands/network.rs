@@ -91,6 +91,11 @@ impl World {
                 return Ok(b.cluster.broker(id));
             }
         }
+        if let (Some(ci), Some(id)) = (cluster, rest.strip_prefix("controller-").and_then(|x| x.parse().ok())) {
+            if let Some(c) = self.controllers.get(&(ci, id)) {
+                return Ok(c.cluster.controller(id));
+            }
+        }
         if let Some(p) = self.producers.get_key_value(s) {
             return Ok(NodeId::Client(p.0.clone()));
         }
@@ -105,6 +110,6 @@ impl World {
         } else {
             "broker-<id>"
         };
-        invalid(format!("unknown node \"{s}\": use \"zookeeper\", \"{broker}\" or a client's name"))
+        invalid(format!("unknown node \"{s}\": use \"zookeeper\", \"{broker}\", a KRaft controller's \"controller-<id>\" or a client's name"))
     }
 }

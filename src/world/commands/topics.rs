@@ -10,6 +10,9 @@ use crate::zookeeper::kafka_zk_client as zkdata;
 impl World {
     pub(super) fn create_topic_command(&mut self, topic: &str, partitions: u32, replication_factor: u32, cluster: &Option<String>) -> Result<(), SimError> {
         let ci = self.cluster_index(cluster)?;
+        if self.cluster_spec(ci).is_kraft() && self.active_controller(ci).is_none() {
+            return invalid("no active controller: the controller quorum has no leader to create the topic");
+        }
         admin::validate_topic_name(topic)?;
         admin::check_new_topic(topic, self.topic_names(ci))?;
         if partitions > MAX_PARTITIONS {
@@ -23,6 +26,18 @@ impl World {
 
     /// `AdminZkClient.createTopic`: the replica assignment, written where the controller watches.
     pub(in crate::world) fn create_topic(&mut self, ci: usize, topic: &str, partitions: u32, replication_factor: u32) -> Result<(), SimError> {
+        if self.cluster_spec(ci).is_kraft() {
+            // `kafka-topics.sh --create` in KRaft mode: CreateTopics, decided by the active controller.
+            let World { sched, controllers, .. } = self;
+            let active = controllers.range_mut((ci, 0)..=(ci, crate::protocol::BrokerId::MAX)).map(|(_, c)| c).find(|c| c.is_active());
+            let Some(controller) = active else {
+                return invalid("no active controller: the controller quorum has no leader to create the topic");
+            };
+            return match controller.create_topic(sched, &topic.into(), partitions, replication_factor) {
+                Ok(()) => Ok(()),
+                Err(e) => invalid(format!("CreateTopics: {}", e.name())),
+            };
+        }
         let live = self.registered_brokers(ci);
         let n = live.len().max(1) as u64;
         let start = self.sched.rng.rand_range(0..n) as usize;

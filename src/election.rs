@@ -1,6 +1,7 @@
 //! The controller's decisions, apart from where metadata is stored: who leads
 //! and who is in the ISR (`PartitionLeaderElectionAlgorithms` and the replica
-//! state machine's ISR removal). ZooKeeper mode and a future KRaft mode share these.
+//! state machine's ISR removal in ZooKeeper mode; `PartitionChangeBuilder` in KRaft mode
+//! decides alike). Both modes' controllers share these.
 
 use crate::protocol::{BrokerId, LeaderAndIsr};
 use crate::trace::ElectionReason;
