@@ -328,7 +328,7 @@ const CHAOS_TICK_MAX_MS: u64 = 200;
 /// into 10 ms slices, each followed by 10 produces; after its own tail, enough polls for
 /// every group to read everything (the checker wants each acknowledged record read).
 fn loaded_fault_run(seed: u64) -> Scenario {
-    let mut scenario = check::fault_run(seed, Profile::Safe);
+    let mut scenario = check::fault_run(seed, Profile::Safe, kafkascope::config::MetadataMode::Zookeeper);
     let mut steps = Vec::new();
     let (mut t, mut n) = (0u64, 0usize);
     let produce = |n: usize| {

@@ -146,7 +146,9 @@ fn profile_name(profile: Profile) -> &'static str {
 
 /// One seed's line: `seed sha256 events violations`.
 fn sweep_line(seed: u64, profile: Profile) -> String {
-    let world = fault_run(seed, profile).run_with_budget(Some(STEP_BUDGET)).expect("a fault run always runs");
+    let world = fault_run(seed, profile, kafkascope::config::MetadataMode::Zookeeper)
+        .run_with_budget(Some(STEP_BUDGET))
+        .expect("a fault run always runs");
     let mut hash = Sha256::new();
     for r in &world.trace {
         hash.update(serde_json::to_string(r).expect("trace serializes").as_bytes());
@@ -191,7 +193,7 @@ fn sweep(profile: Profile, seeds: impl Iterator<Item = u64>) {
     assert!(
         changed.is_empty(),
         "profile {name}: {} of {checked} seeds changed (line: seed sha256 events violations); a seed's run is \
-         `kafkascope::check::fault_run(SEED, Profile::{profile:?})`; if intended, re-record with `bash scripts/golden.sh`\n\n{}",
+         `kafkascope::check::fault_run(SEED, Profile::{profile:?}, MetadataMode::Zookeeper)`; if intended, re-record with `bash scripts/golden.sh`\n\n{}",
         changed.len(),
         changed.join("\n")
     );

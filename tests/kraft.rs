@@ -45,7 +45,11 @@ fn three_controllers_elect_one_active_controller_and_every_broker_registers_unfe
         assert!(!fenced(&w, b), "broker {b} is unfenced once it caught up with the log");
         let k = w.brokers[&(0, b)].kraft.as_ref().unwrap();
         assert!(!k.fenced);
-        assert_eq!(w.brokers[&(0, b)].metadata.controller_id, Some(active), "broker {b} knows the active controller");
+        assert_eq!(
+            w.brokers[&(0, b)].metadata.controller_id,
+            Some(active),
+            "broker {b} knows the active controller"
+        );
     }
     // No ZooKeeper anywhere.
     assert!(w.zk.sessions.is_empty());
@@ -153,7 +157,11 @@ fn a_restarted_broker_registers_again_is_unfenced_once_caught_up_and_rejoins_the
 fn when_the_active_controller_dies_another_takes_over_and_the_cluster_goes_on() {
     let mut w = kraft_cluster(3, 7);
     let old = active(&w);
-    w.apply(Command::CrashController { controller: old, cluster: None }).unwrap();
+    w.apply(Command::CrashController {
+        controller: old,
+        cluster: None,
+    })
+    .unwrap();
     w.run_for(6_000);
     let new = active(&w);
     assert_ne!(new, old);
@@ -209,4 +217,3 @@ fn a_controlled_shutdown_in_kraft_mode_is_refused_for_now_and_changes_nothing() 
     assert!(e.unwrap_err().to_string().contains("not modelled yet"));
     assert!(w.brokers[&(0, 1)].running);
 }
-

@@ -304,4 +304,3 @@ fn the_quorum_keeps_every_committed_record_through_faults_on_500_seeds() {
     let failed: Vec<String> = (0..500).filter_map(|s| sweep_seed(s).err().map(|e| format!("seed {s}: {e}"))).collect();
     assert!(failed.is_empty(), "{failed:#?}");
 }
-

@@ -19,7 +19,7 @@ const USAGE: &str = r#"usage:
                                                (earlier schemas oldest first; the check is Java Avro's SchemaCompatibility)
   kafkascope schema encode --schema FILE --id N
                                                reads one JSON record per line and prints its wire-format bytes as hex
-  kafkascope check --seeds N --profile safe|acks1|unclean [--start SEED]
+  kafkascope check --seeds N --profile safe|acks1|unclean [--metadata zookeeper|kraft] [--start SEED]
                                                N seeded fault runs, each checked for broken guarantees; a failing
                                                seed prints its report and a shrunk scenario; ends "N runs, V violations""#;
 
@@ -140,6 +140,7 @@ fn assign(args: &[String]) -> Result<(), String> {
 
 fn check(args: &[String]) -> Result<(), String> {
     let (mut seeds, mut profile, mut start) = (None, None, 0u64);
+    let mut metadata = kafkascope::config::MetadataMode::Zookeeper;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = |name: &str| it.next().cloned().ok_or(format!("{name} needs a value"));
@@ -147,6 +148,13 @@ fn check(args: &[String]) -> Result<(), String> {
             "--seeds" => seeds = Some(value("--seeds")?.parse::<u64>().map_err(|_| "--seeds: expected a whole number".to_string())?),
             "--profile" => profile = Some(kafkascope::check::Profile::from_name(&value("--profile")?)?),
             "--start" => start = value("--start")?.parse().map_err(|_| "--start: expected a whole number".to_string())?,
+            "--metadata" => {
+                metadata = match value("--metadata")?.as_str() {
+                    "zookeeper" => kafkascope::config::MetadataMode::Zookeeper,
+                    "kraft" => kafkascope::config::MetadataMode::Kraft,
+                    other => return Err(format!("--metadata: unknown mode \"{other}\" (zookeeper, kraft)")),
+                }
+            }
             other => return Err(format!("check: unknown argument \"{other}\"\n{USAGE}")),
         }
     }
@@ -154,14 +162,14 @@ fn check(args: &[String]) -> Result<(), String> {
     let mut violations = 0;
     for seed in start..start + seeds {
         // The plan is written while it plays: its world is the run.
-        let (_, world) = kafkascope::check::fault_run_played(seed, profile);
+        let (_, world) = kafkascope::check::fault_run_played(seed, profile, metadata);
         let found = kafkascope::check::check(&world);
         if found.is_empty() {
             continue;
         }
         violations += found.len();
         println!("seed {seed}: {} violation(s); the first: {}", found.len(), found[0]);
-        let shrunk = kafkascope::check::shrink(seed, profile, found[0].kind(), 60);
+        let shrunk = kafkascope::check::shrink(seed, profile, metadata, found[0].kind(), 60);
         println!("replay it with `kafkascope run FILE`, FILE holding:\n{}", shrunk.to_json());
     }
     println!("{seeds} runs, {violations} violations");

@@ -72,7 +72,8 @@ impl Broker {
         k.registered_epoch = None;
         k.fenced = true;
         k.in_flight = None;
-        ctx.out.set_timer(ctx.config.broker_heartbeat_interval_ms, node, Timer::BrokerHeartbeat { fenced: true });
+        ctx.out
+            .set_timer(ctx.config.broker_heartbeat_interval_ms, node, Timer::BrokerHeartbeat { fenced: true });
         self.publish_metadata(ctx);
     }
 
@@ -180,7 +181,8 @@ impl Broker {
         k.in_flight = None;
         let fenced = k.fenced;
         self.send_to_controller(ctx, 0);
-        ctx.out.set_timer(ctx.config.broker_heartbeat_interval_ms, self.node(), Timer::BrokerHeartbeat { fenced });
+        ctx.out
+            .set_timer(ctx.config.broker_heartbeat_interval_ms, self.node(), Timer::BrokerHeartbeat { fenced });
     }
 
     /// Takes the answer to our registration or heartbeat, if it is the one awaited.

@@ -106,7 +106,12 @@ impl Broker {
 
     pub(super) fn create_internal_topic(&mut self, ctx: &mut Ctx) {
         if self.kraft.is_some() {
-            self.forward_create_topic(ctx, OFFSETS_TOPIC, ctx.config.offsets_topic_num_partitions, ctx.config.offsets_topic_replication_factor);
+            self.forward_create_topic(
+                ctx,
+                OFFSETS_TOPIC,
+                ctx.config.offsets_topic_num_partitions,
+                ctx.config.offsets_topic_replication_factor,
+            );
             return;
         }
         let Some(session) = self.zk_session else { return };

@@ -73,6 +73,29 @@ pub enum Violation {
         tp: TopicPartition,
         offsets: Vec<u64>,
     },
+    /// KRaft: two nodes led the metadata quorum in one epoch (KIP-595's election safety).
+    TwoQuorumLeadersInOneEpoch {
+        epoch: u64,
+        nodes: Vec<BrokerId>,
+    },
+    /// KRaft: a voter granted its one standard vote of an epoch to two candidates.
+    TwoVotesInOneEpoch {
+        node: BrokerId,
+        epoch: u64,
+        candidates: Vec<BrokerId>,
+    },
+    /// KRaft: a node cut its metadata log below its own high watermark: a committed record gone
+    /// (Kafka stops the process rather than do it).
+    CommittedMetadataTruncated {
+        node: BrokerId,
+        end_offset: u64,
+        high_watermark: u64,
+    },
+    /// KRaft: two controllers' committed metadata logs differ.
+    MetadataLogDiverges {
+        node: BrokerId,
+        offset: u64,
+    },
     /// After recovery a partition still has no leader.
     NoLeaderAfterRecovery {
         tp: TopicPartition,
@@ -96,6 +119,10 @@ impl Violation {
             Violation::PartitionAssignedTwice { .. } => "partition_assigned_twice",
             Violation::DuplicateRecord { .. } => "duplicate_record",
             Violation::NoLeaderAfterRecovery { .. } => "no_leader_after_recovery",
+            Violation::TwoQuorumLeadersInOneEpoch { .. } => "two_quorum_leaders_in_one_epoch",
+            Violation::TwoVotesInOneEpoch { .. } => "two_votes_in_one_epoch",
+            Violation::CommittedMetadataTruncated { .. } => "committed_metadata_truncated",
+            Violation::MetadataLogDiverges { .. } => "metadata_log_diverges",
             Violation::Runaway { .. } => "runaway",
         }
     }
@@ -167,9 +194,97 @@ impl fmt::Display for Violation {
                 write!(f, "{kind} {producer}'s record {value:?} is in {tp} at offsets {offsets:?}")
             }
             Violation::NoLeaderAfterRecovery { tp } => write!(f, "{tp} has no leader after every fault was repaired"),
+            Violation::TwoQuorumLeadersInOneEpoch { epoch, nodes } => write!(f, "the metadata quorum had leaders {nodes:?} in epoch {epoch}"),
+            Violation::TwoVotesInOneEpoch { node, epoch, candidates } => write!(f, "voter {node} voted for {candidates:?} in epoch {epoch}"),
+            Violation::CommittedMetadataTruncated {
+                node,
+                end_offset,
+                high_watermark,
+            } => write!(f, "node {node} cut its metadata log to {end_offset}, below its high watermark {high_watermark}"),
+            Violation::MetadataLogDiverges { node, offset } => write!(f, "controller {node}'s committed metadata log differs at offset {offset}"),
             Violation::Runaway { steps } => write!(f, "the run took {steps} steps without finishing: a livelock"),
         }
     }
+}
+
+/// KRaft's guarantees (KIP-595): one quorum leader per epoch, one vote per voter and epoch,
+/// nothing committed ever cut, and, at the end, every controller's committed log one log.
+fn quorum(w: &World) -> Vec<Violation> {
+    let mut out = Vec::new();
+    let mut leaders: BTreeMap<(Option<Name>, u64), BrokerId> = BTreeMap::new();
+    let mut votes: BTreeMap<(Option<Name>, BrokerId, u64), BrokerId> = BTreeMap::new();
+    let mut high_watermarks: BTreeMap<(Option<Name>, BrokerId), u64> = BTreeMap::new();
+    for r in &w.trace {
+        match &r.event {
+            Event::QuorumStateChanged {
+                node,
+                epoch,
+                state: crate::raft::StateName::Leader,
+                ..
+            } => {
+                let first = *leaders.entry((r.cluster.clone(), *epoch)).or_insert(*node);
+                if first != *node {
+                    out.push(Violation::TwoQuorumLeadersInOneEpoch {
+                        epoch: *epoch,
+                        nodes: vec![first, *node],
+                    });
+                }
+            }
+            Event::QuorumVoteGranted {
+                node,
+                candidate,
+                epoch,
+                pre_vote: false,
+            } => {
+                let first = *votes.entry((r.cluster.clone(), *node, *epoch)).or_insert(*candidate);
+                if first != *candidate {
+                    out.push(Violation::TwoVotesInOneEpoch {
+                        node: *node,
+                        epoch: *epoch,
+                        candidates: vec![first, *candidate],
+                    });
+                }
+            }
+            Event::MetadataCommitted { node, high_watermark, .. } => {
+                high_watermarks.insert((r.cluster.clone(), *node), *high_watermark);
+            }
+            // A restarted process knows no high watermark until it hears one.
+            Event::ControllerStarted { node } | Event::BrokerStarted { broker: node } => {
+                high_watermarks.remove(&(r.cluster.clone(), *node));
+            }
+            Event::MetadataTruncated { node, end_offset, .. } => {
+                if let Some(hw) = high_watermarks.get(&(r.cluster.clone(), *node)).filter(|hw| end_offset < *hw) {
+                    out.push(Violation::CommittedMetadataTruncated {
+                        node: *node,
+                        end_offset: *end_offset,
+                        high_watermark: *hw,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    for ci in 0..w.config.clusters.len() {
+        let logs: Vec<(BrokerId, &[crate::raft::Entry<crate::protocol::MetadataRecord>])> = w
+            .controllers_of(ci)
+            .filter_map(|c| {
+                let raft = c.raft.as_ref()?;
+                Some((c.id, &raft.log.entries()[..raft.high_watermark().unwrap_or(0) as usize]))
+            })
+            .collect();
+        let Some((_, longest)) = logs.iter().max_by_key(|(_, l)| l.len()) else {
+            continue;
+        };
+        for (node, log) in &logs {
+            if let Some(offset) = (0..log.len()).find(|i| log[*i] != longest[*i]) {
+                out.push(Violation::MetadataLogDiverges {
+                    node: *node,
+                    offset: offset as u64,
+                });
+            }
+        }
+    }
+    out
 }
 
 fn leader_replica<'a>(w: &'a World, tp: &TopicPartition) -> Option<&'a crate::replica::Partition> {
@@ -353,6 +468,7 @@ pub fn check(w: &World) -> Vec<Violation> {
         }
     }
     out.extend(duplicates(w, &partitions, &values));
+    out.extend(quorum(w));
     for (value, tp, offset) in &acked {
         let Some(leader) = leader_replica(w, tp) else { continue };
         let found = leader

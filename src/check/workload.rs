@@ -7,7 +7,7 @@
 //! a broker is started only when it is stopped, and a start that fails (its previous run's
 //! ZooKeeper session still holds `/brokers/ids/N`, `KafkaServer.startup`) is tried again later.
 
-use crate::config::{BrokerConfig, ClusterSpec, WorldConfig};
+use crate::config::{BrokerConfig, ClusterSpec, MetadataMode, WorldConfig};
 use crate::scenario::{play, Run, Scenario, ScenarioStep};
 use crate::world::{Command, World};
 use serde_json::json;
@@ -89,6 +89,10 @@ impl Plan {
         self.world.brokers.get(&(0, b)).is_some_and(|b| b.running)
     }
 
+    fn controller_running(&self, c: u32) -> bool {
+        self.world.controllers.get(&(0, c)).is_some_and(|c| c.running())
+    }
+
     /// Stopped, or on its way there (a controlled shutdown under way).
     fn down_or_stopping(&self, b: u32) -> bool {
         self.world.brokers.get(&(0, b)).is_some_and(|b| !b.running || b.controlled_shutdown.is_some())
@@ -114,14 +118,22 @@ fn broker_node(b: u32) -> String {
     format!("broker-{b}")
 }
 
-/// A link fault's ends: a broker, and the nodes it could lose or slow its link to.
-fn link_ends(rng: &mut PlanRng) -> (String, Vec<String>) {
+/// The KRaft runs' controllers (the default `controller.quorum.voters`).
+const CONTROLLERS: [u32; 3] = [3000, 3001, 3002];
+
+/// A link fault's ends: a broker, and the nodes it could lose or slow its link to: the other
+/// brokers, the producer, and where the metadata lives (ZooKeeper, or a KRaft controller).
+fn link_ends(rng: &mut PlanRng, metadata: MetadataMode) -> (String, Vec<String>) {
     let a = rng.pick(&BROKERS);
+    let keeper = match metadata {
+        MetadataMode::Zookeeper => "zookeeper".to_string(),
+        MetadataMode::Kraft => format!("controller-{}", rng.pick(&CONTROLLERS)),
+    };
     let others = BROKERS
         .iter()
         .filter(|b| **b != a)
         .map(|b| broker_node(*b))
-        .chain(["zookeeper".to_string(), "producer-1".to_string()])
+        .chain([keeper, "producer-1".to_string()])
         .collect();
     (broker_node(a), others)
 }
@@ -134,21 +146,28 @@ fn run_for(ms: u64) -> ScenarioStep {
     ScenarioStep::Run(Run::RunFor { ms })
 }
 
-/// The scenario of one seeded fault run under a profile.
-pub fn fault_run(seed: u64, profile: Profile) -> Scenario {
-    fault_run_played(seed, profile).0
+/// The scenario of one seeded fault run under a profile, in a metadata mode.
+pub fn fault_run(seed: u64, profile: Profile, metadata: MetadataMode) -> Scenario {
+    fault_run_played(seed, profile, metadata).0
 }
 
 /// The scenario of one seeded fault run, and the world it played on while it was written
 /// (the same as replaying the scenario with `STEP_BUDGET`).
-pub fn fault_run_played(seed: u64, profile: Profile) -> (Scenario, World) {
-    let plan = workload(seed, profile);
+pub fn fault_run_played(seed: u64, profile: Profile, metadata: MetadataMode) -> (Scenario, World) {
+    let plan = workload(seed, profile, metadata);
     let config = plan.world.config.clone();
-    finish(format!("fault run, seed {seed}"), config, plan)
+    let name = match metadata {
+        MetadataMode::Zookeeper => format!("fault run, seed {seed}"),
+        MetadataMode::Kraft => format!("fault run, seed {seed}, KRaft"),
+    };
+    finish(name, config, plan)
 }
 
-/// The set-up and the faulty workload, without the settling tail.
-fn workload(seed: u64, profile: Profile) -> Plan {
+/// The set-up and the faulty workload, without the settling tail. In KRaft mode the faults are
+/// the same but for ZooKeeper's: a link is cut to a controller instead, a controller may crash
+/// (one at a time, so the quorum keeps its majority unless links are cut too), and a stop is
+/// a crash (a controlled shutdown is not modelled in KRaft mode yet).
+fn workload(seed: u64, profile: Profile, metadata: MetadataMode) -> Plan {
     let mut rng = PlanRng(oorandom::Rand64::new(((seed as u128) << 1) | 1));
     let broker_config = BrokerConfig {
         min_insync_replicas: if profile == Profile::Unclean { 1 } else { 2 },
@@ -169,7 +188,7 @@ fn workload(seed: u64, profile: Profile) -> Plan {
             chroot: String::new(),
             brokers: BROKERS.to_vec(),
             config: broker_config,
-            metadata_mode: Default::default(),
+            metadata_mode: metadata,
             controllers: Vec::new(),
         }],
         latency_ms: 1 + rng.below(3),
@@ -178,8 +197,10 @@ fn workload(seed: u64, profile: Profile) -> Plan {
     let acks = if profile == Profile::Acks1 { "1" } else { "all" };
     let consumer_config = json!({"auto.offset.reset": "earliest", "auto.commit.interval.ms": 2000, "session.timeout.ms": 10000});
     let mut plan = Plan::new(&config);
+    // A KRaft cluster first elects its controller and registers its brokers.
+    let settle = if metadata == MetadataMode::Kraft { 5_000 } else { 200 };
     for s in [
-        run_for(200),
+        run_for(settle),
         cmd(json!({"cmd": "create_topic", "topic": TOPIC, "partitions": 3, "replication_factor": 3})),
         cmd(json!({"cmd": "add_producer", "name": "producer-1", "config": {"acks": acks, "delivery.timeout.ms": 30000, "request.timeout.ms": 5000}})),
         run_for(500),
@@ -223,7 +244,7 @@ fn workload(seed: u64, profile: Profile) -> Plan {
                 let b = rng.pick(&BROKERS);
                 if !plan.down_or_stopping(b) {
                     // Half the stops are controlled shutdowns, half crashes.
-                    if rng.chance(500) {
+                    if rng.chance(500) && metadata == MetadataMode::Zookeeper {
                         plan.add(cmd(json!({"cmd": "stop_broker", "broker": b, "mode": "controlled"})));
                     } else {
                         plan.add(cmd(json!({"cmd": "crash_broker", "broker": b})));
@@ -238,7 +259,7 @@ fn workload(seed: u64, profile: Profile) -> Plan {
                 plan.add(cmd(json!({"cmd": "start_broker", "broker": b})));
             }
             2 | 3 if cut.len() < 3 => {
-                let (a, others) = link_ends(&mut rng);
+                let (a, others) = link_ends(&mut rng, metadata);
                 let link = (a, rng.pick(&others));
                 if !cut.contains(&link) {
                     plan.add(cmd(json!({"cmd": "cut_link", "a": link.0, "b": link.1})));
@@ -251,9 +272,16 @@ fn workload(seed: u64, profile: Profile) -> Plan {
             }
             7 => {
                 // A slow path: every message on one broker's link waits longer (or the link recovers).
-                let (a, others) = link_ends(&mut rng);
+                let (a, others) = link_ends(&mut rng, metadata);
                 let ms = if rng.chance(300) { 0 } else { 50 + rng.below(2_000) };
                 plan.add(cmd(json!({"cmd": "slow_link", "a": a, "b": rng.pick(&others), "ms": ms})));
+            }
+            6 if metadata == MetadataMode::Kraft && rng.chance(500) => {
+                // A controller crashes, or the one down starts again.
+                match CONTROLLERS.iter().find(|c| !plan.controller_running(**c)) {
+                    Some(c) => plan.add(cmd(json!({"cmd": "start_controller", "controller": c}))),
+                    None => plan.add(cmd(json!({"cmd": "crash_controller", "controller": rng.pick(&CONTROLLERS)}))),
+                }
             }
             6 => {
                 let c = rng.pick(&CONSUMERS);
@@ -289,6 +317,14 @@ fn finish(name: String, config: WorldConfig, mut plan: Plan) -> (Scenario, World
     }
     for (a, b) in slow {
         plan.add(cmd(json!({"cmd": "slow_link", "a": a, "b": b, "ms": 0})));
+    }
+    let stopped: Vec<u32> = CONTROLLERS
+        .iter()
+        .copied()
+        .filter(|c| plan.world.controllers.contains_key(&(0, *c)) && !plan.controller_running(*c))
+        .collect();
+    for c in stopped {
+        plan.add(cmd(json!({"cmd": "start_controller", "controller": c})));
     }
     if BROKERS
         .iter()
@@ -337,8 +373,8 @@ fn finish(name: String, config: WorldConfig, mut plan: Plan) -> (Scenario, World
 /// Shrinks a failing run: drops spans of its workload, halving the span, while the run
 /// (with a settling tail made anew for what is left) still shows a violation of the same
 /// kind. Returns the smallest scenario found.
-pub fn shrink(seed: u64, profile: Profile, kind: &str, max_tries: usize) -> Scenario {
-    let plan = workload(seed, profile);
+pub fn shrink(seed: u64, profile: Profile, metadata: MetadataMode, kind: &str, max_tries: usize) -> Scenario {
+    let plan = workload(seed, profile, metadata);
     let config = plan.world.config.clone();
     let mut best = plan.steps;
     let name = format!("fault run, seed {seed} (shrunk)");

@@ -12,7 +12,7 @@ use crate::election;
 use crate::protocol::*;
 use crate::raft::{Durable, KafkaRaftClient, QuorumConfig, StateName};
 use crate::runtime::{Out, Timer};
-use crate::trace::Event;
+use crate::trace::{ElectionReason, Event};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -128,7 +128,7 @@ impl QuorumController {
                     None => out.send(self.node(), from, reply(Err(ErrorCode::NotController))),
                     Some(_) => {
                         let broker_epoch = self.log_end();
-                        self.write(out, vec![MetadataRecord::RegisterBroker { broker_id, broker_epoch }]);
+                        self.write(out, vec![MetadataRecord::RegisterBroker { broker_id, broker_epoch }], broker_id);
                         // A new registration starts a new session (`BrokerHeartbeatManager.register`).
                         self.last_heartbeat_ms.insert(broker_id, out.now_ms());
                         self.defer(from, reply(Ok(broker_epoch)));
@@ -162,7 +162,15 @@ impl QuorumController {
                     // `ProducerIdControlManager.generateNextProducerId`
                     let start = self.image.next_producer_id;
                     let next_producer_id = start + PRODUCER_ID_BLOCK_SIZE;
-                    self.write(out, vec![MetadataRecord::ProducerIds { broker_id, broker_epoch, next_producer_id }]);
+                    self.write(
+                        out,
+                        vec![MetadataRecord::ProducerIds {
+                            broker_id,
+                            broker_epoch,
+                            next_producer_id,
+                        }],
+                        broker_id,
+                    );
                     self.defer(from, reply(Ok((start, PRODUCER_ID_BLOCK_SIZE))));
                 }
             }
@@ -262,8 +270,9 @@ impl QuorumController {
     }
 
     /// Writes decisions to the log (`RaftClient.prepareAppend`) and applies them to this
-    /// controller's image at once.
-    fn write(&mut self, out: &mut Out, records: Vec<MetadataRecord>) {
+    /// controller's image at once. `by` asked for what changes an ISR (a partition's leader, or
+    /// this controller when it fences a broker).
+    fn write(&mut self, out: &mut Out, records: Vec<MetadataRecord>, by: BrokerId) {
         let Some(epoch) = self.active_epoch else { return };
         let first = self.log_end();
         for (i, record) in records.iter().enumerate() {
@@ -273,6 +282,9 @@ impl QuorumController {
                 offset: first + i as u64,
                 record: record.clone(),
             });
+            if let Some(e) = self.decision_event(record, by) {
+                out.emit(e);
+            }
         }
         let mut written = false;
         self.with_raft(out, |raft, io| written = raft.append(epoch, records, io).is_ok());
@@ -280,6 +292,54 @@ impl QuorumController {
             if let Some(raft) = self.raft.as_ref() {
                 self.image.replay_log(raft.log.entries(), raft.log.end_offset());
             }
+        }
+    }
+
+    /// The same facts ZooKeeper mode's controller states for a partition or producer-id decision.
+    fn decision_event(&self, record: &MetadataRecord, by: BrokerId) -> Option<Event> {
+        match record {
+            MetadataRecord::Partition { tp, isr, leader, .. } => Some(Event::LeaderChanged {
+                tp: tp.clone(),
+                old: None,
+                new: *leader,
+                leader_epoch: 0,
+                isr: isr.clone(),
+                reason: ElectionReason::NewPartition,
+            }),
+            MetadataRecord::PartitionChange { tp, isr, leader } => {
+                let p = self.image.partitions.get(tp)?;
+                let new_isr = isr.clone().unwrap_or_else(|| p.isr.clone());
+                match leader {
+                    Some(new) => Some(Event::LeaderChanged {
+                        tp: tp.clone(),
+                        old: p.leader,
+                        new: *new,
+                        leader_epoch: p.leader_epoch + 1,
+                        isr: new_isr,
+                        reason: match new {
+                            None => ElectionReason::NoneAvailable,
+                            Some(l) if !p.isr.contains(l) => ElectionReason::Unclean,
+                            Some(_) => ElectionReason::OfflineLeader,
+                        },
+                    }),
+                    None => Some(Event::IsrChanged {
+                        tp: tp.clone(),
+                        old: p.isr.clone(),
+                        new: new_isr,
+                        leader_epoch: p.leader_epoch,
+                        by,
+                    }),
+                }
+            }
+            MetadataRecord::ProducerIds {
+                broker_id, next_producer_id, ..
+            } => Some(Event::ProducerIdsAllocated {
+                controller: self.id,
+                broker: *broker_id,
+                first: self.image.next_producer_id,
+                last: next_producer_id - 1,
+            }),
+            _ => None,
         }
     }
 
@@ -309,7 +369,7 @@ impl QuorumController {
             let mut eligible = self.image.eligible_brokers();
             eligible.insert(broker_id);
             records.extend(self.partition_changes(|_, p| p.leader.is_none() && p.isr.contains(&broker_id), &eligible, None));
-            self.write(out, records);
+            self.write(out, records, broker_id);
         }
         // A write event: its answer waits for everything written before it to be committed.
         let is_fenced = self.image.brokers.get(&broker_id).is_some_and(|b| b.fenced);
@@ -320,13 +380,11 @@ impl QuorumController {
     /// `broker.session.timeout.ms` is fenced, leaves every ISR, and its partitions get leaders.
     fn fence_stale_brokers(&mut self, out: &mut Out, config: &BrokerConfig) {
         let now = out.now_ms();
-        let stale = self.image.brokers.iter().find(|(id, b)| {
-            !b.fenced
-                && self
-                    .last_heartbeat_ms
-                    .get(id)
-                    .is_none_or(|t| now >= t + config.broker_session_timeout_ms)
-        });
+        let stale = self
+            .image
+            .brokers
+            .iter()
+            .find(|(id, b)| !b.fenced && self.last_heartbeat_ms.get(id).is_none_or(|t| now >= t + config.broker_session_timeout_ms));
         let Some((&broker_id, registration)) = stale else { return };
         let broker_epoch = registration.broker_epoch;
         let mut eligible = self.image.eligible_brokers();
@@ -338,8 +396,12 @@ impl QuorumController {
             fenced: Some(true),
             in_controlled_shutdown: None,
         }];
-        records.extend(self.partition_changes(|_, p| p.isr.contains(&broker_id) || p.leader == Some(broker_id), &eligible, Some((broker_id, unclean))));
-        self.write(out, records);
+        records.extend(self.partition_changes(
+            |_, p| p.isr.contains(&broker_id) || p.leader == Some(broker_id),
+            &eligible,
+            Some((broker_id, unclean)),
+        ));
+        self.write(out, records, self.id);
     }
 
     /// `PartitionChangeBuilder` for the partitions `which` picks: a leader that is not eligible
@@ -385,7 +447,16 @@ impl QuorumController {
     }
 
     /// `ReplicationControlManager.alterPartition`, checked as `validateAlterPartitionData` does.
-    fn handle_alter_partition(&mut self, out: &mut Out, from: NodeId, broker_id: BrokerId, tp: TopicPartition, leader_epoch: u32, partition_epoch: u32, new_isr: Vec<BrokerId>) {
+    fn handle_alter_partition(
+        &mut self,
+        out: &mut Out,
+        from: NodeId,
+        broker_id: BrokerId,
+        tp: TopicPartition,
+        leader_epoch: u32,
+        partition_epoch: u32,
+        new_isr: Vec<BrokerId>,
+    ) {
         let reply = |tp, result| Message::AlterPartitionResponse { tp, result };
         let eligible = self.image.eligible_brokers();
         let error = match self.image.partitions.get(&tp) {
@@ -408,6 +479,7 @@ impl QuorumController {
                 isr: Some(new_isr.clone()),
                 leader: None,
             }],
+            broker_id,
         );
         let state = LeaderAndIsr {
             leader: Some(broker_id),
@@ -442,7 +514,7 @@ impl QuorumController {
                 replicas,
             });
         }
-        self.write(out, records);
+        self.write(out, records, self.id);
         Ok(())
     }
 }

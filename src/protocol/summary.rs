@@ -168,7 +168,13 @@ impl Message {
                 broker_epoch,
                 current_metadata_offset,
                 ..
-            } => s.w("broker").v(broker_id).w("epoch").v(broker_epoch).v("metadata offset").v(current_metadata_offset),
+            } => s
+                .w("broker")
+                .v(broker_id)
+                .w("epoch")
+                .v(broker_epoch)
+                .v("metadata offset")
+                .v(current_metadata_offset),
             Message::BrokerHeartbeatResponse { result, .. } => match result {
                 Ok(st) => s
                     .v(if st.is_fenced { "fenced" } else { "unfenced" })

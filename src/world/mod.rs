@@ -165,7 +165,9 @@ impl World {
     }
 
     fn start_controller(&mut self, key: (usize, BrokerId)) {
-        let World { sched, controllers, config, .. } = self;
+        let World {
+            sched, controllers, config, ..
+        } = self;
         if let Some(c) = controllers.get_mut(&key) {
             c.start(sched, &config.clusters[key.0].config);
         }
@@ -368,7 +370,9 @@ impl World {
                 });
             }
             NodeId::Controller(node) => {
-                let World { sched, controllers, config, .. } = self;
+                let World {
+                    sched, controllers, config, ..
+                } = self;
                 let spec = &config.clusters[node.cluster.index].config;
                 if let Some(c) = controllers.get_mut(&(node.cluster.index, node.id)) {
                     match input {
@@ -454,7 +458,10 @@ impl World {
     /// active controller knows.
     fn topic_names(&self, cluster: usize) -> Vec<&str> {
         if self.cluster_spec(cluster).is_kraft() {
-            return self.active_controller(cluster).map(|c| c.image.topics.iter().map(|t| &**t).collect()).unwrap_or_default();
+            return self
+                .active_controller(cluster)
+                .map(|c| c.image.topics.iter().map(|t| &**t).collect())
+                .unwrap_or_default();
         }
         let prefix = format!("{}{}/", self.cluster_spec(cluster).chroot, zkdata::TOPICS);
         self.zk

@@ -10,7 +10,10 @@ impl World {
     fn named_controller(&self, cluster: &Option<String>, id: BrokerId) -> Result<((usize, BrokerId), bool), SimError> {
         let ci = self.cluster_index(cluster)?;
         if !self.cluster_spec(ci).is_kraft() {
-            return invalid(format!("cluster \"{}\" runs in ZooKeeper mode: it has no KRaft controllers", self.cluster_spec(ci).name));
+            return invalid(format!(
+                "cluster \"{}\" runs in ZooKeeper mode: it has no KRaft controllers",
+                self.cluster_spec(ci).name
+            ));
         }
         match self.controllers.get(&(ci, id)) {
             Some(c) => Ok(((ci, id), c.running())),

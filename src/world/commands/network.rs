@@ -110,6 +110,8 @@ impl World {
         } else {
             "broker-<id>"
         };
-        invalid(format!("unknown node \"{s}\": use \"zookeeper\", \"{broker}\", a KRaft controller's \"controller-<id>\" or a client's name"))
+        invalid(format!(
+            "unknown node \"{s}\": use \"zookeeper\", \"{broker}\", a KRaft controller's \"controller-<id>\" or a client's name"
+        ))
     }
 }

@@ -29,7 +29,10 @@ impl World {
         if self.cluster_spec(ci).is_kraft() {
             // `kafka-topics.sh --create` in KRaft mode: CreateTopics, decided by the active controller.
             let World { sched, controllers, .. } = self;
-            let active = controllers.range_mut((ci, 0)..=(ci, crate::protocol::BrokerId::MAX)).map(|(_, c)| c).find(|c| c.is_active());
+            let active = controllers
+                .range_mut((ci, 0)..=(ci, crate::protocol::BrokerId::MAX))
+                .map(|(_, c)| c)
+                .find(|c| c.is_active());
             let Some(controller) = active else {
                 return invalid("no active controller: the controller quorum has no leader to create the topic");
             };
