@@ -477,21 +477,22 @@ pub enum Event {
     },
 
     // KRaft (KIP-595, KIP-631): the controllers' quorum and `__cluster_metadata`. `node` is a
-    // `node.id`: a controller's, or a broker's where it observes the log.
+    // controller, or a broker where it observes the log; `controller`, `candidate`, `leader` and
+    // `voted` are controllers' `node.id`s.
     ControllerStarted {
-        node: BrokerId,
+        controller: BrokerId,
     },
     ControllerStopped {
-        node: BrokerId,
+        controller: BrokerId,
     },
     /// The quorum's leader has committed its epoch's first record: it is the active controller.
     ControllerActivated {
-        node: BrokerId,
+        controller: BrokerId,
         epoch: u64,
     },
     /// A node entered a state of `QuorumState` in `epoch`.
     QuorumStateChanged {
-        node: BrokerId,
+        node: NodeId,
         epoch: u64,
         state: crate::raft::StateName,
         leader: Option<BrokerId>,
@@ -499,7 +500,7 @@ pub enum Event {
     },
     /// A voter granted a vote (a PreVote changes nothing on its disk; a vote is stored first).
     QuorumVoteGranted {
-        node: BrokerId,
+        node: NodeId,
         candidate: BrokerId,
         epoch: u64,
         pre_vote: bool,
@@ -514,13 +515,13 @@ pub enum Event {
     },
     /// A node learnt that the metadata log is committed below `high_watermark`.
     MetadataCommitted {
-        node: BrokerId,
+        node: NodeId,
         epoch: u64,
         high_watermark: u64,
     },
     /// A node cut its metadata log back to `end_offset`: it had records the leader lacks.
     MetadataTruncated {
-        node: BrokerId,
+        node: NodeId,
         epoch: u64,
         end_offset: u64,
         removed: u64,

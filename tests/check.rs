@@ -158,7 +158,10 @@ fn the_checker_finds_two_quorum_leaders_in_one_epoch() {
     for node in [3000, 3001] {
         let mut r = last.clone();
         r.event = kafkascope::trace::Event::QuorumStateChanged {
-            node,
+            node: kafkascope::protocol::NodeId::Controller(kafkascope::protocol::BrokerNode {
+                cluster: Default::default(),
+                id: node,
+            }),
             epoch: 4,
             state: kafkascope::raft::StateName::Leader,
             leader: Some(node),

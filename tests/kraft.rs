@@ -217,3 +217,39 @@ fn a_controlled_shutdown_in_kraft_mode_is_refused_for_now_and_changes_nothing() 
     assert!(e.unwrap_err().to_string().contains("not modelled yet"));
     assert!(w.brokers[&(0, 1)].running);
 }
+
+#[test]
+fn the_view_draws_the_quorum_its_metadata_log_and_each_brokers_standing() {
+    let mut w = kraft_cluster(3, 10);
+    create_topic(&mut w, "orders", 1, 3);
+    let v = kafkascope::view::view(&w);
+    let q = v.clusters[0].quorum.as_ref().expect("a KRaft cluster has a quorum");
+    assert_eq!(q.voters.len(), 3);
+    assert_eq!(q.voters.iter().filter(|v| v.state == Some(StateName::Leader)).count(), 1);
+    assert_eq!(q.active, Some(active(&w)));
+    assert!(q.records.iter().any(|r| matches!(r.record, Some(MetadataRecord::Topic { .. }))));
+    assert!(q.records.iter().all(|r| r.committed), "settled: everything is committed");
+    assert!(v.znodes.iter().all(|z| z.path == "/"), "nothing in ZooKeeper");
+    for b in &v.brokers {
+        let k = b.kraft.as_ref().unwrap();
+        assert!(!k.fenced && b.registration.is_none() && b.registered);
+        assert_eq!(k.metadata_offset, q.high_watermark, "broker {} applied the whole committed log", b.id);
+    }
+    assert_eq!(v.topics.len(), 1);
+    assert!(v.partitions[0].leader.is_some() && v.partitions[0].offline.is_none());
+}
+
+#[test]
+fn a_partition_whose_leader_died_shows_it_waits_for_the_fencing_with_the_session_end() {
+    let mut w = kraft_cluster(3, 11);
+    create_topic(&mut w, "orders", 1, 3);
+    let old = leader_of(&w, "orders", 0).unwrap();
+    w.apply(Command::CrashBroker { broker: old, cluster: None }).unwrap();
+    w.run_for(1_000);
+    let v = kafkascope::view::view(&w);
+    let off = v.partitions[0].offline.as_ref().expect("no leader acts");
+    assert_eq!(off.reason, kafkascope::view::OfflineReason::NotFenced);
+    assert_eq!(off.broker, Some(old));
+    let end = off.session_expires_at_ms.unwrap();
+    assert!(end > w.now_ms() && end <= w.now_ms() + 9_000);
+}

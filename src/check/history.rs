@@ -2,7 +2,7 @@
 //! Reads the trace, and at the end the logs of the partitions' final leaders.
 
 use super::workload::{TOPIC, VERIFIER};
-use crate::protocol::{display_bytes, BrokerId, Bytes, Name, TopicPartition};
+use crate::protocol::{display_bytes, BrokerId, Bytes, Name, NodeId, TopicPartition};
 use crate::replica::Role;
 use crate::trace::Event;
 use crate::world::World;
@@ -76,18 +76,18 @@ pub enum Violation {
     /// KRaft: two nodes led the metadata quorum in one epoch (KIP-595's election safety).
     TwoQuorumLeadersInOneEpoch {
         epoch: u64,
-        nodes: Vec<BrokerId>,
+        nodes: Vec<String>,
     },
     /// KRaft: a voter granted its one standard vote of an epoch to two candidates.
     TwoVotesInOneEpoch {
-        node: BrokerId,
+        node: String,
         epoch: u64,
         candidates: Vec<BrokerId>,
     },
     /// KRaft: a node cut its metadata log below its own high watermark: a committed record gone
     /// (Kafka stops the process rather than do it).
     CommittedMetadataTruncated {
-        node: BrokerId,
+        node: String,
         end_offset: u64,
         high_watermark: u64,
     },
@@ -195,12 +195,12 @@ impl fmt::Display for Violation {
             }
             Violation::NoLeaderAfterRecovery { tp } => write!(f, "{tp} has no leader after every fault was repaired"),
             Violation::TwoQuorumLeadersInOneEpoch { epoch, nodes } => write!(f, "the metadata quorum had leaders {nodes:?} in epoch {epoch}"),
-            Violation::TwoVotesInOneEpoch { node, epoch, candidates } => write!(f, "voter {node} voted for {candidates:?} in epoch {epoch}"),
+            Violation::TwoVotesInOneEpoch { node, epoch, candidates } => write!(f, "{node} voted for {candidates:?} in epoch {epoch}"),
             Violation::CommittedMetadataTruncated {
                 node,
                 end_offset,
                 high_watermark,
-            } => write!(f, "node {node} cut its metadata log to {end_offset}, below its high watermark {high_watermark}"),
+            } => write!(f, "{node} cut its metadata log to {end_offset}, below its high watermark {high_watermark}"),
             Violation::MetadataLogDiverges { node, offset } => write!(f, "controller {node}'s committed metadata log differs at offset {offset}"),
             Violation::Runaway { steps } => write!(f, "the run took {steps} steps without finishing: a livelock"),
         }
@@ -211,9 +211,9 @@ impl fmt::Display for Violation {
 /// nothing committed ever cut, and, at the end, every controller's committed log one log.
 fn quorum(w: &World) -> Vec<Violation> {
     let mut out = Vec::new();
-    let mut leaders: BTreeMap<(Option<Name>, u64), BrokerId> = BTreeMap::new();
-    let mut votes: BTreeMap<(Option<Name>, BrokerId, u64), BrokerId> = BTreeMap::new();
-    let mut high_watermarks: BTreeMap<(Option<Name>, BrokerId), u64> = BTreeMap::new();
+    let mut leaders: BTreeMap<(Option<Name>, u64), &NodeId> = BTreeMap::new();
+    let mut votes: BTreeMap<(&NodeId, u64), BrokerId> = BTreeMap::new();
+    let mut high_watermarks: BTreeMap<NodeId, u64> = BTreeMap::new();
     for r in &w.trace {
         match &r.event {
             Event::QuorumStateChanged {
@@ -222,11 +222,11 @@ fn quorum(w: &World) -> Vec<Violation> {
                 state: crate::raft::StateName::Leader,
                 ..
             } => {
-                let first = *leaders.entry((r.cluster.clone(), *epoch)).or_insert(*node);
-                if first != *node {
+                let first = *leaders.entry((r.cluster.clone(), *epoch)).or_insert(node);
+                if first != node {
                     out.push(Violation::TwoQuorumLeadersInOneEpoch {
                         epoch: *epoch,
-                        nodes: vec![first, *node],
+                        nodes: vec![first.to_string(), node.to_string()],
                     });
                 }
             }
@@ -236,26 +236,29 @@ fn quorum(w: &World) -> Vec<Violation> {
                 epoch,
                 pre_vote: false,
             } => {
-                let first = *votes.entry((r.cluster.clone(), *node, *epoch)).or_insert(*candidate);
+                let first = *votes.entry((node, *epoch)).or_insert(*candidate);
                 if first != *candidate {
                     out.push(Violation::TwoVotesInOneEpoch {
-                        node: *node,
+                        node: node.to_string(),
                         epoch: *epoch,
                         candidates: vec![first, *candidate],
                     });
                 }
             }
             Event::MetadataCommitted { node, high_watermark, .. } => {
-                high_watermarks.insert((r.cluster.clone(), *node), *high_watermark);
+                high_watermarks.insert(node.clone(), *high_watermark);
             }
             // A restarted process knows no high watermark until it hears one.
-            Event::ControllerStarted { node } | Event::BrokerStarted { broker: node } => {
-                high_watermarks.remove(&(r.cluster.clone(), *node));
+            Event::ControllerStarted { controller } => {
+                high_watermarks.remove(&w.cluster_ref_of(r.cluster.as_deref()).controller(*controller));
+            }
+            Event::BrokerStarted { broker } => {
+                high_watermarks.remove(&w.cluster_ref_of(r.cluster.as_deref()).broker(*broker));
             }
             Event::MetadataTruncated { node, end_offset, .. } => {
-                if let Some(hw) = high_watermarks.get(&(r.cluster.clone(), *node)).filter(|hw| end_offset < *hw) {
+                if let Some(hw) = high_watermarks.get(node).filter(|hw| end_offset < *hw) {
                     out.push(Violation::CommittedMetadataTruncated {
-                        node: *node,
+                        node: node.to_string(),
                         end_offset: *end_offset,
                         high_watermark: *hw,
                     });

@@ -33,6 +33,8 @@ pub struct QuorumController {
     /// controller its whole log, its own uncommitted decisions included (Kafka's timeline
     /// structures), since it decides on top of them.
     pub image: MetadataImage,
+    /// The committed log alone, replayed (on a standby, the same as `image`).
+    pub committed: MetadataImage,
     /// The epoch this controller is active in.
     pub active_epoch: Option<u64>,
     /// When each broker last heartbeated (`BrokerHeartbeatManager`): kept only in the active
@@ -53,6 +55,7 @@ impl QuorumController {
             raft: None,
             disk: Durable::default(),
             image: MetadataImage::default(),
+            committed: MetadataImage::default(),
             active_epoch: None,
             last_heartbeat_ms: BTreeMap::new(),
             deferred: Vec::new(),
@@ -79,7 +82,7 @@ impl QuorumController {
         if self.running() {
             return;
         }
-        out.emit(Event::ControllerStarted { node: self.id });
+        out.emit(Event::ControllerStarted { controller: self.id });
         let disk = std::mem::take(&mut self.disk);
         let quorum = self.quorum_config(config);
         let (me, cluster, voters) = (self.node(), self.cluster.clone(), self.voters.clone());
@@ -98,12 +101,18 @@ impl QuorumController {
         if let Some(raft) = self.raft.take() {
             self.disk = raft.durable();
             out.cancel_timers_of(&self.node());
-            out.emit(Event::ControllerStopped { node: self.id });
+            out.emit(Event::ControllerStopped { controller: self.id });
         }
         self.image = MetadataImage::default();
+        self.committed = MetadataImage::default();
         self.active_epoch = None;
         self.last_heartbeat_ms.clear();
         self.deferred.clear();
+    }
+
+    /// When the active controller fences `broker` if no heartbeat comes (`BrokerHeartbeatManager`).
+    pub fn session_expires_at_ms(&self, broker: BrokerId, config: &BrokerConfig) -> Option<u64> {
+        self.last_heartbeat_ms.get(&broker).map(|t| t + config.broker_session_timeout_ms)
     }
 
     pub fn is_active(&self) -> bool {
@@ -127,7 +136,7 @@ impl QuorumController {
                 match self.active_epoch {
                     None => out.send(self.node(), from, reply(Err(ErrorCode::NotController))),
                     Some(_) => {
-                        let broker_epoch = self.log_end();
+                        let broker_epoch = self.log_end_offset();
                         self.write(out, vec![MetadataRecord::RegisterBroker { broker_id, broker_epoch }], broker_id);
                         // A new registration starts a new session (`BrokerHeartbeatManager.register`).
                         self.last_heartbeat_ms.insert(broker_id, out.now_ms());
@@ -220,8 +229,9 @@ impl QuorumController {
         }
     }
 
-    fn log_end(&self) -> u64 {
-        self.raft.as_ref().map_or(0, |r| r.log.end_offset())
+    /// The end of its metadata log, on disk when the process is down.
+    pub fn log_end_offset(&self) -> u64 {
+        self.raft.as_ref().map_or(self.disk.log.end_offset(), |r| r.log.end_offset())
     }
 
     /// After the quorum moved: become active once leader with the epoch's first record
@@ -241,7 +251,7 @@ impl QuorumController {
                 let now = out.now_ms();
                 // A new active controller gives every broker a fresh session.
                 self.last_heartbeat_ms = self.image.brokers.keys().map(|b| (*b, now)).collect();
-                out.emit(Event::ControllerActivated { node: self.id, epoch });
+                out.emit(Event::ControllerActivated { controller: self.id, epoch });
                 out.set_timer(config.broker_session_timeout_ms / 8, self.node(), Timer::FenceStaleBrokers);
             }
             (false, Some(_)) => {
@@ -258,6 +268,7 @@ impl QuorumController {
             }
             (true, Some(_)) => {}
         }
+        self.committed.replay_log(raft.log.entries(), hw);
         let (ready, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.deferred).into_iter().partition(|(at, _, _)| *at <= hw);
         self.deferred = waiting;
         for (_, to, msg) in ready {
@@ -266,7 +277,7 @@ impl QuorumController {
     }
 
     fn defer(&mut self, to: NodeId, msg: Message) {
-        self.deferred.push((self.log_end(), to, msg));
+        self.deferred.push((self.log_end_offset(), to, msg));
     }
 
     /// Writes decisions to the log (`RaftClient.prepareAppend`) and applies them to this
@@ -274,7 +285,7 @@ impl QuorumController {
     /// this controller when it fences a broker).
     fn write(&mut self, out: &mut Out, records: Vec<MetadataRecord>, by: BrokerId) {
         let Some(epoch) = self.active_epoch else { return };
-        let first = self.log_end();
+        let first = self.log_end_offset();
         for (i, record) in records.iter().enumerate() {
             out.emit(Event::MetadataRecordWritten {
                 controller: self.id,

@@ -41,13 +41,10 @@ impl RaftIo<MetadataRecord> for RaftOut<'_> {
     }
 
     fn emit(&mut self, event: QuorumEvent) {
+        let node = self.me.clone();
         self.out.emit(match event {
             QuorumEvent::StateChanged {
-                node,
-                epoch,
-                state,
-                leader,
-                voted,
+                epoch, state, leader, voted, ..
             } => Event::QuorumStateChanged {
                 node,
                 epoch,
@@ -56,22 +53,16 @@ impl RaftIo<MetadataRecord> for RaftOut<'_> {
                 voted,
             },
             QuorumEvent::VoteGranted {
-                node,
-                candidate,
-                epoch,
-                pre_vote,
+                candidate, epoch, pre_vote, ..
             } => Event::QuorumVoteGranted {
                 node,
                 candidate,
                 epoch,
                 pre_vote,
             },
-            QuorumEvent::HighWatermark { node, epoch, high_watermark } => Event::MetadataCommitted { node, epoch, high_watermark },
+            QuorumEvent::HighWatermark { epoch, high_watermark, .. } => Event::MetadataCommitted { node, epoch, high_watermark },
             QuorumEvent::Truncated {
-                node,
-                epoch,
-                end_offset,
-                removed,
+                epoch, end_offset, removed, ..
             } => Event::MetadataTruncated {
                 node,
                 epoch,

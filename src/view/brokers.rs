@@ -30,7 +30,20 @@ pub struct BrokerView {
     /// Why its last start failed, until the next start: `/brokers/ids/<id>` still belonged to
     /// the previous run's ZooKeeper session (`KafkaServer.startup`, NODEEXISTS).
     pub start_failure: Option<StartFailureView>,
+    /// KRaft mode: the broker's standing with the controllers and how far it has applied the
+    /// metadata log.
+    pub kraft: Option<KRaftBrokerView>,
     pub replicas: Vec<ReplicaView>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct KRaftBrokerView {
+    /// Its registration's epoch (the offset of its RegisterBrokerRecord) once committed.
+    pub broker_epoch: Option<u64>,
+    /// Fenced as the committed metadata says: a fenced broker leads nothing and is in no ISR.
+    pub fenced: bool,
+    /// How far it has applied the committed metadata log.
+    pub metadata_offset: u64,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -121,6 +134,13 @@ fn registration(world: &World, b: &crate::broker::Broker) -> Option<Registration
     if !b.running {
         return None;
     }
+    if let Some(k) = &b.kraft {
+        // KRaft: registered once the controller committed it; no ZooKeeper to be cut from.
+        return k.registered_epoch.is_none().then_some(RegistrationView {
+            reason: RegistrationReason::Starting,
+            owner_session_expires_at_ms: None,
+        });
+    }
     let owner = registration_owner(world, b.cluster.index, b.id);
     let (reason, expires) = match owner {
         Some(o) if o.is_some() && o == b.zk_session => return None,
@@ -148,8 +168,11 @@ pub(super) fn broker_views(world: &World, parts: &PartitionIndex) -> Vec<BrokerV
             cluster: b.cluster.index,
             running: b.running,
             isolated: world.is_isolated(&b.cluster.broker(b.id)),
-            // Kept as before: the id is registered, by whichever session.
-            registered: registration_owner(world, b.cluster.index, b.id).is_some(),
+            // Kept as before: the id is registered, by whichever session (KRaft: committed).
+            registered: match &b.kraft {
+                Some(_) => world.metadata_image(b.cluster.index).is_some_and(|i| i.brokers.contains_key(&b.id)),
+                None => registration_owner(world, b.cluster.index, b.id).is_some(),
+            },
             is_controller: b.running && b.is_controller(),
             controller_epoch: b.controller_epoch().filter(|_| b.running),
             zk_session: b.zk_session,
@@ -159,6 +182,14 @@ pub(super) fn broker_views(world: &World, parts: &PartitionIndex) -> Vec<BrokerV
                 error: f.error.to_string(),
                 at_ms: f.at_ms,
                 owner_session_expires_at_ms: world.zk.session_expiry(f.owner_session),
+            }),
+            kraft: b.kraft.as_ref().map(|k| KRaftBrokerView {
+                broker_epoch: k.registered_epoch.filter(|_| b.running),
+                fenced: world
+                    .metadata_image(b.cluster.index)
+                    .and_then(|i| i.brokers.get(&b.id))
+                    .is_none_or(|r| r.fenced),
+                metadata_offset: k.image.applied,
             }),
             replicas: b
                 .partitions

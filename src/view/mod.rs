@@ -7,14 +7,16 @@ mod bytes;
 mod clients;
 mod groups;
 mod partitions;
+mod quorum;
 #[cfg(test)]
 mod tests;
 
-pub use brokers::{BrokerView, RecordView, RegistrationReason, RegistrationView, ReplicaView, StartFailureView};
+pub use brokers::{BrokerView, KRaftBrokerView, RecordView, RegistrationReason, RegistrationView, ReplicaView, StartFailureView};
 pub use bytes::{record_bytes, FieldBytes, Frame, RecordBytes};
 pub use clients::{ConsumerPartitionView, ConsumerView, ProducerTopicView, ProducerView, SchemaRegistryView, SerdeView, WaitingReason, WaitingView};
 pub use groups::{GroupMemberView, GroupOffsetView, GroupView, PartitionId};
 pub use partitions::{IsrSource, OfflineReason, OfflineView, PartitionIndex, PartitionView};
+pub use quorum::{MetadataRecordView, QuorumView, VoterView};
 
 use crate::coordinator::{Group, OFFSETS_TOPIC};
 use crate::protocol::{BrokerId, TopicPartition};
@@ -68,6 +70,10 @@ pub struct ClusterView {
     pub offsets_topic_replication_factor: u32,
     /// `group.initial.rebalance.delay.ms`.
     pub group_initial_rebalance_delay_ms: u64,
+    /// Where the cluster keeps its metadata: `zookeeper` or `kraft`.
+    pub metadata_mode: crate::config::MetadataMode,
+    /// KRaft: the controllers' quorum and the metadata log.
+    pub quorum: Option<QuorumView>,
 }
 #[derive(Clone, Debug, Serialize)]
 pub struct TopicView {
@@ -116,8 +122,20 @@ fn lag(hw: Option<u64>, committed: Option<u64>) -> Option<u64> {
     Some(hw?.saturating_sub(committed?))
 }
 
-/// The topics of a cluster and their assignments, as `/brokers/topics/<topic>` stores them.
+/// The topics of a cluster and their assignments, as `/brokers/topics/<topic>` stores them, or
+/// in KRaft mode as the committed metadata has them.
 fn topic_assignments(world: &World, ci: usize) -> Vec<(String, Vec<Vec<BrokerId>>)> {
+    if world.config.clusters[ci].is_kraft() {
+        let Some(image) = world.metadata_image(ci) else { return Vec::new() };
+        return image
+            .topics
+            .iter()
+            .map(|t| {
+                let parts = image.partitions.range(TopicPartition::new(t, 0)..).take_while(|(tp, _)| tp.topic == *t);
+                (t.to_string(), parts.map(|(_, p)| p.replicas.clone()).collect())
+            })
+            .collect();
+    }
     let prefix = under(&world.config.clusters[ci].chroot, zkdata::TOPICS) + "/";
     let mut out = Vec::new();
     for (path, node) in world.zk.znodes_under(&prefix) {
@@ -174,6 +192,8 @@ pub fn view(world: &World) -> View {
                 offsets_topic_num_partitions: spec.config.offsets_topic_num_partitions,
                 offsets_topic_replication_factor: spec.config.offsets_topic_replication_factor,
                 group_initial_rebalance_delay_ms: spec.config.group_initial_rebalance_delay_ms,
+                metadata_mode: spec.metadata_mode,
+                quorum: quorum::quorum_view(world, index),
             }
         })
         .collect();

@@ -57,8 +57,12 @@ pub enum OfflineReason {
     /// The controller took the leader away and no ISR member is alive; unclean election is
     /// off (Kafka's OfflinePartition, `offlinePartitionLeaderElection` finds no one).
     NoLiveIsr,
-    /// No controller runs (or none reaches ZooKeeper) to elect a leader.
+    /// No controller runs (or none reaches ZooKeeper) to elect a leader; in KRaft mode, the
+    /// controller quorum has no active controller.
     NoController,
+    /// KRaft: the leader the committed metadata names is down, and the active controller has
+    /// not fenced it yet: its heartbeats stopped less than `broker.session.timeout.ms` ago.
+    NotFenced,
     /// A controller decided and its LeaderAndIsr has not reached the new leader yet; or the
     /// old leader's session just expired and the controller's watch has not been handled yet;
     /// or a new partition waits for its first leader.
@@ -95,8 +99,12 @@ fn up(world: &World, ci: usize, id: BrokerId) -> bool {
         .is_some_and(|b| b.running && !world.is_isolated(&b.cluster.broker(id)))
 }
 
-/// A running controller of the cluster that can reach ZooKeeper (it must, to store a decision).
+/// A running controller of the cluster that can reach ZooKeeper (it must, to store a decision);
+/// in KRaft mode, an active controller.
 fn has_controller(world: &World, cluster: usize) -> bool {
+    if world.config.clusters[cluster].is_kraft() {
+        return world.active_controller(cluster).is_some();
+    }
     world
         .brokers
         .values()
@@ -109,10 +117,13 @@ pub(super) fn partition_index(world: &World) -> PartitionIndex {
         for (topic, assignment) in super::topic_assignments(world, ci) {
             for (p, replicas) in assignment.into_iter().enumerate() {
                 let tp = TopicPartition::new(&topic.as_str().into(), p as u32);
-                let state = world
-                    .zk
-                    .znode(&under(&spec.chroot, &zkdata::partition_state_path(&topic, p as u32)))
-                    .and_then(|n| zkdata::partition_state_of(&n.data, n.version));
+                let state = match spec.is_kraft() {
+                    true => world.metadata_image(ci).and_then(|i| i.partition_metadata(&tp)).map(|m| m.state),
+                    false => world
+                        .zk
+                        .znode(&under(&spec.chroot, &zkdata::partition_state_path(&topic, p as u32)))
+                        .and_then(|n| zkdata::partition_state_of(&n.data, n.version)),
+                };
                 list.push(partition_view(world, ci, &tp, replicas, state));
             }
         }
@@ -188,6 +199,17 @@ fn offline(reason: OfflineReason, broker: Option<BrokerId>, session_expires_at_m
 fn why_offline(world: &World, ci: usize, v: &PartitionView, named: Option<BrokerId>) -> OfflineView {
     let controller = has_controller(world, ci);
     let waiting = if controller { OfflineReason::Electing } else { OfflineReason::NoController };
+    if let (Some(l), true) = (named, world.config.clusters[ci].is_kraft()) {
+        // Fenced (or being fenced), the controller moves leadership; else its session runs on.
+        let fenced = world.metadata_image(ci).and_then(|i| i.brokers.get(&l)).is_none_or(|b| b.fenced);
+        let session_end = world
+            .active_controller(ci)
+            .and_then(|c| c.session_expires_at_ms(l, &world.config.clusters[ci].config));
+        return match (up(world, ci, l), fenced) {
+            (false, false) => offline(OfflineReason::NotFenced, Some(l), session_end),
+            _ => offline(waiting, Some(l), None),
+        };
+    }
     if let Some(l) = named {
         return match registration_owner(world, ci, l) {
             // Its session expired: the controller moves leadership once its watch is handled.

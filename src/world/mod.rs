@@ -116,6 +116,12 @@ impl World {
         Ok(w)
     }
 
+    /// The cluster a trace record names (none: the only one).
+    pub fn cluster_ref_of(&self, name: Option<&str>) -> ClusterRef {
+        let index = name.and_then(|n| self.config.clusters.iter().position(|c| c.name == n)).unwrap_or(0);
+        self.cluster_ref(index)
+    }
+
     /// How a cluster's nodes are named and reached: by name only when the world has several.
     fn cluster_ref(&self, index: usize) -> ClusterRef {
         let several = self.config.clusters.len() > 1;
@@ -176,6 +182,12 @@ impl World {
     /// The KRaft cluster's active controller, if the quorum has one.
     pub fn active_controller(&self, ci: usize) -> Option<&QuorumController> {
         self.controllers.range((ci, 0)..=(ci, BrokerId::MAX)).map(|(_, c)| c).find(|c| c.is_active())
+    }
+
+    /// What a KRaft cluster has committed to its metadata log, as the running controller that
+    /// has applied the most of it knows.
+    pub fn metadata_image(&self, ci: usize) -> Option<&crate::metadata::MetadataImage> {
+        self.controllers_of(ci).filter(|c| c.running()).map(|c| &c.committed).max_by_key(|i| i.applied)
     }
 
     /// The controllers of cluster `ci` (none in ZooKeeper mode), by id.
@@ -475,7 +487,7 @@ impl World {
     /// registered and unfenced as the active controller knows.
     pub fn registered_brokers(&self, cluster: usize) -> Vec<BrokerId> {
         if self.cluster_spec(cluster).is_kraft() {
-            return self.active_controller(cluster).map(|c| c.image.live_brokers()).unwrap_or_default();
+            return self.metadata_image(cluster).map(|i| i.live_brokers()).unwrap_or_default();
         }
         let prefix = format!("{}{}/", self.cluster_spec(cluster).chroot, zkdata::BROKER_IDS);
         self.zk
