@@ -111,6 +111,15 @@ pub fn metrics(w: &World, trace: &[TraceRecord]) -> Metrics {
         .collect();
     let clusters = (0..w.config.clusters.len())
         .map(|ci| {
+            if w.config.clusters[ci].is_kraft() {
+                // KRaft: the gauges the active controller reports (`QuorumControllerMetrics`).
+                let active = w.active_controller(ci);
+                return ClusterMetrics {
+                    cluster: ci,
+                    offline_partitions_count: active.map_or(0, |c| c.offline_partitions_count()),
+                    active_controller_count: u32::from(active.is_some()),
+                };
+            }
             let controller = w.brokers.values().find(|b| b.cluster.index == ci && b.running && b.is_controller());
             let offline = controller.and_then(|b| b.controller()).map_or(0, |c| c.offline_partitions_count());
             ClusterMetrics {

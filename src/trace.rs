@@ -83,6 +83,9 @@ pub enum Event {
     /// session expires.
     BrokerStopped {
         broker: BrokerId,
+        /// A KRaft broker: the active controller notices when its heartbeats stop.
+        #[serde(skip_serializing_if = "is_false")]
+        kraft: bool,
     },
     /// The broker stopped in order (`KafkaServer.shutdown`): it closed its ZooKeeper session.
     /// `controlled`: its controlled shutdown succeeded (the controller moved its leaderships
@@ -171,6 +174,9 @@ pub enum Event {
     },
     BrokerRegistered {
         broker: BrokerId,
+        /// Registered with the active controller (a committed RegisterBrokerRecord), not in `/brokers/ids`.
+        #[serde(skip_serializing_if = "is_false")]
+        kraft: bool,
     },
 
     // The controller.
@@ -250,6 +256,9 @@ pub enum Event {
         broker: BrokerId,
         first: u64,
         last: u64,
+        /// Written to the metadata log (a ProducerIdsRecord), not to ZooKeeper.
+        #[serde(skip_serializing_if = "is_false")]
+        kraft: bool,
     },
     LogTruncated {
         broker: BrokerId,
@@ -554,6 +563,10 @@ pub struct PolledRecord {
     pub offset: u64,
     pub key: Option<String>,
     pub value: Option<String>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !b
 }
 
 /// Each event's `type` as it appears in JSON, in one list: the match is exhaustive, so a new

@@ -235,7 +235,7 @@ fn a_crash_still_waits_for_the_zookeeper_session_timeout() {
         "the ephemeral znode outlives the process"
     );
     assert!(!events(&w).any(|e| matches!(e, Event::ControlledShutdownRequested { .. } | Event::ZkSessionClosed { .. })));
-    assert!(events(&w).any(|e| matches!(e, Event::BrokerStopped { broker } if *broker == victim)));
+    assert!(events(&w).any(|e| matches!(e, Event::BrokerStopped { broker, .. } if *broker == victim)));
     assert!(led.iter().all(|t| leader_of(&w, "orders", t.partition).is_none()));
     w.run_for(20_000);
     assert!(events(&w).any(|e| matches!(e, Event::ZkSessionExpired { .. })));
@@ -287,7 +287,7 @@ fn a_crash_in_the_middle_of_a_controlled_shutdown_kills_the_process() {
     w.apply(Command::CrashBroker { broker: 2, cluster: None }).unwrap();
     w.run_for(10_000);
     assert!(!w.brokers[&(0, 2)].running);
-    assert!(events(&w).any(|e| matches!(e, Event::BrokerStopped { broker: 2 })));
+    assert!(events(&w).any(|e| matches!(e, Event::BrokerStopped { broker: 2, .. })));
     assert!(
         !events(&w).any(|e| matches!(e, Event::ControlledShutdownRequested { attempt: 2, .. })),
         "the retry died with the process"

@@ -587,7 +587,7 @@ fn acks_1_acknowledges_a_record_only_the_leader_has_and_the_returning_leader_tru
     let crash = with_acks_all
         .trace
         .iter()
-        .find(|r| matches!(r.event, Event::BrokerStopped { broker: 2 }))
+        .find(|r| matches!(r.event, Event::BrokerStopped { broker: 2, .. }))
         .unwrap()
         .time_ms;
     let acked_before: Vec<_> = with_acks_all
@@ -1113,7 +1113,7 @@ fn lesson_16_a_controlled_shutdown_moves_leadership_at_once_and_a_crash_waits_fo
     assert_eq!(leader_of_orders0(&l.before(13)), None, "nobody leads one second after the crash");
     says(l.answer(11), "Nobody: the controller waits for broker 2's ZooKeeper session to expire");
     says(&l.note(13), "1 s after the crash, orders-0 still has no working leader");
-    let crashed = time_of(&l, |e| matches!(e, Event::BrokerStopped { broker: 2 }));
+    let crashed = time_of(&l, |e| matches!(e, Event::BrokerStopped { broker: 2, .. }));
     let expired = session_expired_at(&l, "broker-2");
     let took_over = l
         .trace()

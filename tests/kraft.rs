@@ -253,3 +253,16 @@ fn a_partition_whose_leader_died_shows_it_waits_for_the_fencing_with_the_session
     let end = off.session_expires_at_ms.unwrap();
     assert!(end > w.now_ms() && end <= w.now_ms() + 9_000);
 }
+
+#[test]
+fn the_metrics_count_the_active_controller_and_the_partitions_left_without_a_leader() {
+    let mut w = kraft_cluster(3, 12);
+    create_topic(&mut w, "orders", 1, 1);
+    let m = kafkascope::metrics::metrics(&w, &w.trace);
+    assert_eq!((m.clusters[0].active_controller_count, m.clusters[0].offline_partitions_count), (1, 0));
+    let only = leader_of(&w, "orders", 0).unwrap();
+    w.apply(Command::CrashBroker { broker: only, cluster: None }).unwrap();
+    w.run_for(12_000);
+    let m = kafkascope::metrics::metrics(&w, &w.trace);
+    assert_eq!(m.clusters[0].offline_partitions_count, 1, "its only replica is fenced: no one can lead");
+}

@@ -88,11 +88,11 @@ fn acting_at_an_earlier_step_forks_the_run_there() {
     assert!(t
         .trace()
         .iter()
-        .any(|r| matches!(&r.event, kafkascope::trace::Event::BrokerStopped { broker: 3 })));
+        .any(|r| matches!(&r.event, kafkascope::trace::Event::BrokerStopped { broker: 3, .. })));
     assert!(
         !t.trace()
             .iter()
-            .any(|r| matches!(&r.event, kafkascope::trace::Event::BrokerStopped { broker: 2 })),
+            .any(|r| matches!(&r.event, kafkascope::trace::Event::BrokerStopped { broker: 2, .. })),
         "broker 2's stop was in the dropped future"
     );
 }

@@ -24,10 +24,12 @@ export function fill(template, fields) {
 export function nodeName(L, node, atStart = false) {
   if (node === 'zookeeper') return L.nodes.zookeeper;
   if (node === 'schema-registry') return atStart ? L.nodes.schemaRegistryStart : L.nodes.schemaRegistry;
-  // `broker-1`, or `cluster-b/broker-1` in a world of several clusters (ids repeat across them).
-  const m = /^(?:([^/]+)\/)?broker-(\d+)$/.exec(node);
+  // `broker-1`, or `cluster-b/broker-1` in a world of several clusters (ids repeat across them);
+  // a KRaft controller is `controller-3000`.
+  const m = /^(?:([^/]+)\/)?(broker|controller)-(\d+)$/.exec(node);
   if (!m) return node;
-  const name = fill(atStart && !m[1] ? L.nodes.brokerStart || L.nodes.broker : L.nodes.broker, { id: m[2] });
+  const [plain, start] = m[2] === 'broker' ? [L.nodes.broker, L.nodes.brokerStart] : [L.nodes.controller, L.nodes.controllerStart];
+  const name = fill(atStart && !m[1] ? start || plain : plain, { id: m[3] });
   return m[1] ? `${m[1]} ${name}` : name;
 }
 
@@ -50,6 +52,20 @@ const orNone = (L, x) => (x === null || x === undefined ? L.ui.none : x);
 export const clientOfMember = (member) => String(member || '').replace(/-[0-9a-f]{8}$/, '');
 const POLLED_SHOWN = 4;
 
+/** A metadata record as the narration names it: Kafka's record type and what it is about. */
+function metadataRecordParts(rec, h) {
+  const broker = (id) => h.n(`broker-${id}`);
+  const about = {
+    RegisterBroker: () => broker(rec.broker_id),
+    BrokerRegistrationChange: () => `${broker(rec.broker_id)}: ${rec.fenced == null ? '' : rec.fenced ? h.L.ui.fenced : h.L.ui.unfenced}`,
+    Topic: () => rec.name,
+    Partition: () => `${tpName(rec.tp)}, ${fill(h.L.ui.leaderIs, { id: orNone(h.L, rec.leader) })}, ISR ${list(rec.isr)}`,
+    PartitionChange: () => [tpName(rec.tp), rec.leader !== undefined ? fill(h.L.ui.leaderIs, { id: orNone(h.L, rec.leader) }) : null, rec.isr ? `ISR ${list(rec.isr)}` : null].filter(Boolean).join(', '),
+    ProducerIds: () => broker(rec.broker_id),
+  }[rec.type];
+  return { type: `${rec.type}Record`, about: about ? about() : '' };
+}
+
 /** A broker id of an event, as a node name: scoped by the event's cluster when it has one. */
 const brokerNode = (ev, id) => (ev.cluster ? `${ev.cluster}/broker-${id}` : `broker-${id}`);
 
@@ -62,6 +78,8 @@ export function refsOf(ev) {
     if (typeof ev[k] === 'string') nodes.add(ev[k]);
   }
   if (typeof ev.broker === 'number') nodes.add(brokerNode(ev, ev.broker));
+  // A KRaft controller's own events name it by `controller` (ZooKeeper mode's name a broker so).
+  if (typeof ev.controller === 'number' && /^controller_|^metadata_record/.test(ev.type)) nodes.add(`${ev.cluster ? `${ev.cluster}/` : ''}controller-${ev.controller}`);
   for (const k of ['producer', 'client', 'consumer']) if (typeof ev[k] === 'string') nodes.add(ev[k]);
   if (typeof ev.member === 'string') nodes.add(clientOfMember(ev.member));
   if (ev.tp) tps.add(tpName(ev.tp));
@@ -88,12 +106,12 @@ const FIELDS = {
   broker_start_failed: (ev) => (ev.owner_session_expires_at_ms == null
     ? ['broker_start_failed_no_expiry', { broker: ev.broker }]
     : { broker: ev.broker, s: (Math.max(0, ev.owner_session_expires_at_ms - (ev.time_ms || 0)) / 1000).toFixed(1) }),
-  broker_stopped: (ev) => ({ broker: ev.broker }),
+  broker_stopped: (ev) => [ev.kraft ? 'broker_stopped_kraft' : 'broker_stopped', { broker: ev.broker }],
   broker_shut_down: (ev) => [ev.controlled ? 'broker_shut_down' : 'broker_shut_down_unclean', { broker: ev.broker }],
   controlled_shutdown_requested: (ev) => ({ broker: ev.broker, controller: ev.controller, attempt: ev.attempt }),
   controlled_shutdown_completed: (ev) => [ev.remaining.length ? 'controlled_shutdown_completed_remaining' : 'controlled_shutdown_completed', { broker: ev.broker, remaining: list(ev.remaining.map(tpName)) }],
   controlled_shutdown_failed: (ev, h) => [ev.retrying ? 'controlled_shutdown_failed' : 'controlled_shutdown_failed_last', { broker: ev.broker, attempt: ev.attempt, reason: h.L.reasons[ev.reason] || ev.reason }],
-  broker_registered: (ev) => ({ broker: ev.broker }),
+  broker_registered: (ev) => [ev.kraft ? 'broker_registered_kraft' : 'broker_registered', { broker: ev.broker }],
   node_isolated: (ev, h) => ({ node: h.n0(ev.node) }),
   node_healed: (ev, h) => ({ node: h.n0(ev.node) }),
   link_cut: (ev, h) => ({ a: h.n(ev.a), b: h.n(ev.b) }),
@@ -116,7 +134,20 @@ const FIELDS = {
   replica_stopped: (ev) => ({ broker: ev.broker, tp: tpName(ev.tp) }),
   records_appended: (ev) => ({ broker: ev.broker, tp: tpName(ev.tp), count: ev.count, offset: ev.base_offset, leo: ev.log_end_offset }),
   duplicate_batch_dropped: (ev) => ({ broker: ev.broker, tp: tpName(ev.tp), id: ev.producer_id, first: ev.base_sequence, last: ev.last_sequence, offset: ev.base_offset }),
-  producer_ids_allocated: (ev) => ({ controller: ev.controller, broker: ev.broker, first: ev.first, last: ev.last }),
+  producer_ids_allocated: (ev) => [ev.kraft ? 'producer_ids_allocated_kraft' : 'producer_ids_allocated', { controller: ev.controller, broker: ev.broker, first: ev.first, last: ev.last }],
+
+  // KRaft: the controllers' quorum and the metadata log.
+  controller_started: (ev) => ({ controller: ev.controller }),
+  controller_stopped: (ev) => ({ controller: ev.controller }),
+  controller_activated: (ev) => ({ controller: ev.controller, epoch: ev.epoch }),
+  quorum_state_changed: (ev, h) => [h.L.events[`quorum_${ev.state}`] ? `quorum_${ev.state}` : 'quorum_state_changed', {
+    node: h.n0(ev.node), epoch: ev.epoch, leader: orNone(h.L, ev.leader), state: h.L.quorumStates[ev.state] ?? ev.state,
+  }],
+  quorum_vote_granted: (ev, h) => [ev.pre_vote ? 'quorum_prevote_granted' : 'quorum_vote_granted', { node: h.n0(ev.node), candidate: ev.candidate, epoch: ev.epoch }],
+  metadata_record_written: (ev, h) => ({ controller: ev.controller, offset: ev.offset, ...metadataRecordParts(ev.record, h) }),
+  metadata_committed: (ev, h) => ({ node: h.n0(ev.node), hw: ev.high_watermark }),
+  metadata_truncated: (ev, h) => ({ node: h.n0(ev.node), offset: ev.end_offset, n: ev.removed }),
+  broker_fencing_changed: (ev) => [ev.fenced ? 'broker_fencing_changed' : 'broker_unfenced', { broker: ev.broker }],
   high_watermark_advanced: (ev) => ({ broker: ev.broker, tp: tpName(ev.tp), old: ev.old, new: ev.new }),
   log_truncated: (ev) => ({ broker: ev.broker, tp: tpName(ev.tp), leo: ev.new_log_end_offset, lost: ev.lost }),
   isr_shrink_proposed: (ev) => ({ broker: ev.broker, tp: tpName(ev.tp), replicas: list(ev.out_of_sync) }),

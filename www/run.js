@@ -117,20 +117,25 @@ export async function replayRun(E, configJson, logParts, head, step) {
   }
 }
 
-export function configFor(seed, brokers) {
+export function configFor(seed, brokers, mode = 'zookeeper') {
   const config = {
     'offsets.topic.num.partitions': OFFSETS_PARTITIONS,
     // Kafka refuses to create __consumer_offsets with fewer live brokers than its replication factor (default 3).
     'offsets.topic.replication.factor': Math.min(3, brokers),
   };
-  return { seed, clusters: [{ name: 'kafka', chroot: '', brokers: Array.from({ length: brokers }, (_, i) => i + 1), config }] };
+  const cluster = { name: 'kafka', chroot: '', brokers: Array.from({ length: brokers }, (_, i) => i + 1), config };
+  if (mode === 'kraft') cluster['metadata.mode'] = 'kraft';
+  return { seed, clusters: [cluster] };
 }
 
-export function boot(seed, brokers) {
-  const pg = new S.E.Playground(JSON.stringify(configFor(seed, brokers)));
-  // Start-up (sessions, registration, controller election) and a first topic happen at once,
-  // so the page opens on a settled cluster; the narration still tells all of it.
-  pg.run_for(100);
+/** How long start-up takes before the first topic: a KRaft quorum first elects its leader (1–2 s). */
+const STARTUP_MS = { zookeeper: 100, kraft: 4000 };
+
+export function boot(seed, brokers, mode = 'zookeeper') {
+  const pg = new S.E.Playground(JSON.stringify(configFor(seed, brokers, mode)));
+  // Start-up (sessions or the quorum, registration, controller election) and a first topic
+  // happen at once, so the page opens on a settled cluster; the narration still tells all of it.
+  pg.run_for(STARTUP_MS[mode] ?? 100);
   pg.apply(JSON.stringify({ ...INITIAL_TOPIC, replication_factor: Math.min(3, brokers) }));
   pg.run_for(100);
   return pg;

@@ -203,7 +203,7 @@ impl Broker {
         if let (Ok(epoch), Some(k)) = (result, self.kraft.as_mut()) {
             k.registered_epoch = Some(epoch);
             self.broker_epoch = epoch;
-            ctx.out.emit(Event::BrokerRegistered { broker: self.id });
+            ctx.out.emit(Event::BrokerRegistered { broker: self.id, kraft: true });
             // STARTING: heartbeat at once, then every 10 ms until caught up and unfenced.
             self.send_to_controller(ctx, 0);
         }

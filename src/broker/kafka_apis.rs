@@ -165,6 +165,7 @@ impl Broker {
                         broker: broker_id,
                         first,
                         last: first + len - 1,
+                        kraft: false,
                     });
                 }
                 ctx.out.send(self.node(), from, Message::AllocateProducerIdsResponse { correlation_id, result });

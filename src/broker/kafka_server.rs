@@ -66,7 +66,10 @@ impl Broker {
     /// A crash: everything in memory is gone; the logs stay on disk.
     pub fn stop(&mut self, out: &mut Out) {
         self.halt(out);
-        out.emit(Event::BrokerStopped { broker: self.id });
+        out.emit(Event::BrokerStopped {
+            broker: self.id,
+            kraft: self.kraft.is_some(),
+        });
     }
 
     /// The process ends (a crash, or the end of an orderly stop).
@@ -172,7 +175,7 @@ impl Broker {
             if let Ok(Some(node)) = ctx.zk_client(self.id, session).get(&zkdata::broker_path(self.id), false) {
                 self.broker_epoch = node.czxid;
             }
-            ctx.out.emit(Event::BrokerRegistered { broker: self.id });
+            ctx.out.emit(Event::BrokerRegistered { broker: self.id, kraft: false });
         }
         Ok(())
     }

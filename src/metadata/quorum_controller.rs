@@ -115,6 +115,12 @@ impl QuorumController {
         self.last_heartbeat_ms.get(&broker).map(|t| t + config.broker_session_timeout_ms)
     }
 
+    /// Partitions without a leader, or led by a fenced broker (`OfflinePartitionsCount`).
+    pub fn offline_partitions_count(&self) -> u32 {
+        let fenced = |l: &BrokerId| self.image.brokers.get(l).is_none_or(|b| b.fenced);
+        self.image.partitions.values().filter(|p| p.leader.is_none_or(|l| fenced(&l))).count() as u32
+    }
+
     pub fn is_active(&self) -> bool {
         self.active_epoch.is_some()
     }
@@ -349,6 +355,7 @@ impl QuorumController {
                 broker: *broker_id,
                 first: self.image.next_producer_id,
                 last: next_producer_id - 1,
+                kraft: true,
             }),
             _ => None,
         }

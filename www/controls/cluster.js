@@ -49,6 +49,17 @@ export function wireCluster({ bytes }) {
     e.stopPropagation(); // the arrows step the run elsewhere on the page
     if (all[to]) rove(all[to]);
   });
+  $('quorum-row').addEventListener('click', (e) => {
+    const b = e.target.closest('button[data-action]');
+    const box = b?.closest('[data-controller]');
+    if (!box) return;
+    const c = S.view.clusters[Number(box.dataset.cluster)];
+    const voter = c?.quorum?.voters.find((x) => x.node === box.dataset.node);
+    if (!voter) return;
+    const id = S.view.clusters.length > 1 ? { controller: voter.id, cluster: c.name } : { controller: voter.id };
+    if (b.dataset.action === 'controller-crash-start') act(() => apply({ cmd: voter.running ? 'crash_controller' : 'start_controller', ...id }));
+    else act(() => apply({ cmd: voter.isolated ? 'heal' : 'isolate', node: voter.node }));
+  });
   $('producers').addEventListener('click', (e) => {
     const p = e.target.closest('button[data-act]');
     if (p) {

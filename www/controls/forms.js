@@ -202,7 +202,7 @@ export function wireForms({ lessons }) {
       const brokers = intIn($('broker-count'), 1, 6);
       setPlaying(false);
       lessons?.leave(); // a new run is no longer the lesson's
-      adopt(boot(seed, brokers));
+      adopt(boot(seed, brokers, $('metadata-mode').value));
       say(null);
     } catch (err) {
       refuse(err);

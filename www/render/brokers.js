@@ -25,6 +25,8 @@ export function leaderlessText(p, v) {
       return t('noLeaderNoIsr', { isr: `[${p.isr.join(',')}]` });
     case 'no_controller':
       return t('noLeaderNoController');
+    case 'not_fenced':
+      return t('noLeaderNotFenced', { broker: o.broker, s: left(o.session_expires_at_ms, v) });
     default:
       return t('noLeaderElecting');
   }
@@ -65,15 +67,16 @@ function makeBox(b) {
   isoBtn.dataset.action = 'isolate-heal';
   const badges = el('div', 'badges');
   const note = el('div', 'bnote');
+  const meta = el('div', 'node-sub bmeta');
   head.append(title, stopBtn, crashBtn, isoBtn, badges);
   const replicas = el('div', 'replicas');
-  root.append(head, note, replicas);
-  root._parts = { title, stopBtn, crashBtn, isoBtn, badges, note, replicas };
+  root.append(head, note, meta, replicas);
+  root._parts = { title, stopBtn, crashBtn, isoBtn, badges, note, meta, replicas };
   return root;
 }
 
 function drawHead(root, { b, v }) {
-  const { title, stopBtn, crashBtn, isoBtn, badges, note } = root._parts;
+  const { title, stopBtn, crashBtn, isoBtn, badges, note, meta } = root._parts;
   root.classList.toggle('controller', b.is_controller);
   root.classList.toggle('stopped', !b.running);
   root.classList.toggle('isolated', b.isolated);
@@ -89,12 +92,14 @@ function drawHead(root, { b, v }) {
   stopBtn.setAttribute('aria-label', t(b.running ? 'stopLabel' : 'startLabel', { id: b.id }));
   stopBtn.title = b.running ? t('stopHelp', { id: b.id }) : '';
   stopBtn.disabled = b.shutting_down;
+  // KRaft mode has no controlled shutdown here yet: a running KRaft broker can only crash.
+  stopBtn.hidden = b.running && b.kraft != null;
   // A running broker can crash, even in the middle of its controlled shutdown.
   crashBtn.dataset.broker = String(b.id);
   crashBtn.hidden = !b.running;
   crashBtn.textContent = t('crash');
   crashBtn.setAttribute('aria-label', t('crashBrokerLabel', { id: b.id }));
-  crashBtn.title = t('crashBrokerHelp', { id: b.id });
+  crashBtn.title = t(b.kraft ? 'crashBrokerHelpKraft' : 'crashBrokerHelp', { id: b.id });
   isoBtn.textContent = b.isolated ? t('heal') : t('isolate');
   isoBtn.setAttribute('aria-label', t(b.isolated ? 'healLabel' : 'isolateLabel', { id: b.id }));
   const bs = [];
@@ -104,11 +109,14 @@ function drawHead(root, { b, v }) {
   if (b.shutting_down) bs.push(el('span', 'badge shutting', t('shuttingDown')));
   if (b.isolated) bs.push(el('span', 'badge isolated', t('isolated')));
   if (b.running && !b.registered) bs.push(el('span', 'badge unregistered', t('unregistered')));
+  if (b.running && b.registered && b.kraft?.fenced) bs.push(el('span', 'badge fenced', t('fenced')));
   badges.replaceChildren(...bs);
   badges.hidden = bs.length === 0;
   const why = b.running && !b.registered ? registrationText(b, v) : startFailureText(b, v);
   note.textContent = why;
   note.hidden = !why;
+  meta.textContent = b.running && b.kraft ? t('metadataOffset', { n: b.kraft.metadata_offset }) : '';
+  meta.hidden = !meta.textContent;
 }
 
 /** The items of a replica's log strip: older records, the records, the HW and LEO marks. */

@@ -6,6 +6,7 @@ import { renderBrokers } from './brokers.js';
 import { renderProducers } from './producers.js';
 import { renderConsumers } from './consumers.js';
 import { renderZookeeper } from './zookeeper.js';
+import { renderQuorum } from './quorum.js';
 import { renderMetrics } from './metrics.js';
 import { renderTimeline } from './timeline.js';
 import { renderNetwork } from './network.js';
@@ -47,6 +48,7 @@ export function render(ctx) {
   if (!v) return;
   renderTimeline(v);
   renderZookeeper(v);
+  renderQuorum(v);
   renderBrokers(v);
   renderProducers(v);
   renderConsumers(v, ctx.bytes);

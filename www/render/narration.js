@@ -26,6 +26,7 @@ function foldKey(ev) {
     case 'records_polled': return ev.records.length ? null : `${ev.type}|${ev.consumer}`;
     case 'offset_commit_failed': return `${ev.type}|${ev.consumer}|${ev.error}`;
     case 'alter_partition_refused': return `${ev.type}|${ev.broker}|${ev.error}`;
+    case 'metadata_committed': return `${ev.type}|${ev.node}`;
     default: return null;
   }
 }
@@ -78,6 +79,9 @@ export function consume(events, { animate, wire, now, draw = true }) {
       hk = ev.background === true;
       if (hk) housekeeping.add(ev.id);
       if (i >= animateFrom && !(hk && quiet)) wire.sent(ev, hk, now);
+    } else if (ev.type === 'metadata_committed' || ev.type === 'quorum_state_changed') {
+      // A broker observing the metadata quorum: its part is the controllers' echo.
+      hk = /(^|\/)broker-/.test(ev.node);
     } else if (ev.type === 'message_delivered' || ev.type === 'message_dropped') {
       hk = housekeeping.has(ev.id) && ev.type === 'message_delivered';
       housekeeping.delete(ev.id);
