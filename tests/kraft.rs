@@ -266,3 +266,54 @@ fn the_metrics_count_the_active_controller_and_the_partitions_left_without_a_lea
     let m = kafkascope::metrics::metrics(&w, &w.trace);
     assert_eq!(m.clusters[0].offline_partitions_count, 1, "its only replica is fenced: no one can lead");
 }
+
+/// One world, two clusters: `zookeeper` in ZooKeeper mode, `kraft` in KRaft mode.
+fn side_by_side(seed: u64) -> World {
+    let mut c = WorldConfig::with_brokers(3);
+    c.seed = seed;
+    let mut kraft = c.clusters[0].clone();
+    c.clusters[0].name = "zookeeper".into();
+    kraft.name = "kraft".into();
+    kraft.metadata_mode = MetadataMode::Kraft;
+    c.clusters.push(kraft);
+    let mut w = World::new(c).expect("valid config");
+    w.run_for(5_000);
+    w
+}
+
+#[test]
+fn side_by_side_the_same_crash_is_noticed_by_fencing_in_kraft_and_by_session_expiry_in_zookeeper() {
+    let mut w = side_by_side(13);
+    for cluster in ["zookeeper", "kraft"] {
+        w.apply(Command::CreateTopic {
+            topic: "orders".into(),
+            partitions: 1,
+            replication_factor: 3,
+            cluster: Some(cluster.into()),
+        })
+        .unwrap();
+    }
+    w.run_for(1_000);
+    let leader = |w: &World, ci: usize| {
+        w.brokers_of(ci)
+            .find(|b| b.running && b.partitions.get(&tp("orders", 0)).is_some_and(|p| p.role == Role::Leader))
+            .map(|b| b.id)
+    };
+    let (zk_old, kraft_old) = (leader(&w, 0).unwrap(), leader(&w, 1).unwrap());
+    w.apply(Command::CrashBroker { broker: zk_old, cluster: Some("zookeeper".into()) }).unwrap();
+    w.apply(Command::CrashBroker { broker: kraft_old, cluster: Some("kraft".into()) }).unwrap();
+    let crashed_at = w.now_ms();
+    let mut moved = [None, None];
+    while w.now_ms() < crashed_at + 30_000 && moved.iter().any(Option::is_none) {
+        w.run_for(100);
+        for (ci, old) in [(0, zk_old), (1, kraft_old)] {
+            if moved[ci].is_none() && leader(&w, ci).is_some_and(|l| l != old) {
+                moved[ci] = Some(w.now_ms() - crashed_at);
+            }
+        }
+    }
+    let (zk, kraft) = (moved[0].expect("ZooKeeper mode moves the leader"), moved[1].expect("KRaft mode moves the leader"));
+    // broker.session.timeout.ms 9 000 after the last heartbeat; zookeeper.session.timeout.ms 18 000.
+    assert!((7_000..=11_500).contains(&kraft), "KRaft: {kraft} ms");
+    assert!((16_000..=22_500).contains(&zk), "ZooKeeper: {zk} ms");
+}

@@ -273,8 +273,9 @@ async function main() {
     const brokers = Number(params.get('brokers') ?? 3);
     $('seed').value = String(Number.isInteger(seed) && seed >= 0 && seed <= 4294967295 ? seed : 1);
     $('broker-count').value = String(Number.isInteger(brokers) && brokers >= 1 && brokers <= 6 ? brokers : 3);
-    // `?metadata=kraft` opens a KRaft cluster; anything else, the source text's ZooKeeper.
-    $('metadata-mode').value = params.get('metadata') === 'kraft' ? 'kraft' : 'zookeeper';
+    // `?metadata=kraft` opens a KRaft cluster, `both` the two side by side; anything else, the
+    // source text's ZooKeeper.
+    $('metadata-mode').value = ['kraft', 'both'].includes(params.get('metadata')) ? params.get('metadata') : 'zookeeper';
     wireAll();
     adopt(boot(Number($('seed').value), Number($('broker-count').value), $('metadata-mode').value));
   }

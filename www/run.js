@@ -125,18 +125,21 @@ export function configFor(seed, brokers, mode = 'zookeeper') {
   };
   const cluster = { name: 'kafka', chroot: '', brokers: Array.from({ length: brokers }, (_, i) => i + 1), config };
   if (mode === 'kraft') cluster['metadata.mode'] = 'kraft';
+  // Side by side: the same cluster twice in one world, one per metadata mode, stepped together.
+  if (mode === 'both') return { seed, clusters: [{ ...cluster, name: 'zookeeper' }, { ...cluster, name: 'kraft', 'metadata.mode': 'kraft' }] };
   return { seed, clusters: [cluster] };
 }
 
 /** How long start-up takes before the first topic: a KRaft quorum first elects its leader (1–2 s). */
-const STARTUP_MS = { zookeeper: 100, kraft: 4000 };
+const STARTUP_MS = { zookeeper: 100, kraft: 4000, both: 4000 };
 
 export function boot(seed, brokers, mode = 'zookeeper') {
   const pg = new S.E.Playground(JSON.stringify(configFor(seed, brokers, mode)));
   // Start-up (sessions or the quorum, registration, controller election) and a first topic
   // happen at once, so the page opens on a settled cluster; the narration still tells all of it.
   pg.run_for(STARTUP_MS[mode] ?? 100);
-  pg.apply(JSON.stringify({ ...INITIAL_TOPIC, replication_factor: Math.min(3, brokers) }));
+  const topic = { ...INITIAL_TOPIC, replication_factor: Math.min(3, brokers) };
+  for (const cluster of mode === 'both' ? ['zookeeper', 'kraft'] : [null]) pg.apply(JSON.stringify(cluster ? { ...topic, cluster } : topic));
   pg.run_for(100);
   return pg;
 }

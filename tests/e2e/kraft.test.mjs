@@ -61,6 +61,10 @@ test('a crashed KRaft broker: its partition waits for the fencing, then gets a n
   assert.ok(now.leader != null && now.leader !== old, `new leader ${now.leader}`);
   const meta = (await page.locator('#meta-records').textContent());
   assert.ok(meta.includes(`Broker ${old} · fenced`), meta);
+  // Each broker's line follows the view as the run moves (not only at the first picture).
+  for (const b of after.brokers.filter((x) => x.running)) {
+    assert.equal(await page.locator(`.broker[data-node="${b.node}"] .bmeta`).textContent(), `metadata applied to offset ${b.kraft.metadata_offset}`);
+  }
   const said = await page.locator('#log').textContent();
   assert.ok(said.includes('BrokerRegistrationChangeRecord'), 'the narration tells the fencing record');
   await page.screenshot({ path: path.join(SHOTS, 'kraft-fenced-1280x800.png') });
@@ -97,4 +101,29 @@ test('KRaft in Korean and in a 640×360 embed: axe finds nothing, the quorum is 
     assert.deepEqual(problems, []);
     await page.close();
   }
+});
+
+test('side by side: the same crash, noticed by KRaft’s fencing first and by ZooKeeper’s session expiry later', async () => {
+  const { page, problems } = await open({ width: 1280, height: 800 }, { at: '?metadata=both' });
+  const v = await view(page);
+  assert.deepEqual(v.clusters.map((c) => [c.name, c.metadata_mode]), [['zookeeper', 'zookeeper'], ['kraft', 'kraft']]);
+  assert.equal(await page.locator('.broker').count(), 6);
+  assert.equal(await page.locator('#quorum-row .controller-node').count(), 3);
+  assert.ok(await page.locator('#zk-row').isVisible());
+  const leaderOf = (w, ci) => w.partitions.find((p) => p.cluster === ci && p.topic === 'orders' && p.partition === 0).leader;
+  const old = [leaderOf(v, 0), leaderOf(v, 1)];
+  for (const [ci, cluster] of [[0, 'zookeeper'], [1, 'kraft']]) {
+    await page.evaluate((c) => window.kafkascope.apply(c), { cmd: 'crash_broker', broker: old[ci], cluster });
+  }
+  await runFor(page, 12000);
+  let w = await view(page);
+  assert.ok(leaderOf(w, 1) != null && leaderOf(w, 1) !== old[1], 'KRaft fenced the broker and moved the leader');
+  assert.equal(leaderOf(w, 0), null, 'ZooKeeper still waits for the session to expire');
+  assert.equal(w.partitions.find((p) => p.cluster === 0 && p.topic === 'orders' && p.partition === 0).offline.reason, 'session_not_expired');
+  await page.screenshot({ path: path.join(SHOTS, 'side-by-side-1280x800.png') });
+  await runFor(page, 10000);
+  w = await view(page);
+  assert.ok(leaderOf(w, 0) != null && leaderOf(w, 0) !== old[0], 'then ZooKeeper mode moves it too');
+  assert.deepEqual(problems, []);
+  await page.close();
 });

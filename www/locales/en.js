@@ -4,6 +4,7 @@ export default {
   lang: 'en',
   ui: {
     metadataMode: 'Metadata',
+    metadataBoth: 'Both, side by side',
     metadataLog: '__cluster_metadata (the KRaft metadata log)',
     metadataSub: 'committed up to offset {hw} · active controller: {active}',
     controllerNode: 'Controller {id}',

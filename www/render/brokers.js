@@ -258,7 +258,7 @@ export function renderBrokers(v) {
   const items = v.brokers.map((b) => {
     if (!byCluster.has(b.cluster)) byCluster.set(b.cluster, partitionsOf(v, b.cluster));
     const registrationWait = b.registration?.owner_session_expires_at_ms != null ? left(b.registration.owner_session_expires_at_ms, v) : null;
-    return { b, v, parts: byCluster.get(b.cluster), headSig: JSON.stringify([b.id, b.node, b.running, b.isolated, b.registered, b.is_controller, b.controller_epoch, b.registration, registrationWait, b.shutting_down, S.L.lang]) };
+    return { b, v, parts: byCluster.get(b.cluster), headSig: JSON.stringify([b.id, b.node, b.running, b.isolated, b.registered, b.is_controller, b.controller_epoch, b.registration, registrationWait, b.shutting_down, b.kraft, b.start_failure, S.L.lang]) };
   });
   keyed($('brokers'), items, (x) => x.b.node, (x) => makeBox(x.b), (box, x) => {
     drawHead(box, x);

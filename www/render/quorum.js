@@ -65,6 +65,8 @@ function drawVoter(root, { voter: c, active, cluster }) {
   isoBtn.textContent = c.isolated ? t('heal') : t('isolate');
   isoBtn.setAttribute('aria-label', t(c.isolated ? 'healNodeLabel' : 'isolateNodeLabel', { node: t('controllerNode', { id: c.id }) }));
   const bs = [];
+  // With several clusters, a controller names its cluster, as a broker does.
+  if (S.view.clusters.length > 1) bs.push(el('span', 'badge cluster', S.view.clusters[cluster].name));
   if (active) bs.push(el('span', 'badge controller', t('activeController')));
   if (!c.running) bs.push(el('span', 'badge stopped', t('stopped')));
   if (c.isolated) bs.push(el('span', 'badge isolated', t('isolated')));
