@@ -279,7 +279,8 @@ export const SKIPS = {
   leader: ['became_leader'],
   isr: ['isr_changed'],
   rebalance: ['group_state_changed'],
-  controller: ['controller_elected'],
+  // ZooKeeper mode's election, or a KRaft controller becoming active.
+  controller: ['controller_elected', 'controller_activated'],
 };
 /** How far a skip looks ahead, in virtual time. */
 const SKIP_MAX_MS = 120_000;
