@@ -317,7 +317,7 @@ pub enum MetadataMode {
 }
 
 impl MetadataMode {
-    fn is_zookeeper(&self) -> bool {
+    pub fn is_zookeeper(&self) -> bool {
         *self == MetadataMode::Zookeeper
     }
 }

@@ -1283,3 +1283,107 @@ fn lesson_18_a_consumer_that_stops_polling_holds_the_rebalance_until_max_poll_in
     says(&l.note(10), "consumer-3 is idle");
     l.all_claims_checked();
 }
+
+#[test]
+fn side_by_side_kraft_fences_the_crashed_leader_before_zookeeper_expires_its_session() {
+    let l = lesson("19-fencing-and-session-expiry");
+    let in_cluster = |r: &TraceRecord, name: &str| r.cluster.as_deref() == Some(name);
+    // Both clusters started: zookeeper's controller is broker 1; kraft's quorum elected
+    // through PreVotes and Votes, controller 3001 active in epoch 1, every broker unfenced.
+    let started = l.before(1);
+    assert_eq!(
+        started.brokers_of(0).find(|b| b.is_controller()).map(|b| (b.id, b.controller_epoch())),
+        Some((1, Some(1)))
+    );
+    assert_eq!(started.active_controller(1).map(|c| (c.id, c.active_epoch)), Some((3001, Some(1))));
+    assert!(l.events().any(|e| matches!(e, Event::QuorumVoteGranted { pre_vote: true, .. })));
+    assert!(l.events().any(|e| matches!(e, Event::QuorumVoteGranted { pre_vote: false, .. })));
+    let image = started.metadata_image(1).unwrap();
+    assert!([1, 2, 3].iter().all(|b| image.brokers.get(b).is_some_and(|r| !r.fenced)));
+    let note = l.note(1);
+    says(&note, "broker 1 is the controller (epoch 1)");
+    says(&note, "controller 3001 became the active controller in epoch 1");
+    says(&note, "with PreVotes and Votes");
+
+    // Broker 3 leads orders-0 in both, ISR [3,1,2]; in kraft from a committed PartitionRecord.
+    let ready = l.before(4);
+    for ci in [0, 1] {
+        let lead = ready
+            .brokers_of(ci)
+            .find(|b| b.partitions.get(&tp("orders", 0)).is_some_and(|p| p.role == Role::Leader))
+            .unwrap();
+        assert_eq!((lead.id, lead.partitions[&tp("orders", 0)].isr.clone()), (3, vec![3, 1, 2]));
+    }
+    assert!(ready.metadata_image(1).unwrap().partitions.contains_key(&tp("orders", 0)));
+    says(&l.note(4), "In both clusters broker 3 leads orders-0, with the ISR [3,1,2]");
+    assert!(matches!(l.command(4), Command::CrashBroker { broker: 3, cluster: Some(c) } if c == "zookeeper"));
+    assert!(matches!(l.command(5), Command::CrashBroker { broker: 3, cluster: Some(c) } if c == "kraft"));
+    assert_eq!(ready.now_ms(), 6_000);
+    says(&l.note(4), "at 6 s");
+    says(&l.question(4).question.en, "Broker 3 crashes in both clusters at once");
+
+    // kraft: fenced at 15.1 s (9 s without a heartbeat), broker 1 leads with ISR [1,2], epoch 1.
+    let fenced = l
+        .trace()
+        .iter()
+        .find(|r| {
+            matches!(
+                &r.event,
+                Event::MetadataRecordWritten {
+                    record: kafkascope::protocol::MetadataRecord::BrokerRegistrationChange {
+                        broker_id: 3,
+                        fenced: Some(true),
+                        ..
+                    },
+                    controller: 3001,
+                    ..
+                }
+            )
+        })
+        .unwrap();
+    assert_eq!(fenced.time_ms / 100, 151);
+    let moved = |cluster: &str| {
+        l.trace()
+            .iter()
+            .find(|r| in_cluster(r, cluster) && matches!(&r.event, Event::LeaderChanged { tp: t, old: Some(3), .. } if *t == tp("orders", 0)))
+            .unwrap()
+    };
+    for cluster in ["kraft", "zookeeper"] {
+        assert!(matches!(&moved(cluster).event, Event::LeaderChanged { new: Some(1), isr, leader_epoch: 1, .. } if *isr == vec![1, 2]));
+    }
+    assert_eq!(moved("kraft").time_ms / 100, 151);
+    let at_18 = l.before(7);
+    assert_eq!(at_18.now_ms(), 18_000);
+    let zk_partition = kafkascope::view::view(&at_18)
+        .partitions
+        .into_iter()
+        .find(|p| p.cluster == 0 && p.topic == "orders")
+        .unwrap();
+    assert_eq!(zk_partition.leader, None);
+    assert_eq!(zk_partition.offline.unwrap().reason, kafkascope::view::OfflineReason::SessionNotExpired);
+    let note = l.note(7);
+    says(&note, "At 15.1 s, controller 3001 fenced broker 3 of kraft");
+    says(&note, "broker.session.timeout.ms (9 s)");
+    says(&note, "makes broker 1 the leader of orders-0 with the ISR [1,2], leader epoch 1");
+    says(&note, "broker 3's ZooKeeper session has not expired");
+
+    // zookeeper: the session expires at 26 s; broker 1 (the controller) makes broker 1 the leader.
+    let expired = l
+        .trace()
+        .iter()
+        .find(|r| matches!(&r.event, Event::ZkSessionExpired { owner, .. } if owner.to_string() == "zookeeper/broker-3"))
+        .unwrap();
+    assert_eq!(expired.time_ms, 26_000);
+    assert_eq!(moved("zookeeper").time_ms / 1000, 26);
+    assert_eq!(l.w.brokers_of(0).find(|b| b.is_controller()).map(|b| b.id), Some(1));
+    let note = l.note(8);
+    says(&note, "At 26 s ZooKeeper expires broker 3's session");
+    says(
+        &note,
+        "the controller, broker 1, makes broker 1 the leader of orders-0 with the ISR [1,2], leader epoch 1",
+    );
+    says(&note, "11 s later");
+    says(l.answer(4), "kraft");
+    says(l.explain(4), "kraft moves the leadership at 15.1 s, zookeeper at 26 s");
+    l.all_claims_checked();
+}

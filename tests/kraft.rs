@@ -300,8 +300,16 @@ fn side_by_side_the_same_crash_is_noticed_by_fencing_in_kraft_and_by_session_exp
             .map(|b| b.id)
     };
     let (zk_old, kraft_old) = (leader(&w, 0).unwrap(), leader(&w, 1).unwrap());
-    w.apply(Command::CrashBroker { broker: zk_old, cluster: Some("zookeeper".into()) }).unwrap();
-    w.apply(Command::CrashBroker { broker: kraft_old, cluster: Some("kraft".into()) }).unwrap();
+    w.apply(Command::CrashBroker {
+        broker: zk_old,
+        cluster: Some("zookeeper".into()),
+    })
+    .unwrap();
+    w.apply(Command::CrashBroker {
+        broker: kraft_old,
+        cluster: Some("kraft".into()),
+    })
+    .unwrap();
     let crashed_at = w.now_ms();
     let mut moved = [None, None];
     while w.now_ms() < crashed_at + 30_000 && moved.iter().any(Option::is_none) {
@@ -312,7 +320,10 @@ fn side_by_side_the_same_crash_is_noticed_by_fencing_in_kraft_and_by_session_exp
             }
         }
     }
-    let (zk, kraft) = (moved[0].expect("ZooKeeper mode moves the leader"), moved[1].expect("KRaft mode moves the leader"));
+    let (zk, kraft) = (
+        moved[0].expect("ZooKeeper mode moves the leader"),
+        moved[1].expect("KRaft mode moves the leader"),
+    );
     // broker.session.timeout.ms 9 000 after the last heartbeat; zookeeper.session.timeout.ms 18 000.
     assert!((7_000..=11_500).contains(&kraft), "KRaft: {kraft} ms");
     assert!((16_000..=22_500).contains(&zk), "ZooKeeper: {zk} ms");

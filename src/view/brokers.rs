@@ -32,6 +32,7 @@ pub struct BrokerView {
     pub start_failure: Option<StartFailureView>,
     /// KRaft mode: the broker's standing with the controllers and how far it has applied the
     /// metadata log.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kraft: Option<KRaftBrokerView>,
     pub replicas: Vec<ReplicaView>,
 }

