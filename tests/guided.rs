@@ -234,7 +234,7 @@ fn lesson_names() -> Vec<String> {
 #[test]
 fn every_guided_scenario_has_a_title_a_goal_and_questions_in_both_languages() {
     let names = lesson_names();
-    assert_eq!(names.len(), 18);
+    assert_eq!(names.len(), 19);
     for name in names {
         let s = Scenario::parse(&scenario_text(&name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         let g = s.guide.unwrap_or_else(|| panic!("{name} has no guide"));
@@ -1303,7 +1303,7 @@ fn side_by_side_kraft_fences_the_crashed_leader_before_zookeeper_expires_its_ses
     let note = l.note(1);
     says(&note, "broker 1 is the controller (epoch 1)");
     says(&note, "controller 3001 became the active controller in epoch 1");
-    says(&note, "with PreVotes and Votes");
+    says(&note, "through PreVote and Vote requests");
 
     // Broker 3 leads orders-0 in both, ISR [3,1,2]; in kraft from a committed PartitionRecord.
     let ready = l.before(4);
