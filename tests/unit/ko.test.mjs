@@ -151,6 +151,28 @@ function events(v) {
     { type: 'schema_refused', subject: v.subject, http_status: 409, error: 'incompatible' },
     { type: 'compatibility_set', subject: v.subject, level: v.level },
     { type: 'compatibility_set', subject: null, level: v.level },
+    // KRaft.
+    { type: 'broker_registered', broker: b, kraft: true },
+    { type: 'broker_stopped', broker: b, kraft: true },
+    { type: 'producer_ids_allocated', controller: 3000 + v.id, broker: b, first: v.n * 1000, last: v.n * 1000 + 999, kraft: true },
+    { type: 'controller_started', controller: 3000 + v.id },
+    { type: 'controller_stopped', controller: 3000 + v.id },
+    { type: 'controller_activated', controller: 3000 + v.id, epoch: v.n },
+    ...['unattached', 'prospective', 'candidate', 'leader', 'follower', 'resigned', 'unknown'].map((state) => (
+      { type: 'quorum_state_changed', node: `controller-${3000 + v.id}`, epoch: v.n, state, leader: 3000 + other, voted: null })),
+    { type: 'quorum_state_changed', node: `broker-${b}`, epoch: v.n, state: 'follower', leader: 3000 + other, voted: null },
+    { type: 'quorum_vote_granted', node: `controller-${3000 + v.id}`, candidate: 3000 + other, epoch: v.n, pre_vote: false },
+    { type: 'quorum_vote_granted', node: `controller-${3000 + v.id}`, candidate: 3000 + other, epoch: v.n, pre_vote: true },
+    { type: 'metadata_record_written', controller: 3000 + v.id, epoch: v.n, offset: v.n, record: { type: 'RegisterBroker', broker_id: b, broker_epoch: v.n } },
+    { type: 'metadata_record_written', controller: 3000 + v.id, epoch: v.n, offset: v.n, record: { type: 'PartitionChange', tp, isr: [b], leader: b } },
+    { type: 'metadata_record_written', controller: 3000 + v.id, epoch: v.n, offset: v.n, record: { type: 'BrokerRegistrationChange', broker_id: b, broker_epoch: v.n, fenced: true } },
+    { type: 'metadata_record_written', controller: 3000 + v.id, epoch: v.n, offset: v.n, record: { type: 'Topic', name: v.topic } },
+    { type: 'metadata_record_written', controller: 3000 + v.id, epoch: v.n, offset: v.n, record: { type: 'Partition', tp, replicas: [b], isr: [b], leader: null } },
+    { type: 'metadata_record_written', controller: 3000 + v.id, epoch: v.n, offset: v.n, record: { type: 'ProducerIds', broker_id: b, broker_epoch: v.n, next_producer_id: 1000 } },
+    { type: 'metadata_committed', node: `controller-${3000 + v.id}`, epoch: v.n, high_watermark: v.n },
+    { type: 'metadata_truncated', node: `broker-${b}`, epoch: v.n, end_offset: v.n, removed: 2 },
+    { type: 'broker_fencing_changed', broker: b, fenced: true },
+    { type: 'broker_fencing_changed', broker: b, fenced: false },
   ];
 }
 
@@ -164,7 +186,7 @@ const UI_FIELDS = (v) => ({
   partition: v.n % 3, producer: v.name, field: 'value.schema', group: v.group, rf: v.n, p: v.n, leo: v.n, hw: v.n,
   isr: `[${v.id}]`, groups: `${v.group}, g2`, s: 10, partitions: `[${v.tp}]`, member: v.member, generation: v.n,
   links: `브로커 ${v.id} ↔ 주키퍼`, nodes: v.name, steps: `${v.n}, ${v.n * 2}`, from: v.n, supported: 1,
-  first: v.n, last: v.n + 2, seq: v.n, ms: v.n * 100, what: ko.ui.skip_leader, needed: 3, alive: v.n % 3, lo: 1, hi: 12, why: '정답 보기의 번호, 0–2', percent: v.n % 100,
+  first: v.n, last: v.n + 2, seq: v.n, ms: v.n * 100, active: 3000 + v.id, leader: 3000 + v.id, node: `컨트롤러 ${3000 + v.id}`, what: ko.ui.skip_leader, needed: 3, alive: v.n % 3, lo: 1, hi: 12, why: '정답 보기의 번호, 0–2', percent: v.n % 100,
 });
 
 /** For each `{field}{a/b}` in `template`, the value filled in and the particle it must take. */
@@ -300,6 +322,9 @@ acks=all enable.idempotence enable.idempotence=true enable.idempotence=false lat
 ControlledShutdown StopReplica controller.socket.timeout.ms controlled.shutdown.retry.backoff.ms NOT_CONTROLLER
 STALE_BROKER_EPOCH BROKER_NOT_AVAILABLE send
 NODEEXISTS STALE_CONTROLLER_EPOCH
+KRaft __cluster_metadata LeaderChange broker.session.timeout.ms Vote PreVote BeginQuorumEpoch EndQuorumEpoch
+BrokerRegistration BrokerHeartbeat CreateTopics Unattached Prospective Candidate Leader Follower Resigned
+RegisterBrokerRecord ProducerIdsRecord KIP-996
 `.split(/\s+/).filter(Boolean));
 
 test('every control is translated: each ui key of en.js is in ko.js, with no English left but Kafka names', () => {

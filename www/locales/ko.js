@@ -14,7 +14,7 @@ export default {
   ui: {
     metadataMode: '메타데이터',
     metadataBoth: '둘 다 나란히',
-    metadataLog: '__cluster_metadata (KRaft 메타데이터 로그)',
+    metadataLog: 'KRaft 메타데이터 로그 (__cluster_metadata)',
     metadataSub: '오프셋 {hw}까지 커밋됨 · 액티브 컨트롤러: {active}',
     controllerNode: '컨트롤러 {id}',
     crashControllerLabel: '컨트롤러 {id} 강제 종료',
