@@ -8,7 +8,7 @@
 use super::{Broker, Ctx};
 use crate::metadata::{MetadataImage, RaftOut};
 use crate::protocol::*;
-use crate::raft::{Durable, KafkaRaftClient, QuorumConfig, RaftMessage};
+use crate::raft::{Durable, KafkaRaftClient, RaftMessage};
 use crate::runtime::Timer;
 use crate::trace::Event;
 use serde::Serialize;
@@ -56,9 +56,7 @@ impl Broker {
     pub(super) fn start_kraft(&mut self, ctx: &mut Ctx) {
         let node = self.node();
         let Some(k) = self.kraft.as_mut() else { return };
-        let mut quorum = QuorumConfig::new(k.voters.clone());
-        quorum.election_timeout_ms = ctx.config.controller_quorum_election_timeout_ms;
-        quorum.fetch_timeout_ms = ctx.config.controller_quorum_fetch_timeout_ms;
+        let quorum = crate::metadata::quorum_config(&k.voters, ctx.config);
         let disk = std::mem::take(&mut k.disk);
         let voters = k.voters.clone();
         let mut io = RaftOut {

@@ -10,7 +10,7 @@ use super::raft_out::RaftOut;
 use crate::config::BrokerConfig;
 use crate::election;
 use crate::protocol::*;
-use crate::raft::{Durable, KafkaRaftClient, QuorumConfig, StateName};
+use crate::raft::{Durable, KafkaRaftClient, StateName};
 use crate::runtime::{Out, Timer};
 use crate::trace::{ElectionReason, Event};
 use serde::Serialize;
@@ -70,13 +70,6 @@ impl QuorumController {
         self.cluster.controller(self.id)
     }
 
-    fn quorum_config(&self, config: &BrokerConfig) -> QuorumConfig {
-        let mut q = QuorumConfig::new(self.voters.clone());
-        q.election_timeout_ms = config.controller_quorum_election_timeout_ms;
-        q.fetch_timeout_ms = config.controller_quorum_fetch_timeout_ms;
-        q
-    }
-
     /// Starts (or restarts) the process from what it has on disk.
     pub fn start(&mut self, out: &mut Out, config: &BrokerConfig) {
         if self.running() {
@@ -84,7 +77,7 @@ impl QuorumController {
         }
         out.emit(Event::ControllerStarted { controller: self.id });
         let disk = std::mem::take(&mut self.disk);
-        let quorum = self.quorum_config(config);
+        let quorum = super::quorum_config(&self.voters, config);
         let (me, cluster, voters) = (self.node(), self.cluster.clone(), self.voters.clone());
         let mut io = RaftOut {
             out,
